@@ -1,0 +1,126 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
+/*
+ * The one header shared by the BPF programs and user space: record layouts
+ * on the ring buffer and the CPython layout the BPF side reads with.
+ *
+ * No includes: the BPF side gets __u32 & co. from vmlinux.h, user space from
+ * <linux/types.h>. Everything is prefixed vz_/VZ_ so nothing collides with
+ * vmlinux.h. Fields are fixed width and ordered large to small (no padding).
+ */
+#ifndef __VIZBPF_H
+#define __VIZBPF_H
+
+/* Bytes of a code object's name / file name captured by BPF. */
+#define VZ_NAME_MAX 256
+#define VZ_FILE_MAX 512
+
+/* Record types; 0 is never valid so a zeroed buffer is not a record. */
+enum vz_rec_type {
+	VZ_REC_CALL = 1,   /* struct vz_rec_call: a Python frame starts evaluating */
+	VZ_REC_RETURN = 2, /* struct vz_rec_return: an evaluation returned (or unwound) */
+	VZ_REC_CODE = 3,   /* struct vz_rec_code: first sight of a code object */
+	VZ_REC_EXIT = 4,   /* struct vz_rec_exit: a traced thread exited */
+};
+
+/* vz_rec_hdr.flags */
+#define VZ_F_OWNED_BY_THREAD (1u << 0) /* 3.11+: frame->owner == FRAME_OWNED_BY_THREAD */
+#define VZ_F_GROUP_DEAD (1u << 1)      /* EXIT: last thread of the process */
+
+struct vz_rec_hdr {
+	__u64 ts_ns; /* bpf_ktime_get_ns(): CLOCK_MONOTONIC */
+	__u32 pid;   /* tgid */
+	__u32 tid;
+	__u32 type;  /* enum vz_rec_type */
+	__u32 flags; /* VZ_F_* */
+};
+
+/*
+ * A call. 'caller' is the thread's current frame when the new frame starts
+ * (its Python caller); a later return with the same 'caller' closes it.
+ */
+struct vz_rec_call {
+	struct vz_rec_hdr hdr;
+	__u64 code;   /* code object address */
+	__u64 frame;  /* frame address (PyFrameObject* up to 3.10, _PyInterpreterFrame* after) */
+	__u64 caller; /* current frame of the thread at entry, 0 at the bottom */
+};
+
+/*
+ * A return: 'caller' is the thread's current frame after the evaluation
+ * returned, i.e. the caller of the frame that finished.
+ */
+struct vz_rec_return {
+	struct vz_rec_hdr hdr;
+	__u64 caller;
+};
+
+/* A Python str as stored: raw code units of 1, 2 or 4 bytes (PEP 393 kind). */
+struct vz_pystr_hdr {
+	__u32 len;       /* bytes captured in data */
+	__u8 kind;       /* 1, 2 or 4; 0 when it could not be read */
+	__u8 truncated;  /* the string was longer than what was captured */
+	__u8 pad[2];
+};
+
+struct vz_rec_code {
+	struct vz_rec_hdr hdr;
+	__u64 code;
+	__u32 firstlineno;
+	__u32 co_flags;
+	struct vz_pystr_hdr name_hdr; /* co_qualname (3.11+) or co_name */
+	struct vz_pystr_hdr file_hdr; /* co_filename */
+	char name[VZ_NAME_MAX];
+	char file[VZ_FILE_MAX];
+};
+
+struct vz_rec_exit {
+	struct vz_rec_hdr hdr;
+	char comm[16];
+};
+
+/*
+ * Where CPython keeps what the BPF programs read, for one minor version.
+ * Filled by symbols/pyoffsets.c (one table per version, with provenance).
+ * -1 means "this version has no such field".
+ */
+struct vz_py_offsets {
+	__u32 py_version_hex;          /* PY_VERSION_HEX of the table (major.minor only) */
+	__u32 frame_arg;               /* 1-based arg of _PyEval_EvalFrameDefault holding the frame */
+	__u32 tstate_arg;              /* 1-based arg holding the thread state, 0: none (3.8) */
+	__s32 runtime_tstate_current;  /* _PyRuntime.gilstate.tstate_current, used when tstate_arg == 0 */
+	__s32 tstate_frame;            /* <=3.10 ->frame; 3.11/3.12 ->cframe; 3.13 ->current_frame */
+	__s32 cframe_current_frame;    /* 3.11/3.12 _PyCFrame.current_frame, else -1 */
+	__s32 tstate_interp;           /* PyThreadState.interp */
+	__s32 tstate_c_recursion_remaining; /* 3.12+, else -1 */
+	__s32 tstate_native_thread_id; /* 3.11+, else -1 */
+	__s32 tstate_thread_id;        /* pthread id */
+	__s32 tstate_next;
+	__s32 interp_eval_frame;       /* 3.11+: PyInterpreterState.eval_frame, else -1 */
+	__s32 interp_threads_head;
+	__s32 interp_next;
+	__s32 runtime_interpreters_head;
+	__s32 frame_code;              /* f_code, or f_executable on 3.13 */
+	__s32 frame_previous;          /* f_back, or previous on 3.11+ */
+	__s32 frame_owner;             /* 3.11+: _PyInterpreterFrame.owner (char), else -1 */
+	__s32 code_flags;
+	__s32 code_firstlineno;
+	__s32 code_name;
+	__s32 code_qualname;           /* 3.11+, else -1 */
+	__s32 code_filename;
+	__s32 unicode_state;           /* PyASCIIObject.state */
+	__s32 unicode_length;          /* PyASCIIObject.length */
+	__s32 unicode_ascii_data;      /* sizeof(PyASCIIObject): data of compact ASCII strings */
+	__s32 unicode_compact_data;    /* sizeof(PyCompactUnicodeObject): data of other compact strings */
+};
+
+/* PyASCIIObject.state bits, the same from 3.8 to 3.13. */
+#define VZ_UNICODE_KIND(state) (((state) >> 2) & 7)
+#define VZ_UNICODE_COMPACT(state) (((state) >> 5) & 1)
+#define VZ_UNICODE_ASCII(state) (((state) >> 6) & 1)
+
+/* co_flags bits that make a call create a generator/coroutine (3.11+: RETURN_GENERATOR). */
+#define VZ_CO_GENERATOR 0x0020
+#define VZ_CO_COROUTINE 0x0080
+#define VZ_CO_ASYNC_GENERATOR 0x0200
+
+#endif /* __VIZBPF_H */
