@@ -1,0 +1,374 @@
+// SPDX-License-Identifier: BSD-2-Clause
+/*
+ * The trace document: header, one event per line, metadata at close. Formatting lives in
+ * json.h, buffering in outbuf.h, the file or gzip stream behind sink.h.
+ */
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include "export/json.h"
+#include "export/outbuf.h"
+#include "export/trace_writer.h"
+
+/* One "key":value member of viztracer_metadata, rendered when set. */
+struct meta_entry {
+	char *text;
+	size_t len;
+	size_t key_len;		/* of the quoted key, for replacement */
+};
+
+struct trace_writer {
+	struct outbuf out;
+	int first;		/* 1 until the first event: it has no comma before it */
+	int err;		/* sticky error outside the output (metadata allocation) */
+	struct meta_entry *meta;
+	size_t nmeta;
+	size_t meta_cap;
+};
+
+static const char doc_head[] = "{\"traceEvents\":[";
+static const char doc_tail_events[] = "\n],\"displayTimeUnit\":\"ns\",\"viztracer_metadata\":{";
+static const char doc_tail_end[] = "}}\n";
+
+#define PUT_LIT(p, lit) ((p) = (char *)memcpy((p), (lit), sizeof(lit) - 1) + sizeof(lit) - 1)
+
+static bool has_suffix(const char *s, const char *suffix)
+{
+	size_t n = strlen(s), k = strlen(suffix);
+
+	return n >= k && !strcasecmp(s + n - k, suffix);
+}
+
+struct trace_writer *trace_writer_open_sink(struct vz_sink *sink)
+{
+	struct trace_writer *w = calloc(1, sizeof(*w));
+	int err;
+
+	if (!w) {
+		vz_sink_close(sink);
+		errno = ENOMEM;
+		return NULL;
+	}
+	err = outbuf_init(&w->out, sink, OUTBUF_DEFAULT_CAP);
+	if (err) {
+		vz_sink_close(sink);
+		free(w);
+		errno = -err;
+		return NULL;
+	}
+	w->first = 1;
+	outbuf_append(&w->out, doc_head, sizeof(doc_head) - 1);
+	return w;
+}
+
+struct trace_writer *trace_writer_open(const char *path)
+{
+	struct vz_sink *sink;
+
+	if (has_suffix(path, ".html")) {
+		errno = ENOTSUP;	/* the HTML report (export/html_report.c) is not there yet */
+		return NULL;
+	}
+	if (has_suffix(path, ".gz"))
+		sink = vz_sink_gz_open(path, 1);	/* written while the program runs: speed */
+	else
+		sink = vz_sink_file_open(path);
+	if (!sink)
+		return NULL;
+	return trace_writer_open_sink(sink);
+}
+
+/* Separator before an event: the previous line gets its comma, the first event none. */
+static inline char *put_sep(struct trace_writer *w, char *p)
+{
+	memcpy(p, ",\n", 2);
+	p += 2;
+	if (__builtin_expect(w->first, 0)) {
+		p[-2] = '\n';
+		p--;
+		w->first = 0;
+	}
+	return p;
+}
+
+/* Slow-path pieces for events that are rare or too big for the buffer. */
+static void put(struct trace_writer *w, const char *s, size_t n)
+{
+	outbuf_append(&w->out, s, n);
+}
+
+static void put_cstr(struct trace_writer *w, const char *s)
+{
+	put(w, s, strlen(s));
+}
+
+static void put_u64(struct trace_writer *w, uint64_t v)
+{
+	char tmp[JSON_U64_MAX];
+
+	put(w, tmp, json_fmt_u64(tmp, v));
+}
+
+static void put_us(struct trace_writer *w, uint64_t ns)
+{
+	char tmp[JSON_US3_MAX];
+
+	put(w, tmp, json_fmt_ns_as_us(tmp, ns));
+}
+
+static void put_quoted(struct trace_writer *w, const char *s)
+{
+	size_t len = strlen(s), n;
+	char small[256];
+	char *q;
+
+	n = json_quote(small, sizeof(small), s, len);
+	if (n < sizeof(small)) {
+		put(w, small, n);
+		return;
+	}
+	q = json_quote_dup(s, len, &n);
+	if (!q) {
+		/* Keep the document valid; the run is reported as failed at close. */
+		if (!w->err)
+			w->err = -ENOMEM;
+		put(w, "\"\"", 2);
+		return;
+	}
+	put(w, q, n);
+	free(q);
+}
+
+static void begin_event(struct trace_writer *w)
+{
+	char tmp[2];
+
+	put(w, tmp, put_sep(w, tmp) - tmp);
+}
+
+/* Longest complete event apart from its name: the literal keys plus four maximal numbers. */
+#define COMPLETE_FIXED_MAX                                                                \
+	(sizeof(",\n{\"ph\":\"X\",\"cat\":\"FEE\",\"name\":,\"ts\":,\"dur\":,\"pid\":,\"tid\":}") + \
+	 2 * JSON_US3_MAX + 2 * JSON_U64_MAX)
+
+static void complete_slow(struct trace_writer *w, const char *name_json, size_t name_json_len,
+			  uint64_t ts_ns, uint64_t dur_ns, uint32_t pid, uint32_t tid)
+{
+	begin_event(w);
+	put_cstr(w, "{\"ph\":\"X\",\"cat\":\"FEE\",\"name\":");
+	put(w, name_json, name_json_len);
+	put_cstr(w, ",\"ts\":");
+	put_us(w, ts_ns);
+	put_cstr(w, ",\"dur\":");
+	put_us(w, dur_ns);
+	put_cstr(w, ",\"pid\":");
+	put_u64(w, pid);
+	put_cstr(w, ",\"tid\":");
+	put_u64(w, tid);
+	put_cstr(w, "}");
+}
+
+void trace_writer_complete(struct trace_writer *w, const char *name_json, size_t name_json_len,
+			   uint64_t ts_ns, uint64_t dur_ns, uint32_t pid, uint32_t tid)
+{
+	char *p = outbuf_reserve(&w->out, name_json_len + COMPLETE_FIXED_MAX);
+	char *start = p;
+
+	if (__builtin_expect(!p, 0)) {
+		complete_slow(w, name_json, name_json_len, ts_ns, dur_ns, pid, tid);
+		return;
+	}
+	p = put_sep(w, p);
+	PUT_LIT(p, "{\"ph\":\"X\",\"cat\":\"FEE\",\"name\":");
+	memcpy(p, name_json, name_json_len);
+	p += name_json_len;
+	PUT_LIT(p, ",\"ts\":");
+	p += json_fmt_ns_as_us(p, ts_ns);
+	PUT_LIT(p, ",\"dur\":");
+	p += json_fmt_ns_as_us(p, dur_ns);
+	PUT_LIT(p, ",\"pid\":");
+	p += json_fmt_u64(p, pid);
+	PUT_LIT(p, ",\"tid\":");
+	p += json_fmt_u64(p, tid);
+	*p++ = '}';
+	outbuf_commit(&w->out, p - start);
+}
+
+void trace_writer_process_name(struct trace_writer *w, uint32_t pid, const char *name)
+{
+	begin_event(w);
+	put_cstr(w, "{\"ph\":\"M\",\"name\":\"process_name\",\"pid\":");
+	put_u64(w, pid);
+	put_cstr(w, ",\"args\":{\"name\":");
+	put_quoted(w, name);
+	put_cstr(w, "}}");
+}
+
+void trace_writer_thread_name(struct trace_writer *w, uint32_t pid, uint32_t tid, const char *name)
+{
+	begin_event(w);
+	put_cstr(w, "{\"ph\":\"M\",\"name\":\"thread_name\",\"pid\":");
+	put_u64(w, pid);
+	put_cstr(w, ",\"tid\":");
+	put_u64(w, tid);
+	put_cstr(w, ",\"args\":{\"name\":");
+	put_quoted(w, name);
+	put_cstr(w, "}}");
+}
+
+void trace_writer_instant(struct trace_writer *w, const char *name, uint64_t ts_ns, uint32_t pid,
+			  uint32_t tid, char scope, const char *args_json)
+{
+	char s[] = ",\"s\":\"t\"";
+
+	if (scope == 'p' || scope == 'g')
+		s[6] = scope;
+	begin_event(w);
+	put_cstr(w, "{\"ph\":\"i\",\"name\":");
+	put_quoted(w, name);
+	put_cstr(w, ",\"ts\":");
+	put_us(w, ts_ns);
+	put_cstr(w, ",\"pid\":");
+	put_u64(w, pid);
+	put_cstr(w, ",\"tid\":");
+	put_u64(w, tid);
+	put_cstr(w, s);
+	if (args_json) {
+		put_cstr(w, ",\"args\":");
+		put_cstr(w, args_json);
+	}
+	put_cstr(w, "}");
+}
+
+void trace_writer_counter(struct trace_writer *w, const char *name, uint64_t ts_ns, uint32_t pid,
+			  const char *series, double value)
+{
+	char num[JSON_DOUBLE_MAX];
+
+	begin_event(w);
+	put_cstr(w, "{\"ph\":\"C\",\"name\":");
+	put_quoted(w, name);
+	put_cstr(w, ",\"ts\":");
+	put_us(w, ts_ns);
+	put_cstr(w, ",\"pid\":");
+	put_u64(w, pid);
+	put_cstr(w, ",\"args\":{");
+	put_quoted(w, series);
+	put_cstr(w, ":");
+	put(w, num, json_fmt_double(num, value));
+	put_cstr(w, "}}");
+}
+
+/* Stores "key":value, replacing an earlier entry with the same key. */
+static void meta_set(struct trace_writer *w, const char *key, const char *val, size_t val_len)
+{
+	size_t klen = strlen(key), qlen;
+	char *qkey = json_quote_dup(key, klen, &qlen);
+	char *text;
+
+	if (!qkey)
+		goto nomem;
+	text = malloc(qlen + 1 + val_len + 1);
+	if (!text) {
+		free(qkey);
+		goto nomem;
+	}
+	memcpy(text, qkey, qlen);
+	text[qlen] = ':';
+	memcpy(text + qlen + 1, val, val_len);
+	text[qlen + 1 + val_len] = '\0';
+	free(qkey);
+
+	for (size_t i = 0; i < w->nmeta; i++) {
+		struct meta_entry *m = &w->meta[i];
+
+		if (m->key_len == qlen && !memcmp(m->text, text, qlen)) {
+			free(m->text);
+			m->text = text;
+			m->len = qlen + 1 + val_len;
+			return;
+		}
+	}
+	if (w->nmeta == w->meta_cap) {
+		size_t cap = w->meta_cap ? 2 * w->meta_cap : 16;
+		struct meta_entry *m = realloc(w->meta, cap * sizeof(*m));
+
+		if (!m) {
+			free(text);
+			goto nomem;
+		}
+		w->meta = m;
+		w->meta_cap = cap;
+	}
+	w->meta[w->nmeta++] = (struct meta_entry){ text, qlen + 1 + val_len, qlen };
+	return;
+nomem:
+	if (!w->err)
+		w->err = -ENOMEM;
+}
+
+void trace_writer_meta_str(struct trace_writer *w, const char *key, const char *val)
+{
+	size_t n;
+	char *q = json_quote_dup(val, strlen(val), &n);
+
+	if (!q) {
+		if (!w->err)
+			w->err = -ENOMEM;
+		return;
+	}
+	meta_set(w, key, q, n);
+	free(q);
+}
+
+void trace_writer_meta_u64(struct trace_writer *w, const char *key, uint64_t val)
+{
+	char num[JSON_U64_MAX];
+
+	meta_set(w, key, num, json_fmt_u64(num, val));
+}
+
+void trace_writer_meta_bool(struct trace_writer *w, const char *key, bool val)
+{
+	meta_set(w, key, val ? "true" : "false", val ? 4 : 5);
+}
+
+void trace_writer_meta_raw(struct trace_writer *w, const char *key, const char *raw_json)
+{
+	meta_set(w, key, raw_json, strlen(raw_json));
+}
+
+int trace_writer_flush(struct trace_writer *w)
+{
+	int err = outbuf_flush(&w->out);
+
+	return err ? err : w->err;
+}
+
+int trace_writer_error(const struct trace_writer *w)
+{
+	return w->out.err ? w->out.err : w->err;
+}
+
+int trace_writer_close(struct trace_writer *w)
+{
+	int err;
+
+	if (!w)
+		return 0;
+	put(w, doc_tail_events, sizeof(doc_tail_events) - 1);
+	for (size_t i = 0; i < w->nmeta; i++) {
+		if (i)
+			put(w, ",", 1);
+		put(w, w->meta[i].text, w->meta[i].len);
+		free(w->meta[i].text);
+	}
+	put(w, doc_tail_end, sizeof(doc_tail_end) - 1);
+	free(w->meta);
+	err = outbuf_close(&w->out);
+	if (!err)
+		err = w->err;
+	free(w);
+	return err;
+}

@@ -1,0 +1,90 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
+/*
+ * Streaming Chrome Trace Event JSON writer, VizTracer-compatible:
+ *
+ *   {"traceEvents":[
+ *   {"ph":"X","cat":"FEE","name":"f (a.py:1)","ts":1.000,"dur":2.500,"pid":1,"tid":1},
+ *   ...one event per line...
+ *   ],"displayTimeUnit":"ns","viztracer_metadata":{"version":"0.1.0",...}}
+ *
+ * Events go to disk as they come (flat memory, nothing dropped). Not thread-safe: one writer
+ * per thread, or the caller locks. Events are written in call order, not sorted by ts; all the
+ * viewers sort. Times are taken in ns and written in us with 3 decimals.
+ */
+#ifndef VZ_EXPORT_TRACE_WRITER_H
+#define VZ_EXPORT_TRACE_WRITER_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+struct trace_writer;
+struct vz_sink;
+
+/*
+ * Opens PATH for a Chrome trace. A path ending in ".gz" is gzip-compressed (zlib, level 1).
+ * A path ending in ".html" is reserved for the HTML report: NULL with errno = ENOTSUP for now.
+ * The file is created or truncated, close-on-exec. Returns NULL with errno set on failure.
+ */
+struct trace_writer *trace_writer_open(const char *path);
+
+/* Like trace_writer_open over a sink the caller made (see sink.h); the writer owns it from
+ * here on, failure included. For output forms such as the HTML report. */
+struct trace_writer *trace_writer_open_sink(struct vz_sink *sink);
+
+/*
+ * Appends {"ph":"X","cat":"FEE","name":...,"ts":...,"dur":...,"pid":...,"tid":...}.
+ * name_json is a JSON string literal including the quotes, already escaped (json_quote, once
+ * per code object): it is copied as is. ts_ns/dur_ns are written as us with 3 decimals.
+ * Hot path: no allocation, no formatting library, one bounds check.
+ */
+void trace_writer_complete(struct trace_writer *w, const char *name_json, size_t name_json_len,
+			   uint64_t ts_ns, uint64_t dur_ns, uint32_t pid, uint32_t tid);
+
+/* "ph":"M" metadata events naming a process / a thread in the viewers. */
+void trace_writer_process_name(struct trace_writer *w, uint32_t pid, const char *name);
+void trace_writer_thread_name(struct trace_writer *w, uint32_t pid, uint32_t tid, const char *name);
+
+/* "ph":"i" instant event; scope 't' (thread), 'p' (process) or 'g' (global), anything else
+ * is taken as 't'. args_json is NULL or a JSON object text, copied as is. */
+void trace_writer_instant(struct trace_writer *w, const char *name, uint64_t ts_ns, uint32_t pid,
+			  uint32_t tid, char scope, const char *args_json);
+
+/* "ph":"C" counter event with one named numeric series (NaN/inf are written as 0). */
+void trace_writer_counter(struct trace_writer *w, const char *name, uint64_t ts_ns, uint32_t pid,
+			  const char *series, double value);
+
+/*
+ * Entries of "viztracer_metadata", written at close in the order first given (keys and string
+ * values escaped here). Setting a key again replaces its value in place, so a caller can set
+ * "overflow": false at start and correct it later. raw_json must be valid JSON (e.g. an object).
+ * On allocation failure the entry is lost and trace_writer_close returns -ENOMEM.
+ */
+void trace_writer_meta_str(struct trace_writer *w, const char *key, const char *val);
+void trace_writer_meta_u64(struct trace_writer *w, const char *key, uint64_t val);
+void trace_writer_meta_bool(struct trace_writer *w, const char *key, bool val);
+void trace_writer_meta_raw(struct trace_writer *w, const char *key, const char *raw_json);
+
+/* Pushes buffered events to the file (gzip keeps its own small buffer until close).
+ * Returns 0 or the sticky -errno. */
+int trace_writer_flush(struct trace_writer *w);
+
+/* The first error seen so far as -errno, or 0, without flushing: lets a long run warn early. */
+int trace_writer_error(const struct trace_writer *w);
+
+/*
+ * Ends the document, flushes, closes. Returns 0, or -errno of the first write/close error
+ * seen anywhere (e.g. -ENOSPC): errors are sticky, never silently lost. Frees w in all cases;
+ * NULL is accepted and returns 0.
+ */
+int trace_writer_close(struct trace_writer *w);
+
+/*
+ * Writes the UTF-8 text s[0..len) as a JSON string literal with quotes into buf (cap bytes),
+ * escaping ", \, control chars (\n,\t,... and \u00XX); invalid UTF-8 bytes become U+FFFD.
+ * Returns the length written (without NUL; buf is NUL-terminated), or the length that would
+ * be needed if cap is too small (like snprintf). Declared in export/json.h too.
+ */
+size_t json_quote(char *buf, size_t cap, const char *s, size_t len);
+
+#endif
