@@ -33,6 +33,7 @@ import gdb, sys
 MAJOR, MINOR = ${ver%%.*}, ${ver#*.}
 V = (MAJOR, MINOR)
 errors = []
+gdb.execute("set max-value-size unlimited")
 
 def ev(expr):
     try:
