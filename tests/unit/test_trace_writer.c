@@ -1,0 +1,403 @@
+// SPDX-License-Identifier: BSD-2-Clause
+/*
+ * export/trace_writer: whole documents byte for byte, the gzip path against the plain one,
+ * open and write errors, and that what we write parses (jq) with the values we meant.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <unistd.h>
+#include <zlib.h>
+#include "export/json.h"
+#include "export/trace_writer.h"
+#include "test.h"
+
+/* A fresh directory per test under $TMPDIR, removed with its files by tmp_cleanup. */
+static char tmp_dir[256];
+
+static const char *tmp_path(const char *name)
+{
+	static char path[512];
+
+	if (!tmp_dir[0]) {
+		const char *t = getenv("TMPDIR");
+
+		snprintf(tmp_dir, sizeof(tmp_dir), "%s/vz_tw_XXXXXX", t && *t ? t : "/tmp");
+		if (!mkdtemp(tmp_dir)) {
+			tmp_dir[0] = '\0';
+			return NULL;
+		}
+	}
+	snprintf(path, sizeof(path), "%s/%s", tmp_dir, name);
+	return path;
+}
+
+static void tmp_cleanup(void)
+{
+	char cmd[300];
+
+	if (!tmp_dir[0])
+		return;
+	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", tmp_dir);
+	if (system(cmd))
+		fprintf(stderr, "  could not remove %s\n", tmp_dir);
+	tmp_dir[0] = '\0';
+}
+
+/* Whole file as a NUL-terminated string (gzip-decoded when gz), *len its size. */
+static char *slurp(const char *path, bool gz, size_t *len)
+{
+	gzFile f = gz ? gzopen(path, "rb") : NULL;
+	FILE *p = gz ? NULL : fopen(path, "rb");
+	size_t cap = 1 << 16, n = 0;
+	char *buf = malloc(cap + 1);
+
+	if ((gz && !f) || (!gz && !p) || !buf)
+		goto fail;
+	for (;;) {
+		long k;
+
+		if (n == cap) {
+			char *nb = realloc(buf, 2 * cap + 1);
+
+			if (!nb)
+				goto fail;
+			buf = nb;
+			cap *= 2;
+		}
+		k = gz ? gzread(f, buf + n, cap - n) : (long)fread(buf + n, 1, cap - n, p);
+		if (k < 0)
+			goto fail;
+		if (k == 0)
+			break;
+		n += k;
+	}
+	if (gz)
+		gzclose(f);
+	else
+		fclose(p);
+	buf[n] = '\0';
+	*len = n;
+	return buf;
+fail:
+	if (f)
+		gzclose(f);
+	if (p)
+		fclose(p);
+	free(buf);
+	return NULL;
+}
+
+/* Runs `jq -r FILTER PATH` and returns its stdout (trailing newline removed), or NULL. */
+static char *jq(const char *filter, const char *path)
+{
+	static char out[4096];
+	char cmd[1024];
+	FILE *p;
+	size_t n;
+
+	snprintf(cmd, sizeof(cmd), "jq -r '%s' '%s' 2>&1", filter, path);
+	p = popen(cmd, "r");
+	if (!p)
+		return NULL;
+	n = fread(out, 1, sizeof(out) - 1, p);
+	out[n] = '\0';
+	if (pclose(p) != 0) {
+		fprintf(stderr, "  jq %s failed: %s\n", filter, out);
+		return NULL;
+	}
+	if (n && out[n - 1] == '\n')
+		out[n - 1] = '\0';
+	return out;
+}
+
+#define NAME_LIT(w, lit, ...) trace_writer_complete(w, lit, sizeof(lit) - 1, __VA_ARGS__)
+
+/* The same small trace through every event kind, used for the plain and the gzip file. */
+static void write_sample(struct trace_writer *w)
+{
+	trace_writer_process_name(w, 4242, "python3 fib.py");
+	trace_writer_thread_name(w, 4242, 4243, "Main\"Thread");
+	NAME_LIT(w, "\"fib (fib.py:3)\"", 1000000, 999, 4242, 4243);
+	NAME_LIT(w, "\"<module> (fib.py:1)\"", 12345678901ull, 1234567, 4242, 4243);
+	trace_writer_instant(w, "gc", 2000001, 4242, 4243, 'p', "{\"gen\":2}");
+	trace_writer_instant(w, "fork", 3000000, 1, 1, 'x', NULL);
+	trace_writer_counter(w, "rss", 4000000, 4242, "bytes", 1048576);
+	trace_writer_meta_str(w, "version", "0.1.0");
+	trace_writer_meta_bool(w, "overflow", false);
+	trace_writer_meta_u64(w, "lost_events", 0);
+	trace_writer_meta_str(w, "mechanism", "uprobe\n");
+	trace_writer_meta_u64(w, "lost_events", 17);	/* replaces, keeps the position */
+}
+
+static const char sample_doc[] =
+	"{\"traceEvents\":[\n"
+	"{\"ph\":\"M\",\"name\":\"process_name\",\"pid\":4242,\"args\":{\"name\":\"python3 fib.py\"}},\n"
+	"{\"ph\":\"M\",\"name\":\"thread_name\",\"pid\":4242,\"tid\":4243,"
+	"\"args\":{\"name\":\"Main\\\"Thread\"}},\n"
+	"{\"ph\":\"X\",\"cat\":\"FEE\",\"name\":\"fib (fib.py:3)\",\"ts\":1000.000,\"dur\":0.999,"
+	"\"pid\":4242,\"tid\":4243},\n"
+	"{\"ph\":\"X\",\"cat\":\"FEE\",\"name\":\"<module> (fib.py:1)\",\"ts\":12345678.901,"
+	"\"dur\":1234.567,\"pid\":4242,\"tid\":4243},\n"
+	"{\"ph\":\"i\",\"name\":\"gc\",\"ts\":2000.001,\"pid\":4242,\"tid\":4243,\"s\":\"p\","
+	"\"args\":{\"gen\":2}},\n"
+	"{\"ph\":\"i\",\"name\":\"fork\",\"ts\":3000.000,\"pid\":1,\"tid\":1,\"s\":\"t\"},\n"
+	"{\"ph\":\"C\",\"name\":\"rss\",\"ts\":4000.000,\"pid\":4242,\"args\":{\"bytes\":1048576}}\n"
+	"],\"displayTimeUnit\":\"ns\",\"viztracer_metadata\":{\"version\":\"0.1.0\","
+	"\"overflow\":false,\"lost_events\":17,\"mechanism\":\"uprobe\\n\"}}\n";
+
+void test_trace_writer_document(void)
+{
+	const char *path = tmp_path("t.json");
+	struct trace_writer *w;
+	size_t len = 0;
+	char *got;
+
+	if (!ASSERT_OK_PTR(path, "tmp") || !ASSERT_OK_PTR(w = trace_writer_open(path), "open"))
+		goto out;
+	write_sample(w);
+	ASSERT_OK(trace_writer_error(w), "no error yet");
+	if (!ASSERT_OK(trace_writer_close(w), "close"))
+		goto out;
+	got = slurp(path, false, &len);
+	if (ASSERT_OK_PTR(got, "read back")) {
+		ASSERT_EQ(len, sizeof(sample_doc) - 1, "length");
+		ASSERT_STREQ(got, sample_doc, "document");
+	}
+	free(got);
+out:
+	tmp_cleanup();
+}
+
+void test_trace_writer_empty(void)
+{
+	static const char want[] =
+		"{\"traceEvents\":[\n],\"displayTimeUnit\":\"ns\",\"viztracer_metadata\":{}}\n";
+	const char *path = tmp_path("empty.json");
+	struct trace_writer *w = path ? trace_writer_open(path) : NULL;
+	size_t len;
+	char *got;
+
+	if (!ASSERT_OK_PTR(w, "open") || !ASSERT_OK(trace_writer_close(w), "close"))
+		goto out;
+	got = slurp(path, false, &len);
+	ASSERT_STREQ(got, want, "empty document");
+	free(got);
+	ASSERT_STREQ(jq(".traceEvents | length", path), "0", "jq parses empty");
+out:
+	tmp_cleanup();
+}
+
+void test_trace_writer_gzip(void)
+{
+	const char *p = tmp_path("t.json.gz");
+	char gz_path[512];
+	struct trace_writer *w;
+	unsigned char magic[2] = { 0 };
+	size_t len = 0;
+	char *got = NULL;
+	FILE *f;
+
+	if (!ASSERT_OK_PTR(p, "tmp"))
+		goto out;
+	snprintf(gz_path, sizeof(gz_path), "%s", p);
+	if (!ASSERT_OK_PTR(w = trace_writer_open(gz_path), "open gz"))
+		goto out;
+	write_sample(w);
+	if (!ASSERT_OK(trace_writer_close(w), "close gz"))
+		goto out;
+	/* Really compressed, not a plain file that gzread passes through. */
+	f = fopen(gz_path, "rb");
+	if (f) {
+		ASSERT_EQ(fread(magic, 1, 2, f), 2, "magic read");
+		fclose(f);
+	}
+	ASSERT_TRUE(magic[0] == 0x1f && magic[1] == 0x8b, "gzip magic");
+	got = slurp(gz_path, true, &len);
+	if (ASSERT_OK_PTR(got, "gzread")) {
+		ASSERT_EQ(len, sizeof(sample_doc) - 1, "gz length");
+		ASSERT_STREQ(got, sample_doc, "gz document equals the plain one");
+	}
+out:
+	free(got);
+	tmp_cleanup();
+}
+
+void test_trace_writer_parses_with_jq(void)
+{
+	const char *p = tmp_path("t.json");
+	char path[512], name[256];
+	struct trace_writer *w;
+	/* Quote, backslash, control char, non-ASCII, invalid byte and a '</script' in a name. */
+	static const char raw[] = "odd \"q\" \\ \t caf\xc3\xa9 \xff </script> (x.py:9)";
+	size_t n;
+
+	if (!ASSERT_OK_PTR(p, "tmp"))
+		goto out;
+	snprintf(path, sizeof(path), "%s", p);
+	if (!ASSERT_OK_PTR(w = trace_writer_open(path), "open"))
+		goto out;
+	write_sample(w);
+	n = json_quote(name, sizeof(name), raw, sizeof(raw) - 1);
+	trace_writer_complete(w, name, n, UINT64_MAX, 5, UINT32_MAX, 0);
+	trace_writer_counter(w, "load", 5000000, 1, "ratio", 0.25);
+	trace_writer_meta_raw(w, "kernel", "{\"syscalls\":true}");
+	if (!ASSERT_OK(trace_writer_close(w), "close"))
+		goto out;
+
+	ASSERT_STREQ(jq(".traceEvents | length", path), "9", "event count");
+	ASSERT_STREQ(jq(".displayTimeUnit", path), "ns", "displayTimeUnit");
+	ASSERT_STREQ(jq(".traceEvents[7].name", path),
+		     "odd \"q\" \\ \t caf\xc3\xa9 \xef\xbf\xbd </script> (x.py:9)", "name roundtrip");
+	ASSERT_STREQ(jq(".traceEvents[7].pid", path), "4294967295", "pid u32 max");
+	ASSERT_STREQ(jq(".traceEvents[2].ts", path), "1000", "ts in us");
+	ASSERT_STREQ(jq(".traceEvents[3].dur", path), "1234.567", "dur in us");
+	ASSERT_STREQ(jq(".traceEvents[8].args.ratio", path), "0.25", "counter value");
+	ASSERT_STREQ(jq(".traceEvents[1].args.name", path), "Main\"Thread", "thread name");
+	ASSERT_STREQ(jq("[.traceEvents[] | .ph] | join(\"\")", path), "MMXXiiCXC", "phases");
+	ASSERT_STREQ(jq(".viztracer_metadata | keys_unsorted | join(\",\")", path),
+		     "version,overflow,lost_events,mechanism,kernel", "meta order");
+	ASSERT_STREQ(jq(".viztracer_metadata.overflow", path), "false", "overflow");
+	ASSERT_STREQ(jq(".viztracer_metadata.kernel.syscalls", path), "true", "raw meta");
+out:
+	tmp_cleanup();
+}
+
+/* Well past the 1 MiB buffer, plus a name bigger than the buffer itself (the slow path). */
+void test_trace_writer_large(void)
+{
+	const char *p = tmp_path("big.json.gz");
+	size_t big_len = (3u << 20) / 2;
+	char path[520], *big = NULL, *q = NULL, *got = NULL;
+	struct trace_writer *w;
+	size_t qlen, len;
+	char cmd[1100];
+
+	if (!ASSERT_OK_PTR(p, "tmp"))
+		goto out;
+	snprintf(path, sizeof(path) - 8, "%s", p);
+	big = malloc(big_len);
+	if (!ASSERT_OK_PTR(big, "malloc") || !ASSERT_OK_PTR(w = trace_writer_open(path), "open"))
+		goto out;
+	memset(big, 'n', big_len);
+	q = json_quote_dup(big, big_len, &qlen);
+	for (uint32_t i = 0; i < 200000; i++)
+		NAME_LIT(w, "\"f (a.py:1)\"", 1000ull * i, 500, 7, i % 4);
+	trace_writer_complete(w, q, qlen, 1, 2, 3, 4);
+	NAME_LIT(w, "\"last\"", 9, 9, 9, 9);
+	if (!ASSERT_OK(trace_writer_close(w), "close"))
+		goto out;
+	got = slurp(path, true, &len);
+	if (!ASSERT_OK_PTR(got, "read"))
+		goto out;
+	/* Every line but the first and last two is one event, comma-terminated but the last. */
+	ASSERT_TRUE(strstr(got, "\"ts\":199999.000,\"dur\":0.500,\"pid\":7,\"tid\":3},\n"),
+		    "event 199999 on its line");
+	snprintf(cmd, sizeof(cmd), "gzip -dc '%s' > '%s.json'", path, path);
+	if (ASSERT_OK(system(cmd), "gunzip")) {
+		strcat(path, ".json");
+		ASSERT_STREQ(jq(".traceEvents | length", path), "200002", "all events");
+		ASSERT_STREQ(jq(".traceEvents[200000].name | length", path), "1572864", "big name");
+		ASSERT_STREQ(jq(".traceEvents[-1].name", path), "last", "after big name");
+	}
+out:
+	free(got);
+	free(q);
+	free(big);
+	tmp_cleanup();
+}
+
+void test_trace_writer_open_errors(void)
+{
+	const char *dir = tmp_path("");
+
+	errno = 0;
+	ASSERT_NULL(trace_writer_open("/nonexistent-vizbpf-dir/t.json"), "missing dir");
+	ASSERT_EQ(errno, ENOENT, "missing dir errno");
+	errno = 0;
+	ASSERT_NULL(trace_writer_open("/nonexistent-vizbpf-dir/t.json.gz"), "missing dir gz");
+	ASSERT_EQ(errno, ENOENT, "missing dir gz errno");
+	if (ASSERT_OK_PTR(dir, "tmp")) {
+		errno = 0;
+		ASSERT_NULL(trace_writer_open(dir), "a directory");
+		ASSERT_EQ(errno, EISDIR, "directory errno");
+	}
+	errno = 0;
+	ASSERT_NULL(trace_writer_open("report.html"), "html not yet");
+	ASSERT_EQ(errno, ENOTSUP, "html errno");
+	ASSERT_EQ(access("report.html", F_OK), -1, "html file not created");
+	ASSERT_OK(trace_writer_close(NULL), "close NULL");
+	tmp_cleanup();
+}
+
+/* A full disk: every path that writes must report it at close, not just drop the data. */
+void test_trace_writer_enospc(void)
+{
+	static const char *const paths[] = { "/dev/full", "/dev/full.gz" };
+	struct trace_writer *w;
+
+	if (access("/dev/full", W_OK)) {
+		fprintf(stderr, "  /dev/full not writable here\n");
+		vz_test_failed = 1;
+		return;
+	}
+	/* Small document: the error only shows when close flushes. */
+	w = trace_writer_open("/dev/full");
+	if (ASSERT_OK_PTR(w, "open small")) {
+		NAME_LIT(w, "\"f\"", 1, 1, 1, 1);
+		ASSERT_EQ(trace_writer_close(w), -ENOSPC, "small close");
+	}
+	/* Big one: the error shows mid-run, stays, and writing on is harmless. ("/dev/full.gz"
+	 * does not exist, so the gzip case goes through a symlink.) */
+	for (int i = 0; i < 2; i++) {
+		const char *path = paths[i];
+
+		if (i == 1) {
+			path = tmp_path("full.gz");
+			if (!ASSERT_OK_PTR(path, "tmp") ||
+			    !ASSERT_OK(symlink("/dev/full", path), "symlink"))
+				break;
+		}
+		w = trace_writer_open(path);
+		if (!ASSERT_OK_PTR(w, path))
+			continue;
+		for (int k = 0; k < 100000; k++)
+			NAME_LIT(w, "\"some_function (some/module.py:123)\"", k, 1, 2, 3);
+		ASSERT_EQ(trace_writer_flush(w), -ENOSPC, path);
+		ASSERT_EQ(trace_writer_error(w), -ENOSPC, path);
+		NAME_LIT(w, "\"after\"", 1, 1, 1, 1);
+		trace_writer_meta_str(w, "version", "x");
+		ASSERT_EQ(trace_writer_close(w), -ENOSPC, path);
+	}
+	tmp_cleanup();
+}
+
+/* The loader forks and execs the traced program: it must not inherit the trace fd. */
+void test_trace_writer_cloexec(void)
+{
+	const char *p = tmp_path("c.json");
+	struct trace_writer *w;
+	char link[64], target[512];
+	int found = 0;
+
+	if (!ASSERT_OK_PTR(p, "tmp") || !ASSERT_OK_PTR(w = trace_writer_open(p), "open"))
+		goto out;
+	for (int fd = 3; fd < 1024; fd++) {
+		ssize_t n;
+
+		snprintf(link, sizeof(link), "/proc/self/fd/%d", fd);
+		n = readlink(link, target, sizeof(target) - 1);
+		if (n < 0)
+			continue;
+		target[n] = '\0';
+		if (strcmp(target, p))
+			continue;
+		found = 1;
+		ASSERT_TRUE(fcntl(fd, F_GETFD) & FD_CLOEXEC, "FD_CLOEXEC");
+	}
+	ASSERT_TRUE(found, "trace fd found");
+	ASSERT_OK(trace_writer_close(w), "close");
+out:
+	tmp_cleanup();
+}
