@@ -40,7 +40,7 @@ static bool has_suffix(const char *s, const char *suffix)
 	return n >= k && !strcasecmp(s + n - k, suffix);
 }
 
-struct trace_writer *trace_writer_open_sink(struct vz_sink *sink)
+struct trace_writer *trace_writer_open_sink(struct vz_sink *sink, unsigned int flags)
 {
 	struct trace_writer *w = calloc(1, sizeof(*w));
 	int err;
@@ -57,6 +57,9 @@ struct trace_writer *trace_writer_open_sink(struct vz_sink *sink)
 		errno = -err;
 		return NULL;
 	}
+	/* Without the thread (none can be made) the trace is still written, only slower. */
+	if (!(flags & TRACE_WRITER_SYNC))
+		outbuf_start_thread(&w->out);
 	w->first = 1;
 	outbuf_append(&w->out, doc_head, sizeof(doc_head) - 1);
 	return w;
@@ -76,7 +79,7 @@ struct trace_writer *trace_writer_open(const char *path)
 		sink = vz_sink_file_open(path);
 	if (!sink)
 		return NULL;
-	return trace_writer_open_sink(sink);
+	return trace_writer_open_sink(sink, 0);
 }
 
 /* Separator before an event: the previous line gets its comma, the first event none. */
@@ -341,13 +344,14 @@ void trace_writer_meta_raw(struct trace_writer *w, const char *key, const char *
 
 int trace_writer_flush(struct trace_writer *w)
 {
-	int err = outbuf_flush(&w->out);
+	int err = outbuf_sync(&w->out);
 
 	return err ? err : w->err;
 }
 
 int trace_writer_error(const struct trace_writer *w)
 {
+	/* out.err takes up the thread's error at each hand-over; reading it needs no lock. */
 	return w->out.err ? w->out.err : w->err;
 }
 

@@ -24,13 +24,22 @@ struct vz_sink;
 /*
  * Opens PATH for a Chrome trace. A path ending in ".gz" is gzip-compressed (zlib, level 1).
  * A path ending in ".html" is reserved for the HTML report: NULL with errno = ENOTSUP for now.
- * The file is created or truncated, close-on-exec. Returns NULL with errno set on failure.
+ * The file is created or truncated, close-on-exec. Writes and compression run on a writer
+ * thread with all signals blocked; create it after any fork() whose child must not have it.
+ * Returns NULL with errno set on failure.
  */
 struct trace_writer *trace_writer_open(const char *path);
 
-/* Like trace_writer_open over a sink the caller made (see sink.h); the writer owns it from
- * here on, failure included. For output forms such as the HTML report. */
-struct trace_writer *trace_writer_open_sink(struct vz_sink *sink);
+/* Write from the calling thread instead of a writer thread of the writer's own. */
+#define TRACE_WRITER_SYNC 0x1u
+
+/*
+ * Like trace_writer_open over a sink the caller made (see sink.h); the writer owns it from
+ * here on, failure included. For output forms such as the HTML report. Unless flags has
+ * TRACE_WRITER_SYNC, sink writes happen on a writer thread (trace_writer_open always uses one),
+ * so the caller only pays for formatting; the sink must then not be touched by anyone else.
+ */
+struct trace_writer *trace_writer_open_sink(struct vz_sink *sink, unsigned int flags);
 
 /*
  * Appends {"ph":"X","cat":"FEE","name":...,"ts":...,"dur":...,"pid":...,"tid":...}.
@@ -65,11 +74,12 @@ void trace_writer_meta_u64(struct trace_writer *w, const char *key, uint64_t val
 void trace_writer_meta_bool(struct trace_writer *w, const char *key, bool val);
 void trace_writer_meta_raw(struct trace_writer *w, const char *key, const char *raw_json);
 
-/* Pushes buffered events to the file (gzip keeps its own small buffer until close).
- * Returns 0 or the sticky -errno. */
+/* Pushes buffered events to the file and waits until they are written (gzip keeps its own
+ * small buffer until close). Returns 0 or the sticky -errno. */
 int trace_writer_flush(struct trace_writer *w);
 
-/* The first error seen so far as -errno, or 0, without flushing: lets a long run warn early. */
+/* The first error seen so far as -errno, or 0, without flushing or waiting: lets a long run
+ * warn early (a write error shows here one buffer, ~1 MiB, after it happened). */
 int trace_writer_error(const struct trace_writer *w);
 
 /*
