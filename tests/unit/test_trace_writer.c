@@ -10,6 +10,7 @@
 #include <unistd.h>
 #include <zlib.h>
 #include "export/json.h"
+#include "export/sink.h"
 #include "export/trace_writer.h"
 #include "test.h"
 
@@ -167,6 +168,119 @@ void test_trace_writer_document(void)
 	}
 	free(got);
 out:
+	tmp_cleanup();
+}
+
+/*
+ * A sink of the caller's own, as the HTML report will be: it sees the exact bytes of the
+ * document, in order, and is closed once. It also records the chunk sizes so we can see that
+ * a sink is called per buffer, not per event.
+ */
+struct mem_sink {
+	struct vz_sink base;
+	char *buf;
+	size_t len, cap;
+	size_t writes;
+	int *closed;	/* survives the close, which frees the sink */
+	char **out;
+	size_t *out_len;
+};
+
+static int mem_write(struct vz_sink *s, const void *p, size_t n)
+{
+	struct mem_sink *m = (struct mem_sink *)s;
+
+	if (m->len + n > m->cap) {
+		size_t cap = 2 * (m->len + n);
+		char *nb = realloc(m->buf, cap);
+
+		if (!nb)
+			return -ENOMEM;
+		m->buf = nb;
+		m->cap = cap;
+	}
+	memcpy(m->buf + m->len, p, n);
+	m->len += n;
+	m->writes++;
+	return 0;
+}
+
+static int mem_close(struct vz_sink *s)
+{
+	struct mem_sink *m = (struct mem_sink *)s;
+
+	(*m->closed)++;
+	*m->out = m->buf;
+	*m->out_len = m->len;
+	free(m);
+	return 0;
+}
+
+static const struct vz_sink_ops mem_ops = { .write = mem_write, .close = mem_close };
+
+void test_trace_writer_custom_sink(void)
+{
+	for (unsigned int flags = 0; flags <= TRACE_WRITER_SYNC; flags++) {
+		struct mem_sink *m = calloc(1, sizeof(*m));
+		char *out = NULL;
+		size_t out_len = 0;
+		int closed = 0;
+		struct trace_writer *w;
+
+		if (!ASSERT_OK_PTR(m, "calloc"))
+			return;
+		m->base.ops = &mem_ops;
+		m->closed = &closed;
+		m->out = &out;
+		m->out_len = &out_len;
+		w = trace_writer_open_sink(&m->base, flags);
+		if (!ASSERT_OK_PTR(w, "open_sink"))
+			return;
+		write_sample(w);
+		ASSERT_OK(trace_writer_close(w), "close");
+		ASSERT_EQ(closed, 1, "sink closed once");
+		if (ASSERT_OK_PTR(out, "bytes")) {
+			out = realloc(out, out_len + 1);
+			out[out_len] = '\0';
+			ASSERT_STREQ(out, sample_doc, flags ? "sync document" : "threaded document");
+		}
+		free(out);
+	}
+}
+
+/* Both ways of writing, the writer thread and the caller's thread, across many buffers. */
+void test_trace_writer_sync_and_threaded_agree(void)
+{
+	char *doc[2] = { NULL, NULL };
+	size_t len[2] = { 0, 0 };
+
+	for (unsigned int flags = 0; flags <= TRACE_WRITER_SYNC; flags++) {
+		const char *path = tmp_path(flags ? "sync.json" : "thr.json");
+		struct vz_sink *s = path ? vz_sink_file_open(path) : NULL;
+		struct trace_writer *w;
+
+		if (!ASSERT_OK_PTR(s, "sink"))
+			goto out;
+		w = trace_writer_open_sink(s, flags);
+		if (!ASSERT_OK_PTR(w, "open_sink"))
+			goto out;
+		for (uint32_t i = 0; i < 100000; i++) {
+			NAME_LIT(w, "\"g (b.py:2)\"", 1000ull * i + 7, i, 1, 2);
+			if (i % 30000 == 0)
+				ASSERT_OK(trace_writer_flush(w), "flush");
+		}
+		trace_writer_meta_u64(w, "n", 100000);
+		ASSERT_OK(trace_writer_close(w), "close");
+		doc[flags] = slurp(path, false, &len[flags]);
+	}
+	if (ASSERT_OK_PTR(doc[0], "threaded") && ASSERT_OK_PTR(doc[1], "sync")) {
+		ASSERT_EQ(len[0], len[1], "same length");
+		ASSERT_TRUE(len[0] > (4u << 20), "several buffers");
+		ASSERT_TRUE(!memcmp(doc[0], doc[1], len[0]), "same bytes");
+	}
+out:
+	free(doc[0]);
+	free(doc[1]);
 	tmp_cleanup();
 }
 
@@ -350,9 +464,20 @@ void test_trace_writer_enospc(void)
 	}
 	/* Big one: the error shows mid-run, stays, and writing on is harmless. ("/dev/full.gz"
 	 * does not exist, so the gzip case goes through a symlink.) */
-	for (int i = 0; i < 2; i++) {
-		const char *path = paths[i];
+	for (int i = 0; i < 3; i++) {
+		const char *path = paths[i % 2];
 
+		if (i == 2) {
+			/* The synchronous path reports it at the very flush that failed. */
+			w = trace_writer_open_sink(vz_sink_file_open("/dev/full"), TRACE_WRITER_SYNC);
+			if (!ASSERT_OK_PTR(w, "sync open"))
+				break;
+			for (int k = 0; k < 100000 && !trace_writer_error(w); k++)
+				NAME_LIT(w, "\"f\"", k, 1, 2, 3);
+			ASSERT_EQ(trace_writer_error(w), -ENOSPC, "sync error mid-run");
+			ASSERT_EQ(trace_writer_close(w), -ENOSPC, "sync close");
+			break;
+		}
 		if (i == 1) {
 			path = tmp_path("full.gz");
 			if (!ASSERT_OK_PTR(path, "tmp") ||
