@@ -211,13 +211,30 @@ static bool defines_interpreter(struct elf_file *elf)
 
 static int open_elf(const char *path, struct elf_file **elf, char *err, size_t errlen)
 {
+	char line[128] = "";
+	FILE *f;
+
 	*elf = elf_file__open(path);
 	if (*elf)
 		return 0;
-	if (errno == ENOEXEC)
-		return fail(err, errlen, -ENOEXEC, "%s is not a CPython interpreter (not ELF)",
-			    path);
-	return fail(err, errlen, -errno, "%s: %s", path, strerror(errno));
+	if (errno != ENOEXEC)
+		return fail(err, errlen, -errno, "%s: %s", path, strerror(errno));
+	/*
+	 * A '#!' script is the common surprise: pyenv puts bash shims named
+	 * python3 first in PATH. Say so, the user can pass the real interpreter.
+	 */
+	f = fopen(path, "re");
+	if (f) {
+		if (!fgets(line, sizeof(line), f))
+			line[0] = '\0';
+		fclose(f);
+	}
+	if (!strncmp(line, "#!", 2)) {
+		line[strcspn(line, "\n")] = '\0';
+		return fail(err, errlen, -ENOEXEC,
+			    "%s is a script (%s), not a CPython interpreter", path, line);
+	}
+	return fail(err, errlen, -ENOEXEC, "%s is not a CPython interpreter (not ELF)", path);
 }
 
 int py_interp__inspect(const char *exe, struct py_interp *out, char *err, size_t errlen)

@@ -46,7 +46,7 @@ void test_pyinterp_real_interpreters(void)
 	for (size_t i = 0; i < sizeof(interps) / sizeof(interps[0]); i++) {
 		const char *exe = interps[i].exe;
 		struct py_interp pi;
-		char err[512] = "";
+		char err[512] = "", ver[48];
 		int rc;
 
 		if (access(exe, X_OK)) {
@@ -63,9 +63,13 @@ void test_pyinterp_real_interpreters(void)
 			ASSERT_STREQ(err, interps[i].msg, exe);
 			continue;
 		}
-		printf("  %-45s -> %d.%d.%d (%s) lib %s evalframe vaddr 0x%llx offset 0x%llx "
+		if (pi.micro >= 0)
+			snprintf(ver, sizeof(ver), "%d.%d.%d", pi.major, pi.minor, pi.micro);
+		else
+			snprintf(ver, sizeof(ver), "%d.%d", pi.major, pi.minor);
+		printf("  %-45s -> %s (%s) lib %s evalframe vaddr 0x%llx offset 0x%llx "
 		       "_PyRuntime 0x%llx\n",
-		       exe, pi.major, pi.minor, pi.micro, pi.version_source, pi.lib,
+		       exe, ver, pi.version_source, pi.lib,
 		       (unsigned long long)pi.evalframe_vaddr,
 		       (unsigned long long)pi.evalframe_offset,
 		       (unsigned long long)pi.pyruntime_vaddr);
@@ -98,6 +102,15 @@ void test_pyinterp_not_python(void)
 	/* Not even ELF (test.h is text). */
 	rc = py_interp__inspect("test.h", &pi, err, sizeof(err));
 	ASSERT_EQ(rc, -ENOEXEC, "text file");
+	/* A script (a pyenv shim is one) gets a message saying so. */
+	if (access("/root/.pyenv/shims/python3", R_OK)) {
+		printf("  note: no pyenv shim, script message not checked\n");
+	} else {
+		rc = py_interp__inspect("/root/.pyenv/shims/python3", &pi, err, sizeof(err));
+		ASSERT_EQ(rc, -ENOEXEC, "shim");
+		printf("  shim: %s\n", err);
+		ASSERT_TRUE(strstr(err, "is a script") != NULL, "shim message");
+	}
 	rc = py_interp__inspect("/nonexistent/python3", &pi, err, sizeof(err));
 	ASSERT_EQ(rc, -ENOENT, "missing");
 	ASSERT_STREQ(err, "/nonexistent/python3: No such file or directory", "missing message");
@@ -171,7 +184,7 @@ void test_pyinterp_pid(void)
 		struct py_interp disk, live;
 		char err[512] = "";
 		uint64_t bias = 1;
-		int fds[2], status;
+		int fds[2], in[2], status;
 		pid_t pid;
 		char c;
 
@@ -179,19 +192,24 @@ void test_pyinterp_pid(void)
 			printf("  note: %s absent, skipped\n", exes[i]);
 			continue;
 		}
-		if (!ASSERT_OK(pipe(fds), "pipe"))
+		/* stdin is a pipe we hold, so the child waits whatever our stdin is. */
+		if (!ASSERT_OK(pipe(fds), "pipe") || !ASSERT_OK(pipe(in), "pipe"))
 			return;
 		pid = fork();
 		if (pid == 0) {
 			/* The child tells us it runs by closing stdout (our pipe), then waits. */
 			dup2(fds[1], 1);
+			dup2(in[0], 0);
 			close(fds[0]);
 			close(fds[1]);
+			close(in[0]);
+			close(in[1]);
 			execl(exes[i], exes[i], "-S", "-c",
 			      "import os, sys; os.close(1); sys.stdin.read()", (char *)NULL);
 			_exit(127);
 		}
 		close(fds[1]);
+		close(in[0]);
 		/* EOF once the interpreter is up (or died). */
 		while (read(fds[0], &c, 1) > 0)
 			;
@@ -209,6 +227,7 @@ void test_pyinterp_pid(void)
 			else
 				ASSERT_NEQ(bias, 0, "shared lib moved");
 		}
+		close(in[1]);
 		kill(pid, SIGKILL);
 		waitpid(pid, &status, 0);
 	}
