@@ -15,6 +15,7 @@
 #include "symbols/pyversion.h"
 
 #define EVALFRAME "_PyEval_EvalFrameDefault"
+#define DELETED " (deleted)"
 
 /* ld.so's trusted directories on Debian x86_64 (what ld.so.cache usually points into). */
 static const char *const default_dirs[] = {
@@ -63,7 +64,8 @@ static int search_list(const char *list, const char *origin, const char *name, c
 			else if (!strncmp(p, "${ORIGIN}", 9))
 				tok = 9;
 			if (tok && (size_t)(colon - p) >= tok) {
-				dlen += (size_t)snprintf(dir + dlen, sizeof(dir) - dlen, "%s", origin);
+				dlen += (size_t)snprintf(dir + dlen, sizeof(dir) - dlen, "%s",
+							 origin);
 				if (dlen >= sizeof(dir))
 					dlen = sizeof(dir) - 1;
 				p += tok;
@@ -103,8 +105,8 @@ int py_interp__find_libpython(struct elf_file *exe, const char *exe_path,
 
 	slash = strrchr(exe_path, '/');
 	if (slash)
-		snprintf(origin, sizeof(origin), "%.*s", slash == exe_path ? 1 : (int)(slash - exe_path),
-			 exe_path);
+		snprintf(origin, sizeof(origin), "%.*s",
+			 slash == exe_path ? 1 : (int)(slash - exe_path), exe_path);
 	else
 		snprintf(origin, sizeof(origin), ".");
 
@@ -269,7 +271,7 @@ int py_interp__inspect(const char *exe, struct py_interp *out, char *err, size_t
 	}
 	if (r == -ENOENT) {
 		if (defines_interpreter(eelf)) {
-			/* An interpreter without _PyEval_EvalFrameDefault: 2.x, or a stripped one. */
+			/* An interpreter without _PyEval_EvalFrameDefault: 2.x or stripped. */
 			strcpy(out->lib, out->exe);
 			r = inspect_lib(eelf, exe, out, err, errlen);
 		} else {
@@ -332,8 +334,8 @@ int py_interp__inspect_pid(int pid, struct py_interp *out, uint64_t *load_bias, 
 	}
 	exe[n] = '\0';
 	/* The kernel marks a replaced executable; maps paths are stripped the same way. */
-	if ((size_t)n > strlen(" (deleted)") && !strcmp(exe + n - strlen(" (deleted)"), " (deleted)"))
-		exe[n - strlen(" (deleted)")] = '\0';
+	if ((size_t)n > strlen(DELETED) && !strcmp(exe + n - strlen(DELETED), DELETED))
+		exe[n - strlen(DELETED)] = '\0';
 	r = proc_maps__read_pid(pid, &maps);
 	if (r) {
 		r = r == -ENOENT ? -ESRCH : r;

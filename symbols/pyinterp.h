@@ -18,7 +18,7 @@ struct elf_file;
 
 struct py_interp {
 	char exe[4096];		    /* executable inspected (symlinks resolved) */
-	char lib[4096];		    /* file holding _PyEval_EvalFrameDefault: exe itself or the libpython */
+	char lib[4096];		    /* holds _PyEval_EvalFrameDefault: exe itself or libpython */
 	uint64_t evalframe_vaddr;   /* st_value of _PyEval_EvalFrameDefault in lib */
 	uint64_t evalframe_offset;  /* its file offset (what uprobe attach wants) */
 	uint64_t pyruntime_vaddr;   /* _PyRuntime in lib, 0 if absent */

@@ -101,7 +101,8 @@ void test_procmaps_load_bias_self(void)
 		return;
 	sym = dlsym(h, "_PyEval_EvalFrameDefault");
 	elf = elf_file__open(path);
-	if (ASSERT_OK_PTR(elf, "open") && ASSERT_OK(proc_maps__read("/proc/self/maps", &m), "maps")) {
+	if (ASSERT_OK_PTR(elf, "open") &&
+	    ASSERT_OK(proc_maps__read("/proc/self/maps", &m), "maps")) {
 		/* path may be relative or a symlink: matching goes through realpath/inode. */
 		if (ASSERT_OK(proc_maps__load_bias(&m, path, elf, &bias), "bias") &&
 		    ASSERT_OK(elf_file__sym(elf, "_PyEval_EvalFrameDefault", &vaddr, NULL), "sym"))
