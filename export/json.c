@@ -23,8 +23,8 @@ struct qout {
 
 static void qput(struct qout *o, const char *tok, size_t n)
 {
-	/* +1 keeps room for the NUL; whole tokens only, so a truncated result stays valid UTF-8,
-	 * and nothing after the first token that did not fit, so it is a prefix of the full text. */
+	/* +1 keeps room for the NUL; whole tokens only, so a truncated result stays valid
+	 * UTF-8, and nothing after the first token that did not fit, so it is a prefix. */
 	if (o->written == o->pos && o->pos + n + 1 <= o->cap) {
 		memcpy(o->buf + o->pos, tok, n);
 		o->written += n;

@@ -23,7 +23,7 @@ struct outbuf {
 	char *p;
 	size_t len;
 	size_t cap;
-	int err;		/* first error as -errno; once set, output is dropped, not retried */
+	int err;		/* first error as -errno; once set, output is dropped */
 	struct vz_sink *sink;
 	struct outbuf_thread *thr;	/* NULL: the sink is written from the caller's thread */
 };

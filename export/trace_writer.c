@@ -70,7 +70,7 @@ struct trace_writer *trace_writer_open(const char *path)
 	struct vz_sink *sink;
 
 	if (has_suffix(path, ".html")) {
-		errno = ENOTSUP;	/* the HTML report (export/html_report.c) is not there yet */
+		errno = ENOTSUP;	/* the HTML report (html_report.c) is not wired in yet */
 		return NULL;
 	}
 	if (has_suffix(path, ".gz"))
@@ -151,9 +151,9 @@ static void begin_event(struct trace_writer *w)
 }
 
 /* Longest complete event apart from its name: the literal keys plus four maximal numbers. */
-#define COMPLETE_FIXED_MAX                                                                \
-	(sizeof(",\n{\"ph\":\"X\",\"cat\":\"FEE\",\"name\":,\"ts\":,\"dur\":,\"pid\":,\"tid\":}") + \
-	 2 * JSON_US3_MAX + 2 * JSON_U64_MAX)
+#define COMPLETE_FIXED_MAX                                                       \
+	(sizeof(",\n{\"ph\":\"X\",\"cat\":\"FEE\",\"name\":") +                      \
+	 sizeof(",\"ts\":,\"dur\":,\"pid\":,\"tid\":}") + 2 * JSON_US3_MAX + 2 * JSON_U64_MAX)
 
 static void complete_slow(struct trace_writer *w, const char *name_json, size_t name_json_len,
 			  uint64_t ts_ns, uint64_t dur_ns, uint32_t pid, uint32_t tid)

@@ -45,7 +45,7 @@ void test_json_quote_utf8_passthrough(void)
 	QUOTE_IS("\xe2\x82\xac 5", "\"\xe2\x82\xac 5\"");		/* €, 3 bytes */
 	QUOTE_IS("\xe5\x87\xbd\xe6\x95\xb0", "\"\xe5\x87\xbd\xe6\x95\xb0\"");	/* 函数 */
 	QUOTE_IS("\xf0\x9f\x98\x80!", "\"\xf0\x9f\x98\x80!\"");	/* U+1F600, 4 bytes */
-	QUOTE_IS("\xf4\x8f\xbf\xbf", "\"\xf4\x8f\xbf\xbf\"");		/* U+10FFFF, the last */
+	QUOTE_IS("\xf4\x8f\xbf\xbf", "\"\xf4\x8f\xbf\xbf\"");		/* U+10FFFF, last */
 	QUOTE_IS("\xef\xbf\xbd", "\"\xef\xbf\xbd\"");			/* U+FFFD itself */
 }
 

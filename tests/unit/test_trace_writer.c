@@ -134,7 +134,8 @@ static void write_sample(struct trace_writer *w)
 
 static const char sample_doc[] =
 	"{\"traceEvents\":[\n"
-	"{\"ph\":\"M\",\"name\":\"process_name\",\"pid\":4242,\"args\":{\"name\":\"python3 fib.py\"}},\n"
+	"{\"ph\":\"M\",\"name\":\"process_name\",\"pid\":4242,"
+	"\"args\":{\"name\":\"python3 fib.py\"}},\n"
 	"{\"ph\":\"M\",\"name\":\"thread_name\",\"pid\":4242,\"tid\":4243,"
 	"\"args\":{\"name\":\"Main\\\"Thread\"}},\n"
 	"{\"ph\":\"X\",\"cat\":\"FEE\",\"name\":\"fib (fib.py:3)\",\"ts\":1000.000,\"dur\":0.999,"
@@ -144,7 +145,8 @@ static const char sample_doc[] =
 	"{\"ph\":\"i\",\"name\":\"gc\",\"ts\":2000.001,\"pid\":4242,\"tid\":4243,\"s\":\"p\","
 	"\"args\":{\"gen\":2}},\n"
 	"{\"ph\":\"i\",\"name\":\"fork\",\"ts\":3000.000,\"pid\":1,\"tid\":1,\"s\":\"t\"},\n"
-	"{\"ph\":\"C\",\"name\":\"rss\",\"ts\":4000.000,\"pid\":4242,\"args\":{\"bytes\":1048576}}\n"
+	"{\"ph\":\"C\",\"name\":\"rss\",\"ts\":4000.000,\"pid\":4242,"
+	"\"args\":{\"bytes\":1048576}}\n"
 	"],\"displayTimeUnit\":\"ns\",\"viztracer_metadata\":{\"version\":\"0.1.0\","
 	"\"overflow\":false,\"lost_events\":17,\"mechanism\":\"uprobe\\n\"}}\n";
 
@@ -242,7 +244,7 @@ void test_trace_writer_custom_sink(void)
 		if (ASSERT_OK_PTR(out, "bytes")) {
 			out = realloc(out, out_len + 1);
 			out[out_len] = '\0';
-			ASSERT_STREQ(out, sample_doc, flags ? "sync document" : "threaded document");
+			ASSERT_STREQ(out, sample_doc, flags ? "sync doc" : "threaded doc");
 		}
 		free(out);
 	}
@@ -363,7 +365,7 @@ void test_trace_writer_parses_with_jq(void)
 	ASSERT_STREQ(jq(".traceEvents | length", path), "9", "event count");
 	ASSERT_STREQ(jq(".displayTimeUnit", path), "ns", "displayTimeUnit");
 	ASSERT_STREQ(jq(".traceEvents[7].name", path),
-		     "odd \"q\" \\ \t caf\xc3\xa9 \xef\xbf\xbd </script> (x.py:9)", "name roundtrip");
+		     "odd \"q\" \\ \t caf\xc3\xa9 \xef\xbf\xbd </script> (x.py:9)", "name");
 	ASSERT_STREQ(jq(".traceEvents[7].pid", path), "4294967295", "pid u32 max");
 	ASSERT_STREQ(jq(".traceEvents[2].ts", path), "1000", "ts in us");
 	ASSERT_STREQ(jq(".traceEvents[3].dur", path), "1234.567", "dur in us");
@@ -469,7 +471,11 @@ void test_trace_writer_enospc(void)
 
 		if (i == 2) {
 			/* The synchronous path reports it at the very flush that failed. */
-			w = trace_writer_open_sink(vz_sink_file_open("/dev/full"), TRACE_WRITER_SYNC);
+			struct vz_sink *s = vz_sink_file_open("/dev/full");
+
+			if (!ASSERT_OK_PTR(s, "sink /dev/full"))
+				break;
+			w = trace_writer_open_sink(s, TRACE_WRITER_SYNC);
 			if (!ASSERT_OK_PTR(w, "sync open"))
 				break;
 			for (int k = 0; k < 100000 && !trace_writer_error(w); k++)
