@@ -20,11 +20,12 @@ enum vz_rec_type {
 	VZ_REC_RETURN = 2, /* struct vz_rec_return: an evaluation returned (or unwound) */
 	VZ_REC_CODE = 3,   /* struct vz_rec_code: first sight of a code object */
 	VZ_REC_EXIT = 4,   /* struct vz_rec_exit: a traced thread exited */
+	VZ_REC_THREAD = 5, /* struct vz_rec_thread: first call seen with this thread state */
 };
 
 /* vz_rec_hdr.flags */
 #define VZ_F_OWNED_BY_THREAD (1u << 0) /* 3.11+: frame->owner == FRAME_OWNED_BY_THREAD */
-#define VZ_F_GROUP_DEAD (1u << 1)      /* EXIT: last thread of the process */
+#define VZ_F_STOPPED (1u << 1)         /* THREAD: SIGSTOP sent to the thread */
 
 struct vz_rec_hdr {
 	__u64 ts_ns; /* bpf_ktime_get_ns(): CLOCK_MONOTONIC */
@@ -73,6 +74,18 @@ struct vz_rec_code {
 	char file[VZ_FILE_MAX];
 };
 
+/*
+ * A thread state evaluates its first frame. User space un-inlines calls
+ * (3.11+) and widens the C recursion budget (3.12+) from it; with
+ * VZ_F_STOPPED the thread was sent SIGSTOP first (launch mode, first call of
+ * the process), so those writes cannot race the interpreter.
+ */
+struct vz_rec_thread {
+	struct vz_rec_hdr hdr;
+	__u64 tstate;
+	__u64 evalframe_addr; /* run-time address of _PyEval_EvalFrameDefault */
+};
+
 struct vz_rec_exit {
 	struct vz_rec_hdr hdr;
 	char comm[16];
@@ -95,7 +108,7 @@ struct vz_py_offsets {
 	__s32 tstate_native_thread_id; /* 3.11+, else -1 */
 	__s32 tstate_thread_id;        /* pthread id */
 	__s32 tstate_next;
-	__s32 interp_eval_frame;       /* 3.11+: PyInterpreterState.eval_frame, else -1 */
+	__s32 interp_eval_frame;       /* PyInterpreterState.eval_frame (PEP 523, 3.6+) */
 	__s32 interp_threads_head;
 	__s32 interp_next;
 	__s32 runtime_interpreters_head;

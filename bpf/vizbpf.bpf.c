@@ -1,0 +1,256 @@
+// SPDX-License-Identifier: BSD-2-Clause
+/*
+ * vizbpf's BPF side: a uprobe/uretprobe pair on CPython's frame evaluator
+ * (_PyEval_EvalFrameDefault) turns every Python call and return into a ring
+ * buffer record; a tracepoint reports thread exits.
+ *
+ * 3.11+ inlines Python-to-Python calls inside one evaluator activation. They
+ * are all un-inlined while interp->eval_frame != NULL: user space writes the
+ * evaluator's own address there ("eval-frame unlock", see DESIGN.md) when
+ * the first probe hit of a thread state announces it.
+ */
+#include "vmlinux.h"
+#include <bpf/bpf_helpers.h>
+#include <bpf/bpf_tracing.h>
+#include <bpf/bpf_core_read.h>
+#include "vizbpf.h"
+#include "pyframe.bpf.h"
+
+/* The bpf_probe_read_* helpers are GPL-only. */
+char LICENSE[] SEC("license") = "Dual BSD/GPL";
+
+/* File address of _PyEval_EvalFrameDefault and _PyRuntime in the probed object: with the probe's
+ * IP they give the load bias, hence _PyRuntime's run-time address (3.8 has no tstate argument). */
+const volatile __u64 evalframe_vaddr = 0;
+const volatile __u64 pyruntime_vaddr = 0;
+/* Stop the first thread of each process at its first call (SIGSTOP, to the ptracer). */
+const volatile bool stop_first_call = false;
+/* Force a reader wake-up once this much data waits (bytes); otherwise the reader polls. */
+const volatile __u64 wakeup_bytes = 1 << 20;
+
+/* Counters read by user space at the end (.bss). */
+__u64 lost_records;      /* calls/returns/exits dropped: ring buffer full */
+__u64 lost_code_records; /* code-object records dropped (retried at the next call) */
+
+struct {
+	__uint(type, BPF_MAP_TYPE_RINGBUF);
+	/* size set by user space (bpf_map__set_max_entries) */
+} events SEC(".maps");
+
+struct vz_thread {
+	__u64 tstate;      /* thread state seen at the last call (returns read the frame from it) */
+	__u64 seen_tstate; /* thread state already unlocked/boosted */
+};
+
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, 65536);
+	__type(key, __u32); /* tid */
+	__type(value, struct vz_thread);
+} threads SEC(".maps");
+
+struct code_key {
+	__u32 pid;
+	__u32 pad;
+	__u64 code;
+};
+
+/* Code objects already described to user space, with a signature so a reused address is seen. */
+struct {
+	__uint(type, BPF_MAP_TYPE_LRU_HASH);
+	__uint(max_entries, 131072);
+	__type(key, struct code_key);
+	__type(value, __u64);
+} codes SEC(".maps");
+
+/* Processes whose first call was seen (stop_first_call). */
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, 4096);
+	__type(key, __u32);
+	__type(value, __u8);
+} started_pids SEC(".maps");
+
+/* Processes whose thread exits are reported. */
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, 4096);
+	__type(key, __u32);
+	__type(value, __u8);
+} traced_pids SEC(".maps");
+
+static __always_inline void fill_hdr(struct vz_rec_hdr *h, __u64 id, __u32 type, __u32 flags)
+{
+	h->ts_ns = bpf_ktime_get_ns();
+	h->pid = id >> 32;
+	h->tid = (__u32)id;
+	h->type = type;
+	h->flags = flags;
+}
+
+static __always_inline __u64 submit_flags(void)
+{
+	if (bpf_ringbuf_query(&events, BPF_RB_AVAIL_DATA) >= wakeup_bytes)
+		return BPF_RB_FORCE_WAKEUP;
+	return BPF_RB_NO_WAKEUP;
+}
+
+/*
+ * Once per thread state: tell user space, which un-inlines calls (3.11+) and widens the C
+ * recursion budget (3.12+): this kernel's lockdown forbids bpf_probe_write_user. The first
+ * call of a launched process also stops its thread, so nothing runs inlined before that.
+ */
+static __always_inline bool announce_thread(__u64 id, __u64 tstate, __u64 evalframe_addr)
+{
+	__u32 pid = id >> 32;
+	struct vz_rec_thread *r;
+	__u8 one = 1;
+	bool stop;
+
+	r = bpf_ringbuf_reserve(&events, sizeof(*r), 0);
+	if (!r) {
+		__sync_fetch_and_add(&lost_records, 1);
+		return false;
+	}
+	stop = stop_first_call && !bpf_map_update_elem(&started_pids, &pid, &one, BPF_NOEXIST);
+	fill_hdr(&r->hdr, id, VZ_REC_THREAD, stop ? VZ_F_STOPPED : 0);
+	r->tstate = tstate;
+	r->evalframe_addr = evalframe_addr;
+	bpf_ringbuf_submit(r, BPF_RB_FORCE_WAKEUP);
+	if (stop)
+		bpf_send_signal_thread(19 /* SIGSTOP */);
+	return true;
+}
+
+/* Describes a code object the first time it is seen (or seen changed at the same address). */
+static __always_inline void describe_code(__u64 id, __u64 code, const __u8 *w)
+{
+	struct code_key key = { .pid = id >> 32, .code = code };
+	__u64 name = window_u64(w, off.code_qualname >= 0 ? off.code_qualname : off.code_name);
+	__u64 file = window_u64(w, off.code_filename);
+	__u32 line = window_u32(w, off.code_firstlineno);
+	__u64 sig = name ^ (file << 1) ^ ((__u64)line << 48);
+	struct vz_rec_code *r;
+	__u64 *known;
+
+	known = bpf_map_lookup_elem(&codes, &key);
+	if (known && *known == sig)
+		return;
+	r = bpf_ringbuf_reserve(&events, sizeof(*r), 0);
+	if (!r) {
+		__sync_fetch_and_add(&lost_code_records, 1);
+		return;
+	}
+	fill_hdr(&r->hdr, id, VZ_REC_CODE, 0);
+	r->code = code;
+	r->firstlineno = line;
+	r->co_flags = window_u32(w, off.code_flags);
+	read_pystr(name, &r->name_hdr, r->name, VZ_NAME_MAX);
+	read_pystr(file, &r->file_hdr, r->file, VZ_FILE_MAX);
+	bpf_ringbuf_submit(r, 0);
+	bpf_map_update_elem(&codes, &key, &sig, BPF_ANY);
+}
+
+SEC("uprobe")
+int BPF_KPROBE(py_entry)
+{
+	__u64 id = bpf_get_current_pid_tgid();
+	__u32 tid = (__u32)id;
+	__u8 window[VZ_CODE_WINDOW_MAX];
+	struct vz_thread *ti, zero = {};
+	struct vz_rec_call *r;
+	__u64 frame, tstate, code, arg1, arg2;
+	__u32 flags = 0;
+	__u8 owner;
+
+	/* Read both argument registers first: a ctx offset chosen at run time is rejected. */
+	arg1 = PT_REGS_PARM1(ctx);
+	arg2 = PT_REGS_PARM2(ctx);
+	asm volatile("" : "+r"(arg1), "+r"(arg2));
+	frame = off.frame_arg == 1 ? arg1 : arg2;
+	if (off.tstate_arg == 1)
+		tstate = arg1;
+	else /* 3.8: the thread holding the GIL, from _PyRuntime (biased by where we were hit) */
+		tstate = read_ptr(PT_REGS_IP(ctx) - evalframe_vaddr + pyruntime_vaddr +
+				  off.runtime_tstate_current);
+
+	ti = bpf_map_lookup_elem(&threads, &tid);
+	if (!ti) {
+		bpf_map_update_elem(&threads, &tid, &zero, BPF_NOEXIST);
+		ti = bpf_map_lookup_elem(&threads, &tid);
+		if (!ti)
+			return 0;
+	}
+	if (ti->seen_tstate != tstate && tstate && announce_thread(id, tstate, PT_REGS_IP(ctx)))
+		ti->seen_tstate = tstate;
+	ti->tstate = tstate;
+
+	code = read_ptr(frame + off.frame_code);
+	if (!code)
+		return 0;
+	if (bpf_probe_read_user(window, sizeof(window), (const void *)(code + code_window_off)))
+		return 0;
+	describe_code(id, code, window);
+
+	/* Generator creation (3.11+) runs a thread-owned frame; resumes run generator-owned ones. */
+	if (off.frame_owner >= 0 &&
+	    !bpf_probe_read_user(&owner, sizeof(owner), (const void *)(frame + off.frame_owner)) &&
+	    owner == 0)
+		flags |= VZ_F_OWNED_BY_THREAD;
+
+	r = bpf_ringbuf_reserve(&events, sizeof(*r), 0);
+	if (!r) {
+		__sync_fetch_and_add(&lost_records, 1);
+		return 0;
+	}
+	fill_hdr(&r->hdr, id, VZ_REC_CALL, flags);
+	r->code = code;
+	r->frame = frame;
+	r->caller = current_frame(tstate);
+	bpf_ringbuf_submit(r, submit_flags());
+	return 0;
+}
+
+SEC("uretprobe")
+int BPF_KRETPROBE(py_return)
+{
+	__u64 id = bpf_get_current_pid_tgid();
+	__u32 tid = (__u32)id;
+	struct vz_rec_return *r;
+	struct vz_thread *ti;
+
+	ti = bpf_map_lookup_elem(&threads, &tid);
+	if (!ti)
+		return 0;
+	r = bpf_ringbuf_reserve(&events, sizeof(*r), 0);
+	if (!r) {
+		__sync_fetch_and_add(&lost_records, 1);
+		return 0;
+	}
+	fill_hdr(&r->hdr, id, VZ_REC_RETURN, 0);
+	r->caller = current_frame(ti->tstate);
+	bpf_ringbuf_submit(r, submit_flags());
+	return 0;
+}
+
+/* raw: needs no tracefs mount */
+SEC("raw_tp/sched_process_exit")
+int handle_exit(void *ctx)
+{
+	__u64 id = bpf_get_current_pid_tgid();
+	__u32 pid = id >> 32, tid = (__u32)id;
+	struct vz_rec_exit *r;
+
+	if (!bpf_map_lookup_elem(&traced_pids, &pid))
+		return 0;
+	bpf_map_delete_elem(&threads, &tid);
+	r = bpf_ringbuf_reserve(&events, sizeof(*r), 0);
+	if (!r) {
+		__sync_fetch_and_add(&lost_records, 1);
+		return 0;
+	}
+	fill_hdr(&r->hdr, id, VZ_REC_EXIT, 0);
+	bpf_get_current_comm(r->comm, sizeof(r->comm));
+	bpf_ringbuf_submit(r, BPF_RB_FORCE_WAKEUP);
+	return 0;
+}

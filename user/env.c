@@ -1,0 +1,149 @@
+// SPDX-License-Identifier: BSD-2-Clause
+/* argp options. Unknown or unsupported options exit 64 with a one-line reason. */
+#include <argp.h>
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include "env.h"
+#include "log.h"
+
+struct env env = {
+	.output = "result.json",
+	.max_stack_depth = -1,
+	.ringbuf_bytes = 64ull << 20,
+};
+
+int vz_verbose;
+int vz_quiet;
+
+const char *argp_program_version = "vizbpf " VIZBPF_VERSION;
+static const char doc[] =
+	"vizbpf -- trace every Python call of a program with eBPF, into a Chrome trace.\n"
+	"\n"
+	"  vizbpf [OPTIONS] -- PROGRAM [ARGS...]   launch PROGRAM and trace it\n"
+	"  vizbpf view PATH                        open a trace in the browser\n"
+	"\n"
+	"Output: result.json by default; -o FILE.json.gz is gzip-compressed. Needs root (BPF).";
+
+enum {
+	OPT_MAX_STACK_DEPTH = 1000,
+	OPT_MIN_DURATION,
+	OPT_INCLUDE_FILES,
+	OPT_EXCLUDE_FILES,
+	OPT_IGNORE_FROZEN,
+	OPT_IGNORE_C_FUNCTION,
+	OPT_BUFFER_SIZE,
+	OPT_UNSUPPORTED,
+};
+
+static const struct argp_option options[] = {
+	{ "output_file", 'o', "FILE", 0, "Trace file (default result.json; .json.gz compresses)" },
+	{ "quiet", 'q', NULL, 0, "Print only errors" },
+	{ "verbose", 'v', NULL, 0, "More diagnostics (twice: libbpf debug output)" },
+	{ "max_stack_depth", OPT_MAX_STACK_DEPTH, "N", 0,
+	  "Keep only calls at most N deep (the outermost call is depth 1)" },
+	{ "min_duration", OPT_MIN_DURATION, "US", 0, "Keep only calls lasting at least US microseconds" },
+	{ "include_files", OPT_INCLUDE_FILES, "PATH", 0,
+	  "Keep only functions whose file is under PATH (repeatable)" },
+	{ "exclude_files", OPT_EXCLUDE_FILES, "PATH", 0,
+	  "Drop functions whose file is under PATH (repeatable)" },
+	{ "ignore_frozen", OPT_IGNORE_FROZEN, NULL, 0, "Drop functions of frozen modules" },
+	{ "ignore_c_function", OPT_IGNORE_C_FUNCTION, NULL, 0,
+	  "Accepted for VizTracer compatibility: vizbpf records Python functions only" },
+	{ "buffer_size", OPT_BUFFER_SIZE, "MB", 0,
+	  "BPF ring buffer size in MiB, a power of two (default 64)" },
+	/* VizTracer options that cannot mean the same thing here (yet): refuse, never ignore. */
+	{ "tracer_entries", OPT_UNSUPPORTED, "N", OPTION_HIDDEN },
+	{ "log_func_args", OPT_UNSUPPORTED, NULL, OPTION_HIDDEN },
+	{ "log_func_retval", OPT_UNSUPPORTED, NULL, OPTION_HIDDEN },
+	{ "log_async", OPT_UNSUPPORTED, NULL, OPTION_HIDDEN },
+	{ "log_gc", OPT_UNSUPPORTED, NULL, OPTION_HIDDEN },
+	{ "log_audit", OPT_UNSUPPORTED, NULL, OPTION_HIDDEN },
+	{ "pid_suffix", OPT_UNSUPPORTED, NULL, OPTION_HIDDEN },
+	{ "open", OPT_UNSUPPORTED, NULL, OPTION_HIDDEN },
+	{},
+};
+
+static long parse_num(struct argp_state *state, const char *arg, long min, long max)
+{
+	char *end;
+	long v;
+
+	errno = 0;
+	v = strtol(arg, &end, 10);
+	if (errno || end == arg || *end || v < min || v > max)
+		argp_error(state, "invalid number '%s' (expected %ld..%ld)", arg, min, max);
+	return v;
+}
+
+static error_t parse_opt(int key, char *arg, struct argp_state *state)
+{
+	long v;
+
+	switch (key) {
+	case 'o':
+		env.output = arg;
+		break;
+	case 'q':
+		vz_quiet = 1;
+		break;
+	case 'v':
+		vz_verbose++;
+		break;
+	case OPT_MAX_STACK_DEPTH:
+		env.max_stack_depth = parse_num(state, arg, 1, 1000000);
+		break;
+	case OPT_MIN_DURATION:
+		env.min_duration_ns = (uint64_t)parse_num(state, arg, 0, 1000000000L) * 1000;
+		break;
+	case OPT_INCLUDE_FILES:
+		if (env.n_include == VZ_MAX_FILTERS)
+			argp_error(state, "too many --include_files (max %d)", VZ_MAX_FILTERS);
+		env.include_files[env.n_include++] = arg;
+		break;
+	case OPT_EXCLUDE_FILES:
+		if (env.n_exclude == VZ_MAX_FILTERS)
+			argp_error(state, "too many --exclude_files (max %d)", VZ_MAX_FILTERS);
+		env.exclude_files[env.n_exclude++] = arg;
+		break;
+	case OPT_IGNORE_FROZEN:
+		env.ignore_frozen = true;
+		break;
+	case OPT_IGNORE_C_FUNCTION:
+		break;
+	case OPT_BUFFER_SIZE:
+		v = parse_num(state, arg, 1, 4096);
+		if (v & (v - 1))
+			argp_error(state, "--buffer_size must be a power of two, got %ld", v);
+		env.ringbuf_bytes = (uint64_t)v << 20;
+		break;
+	case OPT_UNSUPPORTED: {
+		/* "--opt VALUE" leaves the option one slot further back than "--opt=VALUE". */
+		const char *name = state->argv[state->next - 1];
+
+		if (arg && name == arg && state->next >= 2)
+			name = state->argv[state->next - 2];
+		argp_error(state, "option '%s' is not supported by vizbpf yet", name);
+		break;
+	}
+	case ARGP_KEY_ARG:
+		/* The first non-option starts the program's own command line. */
+		env.command = &state->argv[state->next - 1];
+		state->next = state->argc;
+		break;
+	case ARGP_KEY_END:
+		if (!env.command)
+			argp_error(state, "no program given: vizbpf [OPTIONS] -- PROGRAM [ARGS...]");
+		break;
+	default:
+		return ARGP_ERR_UNKNOWN;
+	}
+	return 0;
+}
+
+void env_parse(int argc, char **argv)
+{
+	static const struct argp argp = { options, parse_opt, "-- PROGRAM [ARGS...]", doc };
+
+	argp_parse(&argp, argc, argv, ARGP_IN_ORDER, NULL, NULL);
+}

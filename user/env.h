@@ -1,0 +1,29 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
+/* Command-line configuration (VizTracer's option names where they mean the same here). */
+#ifndef VZ_ENV_H
+#define VZ_ENV_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#define VZ_MAX_FILTERS 32
+
+struct env {
+	const char *output;          /* -o: result.json by default */
+	char **command;              /* PROGRAM ARGS... after "--" */
+	int max_stack_depth;         /* -1: unlimited */
+	uint64_t min_duration_ns;    /* 0: keep all */
+	const char *include_files[VZ_MAX_FILTERS];
+	int n_include;
+	const char *exclude_files[VZ_MAX_FILTERS];
+	int n_exclude;
+	bool ignore_frozen;
+	uint64_t ringbuf_bytes;      /* --buffer_size MB */
+};
+
+extern struct env env;
+
+/* Parses argv into env. Exits 64 (usage) on a bad command line, like argp. */
+void env_parse(int argc, char **argv);
+
+#endif

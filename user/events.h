@@ -1,0 +1,51 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
+/*
+ * Ring-buffer records -> Python call slices. Each thread has a shadow stack
+ * of open frames; a call or return names the thread's current (caller)
+ * frame, which re-synchronises the stack when returns were never reported
+ * (the kernel keeps at most 64 pending uretprobes per thread). Slices are
+ * written when they close, so they always nest strictly.
+ */
+#ifndef VZ_EVENTS_H
+#define VZ_EVENTS_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include "export/trace_writer.h"
+
+struct events;
+
+struct events_stats {
+	uint64_t calls;             /* calls recorded */
+	uint64_t slices_written;    /* X events written (after filters) */
+	uint64_t returns_inferred;  /* slices closed without their own return record */
+	uint64_t unmatched_returns; /* returns that matched no open call */
+	uint64_t unknown_code;      /* calls whose code object was never described */
+	uint64_t generator_creations; /* 3.11+ generator-creation evaluations dropped */
+	uint64_t unknown_records;   /* records of an unknown type */
+};
+
+struct events_filter {
+	int max_stack_depth; /* -1: unlimited */
+	uint64_t min_duration_ns;
+	const char *const *include_files;
+	int n_include;
+	const char *const *exclude_files;
+	int n_exclude;
+	int ignore_frozen;
+};
+
+struct vz_rec_thread;
+/* Called for each thread-state announcement (VZ_REC_THREAD). */
+typedef void (*events_thread_fn)(void *ctx, const struct vz_rec_thread *r);
+
+struct events *events_new(struct trace_writer *w, const struct events_filter *filter);
+void events_on_thread(struct events *ev, events_thread_fn fn, void *ctx);
+/* tracer_record_fn: handles one record. */
+int events_handle(void *ctx, const void *data, size_t size);
+/* Closes what is still open at each thread's last timestamp and names the threads. */
+void events_finish(struct events *ev);
+void events_get_stats(const struct events *ev, struct events_stats *s);
+void events_free(struct events *ev);
+
+#endif

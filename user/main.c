@@ -1,0 +1,269 @@
+// SPDX-License-Identifier: BSD-2-Clause
+/*
+ * vizbpf: launch a Python program, trace every call with BPF, write a
+ * Chrome trace. Exit status: the program's; 64 for a bad command line;
+ * 1 (or what the failed launch implies) when vizbpf itself fails.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <stdbool.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
+#include <linux/types.h>
+#include "vizbpf.h"
+#include "env.h"
+#include "events.h"
+#include "launch.h"
+#include "prepare.h"
+#include "log.h"
+#include "tracer.h"
+#include "export/trace_writer.h"
+
+/* Provided by user/view.c (the viewer); weak so the tracer builds without it. */
+int view_main(int argc, char **argv) __attribute__((weak));
+
+static volatile sig_atomic_t child_pid;
+static volatile sig_atomic_t child_changed;
+
+/*
+ * A signal sent to vizbpf with kill() goes on to the program. A terminal's
+ * Ctrl-C reaches the program directly (same process group), so it is not
+ * sent twice: vizbpf just keeps recording until the program ends.
+ */
+static void on_signal(int sig, siginfo_t *si, void *uc)
+{
+	if (child_pid > 0 && (si->si_code == SI_USER || si->si_code == SI_QUEUE))
+		kill(child_pid, sig);
+}
+
+static void on_sigchld(int sig)
+{
+	child_changed = 1;
+}
+
+static void install_signals(void)
+{
+	struct sigaction sa = { .sa_sigaction = on_signal, .sa_flags = SA_SIGINFO | SA_RESTART };
+	int sigs[] = { SIGINT, SIGTERM, SIGHUP, SIGQUIT };
+
+	sigemptyset(&sa.sa_mask);
+	for (size_t i = 0; i < sizeof(sigs) / sizeof(sigs[0]); i++)
+		sigaction(sigs[i], &sa, NULL);
+	sa = (struct sigaction){ .sa_handler = on_sigchld }; /* no SA_RESTART: wake the poll */
+	sigaction(SIGCHLD, &sa, NULL);
+}
+
+/* Ends vizbpf as the program ended: same exit code, or the same signal. */
+static void exit_like(int st)
+{
+	if (WIFEXITED(st))
+		exit(WEXITSTATUS(st));
+	if (WIFSIGNALED(st)) {
+		int sig = WTERMSIG(st);
+
+		if (sig == SIGINT || sig == SIGTERM || sig == SIGHUP || sig == SIGKILL ||
+		    sig == SIGPIPE) {
+			signal(sig, SIG_DFL);
+			raise(sig);
+		}
+		exit(128 + sig);
+	}
+	exit(1);
+}
+
+static void on_thread(void *ctx, const struct vz_rec_thread *r)
+{
+	prepare_thread(ctx, r->hdr.pid, r->tstate, r->evalframe_addr);
+}
+
+/* The first Python call is held: read its thread announcement, which writes the interpreter. */
+static void drain_at_stop(void *ctx)
+{
+	while (tracer_drain(ctx) > 0)
+		;
+}
+
+static void read_cmdline(pid_t pid, char *buf, size_t cap)
+{
+	char path[64];
+	ssize_t n;
+	int fd;
+
+	snprintf(path, sizeof(path), "/proc/%d/cmdline", pid);
+	buf[0] = '\0';
+	fd = open(path, O_RDONLY);
+	if (fd < 0)
+		return;
+	n = read(fd, buf, cap - 1);
+	close(fd);
+	if (n <= 0)
+		return;
+	if (buf[n - 1] == '\0')
+		n--;
+	for (ssize_t i = 0; i < n; i++)
+		if (buf[i] == '\0')
+			buf[i] = ' ';
+	buf[n] = '\0';
+}
+
+static void write_metadata(struct trace_writer *w, struct tracer *t, const struct py_interp *pi,
+			   const struct events_stats *es, const struct tracer_stats *ts,
+			   const struct prepare *prep)
+{
+	char version[32];
+
+	if (pi->micro >= 0)
+		snprintf(version, sizeof(version), "%d.%d.%d", pi->major, pi->minor, pi->micro);
+	else
+		snprintf(version, sizeof(version), "%d.%d", pi->major, pi->minor);
+	trace_writer_meta_str(w, "version", VIZBPF_VERSION);
+	trace_writer_meta_str(w, "producer", "vizbpf");
+	trace_writer_meta_bool(w, "overflow", false);
+	trace_writer_meta_str(w, "python_version", version);
+	trace_writer_meta_str(w, "python_executable", pi->exe);
+	trace_writer_meta_str(w, "python_library", pi->lib);
+	trace_writer_meta_str(w, "mechanism", tracer_mechanism(t));
+	trace_writer_meta_u64(w, "calls", es->calls);
+	trace_writer_meta_u64(w, "slices_written", es->slices_written);
+	trace_writer_meta_u64(w, "events_lost", ts->lost_records);
+	trace_writer_meta_u64(w, "code_records_lost", ts->lost_code_records);
+	trace_writer_meta_u64(w, "returns_inferred", es->returns_inferred);
+	trace_writer_meta_u64(w, "unmatched_returns", es->unmatched_returns);
+	trace_writer_meta_u64(w, "unknown_code", es->unknown_code);
+	trace_writer_meta_u64(w, "generator_creations_dropped", es->generator_creations);
+	trace_writer_meta_u64(w, "eval_frame_unlocks", prep->unlocks);
+	trace_writer_meta_u64(w, "recursion_budget_widened_threads", prep->boosted);
+	trace_writer_meta_u64(w, "memory_write_errors", prep->errors);
+}
+
+int main(int argc, char **argv)
+{
+	struct events_filter filter;
+	struct tracer_stats tstats;
+	struct events_stats estats;
+	struct trace_writer *w;
+	struct events *ev = NULL;
+	struct tracer *t = NULL;
+	struct prepare prep;
+	struct py_interp pi;
+	char cmdline[512];
+	int exit_code = 1, st = 0, err;
+	pid_t pid;
+
+	if (argc > 1 && !strcmp(argv[1], "view")) {
+		if (!view_main) {
+			elog("this build has no viewer");
+			return 1;
+		}
+		return view_main(argc - 1, argv + 1);
+	}
+	env_parse(argc, argv);
+	if (geteuid() != 0) {
+		elog("tracing needs root (BPF programs and uprobes): run it with sudo");
+		return 1;
+	}
+
+	/* Fail on an unwritable output before anything runs. */
+	w = trace_writer_open(env.output);
+	if (!w) {
+		elog("cannot write %s: %s", env.output, strerror(errno));
+		return 1;
+	}
+	filter = (struct events_filter){
+		.max_stack_depth = env.max_stack_depth,
+		.min_duration_ns = env.min_duration_ns,
+		.include_files = env.include_files,
+		.n_include = env.n_include,
+		.exclude_files = env.exclude_files,
+		.n_exclude = env.n_exclude,
+		.ignore_frozen = env.ignore_frozen,
+	};
+	ev = events_new(w, &filter);
+	if (!ev) {
+		elog("out of memory");
+		goto fail_output;
+	}
+
+	install_signals();
+	pid = launch_start(env.command, &pi, &exit_code);
+	if (pid < 0)
+		goto fail_output;
+	child_pid = pid;
+	vlog("%s is CPython %d.%d (%s), evaluator in %s at offset 0x%llx", pi.exe, pi.major,
+	     pi.minor, pi.version_source, pi.lib, (unsigned long long)pi.evalframe_offset);
+
+	if (prepare_init(&prep, pi.major, pi.minor)) {
+		elog("CPython %d.%d is not supported", pi.major, pi.minor);
+		kill(pid, SIGKILL);
+		waitpid(pid, &st, 0);
+		goto fail_output;
+	}
+	events_on_thread(ev, on_thread, &prep);
+	t = tracer_open(&pi, env.ringbuf_bytes, prepare_needs_first_stop(&prep), events_handle, ev);
+	if (!t || tracer_attach_pid(t, pid)) {
+		kill(pid, SIGKILL);
+		waitpid(pid, &st, 0);
+		exit_code = 1;
+		goto fail_output;
+	}
+	read_cmdline(pid, cmdline, sizeof(cmdline));
+	trace_writer_process_name(w, pid, cmdline[0] ? cmdline : pi.exe);
+	err = launch_release(pid, prepare_needs_first_stop(&prep), drain_at_stop, t, &st);
+	if (err < 0) {
+		elog("cannot resume pid %d: %s", pid, strerror(-err));
+		kill(pid, SIGKILL);
+	}
+
+	for (; err == 0;) {
+		err = tracer_poll(t, 20);
+		if (err < 0 && err != -EINTR) {
+			elog("reading events: %s", strerror(-err));
+			break;
+		}
+		if (waitpid(pid, &st, WNOHANG) == pid && (WIFEXITED(st) || WIFSIGNALED(st)))
+			break;
+	}
+	child_pid = 0;
+	while (tracer_drain(t) > 0)
+		;
+	events_finish(ev);
+	events_get_stats(ev, &estats);
+	tracer_read_stats(t, &tstats);
+	write_metadata(w, t, &pi, &estats, &tstats, &prep);
+	err = trace_writer_close(w);
+	w = NULL;
+	if (err) {
+		elog("writing %s failed: %s", env.output, strerror(-err));
+		tracer_close(t);
+		events_free(ev);
+		return 1;
+	}
+	if (tstats.lost_records || tstats.lost_code_records)
+		elog("warning: %llu events and %llu code descriptions lost (ring buffer full): "
+		     "try --buffer_size", (unsigned long long)tstats.lost_records,
+		     (unsigned long long)tstats.lost_code_records);
+	if (prep.errors)
+		elog("warning: %llu writes into the interpreter failed: calls may be missing",
+		     (unsigned long long)prep.errors);
+	ilog("%llu calls recorded, %llu events lost, trace saved to %s",
+	     (unsigned long long)estats.calls, (unsigned long long)tstats.lost_records,
+	     env.output);
+	tracer_close(t);
+	events_free(ev);
+	exit_like(st);
+	return 1;
+
+fail_output:
+	if (w) {
+		trace_writer_close(w);
+		unlink(env.output);
+	}
+	tracer_close(t);
+	events_free(ev);
+	return exit_code;
+}

@@ -1,0 +1,98 @@
+// SPDX-License-Identifier: BSD-2-Clause
+#include <errno.h>
+#include <string.h>
+#include <sys/uio.h>
+#include "symbols/pyoffsets.h"
+#include "prepare.h"
+#include "log.h"
+
+/* 3.12's C recursion budget per thread (Py_C_RECURSION_LIMIT) and what vizbpf adds: each call
+ * under an eval_frame hook takes 2 units; +3000 lets a recursion reach the default recursion
+ * limit of 1000 as it does untraced (measured, DESIGN.md). */
+#define C_RECURSION_LIMIT_3_12 1500
+#define C_RECURSION_BOOST_3_12 3000
+
+static int mem_read(uint32_t pid, uint64_t addr, void *buf, size_t len)
+{
+	struct iovec local = { buf, len }, remote = { (void *)addr, len };
+
+	return process_vm_readv(pid, &local, 1, &remote, 1, 0) == (ssize_t)len ? 0 : -errno;
+}
+
+static int mem_write(uint32_t pid, uint64_t addr, const void *buf, size_t len)
+{
+	struct iovec local = { (void *)buf, len }, remote = { (void *)addr, len };
+
+	return process_vm_writev(pid, &local, 1, &remote, 1, 0) == (ssize_t)len ? 0 : -errno;
+}
+
+int prepare_init(struct prepare *p, int major, int minor)
+{
+	*p = (struct prepare){ 0 };
+	if (py_offsets__get(major, minor, &p->off))
+		return -EOPNOTSUPP;
+	p->unlock = minor >= 11;
+	p->boost = minor == 12 ? C_RECURSION_BOOST_3_12 : 0;
+	return 0;
+}
+
+bool prepare_needs_first_stop(const struct prepare *p)
+{
+	return p->unlock || p->boost;
+}
+
+static int unlock(struct prepare *p, uint32_t pid, uint64_t tstate, uint64_t evalframe_addr)
+{
+	uint64_t interp, eval_frame;
+	int err;
+
+	err = mem_read(pid, tstate + p->off.tstate_interp, &interp, sizeof(interp));
+	if (!err)
+		err = mem_read(pid, interp + p->off.interp_eval_frame, &eval_frame, sizeof(eval_frame));
+	if (err)
+		return err;
+	/* Already set: by an earlier thread of this interpreter, or by the program's own PEP 523
+	 * hook, which then sees every call through its evaluator anyway. */
+	if (eval_frame)
+		return 0;
+	err = mem_write(pid, interp + p->off.interp_eval_frame, &evalframe_addr,
+			sizeof(evalframe_addr));
+	if (!err)
+		p->unlocks++;
+	return err;
+}
+
+static int widen(struct prepare *p, uint32_t pid, uint64_t tstate)
+{
+	uint64_t addr = tstate + p->off.tstate_c_recursion_remaining;
+	int32_t remaining;
+	int err;
+
+	err = mem_read(pid, addr, &remaining, sizeof(remaining));
+	if (err)
+		return err;
+	/* Above the interpreter's own limit: widened already (a thread state seen again). */
+	if (remaining > C_RECURSION_LIMIT_3_12)
+		return 0;
+	remaining += p->boost;
+	err = mem_write(pid, addr, &remaining, sizeof(remaining));
+	if (!err)
+		p->boosted++;
+	return err;
+}
+
+int prepare_thread(struct prepare *p, uint32_t pid, uint64_t tstate, uint64_t evalframe_addr)
+{
+	int err = 0;
+
+	if (p->unlock)
+		err = unlock(p, pid, tstate, evalframe_addr);
+	if (!err && p->boost && p->off.tstate_c_recursion_remaining >= 0)
+		err = widen(p, pid, tstate);
+	if (err) {
+		p->errors++;
+		vlog("pid %u: cannot prepare thread state 0x%llx: %s", pid,
+		     (unsigned long long)tstate, strerror(-err));
+	}
+	return err;
+}

@@ -1,0 +1,34 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
+/*
+ * What vizbpf changes in a traced interpreter, from user space (this
+ * kernel's lockdown forbids BPF writes to user memory):
+ * - 3.11+: interp->eval_frame = _PyEval_EvalFrameDefault, so every Python
+ *   call is a C call of the evaluator the probes sit on (no inlining);
+ * - 3.12: each thread's c_recursion_remaining widened, since each call now
+ *   also spends C recursion budget (RecursionError at depth ~749 otherwise).
+ */
+#ifndef VZ_PREPARE_H
+#define VZ_PREPARE_H
+
+#include <linux/types.h>
+#include <stdbool.h>
+#include <stdint.h>
+#include "vizbpf.h"
+
+struct prepare {
+	struct vz_py_offsets off;
+	bool unlock;          /* write eval_frame */
+	int32_t boost;        /* units added to c_recursion_remaining, 0: none */
+	uint64_t unlocks;     /* eval_frame writes done */
+	uint64_t boosted;     /* thread states widened */
+	uint64_t errors;      /* failed reads/writes of the target's memory */
+};
+
+/* Sets up *p for CPython major.minor. Returns 0 or -EOPNOTSUPP. */
+int prepare_init(struct prepare *p, int major, int minor);
+/* Applies the changes for a thread state of process pid. Returns 0 or -errno. */
+int prepare_thread(struct prepare *p, uint32_t pid, uint64_t tstate, uint64_t evalframe_addr);
+/* True when the version needs the thread stopped at its first call (launch mode). */
+bool prepare_needs_first_stop(const struct prepare *p);
+
+#endif

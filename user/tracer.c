@@ -1,0 +1,195 @@
+// SPDX-License-Identifier: BSD-2-Clause
+/*
+ * One skeleton per traced interpreter: the offsets of its CPython version
+ * go to rodata before load, so the verifier drops the other versions' paths.
+ */
+#include <errno.h>
+#include <linux/types.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+#include <bpf/libbpf.h>
+#include <bpf/bpf.h>
+#include "vizbpf.h"
+#include "vizbpf.skel.h"
+#include "symbols/pyoffsets.h"
+#include "tracer.h"
+#include "log.h"
+
+struct tracer {
+	struct vizbpf_bpf *skel;
+	struct ring_buffer *rb;
+	struct bpf_link *links[3];
+	int n_links;
+	char mechanism[160];
+	char lib[4096];
+	uint64_t evalframe_offset;
+};
+
+static int libbpf_print(enum libbpf_print_level level, const char *fmt, va_list args)
+{
+	if (level == LIBBPF_DEBUG && vz_verbose < 2)
+		return 0;
+	if (level == LIBBPF_INFO && vz_verbose < 1)
+		return 0;
+	return vfprintf(stderr, fmt, args);
+}
+
+/* The smallest window of the code object covering every field read per call. */
+static int code_window(const struct vz_py_offsets *o, __u32 *start)
+{
+	__s32 f[] = { o->code_flags, o->code_firstlineno, o->code_name, o->code_qualname,
+		      o->code_filename };
+	__s32 lo = INT32_MAX, hi = 0;
+
+	for (size_t i = 0; i < sizeof(f) / sizeof(f[0]); i++) {
+		if (f[i] < 0)
+			continue;
+		lo = f[i] < lo ? f[i] : lo;
+		hi = f[i] + 8 > hi ? f[i] + 8 : hi;
+	}
+	if (lo == INT32_MAX || hi - lo > 192)
+		return -EINVAL;
+	*start = lo;
+	return 0;
+}
+
+struct tracer *tracer_open(const struct py_interp *pi, uint64_t ringbuf_bytes, bool stop_first_call,
+			   tracer_record_fn fn, void *ctx)
+{
+	struct vz_py_offsets off;
+	struct tracer *t;
+	__u32 window;
+	int err;
+
+	libbpf_set_print(libbpf_print);
+	if (py_offsets__get(pi->major, pi->minor, &off)) {
+		elog("CPython %d.%d is not supported (supported: %s)", pi->major, pi->minor,
+		     py_offsets__supported());
+		return NULL;
+	}
+	if (code_window(&off, &window)) {
+		elog("internal: code object fields of CPython %d.%d are too far apart", pi->major,
+		     pi->minor);
+		return NULL;
+	}
+	t = calloc(1, sizeof(*t));
+	if (!t)
+		return NULL;
+	snprintf(t->lib, sizeof(t->lib), "%s", pi->lib);
+	t->evalframe_offset = pi->evalframe_offset;
+
+	t->skel = vizbpf_bpf__open();
+	if (!t->skel) {
+		elog("cannot open the BPF object: %s", strerror(errno));
+		goto fail;
+	}
+	t->skel->rodata->off = off;
+	t->skel->rodata->code_window_off = window;
+	t->skel->rodata->evalframe_vaddr = pi->evalframe_vaddr;
+	t->skel->rodata->pyruntime_vaddr = pi->pyruntime_vaddr;
+	t->skel->rodata->stop_first_call = stop_first_call;
+	t->skel->rodata->wakeup_bytes = ringbuf_bytes / 4;
+	if (off.tstate_arg == 0 && (!pi->pyruntime_vaddr || off.runtime_tstate_current < 0)) {
+		elog("CPython %d.%d in %s: _PyRuntime not found, cannot find thread states",
+		     pi->major, pi->minor, pi->lib);
+		goto fail;
+	}
+	bpf_map__set_max_entries(t->skel->maps.events, ringbuf_bytes);
+
+	err = vizbpf_bpf__load(t->skel);
+	if (err) {
+		if (err == -EPERM || errno == EPERM)
+			elog("loading BPF programs: permission denied (run as root: needs "
+			     "CAP_BPF, CAP_PERFMON and CAP_SYS_ADMIN)");
+		else
+			elog("loading BPF programs failed: %s", strerror(-err));
+		goto fail;
+	}
+	t->rb = ring_buffer__new(bpf_map__fd(t->skel->maps.events), (ring_buffer_sample_fn)fn, ctx,
+				 NULL);
+	if (!t->rb) {
+		elog("ring buffer: %s", strerror(errno));
+		goto fail;
+	}
+	snprintf(t->mechanism, sizeof(t->mechanism),
+		 "uprobe+uretprobe on _PyEval_EvalFrameDefault%s%s",
+		 pi->minor >= 11 ? ", eval-frame unlock" : "",
+		 pi->minor == 12 ? ", C recursion budget widened" : "");
+	return t;
+fail:
+	tracer_close(t);
+	return NULL;
+}
+
+int tracer_attach_pid(struct tracer *t, pid_t pid)
+{
+	LIBBPF_OPTS(bpf_uprobe_opts, entry_opts, .retprobe = false);
+	LIBBPF_OPTS(bpf_uprobe_opts, ret_opts, .retprobe = true);
+	__u32 key = pid;
+	__u8 one = 1;
+	int err;
+
+	err = bpf_map__update_elem(t->skel->maps.traced_pids, &key, sizeof(key), &one, sizeof(one),
+				   BPF_ANY);
+	if (err)
+		return err;
+	t->links[t->n_links] = bpf_program__attach_uprobe_opts(t->skel->progs.py_entry, pid, t->lib,
+								t->evalframe_offset, &entry_opts);
+	if (!t->links[t->n_links])
+		goto fail;
+	t->n_links++;
+	t->links[t->n_links] = bpf_program__attach_uprobe_opts(t->skel->progs.py_return, pid,
+								t->lib, t->evalframe_offset, &ret_opts);
+	if (!t->links[t->n_links])
+		goto fail;
+	t->n_links++;
+	t->links[t->n_links] = bpf_program__attach(t->skel->progs.handle_exit);
+	if (!t->links[t->n_links])
+		goto fail;
+	t->n_links++;
+	return 0;
+fail:
+	err = -errno;
+	elog("attaching probes to %s in pid %d: %s", t->lib, pid, strerror(-err));
+	return err;
+}
+
+int tracer_poll(struct tracer *t, int timeout_ms)
+{
+	int n = ring_buffer__poll(t->rb, timeout_ms);
+
+	/* Records are submitted without wake-ups (they double the probe cost): read anyway. */
+	if (n >= 0)
+		n = ring_buffer__consume(t->rb);
+	return n;
+}
+
+int tracer_drain(struct tracer *t)
+{
+	return ring_buffer__consume(t->rb);
+}
+
+void tracer_read_stats(struct tracer *t, struct tracer_stats *s)
+{
+	const struct vizbpf_bpf__bss *b = t->skel->bss;
+
+	s->lost_records = b->lost_records;
+	s->lost_code_records = b->lost_code_records;
+}
+
+const char *tracer_mechanism(struct tracer *t)
+{
+	return t->mechanism;
+}
+
+void tracer_close(struct tracer *t)
+{
+	if (!t)
+		return;
+	ring_buffer__free(t->rb);
+	for (int i = 0; i < t->n_links; i++)
+		bpf_link__destroy(t->links[i]);
+	vizbpf_bpf__destroy(t->skel);
+	free(t);
+}

@@ -1,0 +1,41 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
+/* The BPF side's lifecycle for one interpreter: open, configure, load, attach, poll, close. */
+#ifndef VZ_TRACER_H
+#define VZ_TRACER_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <sys/types.h>
+#include "symbols/pyinterp.h"
+
+struct tracer;
+
+/* Counters kept by the BPF programs. */
+struct tracer_stats {
+	uint64_t lost_records;
+	uint64_t lost_code_records;
+};
+
+/* Called for each ring-buffer record; returns 0 or a negative errno to stop. */
+typedef int (*tracer_record_fn)(void *ctx, const void *data, size_t size);
+
+/*
+ * Loads the BPF programs for the interpreter *pi (offsets from symbols/pyoffsets).
+ * stop_first_call: SIGSTOP the first thread of each process at its first call (launch mode,
+ * where the ptracer swallows it). Returns NULL after printing one line (e.g. no privileges).
+ */
+struct tracer *tracer_open(const struct py_interp *pi, uint64_t ringbuf_bytes, bool stop_first_call,
+			   tracer_record_fn fn, void *ctx);
+/* Probes the evaluator of *pi in process pid and reports its thread exits. Returns 0 or -errno. */
+int tracer_attach_pid(struct tracer *t, pid_t pid);
+/* Waits up to timeout_ms for records and hands them to fn. Returns records handled or -errno. */
+int tracer_poll(struct tracer *t, int timeout_ms);
+/* Hands over every record already in the buffer. Returns records handled or -errno. */
+int tracer_drain(struct tracer *t);
+void tracer_read_stats(struct tracer *t, struct tracer_stats *s);
+/* A line describing how calls are caught, for the trace metadata. */
+const char *tracer_mechanism(struct tracer *t);
+void tracer_close(struct tracer *t);
+
+#endif

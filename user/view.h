@@ -1,0 +1,12 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
+/*
+ * `vizbpf view PATH`: VizTracer's vizviewer for vizbpf traces. Serves the trace (or a folder of
+ * traces) with Catapult's trace viewer on http://127.0.0.1:9001 and opens the browser.
+ */
+#ifndef VZ_USER_VIEW_H
+#define VZ_USER_VIEW_H
+
+/* argv[0] is "view". Returns the process exit status. */
+int view_main(int argc, char **argv);
+
+#endif
