@@ -438,6 +438,10 @@ static enum MHD_Result handle(void *cls, struct MHD_Connection *c, const char *u
 		return serve_loaded(site, c, con_cls);
 	if (!strcmp(url, "/source"))
 		return http_serve_source(site, c);
+	/* Browsers ask for it on every page; the viewer sets its own icon. */
+	if (!strcmp(url, "/favicon.ico"))
+		return reply(c, MHD_HTTP_NO_CONTENT,
+			     MHD_create_response_from_buffer(0, NULL, MHD_RESPMEM_PERSISTENT), NULL);
 	return http_reply_text(c, MHD_HTTP_NOT_FOUND, "not found\n");
 }
 

@@ -1,0 +1,545 @@
+// SPDX-License-Identifier: BSD-2-Clause
+/*
+ * The single-file HTML report and the page `vizbpf view` serves: Catapult's trace viewer with
+ * vizbpf's page script. See html_report.h.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <libgen.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+#include <zlib.h>
+#include "export/html_report.h"
+#include "export/json.h"
+
+/*
+ * The page script and style, as C strings. The script reads window.vizbpfConfig ({title, trace,
+ * loaded, source}) and publishes window.vizbpf = {state: 'loading' | 'loaded' | 'error', error,
+ * model, viewer, source}: the end-to-end tests read the imported model from there, and `vizbpf view
+ * --once` learns through the `loaded` URL that the page has the trace.
+ */
+static const char html_page_css[] =
+	"html, body { box-sizing: border-box; overflow: hidden; margin: 0; padding: 0;\n"
+	"  width: 100%; height: 100%; }\n"
+	"body { display: flex; flex-direction: column; }\n"
+	"#trace-viewer { flex: 1 1 auto; min-height: 0; width: 100%; }\n"
+	"#trace-viewer:focus { outline: none; }\n"
+	"#vizbpf-source { flex: 0 0 32%; display: flex; flex-direction: column; min-height: 0;\n"
+	"  border-top: 2px solid #8d8d8d; background: #fff; }\n"
+	"#vizbpf-source[hidden] { display: none; }\n"
+	"#vizbpf-source-head { display: flex; align-items: center; padding: 2px 6px;\n"
+	"  background: #e8e8e8; font: 12px sans-serif; }\n"
+	"#vizbpf-source-loc { flex: 1 1 auto; overflow: hidden; white-space: nowrap;\n"
+	"  text-overflow: ellipsis; }\n"
+	"#vizbpf-source-close { border: none; background: none; cursor: pointer; font-size: 14px; }\n"
+	"#vizbpf-source-code { flex: 1 1 auto; overflow: auto; margin: 0; position: relative;\n"
+	"  font: 12px monospace; white-space: pre; }\n"
+	"#vizbpf-source-code .ln::before { content: attr(data-n); display: inline-block;\n"
+	"  width: 4em; padding-right: 1em; color: #999; text-align: right; }\n"
+	"#vizbpf-source-code .cur { background: #fff3a0; }\n";
+
+static const char html_page_js[] =
+	"'use strict';\n"
+	"(function() {\n"
+	"  var cfg = window.vizbpfConfig;\n"
+	"  var vz = window.vizbpf = {state: 'loading', error: null, model: null, viewer: null,\n"
+	"                            source: null};\n"
+	"\n"
+	/* Tell the server (vizbpf view --once waits for this); errors travel too, so it can exit
+	 * non-zero instead of waiting for its timeout. */
+	"  function report(err) {\n"
+	"    if (!cfg.loaded)\n"
+	"      return;\n"
+	"    var u = cfg.loaded + (err ? '&error=' + encodeURIComponent(err) : '');\n"
+	"    fetch(u, {cache: 'no-store'}).catch(function() {});\n"
+	"  }\n"
+	"\n"
+	"  function fail(title, msg) {\n"
+	"    vz.state = 'error';\n"
+	"    vz.error = title + ': ' + msg;\n"
+	"    try {\n"
+	"      var o = new tr.ui.b.Overlay();\n"
+	"      o.title = title;\n"
+	"      o.textContent = msg;\n"
+	"      o.visible = true;\n"
+	"    } catch (e) {\n"
+	"      document.body.textContent = vz.error;\n"
+	"    }\n"
+	"    report(vz.error);\n"
+	"  }\n"
+	"\n"
+	"  function importTrace(data) {\n"
+	"    var model = new tr.Model();\n"
+	"    var imp = new tr.importer.Import(model);\n"
+	"    imp.importTracesWithProgressDialog([data]).then(function() {\n"
+	"      vz.viewer.model = model;\n"
+	"      vz.viewer.viewTitle = cfg.title;\n"
+	"      vz.model = model;\n"
+	"      vz.state = 'loaded';\n"
+	"      vz.viewer.brushingStateController.addEventListener('change', onSelection);\n"
+	"      report(null);\n"
+	"    }, function(err) {\n"
+	"      fail('Import error', tr.b.normalizeException(err).message);\n"
+	"    });\n"
+	"  }\n"
+	"\n"
+	"  function load() {\n"
+	"    if (!cfg.trace) {\n"
+	"      var el = document.getElementById('vizbpf-trace');\n"
+	"      var text = el.textContent;\n"
+	/* The DOM copy is as big as the trace: drop it, the importer has its own. */
+	"      el.remove();\n"
+	"      importTrace(text);\n"
+	"      return;\n"
+	"    }\n"
+	"    fetch(cfg.trace, {cache: 'no-store'}).then(function(r) {\n"
+	"      if (!r.ok)\n"
+	"        throw new Error(r.status + ' ' + r.statusText + ': ' + cfg.trace);\n"
+	"      return r.text();\n"
+	"    }).then(importTrace, function(e) {\n"
+	"      fail('Failed to fetch the trace', String(e && e.message || e));\n"
+	"    });\n"
+	"  }\n"
+	"\n"
+	/* VizTracer's file_info, from outside: slice names are 'qualname (file:line)'. */
+	"  var panel = null;\n"
+	"  var sources = {};\n"
+	"\n"
+	"  function makePanel() {\n"
+	"    panel = document.createElement('div');\n"
+	"    panel.id = 'vizbpf-source';\n"
+	"    panel.hidden = true;\n"
+	"    var head = document.createElement('div');\n"
+	"    head.id = 'vizbpf-source-head';\n"
+	"    var loc = document.createElement('span');\n"
+	"    loc.id = 'vizbpf-source-loc';\n"
+	"    var close = document.createElement('button');\n"
+	"    close.id = 'vizbpf-source-close';\n"
+	"    close.textContent = '\\u2715';\n"
+	"    close.title = 'Close the source view';\n"
+	"    close.onclick = function() { panel.hidden = true; };\n"
+	"    head.appendChild(loc);\n"
+	"    head.appendChild(close);\n"
+	"    var code = document.createElement('pre');\n"
+	"    code.id = 'vizbpf-source-code';\n"
+	"    panel.appendChild(head);\n"
+	"    panel.appendChild(code);\n"
+	"    document.body.appendChild(panel);\n"
+	"  }\n"
+	"\n"
+	"  function onSelection() {\n"
+	"    var sel = vz.viewer.brushingStateController.selection;\n"
+	"    var ev = null;\n"
+	"    if (sel && sel.length === 1)\n"
+	"      for (var e of sel)\n"
+	"        ev = e;\n"
+	"    var m = ev && typeof ev.title === 'string' && /^(.*) \\((.+):(\\d+)\\)$/.exec(ev.title);\n"
+	"    if (m)\n"
+	"      showSource(m[1], m[2], parseInt(m[3], 10));\n"
+	"  }\n"
+	"\n"
+	"  function getSource(file) {\n"
+	"    if (!sources[file])\n"
+	"      sources[file] = fetch(cfg.source + '&file=' + encodeURIComponent(file))\n"
+	"        .then(function(r) {\n"
+	"          if (!r.ok)\n"
+	"            return r.text().then(function(t) { throw new Error(t || r.statusText); });\n"
+	"          return r.text();\n"
+	"        });\n"
+	"    return sources[file];\n"
+	"  }\n"
+	"\n"
+	"  function showSource(func, file, line) {\n"
+	"    if (!panel)\n"
+	"      makePanel();\n"
+	"    var code = document.getElementById('vizbpf-source-code');\n"
+	"    document.getElementById('vizbpf-source-loc').textContent =\n"
+	"      func + '  \\u2014  ' + file + ':' + line;\n"
+	"    panel.hidden = false;\n"
+	"    var src = vz.source = {func: func, file: file, line: line, state: 'loading', text: null};\n"
+	"    if (!cfg.source) {\n"
+	"      src.state = 'unavailable';\n"
+	"      code.textContent = 'The source is shown when the trace is opened with vizbpf view.';\n"
+	"      return;\n"
+	"    }\n"
+	"    code.textContent = 'Loading ' + file + ' ...';\n"
+	"    getSource(file).then(function(text) {\n"
+	"      if (vz.source !== src)\n"
+	"        return;\n"
+	"      render(code, text, line);\n"
+	"      src.state = 'shown';\n"
+	"      src.text = text;\n"
+	"    }, function(e) {\n"
+	"      if (vz.source !== src)\n"
+	"        return;\n"
+	"      src.state = 'unavailable';\n"
+	"      code.textContent = 'Source not available: ' + (e && e.message || e);\n"
+	"    });\n"
+	"  }\n"
+	"\n"
+	"  function render(code, text, line) {\n"
+	"    var frag = document.createDocumentFragment();\n"
+	"    var cur = null;\n"
+	"    var lines = text.split('\\n');\n"
+	"    if (lines.length > 1 && lines[lines.length - 1] === '')\n"
+	"      lines.pop();\n"
+	"    lines.forEach(function(l, i) {\n"
+	"      var d = document.createElement('div');\n"
+	"      d.className = i + 1 === line ? 'ln cur' : 'ln';\n"
+	"      d.setAttribute('data-n', i + 1);\n"
+	"      d.textContent = l || ' ';\n"
+	"      if (i + 1 === line)\n"
+	"        cur = d;\n"
+	"      frag.appendChild(d);\n"
+	"    });\n"
+	"    code.textContent = '';\n"
+	"    code.appendChild(frag);\n"
+	"    if (cur)\n"
+	"      code.scrollTop = Math.max(0, cur.offsetTop - code.clientHeight / 3);\n"
+	"  }\n"
+	"\n"
+	/* As Go's cmd/trace does it: a timeline view with a track-view-container inside. */
+	"  document.addEventListener('WebComponentsReady', function() {\n"
+	"    var container = document.createElement('track-view-container');\n"
+	"    container.id = 'track_view_container';\n"
+	"    var viewer = vz.viewer = document.createElement('tr-ui-timeline-view');\n"
+	"    viewer.track_view_container = container;\n"
+	"    Polymer.dom(viewer).appendChild(container);\n"
+	"    viewer.id = 'trace-viewer';\n"
+	"    viewer.globalMode = true;\n"
+	/* Its banner tells users to run Chrome with flags no Chrome has any more: skip it. */
+	"    viewer.polyfillWarnedOnce_ = true;\n"
+	"    Polymer.dom(document.body).appendChild(viewer);\n"
+	"    load();\n"
+	"  });\n"
+	"}());\n";
+
+/* A directory counts as the viewer's only if the big file is there. */
+static int viewer_dir_ok(const char *dir)
+{
+	char p[PATH_MAX];
+
+	if (snprintf(p, sizeof(p), "%s/" VIEWER_HTML, dir) >= (int)sizeof(p))
+		return 0;
+	return access(p, R_OK) == 0;
+}
+
+int viewer_dir_find(char *buf, size_t cap)
+{
+	const char *env = getenv("VIZBPF_VIEWER_DIR");
+	char exe[PATH_MAX];
+	ssize_t n;
+
+	/* An explicit setting that is wrong is an error, not a reason to look elsewhere. */
+	if (env && *env) {
+		if (!viewer_dir_ok(env) || snprintf(buf, cap, "%s", env) >= (int)cap)
+			return -ENOENT;
+		return 0;
+	}
+	n = readlink("/proc/self/exe", exe, sizeof(exe) - 1);
+	if (n > 0) {
+		exe[n] = '\0';
+		if (snprintf(buf, cap, "%s/share/viewer", dirname(exe)) < (int)cap &&
+		    viewer_dir_ok(buf))
+			return 0;
+	}
+	if (viewer_dir_ok("/usr/local/share/vizbpf/viewer") &&
+	    snprintf(buf, cap, "/usr/local/share/vizbpf/viewer") < (int)cap)
+		return 0;
+	return -ENOENT;
+}
+
+static int read_whole(const char *path, char **out, size_t *out_len)
+{
+	struct stat st;
+	char *buf;
+	size_t off = 0;
+	int fd, err = 0;
+
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return -errno;
+	if (fstat(fd, &st)) {
+		err = -errno;
+		goto out;
+	}
+	buf = malloc(st.st_size + 1);
+	if (!buf) {
+		err = -ENOMEM;
+		goto out;
+	}
+	while (off < (size_t)st.st_size) {
+		ssize_t r = read(fd, buf + off, st.st_size - off);
+
+		if (r < 0 && errno == EINTR)
+			continue;
+		if (r <= 0) {
+			err = r < 0 ? -errno : -EIO;
+			free(buf);
+			goto out;
+		}
+		off += r;
+	}
+	buf[off] = '\0';
+	*out = buf;
+	*out_len = off;
+out:
+	close(fd);
+	return err;
+}
+
+int viewer_assets_load(struct viewer_assets *a)
+{
+	char p[PATH_MAX + 32];
+	int err;
+
+	memset(a, 0, sizeof(*a));
+	if (viewer_dir_find(a->dir, sizeof(a->dir))) {
+		const char *env = getenv("VIZBPF_VIEWER_DIR");
+
+		if (env && *env)
+			fprintf(stderr, "vizbpf: no %s in VIZBPF_VIEWER_DIR=%s (run `make viewer`)\n",
+				VIEWER_HTML, env);
+		else
+			fprintf(stderr, "vizbpf: trace viewer not found (looked in <vizbpf dir>/share/"
+				"viewer and /usr/local/share/vizbpf/viewer): run `make viewer`\n");
+		return -ENOENT;
+	}
+	snprintf(p, sizeof(p), "%s/" VIEWER_HTML, a->dir);
+	err = read_whole(p, &a->html, &a->html_len);
+	if (!err) {
+		snprintf(p, sizeof(p), "%s/" VIEWER_JS, a->dir);
+		err = read_whole(p, &a->js, &a->js_len);
+	}
+	if (err) {
+		fprintf(stderr, "vizbpf: cannot read %s: %s (run `make viewer`)\n", p, strerror(-err));
+		viewer_assets_free(a);
+	}
+	return err;
+}
+
+void viewer_assets_free(struct viewer_assets *a)
+{
+	free(a->html);
+	free(a->js);
+	a->html = a->js = NULL;
+	a->html_len = a->js_len = 0;
+}
+
+size_t html_report_escape(char *dst, const char *src, size_t len)
+{
+	char *d = dst;
+	const char *lt;
+
+	while (len && (lt = memchr(src, '<', len))) {
+		size_t n = lt - src;
+
+		memcpy(d, src, n);
+		memcpy(d + n, "\\u003c", 6);
+		d += n + 6;
+		src += n + 1;
+		len -= n + 1;
+	}
+	memcpy(d, src, len);
+	return d + len - dst;
+}
+
+int html_report_json_w(html_write_fn w, void *ctx, const char *buf, size_t len)
+{
+	char tmp[HTML_ESCAPE_MAX(4096)];
+	int err;
+
+	/* Most chunks have no '<' at all: pass them through untouched. */
+	if (!memchr(buf, '<', len))
+		return w(ctx, buf, len);
+	while (len) {
+		size_t n = len < 4096 ? len : 4096;
+
+		err = w(ctx, tmp, html_report_escape(tmp, buf, n));
+		if (err)
+			return err;
+		buf += n;
+		len -= n;
+	}
+	return 0;
+}
+
+char *html_js_string(const char *s)
+{
+	char *q, *out;
+	size_t n;
+
+	if (!s)
+		return strdup("null");
+	q = json_quote_dup(s, strlen(s), &n);
+	if (!q)
+		return NULL;
+	out = malloc(HTML_ESCAPE_MAX(n) + 1);
+	if (out)
+		out[html_report_escape(out, q, n)] = '\0';
+	free(q);
+	return out;
+}
+
+char *html_escape_text(const char *s)
+{
+	size_t n = 0;
+	const char *p;
+	char *out, *d;
+
+	for (p = s; *p; p++)
+		n += strchr("&<>\"'", *p) ? 6 : 1;
+	out = d = malloc(n + 1);
+	if (!out)
+		return NULL;
+	for (p = s; *p; p++) {
+		switch (*p) {
+		case '&': d = stpcpy(d, "&amp;"); break;
+		case '<': d = stpcpy(d, "&lt;"); break;
+		case '>': d = stpcpy(d, "&gt;"); break;
+		case '"': d = stpcpy(d, "&quot;"); break;
+		case '\'': d = stpcpy(d, "&#39;"); break;
+		default: *d++ = *p;
+		}
+	}
+	*d = '\0';
+	return out;
+}
+
+static int wstr(html_write_fn w, void *ctx, const char *s)
+{
+	return w(ctx, s, strlen(s));
+}
+
+int html_page_begin(html_write_fn w, void *ctx, const struct viewer_assets *a,
+		    const struct html_page *page)
+{
+	const char *title = page->title ? page->title : "trace";
+	char *t = html_escape_text(title);
+	char *cfg[4] = {
+		html_js_string(title), html_js_string(page->trace_url),
+		html_js_string(page->loaded_url), html_js_string(page->source_url),
+	};
+	int err = -ENOMEM, i;
+
+	if (!t || !cfg[0] || !cfg[1] || !cfg[2] || !cfg[3])
+		goto out;
+	err = wstr(w, ctx, "<!DOCTYPE html>\n<html>\n<head>\n<meta charset=\"utf-8\">\n<title>");
+	err = err ?: wstr(w, ctx, t);
+	err = err ?: wstr(w, ctx, " - vizbpf</title>\n");
+	if (page->link_assets) {
+		/* As Go's cmd/trace: the polyfill loads the viewer through the HTML import. */
+		err = err ?: wstr(w, ctx, "<script src=\"/static/" VIEWER_JS "\"></script>\n"
+				  "<link rel=\"import\" href=\"/static/" VIEWER_HTML "\">\n");
+	} else {
+		/* Inlined as VizTracer's report does: the whole viewer document goes into the head
+		 * (its own <html>/<head>/<body> tags are merged by the parser), so file:// works. */
+		err = err ?: wstr(w, ctx, "<script>\n");
+		err = err ?: w(ctx, a->js, a->js_len);
+		err = err ?: wstr(w, ctx, "\n</script>\n");
+		err = err ?: w(ctx, a->html, a->html_len);
+		err = err ?: wstr(w, ctx, "\n");
+	}
+	err = err ?: wstr(w, ctx, "<style>\n");
+	err = err ?: wstr(w, ctx, html_page_css);
+	err = err ?: wstr(w, ctx, "</style>\n<script>\nwindow.vizbpfConfig = {title: ");
+	err = err ?: wstr(w, ctx, cfg[0]);
+	err = err ?: wstr(w, ctx, ", trace: ");
+	err = err ?: wstr(w, ctx, cfg[1]);
+	err = err ?: wstr(w, ctx, ", loaded: ");
+	err = err ?: wstr(w, ctx, cfg[2]);
+	err = err ?: wstr(w, ctx, ", source: ");
+	err = err ?: wstr(w, ctx, cfg[3]);
+	err = err ?: wstr(w, ctx, "};\n</script>\n<script>\n");
+	err = err ?: wstr(w, ctx, html_page_js);
+	err = err ?: wstr(w, ctx, "</script>\n</head>\n<body>\n");
+	if (!page->trace_url)
+		err = err ?: wstr(w, ctx, "<script type=\"application/json\" id=\"vizbpf-trace\">");
+out:
+	free(t);
+	for (i = 0; i < 4; i++)
+		free(cfg[i]);
+	return err;
+}
+
+int html_page_end(html_write_fn w, void *ctx, const struct html_page *page)
+{
+	int err = 0;
+
+	if (!page->trace_url)
+		err = wstr(w, ctx, "</script>\n");
+	return err ?: wstr(w, ctx, "</body>\n</html>\n");
+}
+
+static int fwrite_cb(void *ctx, const void *buf, size_t len)
+{
+	if (len && fwrite(buf, 1, len, ctx) != len)
+		return errno ? -errno : -EIO;
+	return 0;
+}
+
+/* The report is a page with the JSON inline and nothing to call back. */
+static const struct html_page report_page;
+
+int html_report_begin(FILE *out, const struct viewer_assets *a, const char *title)
+{
+	struct html_page page = report_page;
+
+	page.title = title;
+	return html_page_begin(fwrite_cb, out, a, &page);
+}
+
+int html_report_json(FILE *out, const char *buf, size_t len)
+{
+	return html_report_json_w(fwrite_cb, out, buf, len);
+}
+
+int html_report_end(FILE *out)
+{
+	return html_page_end(fwrite_cb, out, &report_page);
+}
+
+int html_report_from_file(const char *json_path, const char *html_path,
+			  const struct viewer_assets *a, const char *title)
+{
+	char buf[65536];
+	gzFile in;
+	FILE *out;
+	int n = 0, err, zerr;
+
+	errno = 0;
+	/* gzread passes plain files through, so one path reads .json and .json.gz. */
+	in = gzopen(json_path, "rb");
+	if (!in) {
+		err = errno ? -errno : -ENOMEM;
+		fprintf(stderr, "vizbpf: cannot open %s: %s\n", json_path, strerror(-err));
+		return err;
+	}
+	out = fopen(html_path, "we");
+	if (!out) {
+		err = -errno;
+		fprintf(stderr, "vizbpf: cannot create %s: %s\n", html_path, strerror(-err));
+		gzclose(in);
+		return err;
+	}
+	err = html_report_begin(out, a, title);
+	while (!err && (n = gzread(in, buf, sizeof(buf))) > 0)
+		err = html_report_json(out, buf, n);
+	if (!err && n < 0) {
+		fprintf(stderr, "vizbpf: cannot read %s: %s\n", json_path, gzerror(in, &zerr));
+		err = -EIO;
+	} else if (err) {
+		fprintf(stderr, "vizbpf: cannot write %s: %s\n", html_path, strerror(-err));
+	}
+	err = err ?: html_report_end(out);
+	gzclose(in);
+	if (fclose(out) && !err) {
+		err = -errno;
+		fprintf(stderr, "vizbpf: cannot write %s: %s\n", html_path, strerror(-err));
+	}
+	if (err)
+		unlink(html_path);
+	return err;
+}
