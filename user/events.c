@@ -285,12 +285,21 @@ static void emit(struct events *ev, struct thread *t, uint32_t d, uint64_t end_n
 	ev->st.slices_written++;
 }
 
-/* Closes frames above depth keep, all at end_ns (they were not seen returning). */
+/*
+ * Closes frames above depth keep, which were not seen returning: they ended
+ * before end_ns. The deepest ends first, 1 ns apart, so inferred slices nest
+ * strictly and never share a boundary with what starts at end_ns (viewers
+ * read timestamps as floating-point microseconds).
+ */
 static void pop_inferred(struct events *ev, struct thread *t, uint32_t keep, uint64_t end_ns)
 {
+	uint64_t n = t->depth > keep ? t->depth - keep : 0;
+
 	while (t->depth > keep) {
-		t->depth--;
-		emit(ev, t, t->depth, end_ns);
+		uint64_t end = end_ns - n--;
+		const struct frame *f = &t->stack[--t->depth];
+
+		emit(ev, t, t->depth, end > f->start_ns ? end : f->start_ns);
 		ev->st.returns_inferred++;
 	}
 }

@@ -219,10 +219,11 @@ int main(int argc, char **argv)
 		kill(pid, SIGKILL);
 	}
 
-	for (; err == 0;) {
-		err = tracer_poll(t, 20);
-		if (err < 0 && err != -EINTR) {
-			elog("reading events: %s", strerror(-err));
+	while (err == 0) {
+		int n = tracer_poll(t, 20);
+
+		if (n < 0 && n != -EINTR) {
+			elog("reading events: %s", strerror(-n));
 			break;
 		}
 		if (waitpid(pid, &st, WNOHANG) == pid && (WIFEXITED(st) || WIFSIGNALED(st)))

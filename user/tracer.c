@@ -48,6 +48,7 @@ static int code_window(const struct vz_py_offsets *o, __u32 *start)
 		lo = f[i] < lo ? f[i] : lo;
 		hi = f[i] + 8 > hi ? f[i] + 8 : hi;
 	}
+	lo &= ~7; /* BPF rejects misaligned stack loads: keep fields aligned in the copy */
 	if (lo == INT32_MAX || hi - lo > 192)
 		return -EINVAL;
 	*start = lo;
