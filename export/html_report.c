@@ -13,6 +13,7 @@
 #include <zlib.h>
 #include "export/html_report.h"
 #include "export/json.h"
+#include "export/sink.h"
 
 /*
  * The page script and style, as C strings. The script reads window.vizbpfConfig ({title, trace,
@@ -542,4 +543,78 @@ int html_report_from_file(const char *json_path, const char *html_path,
 	if (err)
 		unlink(html_path);
 	return err;
+}
+
+/* The report as a sink: an escaping filter over a plain file sink. */
+struct html_sink {
+	struct vz_sink base;
+	struct vz_sink *file;
+};
+
+static int sink_write_cb(void *ctx, const void *buf, size_t len)
+{
+	return vz_sink_write(ctx, buf, len);
+}
+
+static int html_sink_write(struct vz_sink *s, const void *p, size_t n)
+{
+	return html_report_json_w(sink_write_cb, ((struct html_sink *)s)->file, p, n);
+}
+
+static int html_sink_close(struct vz_sink *s)
+{
+	struct html_sink *h = (struct html_sink *)s;
+	int err = html_page_end(sink_write_cb, h->file, &report_page);
+	int cerr = vz_sink_close(h->file);
+
+	free(h);
+	return err ?: cerr;
+}
+
+static const struct vz_sink_ops html_sink_ops = {
+	.write = html_sink_write,
+	.close = html_sink_close,
+};
+
+struct vz_sink *html_report_sink_open(const char *path)
+{
+	struct html_page page = report_page;
+	struct html_sink *h = NULL;
+	struct viewer_assets a;
+	char *tmp = NULL;
+	int err;
+
+	/* The viewer first: without it, leave no half-made file behind. ENOTSUP, not ENOENT: the
+	 * caller's "cannot write x.html: ..." must not suggest the output folder is missing. */
+	if (viewer_assets_load(&a)) {
+		errno = ENOTSUP;
+		return NULL;
+	}
+	err = -ENOMEM;
+	h = malloc(sizeof(*h));
+	tmp = strdup(path);
+	if (!h || !tmp)
+		goto fail;
+	h->base.ops = &html_sink_ops;
+	h->file = vz_sink_file_open(path);
+	if (!h->file) {
+		err = -errno;
+		goto fail;
+	}
+	page.title = basename(tmp);
+	err = html_page_begin(sink_write_cb, h->file, &a, &page);
+	if (err) {
+		vz_sink_close(h->file);
+		unlink(path);
+		goto fail;
+	}
+	viewer_assets_free(&a);
+	free(tmp);
+	return &h->base;
+fail:
+	viewer_assets_free(&a);
+	free(tmp);
+	free(h);
+	errno = -err;
+	return NULL;
 }

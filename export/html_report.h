@@ -81,6 +81,15 @@ int html_report_begin(FILE *out, const struct viewer_assets *a, const char *titl
 int html_report_json(FILE *out, const char *buf, size_t len);
 int html_report_end(FILE *out);
 
+struct vz_sink;
+/*
+ * A trace-writer sink (export/sink.h) that makes PATH a single-file report: the viewer is
+ * written at open, the JSON streams through with '<' escaped, the closing tags come at close.
+ * The viewer is looked up as viewer_dir_find does. Returns NULL with errno set: ENOTSUP, after
+ * one line on stderr naming `make viewer`, when the viewer is missing (nothing is created then).
+ */
+struct vz_sink *html_report_sink_open(const char *path);
+
 /* Convenience: the whole report from a JSON (or gzip'd JSON) file. Returns 0 or a negative
  * errno after printing one line to stderr. */
 int html_report_from_file(const char *json_path, const char *html_path,

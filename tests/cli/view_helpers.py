@@ -4,8 +4,9 @@
     python3 view_helpers.py small OUT.json[.gz] SOURCE.py
     python3 view_helpers.py big OUT.json[.gz] EVENTS
 
-small: one process ("python3 demo.py", pid 4242) with two named threads (MainThread, worker-1);
-main -> fib (recursive, 4 deep) on the main thread, work -> helper on the worker; every slice is
+small: one process ("python3 demo.py", pid 4242) with three named threads (MainThread,
+worker-1, and one whose name holds "</script><!--"); main -> fib (recursive, 4 deep) on the main
+thread, work -> helper on the worker, helper on the third; every slice is
 "qualname (SOURCE.py:LINE)" with the lines of the functions in SOURCE.py, which is written too so
 the source view has a file to show.
 
@@ -39,6 +40,7 @@ main()
 '''
 LINES = {"fib": 1, "helper": 7, "work": 11, "main": 15, "<module>": 1}
 PID = 4242
+ODD_THREAD = "odd </script><!-- <script> thread"
 
 
 def opener(path):
@@ -83,6 +85,10 @@ def small(out, src):
                "args": {"name": "MainThread"}})
     ev.append({"ph": "M", "name": "thread_name", "pid": PID, "tid": PID + 1,
                "args": {"name": "worker-1"}})
+    # A name that would end the report's <script> element if the JSON were not escaped.
+    x("helper", 500.0, 10.0, PID + 2)
+    ev.append({"ph": "M", "name": "thread_name", "pid": PID, "tid": PID + 2,
+               "args": {"name": ODD_THREAD}})
     with opener(out) as f:
         json.dump({"traceEvents": ev, "displayTimeUnit": "ns",
                    "viztracer_metadata": meta(src)}, f)

@@ -5,8 +5,10 @@
 // headings drawn in the DOM, and (with --select) what the analysis panel and the source panel
 // show for the selected slice. tests/cli/40-view.bats asserts on that with jq.
 //
-//   node check_view.mjs URL [--select PREFIX] [--screenshot FILE.png] [--timeout SECONDS]
+//   node check_view.mjs URL [--click TEXT] [--select PREFIX] [--screenshot FILE.png]
+//                       [--timeout SECONDS]
 //
+// --click follows the link with that text first (directory mode's index).
 // Exit status: 0 when the page reached a final state (the JSON says which), 2 on usage or
 // browser errors (message on stderr).
 import { chromium } from 'playwright-core';
@@ -16,16 +18,17 @@ import { join } from 'node:path';
 
 function usage(msg) {
   console.error(`check_view: ${msg}`);
-  console.error('usage: node check_view.mjs URL [--select PREFIX] [--screenshot FILE.png] ' +
-                '[--timeout SECONDS]');
+  console.error('usage: node check_view.mjs URL [--click TEXT] [--select PREFIX] ' +
+                '[--screenshot FILE.png] [--timeout SECONDS]');
   process.exit(2);
 }
 
-const opts = { url: null, select: null, screenshot: null, timeout: 120 };
+const opts = { url: null, click: null, select: null, screenshot: null, timeout: 120 };
 const argv = process.argv.slice(2);
 for (let i = 0; i < argv.length; i++) {
   const a = argv[i];
-  if (a === '--select') opts.select = argv[++i];
+  if (a === '--click') opts.click = argv[++i];
+  else if (a === '--select') opts.select = argv[++i];
   else if (a === '--screenshot') opts.screenshot = argv[++i];
   else if (a === '--timeout') opts.timeout = Number(argv[++i]);
   else if (a.startsWith('--')) usage(`unknown option ${a}`);
@@ -63,7 +66,7 @@ function summarize() {
       out.sliceCount += slices.length;
       proc.threads.push({
         tid: t.tid, name: t.name || null, slices: slices.length, maxDepth: depth,
-        titles: Array.from(titles).slice(0, 200),
+        titles: Array.from(titles).slice(0, 20000),
       });
     }
     out.processes.push(proc);
@@ -151,6 +154,10 @@ try {
   page.on('console', (m) => log.push(`${m.type()}: ${m.text()}`));
   page.on('pageerror', (e) => log.push(`pageerror: ${e.message}`));
   await page.goto(opts.url, { waitUntil: 'load', timeout: opts.timeout * 1000 });
+  if (opts.click) {
+    await Promise.all([page.waitForEvent('load', { timeout: opts.timeout * 1000 }),
+                       page.getByRole('link', { name: opts.click, exact: true }).click()]);
+  }
   try {
     await page.waitForFunction(() => window.vizbpf && window.vizbpf.state !== 'loading',
                                null, { timeout: opts.timeout * 1000, polling: 200 });
@@ -172,6 +179,7 @@ try {
   }
   if (opts.screenshot)
     await page.screenshot({ path: opts.screenshot });
+  out.url = page.url();
   out.log = log.slice(0, 50);
   process.stdout.write(JSON.stringify(out, null, 1) + '\n');
 } catch (e) {

@@ -1,0 +1,252 @@
+#!/usr/bin/env bats
+# SPDX-License-Identifier: BSD-2-Clause
+#
+# `vizbpf view` and the single-file .html report, checked from the rendered page: headless
+# Debian chromium (driven by tests/view/check_view.mjs through playwright-core) loads the page,
+# and the assertions read the model the viewer imported and the track labels it drew, not just
+# HTTP statuses. Screenshots go to .output/test-artifacts/.
+#
+# Needs chromium, node and tests/view/install.sh; without them the tests skip, except under
+# CI=true where they fail. The real-trace tests need the tracer to work (root, BPF): same rule.
+
+bats_require_minimum_version 1.8.0
+
+load view_helpers
+
+PY=${VIZBPF_TEST_PYTHON:-python3.11}
+
+setup_file() {
+	cd "$BATS_TEST_DIRNAME/../.."
+	local d=$BATS_FILE_TMPDIR
+	# The real target: a recursive function on the main thread, two more on a second thread.
+	cat >"$d/demo.py" <<-'EOF'
+		import threading
+
+
+		def fib(n):
+		    return n if n < 2 else fib(n - 1) + fib(n - 2)
+
+
+		def helper(x):
+		    return x * 2
+
+
+		def work():
+		    return helper(21)
+
+
+		def main():
+		    t = threading.Thread(target=work, name="worker-1")
+		    t.start()
+		    t.join()
+		    print(fib(5))
+
+
+		main()
+	EOF
+	# One traced run per output form; a failure is kept for the tests that need it.
+	local ext
+	for ext in json json.gz html; do
+		if ! (cd "$d" && "$VIZBPF" -o "real.$ext" -- "$PY" demo.py) \
+			>"$d/trace-$ext.log" 2>&1; then
+			echo "vizbpf -o real.$ext -- $PY demo.py failed: $(tail -3 "$d/trace-$ext.log")" \
+				>"$d/trace-$ext.err"
+		fi
+	done
+	python3 tests/cli/view_helpers.py small "$d/small.json" "$d/synth.py"
+	python3 tests/cli/view_helpers.py small "$d/small.json.gz" "$d/synth.py"
+}
+
+setup() {
+	cd "$BATS_TEST_DIRNAME/../.."
+	D=$BATS_FILE_TMPDIR
+	VIEW_PID=
+}
+
+teardown() {
+	view_stop
+}
+
+# The traced run for EXT worked, or skip/fail with its error.
+need_real() {
+	if [[ -e $D/trace-$1.err ]]; then
+		view_unavailable "$(cat "$D/trace-$1.err")" || return 1
+	fi
+}
+
+# What every real trace of demo.py must show: its functions on two threads, the process named.
+real_trace_drawn() {
+	page_loaded
+	page_draws_names "$1"
+	page_is '[.processes[] | select(.name | test("demo.py"))] | length == 1' \
+		"one process whose name says demo.py"
+	page_is '.processes[].threads[] | select(.name == "MainThread") | .titles |
+		(index(["fib ('"$D"'/demo.py:4)"]) and index(["main ('"$D"'/demo.py:16)"]))' \
+		"MainThread has fib (demo.py:4) and main (demo.py:16)"
+	# fib(5) recurses: nested slices, 15 calls of fib.
+	page_is '.processes[].threads[] | select(.name == "MainThread") | .maxDepth >= 6' \
+		"fib's recursion nests"
+	page_is '[.processes[].threads[] | select(.titles | index(["work ('"$D"'/demo.py:12)"]) and
+		index(["helper ('"$D"'/demo.py:8)"]))] | length == 1 and .[0].name != "MainThread"' \
+		"work and helper on the second thread"
+}
+
+@test "view --once -s --port N: a real trace's functions, threads and process are drawn" {
+	view_require_browser
+	need_real json
+	local port
+	port=$(free_port)
+	view_start --once --port "$port" --timeout 120 "$D/real.json"
+	[[ $VIEW_URL == "http://127.0.0.1:$port/" ]]
+	check_page "$VIEW_URL" --select "fib (" --screenshot "$BATS_TEST_TMPDIR/real.png"
+	real_trace_drawn "$D/real.json"
+	# The analysis panel shows the selected slice.
+	page_is '.selected | startswith("fib (")'
+	page_is '.analysis | contains("fib ('"$D"'/demo.py:4)")' "analysis panel shows the slice"
+	keep_artifact "$BATS_TEST_TMPDIR/real.png" view-real.png
+	# --once: the server leaves by itself, successfully, once the page has the trace.
+	view_wait 20
+	[[ $VIEW_STATUS -eq 0 ]]
+}
+
+@test "view: selecting a slice shows its source; /source refuses other files" {
+	view_require_browser
+	need_real json
+	view_start --port 0 --timeout 120 "$D/real.json"
+	check_page "$VIEW_URL" --select "fib (" --screenshot "$BATS_TEST_TMPDIR/source.png"
+	page_loaded
+	page_is '.source.state == "shown" and .source.shown' "source panel shown"
+	page_is '.source.file == "'"$D"'/demo.py" and .source.line == 4'
+	page_is '.source.currentLine == "def fib(n):"' "the slice's line is highlighted"
+	keep_artifact "$BATS_TEST_TMPDIR/source.png" view-source.png
+	# Only files that slices of the served trace are named after.
+	run curl -s -o /dev/null -w '%{http_code}' "${VIEW_URL}source?trace=real.json&file=/etc/passwd"
+	[[ $output == 403 ]]
+	run curl -s "${VIEW_URL}source?trace=real.json&file=$D/demo.py"
+	[[ $output == *"def fib(n):"* ]]
+}
+
+@test "view --once: a .json.gz written by the tracer" {
+	view_require_browser
+	need_real json.gz
+	gzip -t "$D/real.json.gz"
+	view_start --once --port 0 --timeout 120 "$D/real.json.gz"
+	check_page "$VIEW_URL" --screenshot "$BATS_TEST_TMPDIR/gz.png"
+	real_trace_drawn "$D/real.json.gz"
+	view_wait 20
+	[[ $VIEW_STATUS -eq 0 ]]
+}
+
+@test "-o trace.html: the single-file report opens from file://" {
+	view_require_browser
+	need_real html
+	check_page "file://$D/real.html" --select "fib (" --screenshot "$BATS_TEST_TMPDIR/html.png"
+	report_json "$D/real.html" >"$BATS_TEST_TMPDIR/real-html.json"
+	real_trace_drawn "$BATS_TEST_TMPDIR/real-html.json"
+	page_is '.source.state == "unavailable"' "no server, so no source, and the panel says so"
+	keep_artifact "$BATS_TEST_TMPDIR/html.png" view-report.png
+}
+
+@test "view -o: a report from a .json.gz, with '</script>' in names, opens from file://" {
+	view_require_browser
+	run "$VIZBPF" view -o "$BATS_TEST_TMPDIR/small.html" "$D/small.json.gz"
+	[[ $status -eq 0 ]]
+	# The page is self-contained: nothing is fetched from anywhere.
+	run grep -c '<script src=' "$BATS_TEST_TMPDIR/small.html"
+	[[ $output == 0 ]]
+	check_page "file://$BATS_TEST_TMPDIR/small.html"
+	page_loaded
+	page_draws_names "$D/small.json"
+	page_is '.trackLabels | index(["odd </script><!-- <script> thread"])' "escaped name intact"
+	page_is '.sliceCount == 14'
+}
+
+@test "view DIR: the index lists the traces and opens the one clicked" {
+	view_require_browser
+	mkdir "$BATS_TEST_TMPDIR/traces"
+	cp "$D/small.json" "$D/small.json.gz" "$BATS_TEST_TMPDIR/traces/"
+	echo '{}' >"$BATS_TEST_TMPDIR/traces/notes.txt"
+	view_start --once --port 0 --timeout 120 "$BATS_TEST_TMPDIR/traces"
+	run curl -s "$VIEW_URL"
+	[[ $output == *'href="/view/small.json"'* && $output == *'href="/view/small.json.gz"'* ]]
+	[[ $output != *notes.txt* ]]
+	check_page "$VIEW_URL" --click small.json.gz
+	page_is '.url | endswith("/view/small.json.gz")'
+	page_loaded
+	page_draws_names "$D/small.json"
+	page_is '.sliceCount == 14'
+	view_wait 20
+	[[ $VIEW_STATUS -eq 0 ]]
+}
+
+@test "view --once: a 1 M-event trace opens" {
+	view_require_browser
+	python3 tests/cli/view_helpers.py big "$BATS_TEST_TMPDIR/big.json" 1000000
+	view_start --once --port 0 --timeout 300 "$BATS_TEST_TMPDIR/big.json"
+	check_page "$VIEW_URL" --timeout 280 --screenshot "$BATS_TEST_TMPDIR/big.png"
+	page_loaded
+	page_is '.sliceCount == 1000000'
+	page_is '.trackLabels | index(["python3 big.py (pid 1)"]) and index(["T0"]) and index(["T3"])'
+	page_is '[.processes[].threads[].maxDepth] | all(. == 4)' "4-deep call trees"
+	keep_artifact "$BATS_TEST_TMPDIR/big.png" view-1M.png
+	view_wait 30
+	[[ $VIEW_STATUS -eq 0 ]]
+}
+
+@test "view: serves nothing but the viewer and the given trace" {
+	ln -s /etc/passwd "$BATS_TEST_TMPDIR/evil.json"
+	cp "$D/small.json" "$BATS_TEST_TMPDIR/"
+	view_start --port 0 --timeout 60 "$BATS_TEST_TMPDIR"
+	local u code
+	for u in trace/evil.json trace/..%2Fsmall.json 'trace/%2Fetc%2Fpasswd' \
+		static/../../etc/passwd static/x trace/.. view/nothing.json \
+		'source?trace=small.json&file=/etc/passwd'; do
+		code=$(curl -s --path-as-is -o /dev/null -w '%{http_code}' "$VIEW_URL$u")
+		[[ $code == 403 || $code == 404 ]] || { echo "$u: $code"; return 1; }
+	done
+	# A page from another site that rebinds its name to 127.0.0.1 gets nothing.
+	code=$(curl -s -o /dev/null -w '%{http_code}' -H 'Host: attacker.example' \
+		"${VIEW_URL}trace/small.json")
+	[[ $code == 403 ]]
+	code=$(curl -s -o /dev/null -w '%{http_code}' -X POST "$VIEW_URL")
+	[[ $code == 405 ]]
+	# Gzip'd traces go out as Content-Encoding: gzip, or inflated for clients without it.
+	cp "$D/small.json.gz" "$BATS_TEST_TMPDIR/"
+	run curl -s -D - -o /dev/null -H 'Accept-Encoding: gzip' "${VIEW_URL}trace/small.json.gz"
+	[[ ${output,,} == *"content-encoding: gzip"* ]]
+	curl -s "${VIEW_URL}trace/small.json.gz" | jq -e '.traceEvents | length == 18'
+}
+
+@test "view: bad input is a one-line error and a non-zero exit" {
+	run --separate-stderr "$VIZBPF" view -s "$BATS_TEST_TMPDIR/missing.json"
+	[[ $status -ne 0 && $stderr == *"missing.json: No such file or directory"* ]]
+	[[ $(wc -l <<<"$stderr") -eq 1 ]]
+
+	echo hi >"$BATS_TEST_TMPDIR/notes.txt"
+	run --separate-stderr "$VIZBPF" view -s "$BATS_TEST_TMPDIR/notes.txt"
+	[[ $status -ne 0 && $stderr == *"not a .json, .json.gz or .html trace"* ]]
+
+	run --separate-stderr env VIZBPF_VIEWER_DIR=/nonexistent "$VIZBPF" view -s "$D/small.json"
+	[[ $status -ne 0 && $stderr == *"make viewer"* ]]
+	[[ $(wc -l <<<"$stderr") -eq 1 ]]
+
+	# Port in use: our own server holds it.
+	view_start --port 0 --timeout 60 "$D/small.json"
+	local port=${VIEW_URL##*:}
+	port=${port%/}
+	run --separate-stderr "$VIZBPF" view -s --port "$port" "$D/small.json"
+	[[ $status -ne 0 && $stderr == *"Address already in use"* ]]
+	[[ $(wc -l <<<"$stderr") -eq 1 ]]
+
+	# --once with nobody loading the page: the timeout is an error.
+	run --separate-stderr "$VIZBPF" view -s --once --port 0 --timeout 1 "$D/small.json"
+	[[ $status -ne 0 && $stderr == *"timed out"* ]]
+
+	# No xdg-open: the URL is printed for the user to open.
+	run --separate-stderr env PATH=/nonexistent "$VIZBPF" view --port 0 --timeout 0.5 \
+		"$D/small.json"
+	[[ $status -eq 0 && $output == *"open http://127.0.0.1:"* ]]
+
+	run --separate-stderr "$VIZBPF" view -s --port 70000 "$D/small.json"
+	[[ $status -ne 0 ]]
+}
