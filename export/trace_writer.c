@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include "export/html_report.h"
 #include "export/json.h"
 #include "export/outbuf.h"
 #include "export/trace_writer.h"
@@ -69,11 +70,9 @@ struct trace_writer *trace_writer_open(const char *path)
 {
 	struct vz_sink *sink;
 
-	if (has_suffix(path, ".html")) {
-		errno = ENOTSUP;	/* the HTML report (html_report.c) is not wired in yet */
-		return NULL;
-	}
-	if (has_suffix(path, ".gz"))
+	if (has_suffix(path, ".html"))
+		sink = html_report_sink_open(path);	/* single-file report, viewer inlined */
+	else if (has_suffix(path, ".gz"))
 		sink = vz_sink_gz_open(path, 1);	/* written while the program runs: speed */
 	else
 		sink = vz_sink_file_open(path);

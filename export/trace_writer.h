@@ -23,7 +23,8 @@ struct vz_sink;
 
 /*
  * Opens PATH for a Chrome trace. A path ending in ".gz" is gzip-compressed (zlib, level 1).
- * A path ending in ".html" is reserved for the HTML report: NULL with errno = ENOTSUP for now.
+ * A path ending in ".html" is the single-file HTML report (html_report_sink_open; ENOTSUP
+ * when the viewer files are not installed).
  * The file is created or truncated, close-on-exec. Writes and compression run on a writer
  * thread with all signals blocked; create it after any fork() whose child must not have it.
  * Returns NULL with errno set on failure.
