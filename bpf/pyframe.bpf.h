@@ -11,7 +11,11 @@
 const volatile struct vz_py_offsets off = {};
 const volatile __u32 code_window_off = 0;
 
+/* Start of the window of the frame read in one go (VZ_FRAME_WINDOW_MAX bytes). */
+const volatile __u32 frame_window_off = 0;
+
 #define VZ_CODE_WINDOW_MAX 192
+#define VZ_FRAME_WINDOW_MAX 88
 
 static __always_inline __u64 read_ptr(__u64 addr)
 {
@@ -52,6 +56,24 @@ static __always_inline __u32 window_u32(const __u8 *w, __s32 field)
 	if (i > VZ_CODE_WINDOW_MAX - 4)
 		return 0;
 	return *(const __u32 *)(w + i);
+}
+
+static __always_inline __u64 window_u64_at(const __u8 *w, __u32 start, __u32 size, __s32 field)
+{
+	__u32 i = (__u32)(field - start);
+
+	if (i > size - 8)
+		return 0;
+	return *(const __u64 *)(w + i);
+}
+
+static __always_inline __u8 window_u8_at(const __u8 *w, __u32 start, __u32 size, __s32 field)
+{
+	__u32 i = (__u32)(field - start);
+
+	if (i > size - 1)
+		return 0xff;
+	return w[i];
 }
 
 /*

@@ -42,25 +42,32 @@ struct vz_thread {
 	__u64 seen_tstate; /* thread state already unlocked/boosted */
 };
 
+/* Task-local storage: no hashing on the per-call path (a hash map costs ~100 ns a lookup). */
 struct {
-	__uint(type, BPF_MAP_TYPE_HASH);
-	__uint(max_entries, 65536);
-	__type(key, __u32); /* tid */
+	__uint(type, BPF_MAP_TYPE_TASK_STORAGE);
+	__uint(map_flags, BPF_F_NO_PREALLOC);
+	__type(key, int);
 	__type(value, struct vz_thread);
 } threads SEC(".maps");
 
-struct code_key {
-	__u32 pid;
-	__u32 pad;
+/*
+ * Code objects already described to user space: a direct-mapped cache
+ * indexed by a hash of the address. A slot holds the address and a
+ * signature of what is there (name, file, line, pid), so a reused address
+ * is described again. A collision only costs a repeated description.
+ */
+#define VZ_CODE_SLOTS 65536
+
+struct code_slot {
 	__u64 code;
+	__u64 sig;
 };
 
-/* Code objects already described to user space, with a signature so a reused address is seen. */
 struct {
-	__uint(type, BPF_MAP_TYPE_LRU_HASH);
-	__uint(max_entries, 131072);
-	__type(key, struct code_key);
-	__type(value, __u64);
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(max_entries, VZ_CODE_SLOTS);
+	__type(key, __u32);
+	__type(value, struct code_slot);
 } codes SEC(".maps");
 
 /* Processes whose first call was seen (stop_first_call). */
@@ -125,16 +132,16 @@ static __always_inline bool announce_thread(__u64 id, __u64 tstate, __u64 evalfr
 /* Describes a code object the first time it is seen (or seen changed at the same address). */
 static __always_inline void describe_code(__u64 id, __u64 code, const __u8 *w)
 {
-	struct code_key key = { .pid = id >> 32, .code = code };
 	__u64 name = window_u64(w, off.code_qualname >= 0 ? off.code_qualname : off.code_name);
 	__u64 file = window_u64(w, off.code_filename);
 	__u32 line = window_u32(w, off.code_firstlineno);
-	__u64 sig = name ^ (file << 1) ^ ((__u64)line << 48);
+	__u64 sig = name ^ (file << 1) ^ ((__u64)line << 48) ^ (id >> 32);
+	__u32 idx = (__u32)((code >> 4) ^ (code >> 20)) & (VZ_CODE_SLOTS - 1);
+	struct code_slot *slot;
 	struct vz_rec_code *r;
-	__u64 *known;
 
-	known = bpf_map_lookup_elem(&codes, &key);
-	if (known && *known == sig)
+	slot = bpf_map_lookup_elem(&codes, &idx);
+	if (!slot || (slot->code == code && slot->sig == sig))
 		return;
 	r = bpf_ringbuf_reserve(&events, sizeof(*r), 0);
 	if (!r) {
@@ -148,20 +155,20 @@ static __always_inline void describe_code(__u64 id, __u64 code, const __u8 *w)
 	read_pystr(name, &r->name_hdr, r->name, VZ_NAME_MAX);
 	read_pystr(file, &r->file_hdr, r->file, VZ_FILE_MAX);
 	bpf_ringbuf_submit(r, 0);
-	bpf_map_update_elem(&codes, &key, &sig, BPF_ANY);
+	slot->code = code;
+	slot->sig = sig;
 }
 
 SEC("uprobe")
 int BPF_KPROBE(py_entry)
 {
 	__u64 id = bpf_get_current_pid_tgid();
-	__u32 tid = (__u32)id;
-	__u8 window[VZ_CODE_WINDOW_MAX];
-	struct vz_thread *ti, zero = {};
+	__u8 code_window[VZ_CODE_WINDOW_MAX];
+	__u8 frame_window[VZ_FRAME_WINDOW_MAX];
 	struct vz_rec_call *r;
+	struct vz_thread *ti;
 	__u64 frame, tstate, code, arg1, arg2;
 	__u32 flags = 0;
-	__u8 owner;
 
 	/* Read both argument registers first: a ctx offset chosen at run time is rejected. */
 	arg1 = PT_REGS_PARM1(ctx);
@@ -174,28 +181,27 @@ int BPF_KPROBE(py_entry)
 		tstate = read_ptr(PT_REGS_IP(ctx) - evalframe_vaddr + pyruntime_vaddr +
 				  off.runtime_tstate_current);
 
-	ti = bpf_map_lookup_elem(&threads, &tid);
-	if (!ti) {
-		bpf_map_update_elem(&threads, &tid, &zero, BPF_NOEXIST);
-		ti = bpf_map_lookup_elem(&threads, &tid);
-		if (!ti)
-			return 0;
-	}
+	ti = bpf_task_storage_get(&threads, bpf_get_current_task_btf(), 0,
+				  BPF_LOCAL_STORAGE_GET_F_CREATE);
+	if (!ti)
+		return 0;
 	if (ti->seen_tstate != tstate && tstate && announce_thread(id, tstate, PT_REGS_IP(ctx)))
 		ti->seen_tstate = tstate;
 	ti->tstate = tstate;
 
-	code = read_ptr(frame + off.frame_code);
-	if (!code)
+	/* One read for the frame's fields, one for the code object's. */
+	if (bpf_probe_read_user(frame_window, sizeof(frame_window),
+				(const void *)(frame + frame_window_off)))
 		return 0;
-	if (bpf_probe_read_user(window, sizeof(window), (const void *)(code + code_window_off)))
+	code = window_u64_at(frame_window, frame_window_off, VZ_FRAME_WINDOW_MAX, off.frame_code);
+	if (!code || bpf_probe_read_user(code_window, sizeof(code_window),
+					 (const void *)(code + code_window_off)))
 		return 0;
-	describe_code(id, code, window);
+	describe_code(id, code, code_window);
 
 	/* Generator creation (3.11+) runs a thread-owned frame; resumes run generator-owned ones. */
 	if (off.frame_owner >= 0 &&
-	    !bpf_probe_read_user(&owner, sizeof(owner), (const void *)(frame + off.frame_owner)) &&
-	    owner == 0)
+	    window_u8_at(frame_window, frame_window_off, VZ_FRAME_WINDOW_MAX, off.frame_owner) == 0)
 		flags |= VZ_F_OWNED_BY_THREAD;
 
 	r = bpf_ringbuf_reserve(&events, sizeof(*r), 0);
@@ -215,11 +221,10 @@ SEC("uretprobe")
 int BPF_KRETPROBE(py_return)
 {
 	__u64 id = bpf_get_current_pid_tgid();
-	__u32 tid = (__u32)id;
 	struct vz_rec_return *r;
 	struct vz_thread *ti;
 
-	ti = bpf_map_lookup_elem(&threads, &tid);
+	ti = bpf_task_storage_get(&threads, bpf_get_current_task_btf(), 0, 0);
 	if (!ti)
 		return 0;
 	r = bpf_ringbuf_reserve(&events, sizeof(*r), 0);
@@ -238,12 +243,12 @@ SEC("raw_tp/sched_process_exit")
 int handle_exit(void *ctx)
 {
 	__u64 id = bpf_get_current_pid_tgid();
-	__u32 pid = id >> 32, tid = (__u32)id;
+	__u32 pid = id >> 32;
 	struct vz_rec_exit *r;
 
 	if (!bpf_map_lookup_elem(&traced_pids, &pid))
 		return 0;
-	bpf_map_delete_elem(&threads, &tid);
+	bpf_task_storage_delete(&threads, bpf_get_current_task_btf());
 	r = bpf_ringbuf_reserve(&events, sizeof(*r), 0);
 	if (!r) {
 		__sync_fetch_and_add(&lost_records, 1);

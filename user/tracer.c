@@ -55,12 +55,28 @@ static int code_window(const struct vz_py_offsets *o, __u32 *start)
 	return 0;
 }
 
+/* The same for the frame fields read per call (the code pointer and, 3.11+, the owner byte). */
+static int frame_window(const struct vz_py_offsets *o, __u32 *start)
+{
+	__s32 lo = o->frame_code, hi = o->frame_code + 8;
+
+	if (o->frame_owner >= 0) {
+		lo = o->frame_owner < lo ? o->frame_owner : lo;
+		hi = o->frame_owner + 1 > hi ? o->frame_owner + 1 : hi;
+	}
+	lo &= ~7;
+	if (lo < 0 || hi - lo > 88)
+		return -EINVAL;
+	*start = lo;
+	return 0;
+}
+
 struct tracer *tracer_open(const struct py_interp *pi, uint64_t ringbuf_bytes, bool stop_first_call,
 			   tracer_record_fn fn, void *ctx)
 {
 	struct vz_py_offsets off;
 	struct tracer *t;
-	__u32 window;
+	__u32 window, fwindow;
 	int err;
 
 	libbpf_set_print(libbpf_print);
@@ -69,7 +85,7 @@ struct tracer *tracer_open(const struct py_interp *pi, uint64_t ringbuf_bytes, b
 		     py_offsets__supported());
 		return NULL;
 	}
-	if (code_window(&off, &window)) {
+	if (code_window(&off, &window) || frame_window(&off, &fwindow)) {
 		elog("internal: code object fields of CPython %d.%d are too far apart", pi->major,
 		     pi->minor);
 		return NULL;
@@ -87,6 +103,7 @@ struct tracer *tracer_open(const struct py_interp *pi, uint64_t ringbuf_bytes, b
 	}
 	t->skel->rodata->off = off;
 	t->skel->rodata->code_window_off = window;
+	t->skel->rodata->frame_window_off = fwindow;
 	t->skel->rodata->evalframe_vaddr = pi->evalframe_vaddr;
 	t->skel->rodata->pyruntime_vaddr = pi->pyruntime_vaddr;
 	t->skel->rodata->stop_first_call = stop_first_call;
