@@ -76,6 +76,26 @@ static __always_inline __u8 window_u8_at(const __u8 *w, __u32 start, __u32 size,
 	return w[i];
 }
 
+/* Fills the code window field by field: the slow path when the window crosses a mapping's end. */
+static __always_inline void read_code_fields(__u64 code, __u8 *w)
+{
+	__s32 ptrs[] = { off.code_name, off.code_qualname, off.code_filename };
+	__s32 ints[] = { off.code_flags, off.code_firstlineno };
+
+	for (int i = 0; i < 3; i++) {
+		__u32 at = (__u32)(ptrs[i] - code_window_off);
+
+		if (ptrs[i] >= 0 && at <= VZ_CODE_WINDOW_MAX - 8)
+			bpf_probe_read_user(w + at, 8, (const void *)(code + ptrs[i]));
+	}
+	for (int i = 0; i < 2; i++) {
+		__u32 at = (__u32)(ints[i] - code_window_off);
+
+		if (ints[i] >= 0 && at <= VZ_CODE_WINDOW_MAX - 4)
+			bpf_probe_read_user(w + at, 4, (const void *)(code + ints[i]));
+	}
+}
+
 /*
  * Copies a compact str's code units into buf (cap is a power of two; at most
  * cap - 1 bytes are taken). Names and file names of code objects are always

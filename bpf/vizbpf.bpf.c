@@ -169,6 +169,7 @@ int BPF_KPROBE(py_entry)
 	struct vz_thread *ti;
 	__u64 frame, tstate, code, arg1, arg2;
 	__u32 flags = 0;
+	__u8 owner;
 
 	/* Read both argument registers first: a ctx offset chosen at run time is rejected. */
 	arg1 = PT_REGS_PARM1(ctx);
@@ -189,19 +190,31 @@ int BPF_KPROBE(py_entry)
 		ti->seen_tstate = tstate;
 	ti->tstate = tstate;
 
-	/* One read for the frame's fields, one for the code object's. */
+	/*
+	 * One read for the frame's fields and one for the code object's. A window can run past
+	 * the end of a mapping (a frame at the end of a data-stack chunk): then read field by field.
+	 */
 	if (bpf_probe_read_user(frame_window, sizeof(frame_window),
-				(const void *)(frame + frame_window_off)))
+				(const void *)(frame + frame_window_off))) {
+		code = read_ptr(frame + off.frame_code);
+		owner = 0xff;
+		if (off.frame_owner >= 0)
+			bpf_probe_read_user(&owner, 1, (const void *)(frame + off.frame_owner));
+	} else {
+		code = window_u64_at(frame_window, frame_window_off, VZ_FRAME_WINDOW_MAX,
+				     off.frame_code);
+		owner = window_u8_at(frame_window, frame_window_off, VZ_FRAME_WINDOW_MAX,
+				     off.frame_owner);
+	}
+	if (!code)
 		return 0;
-	code = window_u64_at(frame_window, frame_window_off, VZ_FRAME_WINDOW_MAX, off.frame_code);
-	if (!code || bpf_probe_read_user(code_window, sizeof(code_window),
-					 (const void *)(code + code_window_off)))
-		return 0;
+	if (bpf_probe_read_user(code_window, sizeof(code_window),
+				(const void *)(code + code_window_off)))
+		read_code_fields(code, code_window);
 	describe_code(id, code, code_window);
 
 	/* Generator creation (3.11+) runs a thread-owned frame; resumes run generator-owned ones. */
-	if (off.frame_owner >= 0 &&
-	    window_u8_at(frame_window, frame_window_off, VZ_FRAME_WINDOW_MAX, off.frame_owner) == 0)
+	if (off.frame_owner >= 0 && owner == 0)
 		flags |= VZ_F_OWNED_BY_THREAD;
 
 	r = bpf_ringbuf_reserve(&events, sizeof(*r), 0);
