@@ -401,3 +401,29 @@ out:
 	free(base);
 	return status;
 }
+
+int view_open_after_trace(const char *path)
+{
+	char url[PATH_MAX + 16], *argv[] = { "view", (char *)path, NULL };
+	char *abs;
+	pid_t pid;
+
+	if (view_kind_of(path) != VIEW_HTML)
+		return view_main(2, argv);
+	/* The report needs no server: hand it to the browser and be done. */
+	abs = realpath(path, NULL);
+	if (!abs) {
+		fprintf(stderr, "vizbpf: cannot open %s: %s\n", path, strerror(errno));
+		return 1;
+	}
+	/* xdg-open takes the path itself: no URL encoding to get wrong. */
+	pid = open_browser(abs);
+	snprintf(url, sizeof(url), "file://%s", abs);
+	free(abs);
+	if (pid < 0) {
+		printf("vizbpf: no xdg-open here: open %s in a browser\n", url);
+		return 0;
+	}
+	waitpid(pid, NULL, 0);
+	return 0;
+}

@@ -9,4 +9,11 @@
 /* argv[0] is "view". Returns the process exit status. */
 int view_main(int argc, char **argv);
 
+/*
+ * For `vizbpf --open`, after the trace is written, as VizTracer's --open: an .html report opens
+ * from file:// with xdg-open (or its path is printed); a .json/.json.gz is served as by `vizbpf
+ * view PATH` until Ctrl-C. Returns the exit status.
+ */
+int view_open_after_trace(const char *path);
+
 #endif

@@ -113,11 +113,11 @@ real_trace_drawn() {
 	view_require_browser
 	need_real json
 	view_start --port 0 --timeout 120 "$D/real.json"
-	check_page "$VIEW_URL" --select "fib (" --screenshot "$BATS_TEST_TMPDIR/source.png"
+	check_page "$VIEW_URL" --select "main ($D/" --zoom --screenshot "$BATS_TEST_TMPDIR/source.png"
 	page_loaded
 	page_is '.source.state == "shown" and .source.shown' "source panel shown"
-	page_is '.source.file == "'"$D"'/demo.py" and .source.line == 4'
-	page_is '.source.currentLine == "def fib(n):"' "the slice's line is highlighted"
+	page_is '.source.file == "'"$D"'/demo.py" and .source.line == 16'
+	page_is '.source.currentLine == "def main():"' "the slice's line is highlighted"
 	keep_artifact "$BATS_TEST_TMPDIR/source.png" view-source.png
 	# Only files that slices of the served trace are named after.
 	run curl -s -o /dev/null -w '%{http_code}' "${VIEW_URL}source?trace=real.json&file=/etc/passwd"

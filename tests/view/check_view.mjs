@@ -5,10 +5,11 @@
 // headings drawn in the DOM, and (with --select) what the analysis panel and the source panel
 // show for the selected slice. tests/cli/40-view.bats asserts on that with jq.
 //
-//   node check_view.mjs URL [--click TEXT] [--select PREFIX] [--screenshot FILE.png]
+//   node check_view.mjs URL [--click TEXT] [--select PREFIX] [--zoom] [--screenshot FILE.png]
 //                       [--timeout SECONDS]
 //
-// --click follows the link with that text first (directory mode's index).
+// --click follows the link with that text first (directory mode's index); --zoom presses the
+// viewer's 'f' key after --select, framing the selected slice (for screenshots).
 // Exit status: 0 when the page reached a final state (the JSON says which), 2 on usage or
 // browser errors (message on stderr).
 import { chromium } from 'playwright-core';
@@ -18,17 +19,19 @@ import { join } from 'node:path';
 
 function usage(msg) {
   console.error(`check_view: ${msg}`);
-  console.error('usage: node check_view.mjs URL [--click TEXT] [--select PREFIX] ' +
+  console.error('usage: node check_view.mjs URL [--click TEXT] [--select PREFIX] [--zoom] ' +
                 '[--screenshot FILE.png] [--timeout SECONDS]');
   process.exit(2);
 }
 
-const opts = { url: null, click: null, select: null, screenshot: null, timeout: 120 };
+const opts = { url: null, click: null, select: null, zoom: false, screenshot: null,
+               timeout: 120 };
 const argv = process.argv.slice(2);
 for (let i = 0; i < argv.length; i++) {
   const a = argv[i];
   if (a === '--click') opts.click = argv[++i];
   else if (a === '--select') opts.select = argv[++i];
+  else if (a === '--zoom') opts.zoom = true;
   else if (a === '--screenshot') opts.screenshot = argv[++i];
   else if (a === '--timeout') opts.timeout = Number(argv[++i]);
   else if (a.startsWith('--')) usage(`unknown option ${a}`);
@@ -175,6 +178,10 @@ try {
                                  null, { timeout: 30000 }).catch(() => {});
       await page.waitForTimeout(300);
       Object.assign(out, await page.evaluate(selectionView));
+      if (opts.zoom) {
+        await page.keyboard.press('f');
+        await page.waitForTimeout(500);
+      }
     }
   }
   if (opts.screenshot)
