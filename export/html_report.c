@@ -175,7 +175,8 @@ static const char html_page_js[] =
 	"    var src = vz.source = {func: func, file: file, line: line, state: 'loading', text: null};\n"
 	"    if (!cfg.source) {\n"
 	"      src.state = 'unavailable';\n"
-	"      code.textContent = 'The source is shown when the trace is opened with vizbpf view.';\n"
+	"      code.textContent = 'The report does not hold source files: `vizbpf view` on the ' +\n"
+	"        '.json trace shows them.';\n"
 	"      return;\n"
 	"    }\n"
 	"    code.textContent = 'Loading ' + file + ' ...';\n"
@@ -562,7 +563,11 @@ int html_report_from_file(const char *json_path, const char *html_path,
 struct html_sink {
 	struct vz_sink base;
 	struct vz_sink *file;
+	char *esc;	/* HTML_ESCAPE_SINK_IN input bytes escaped at a time: "<module>" is in most
+			 * chunks, so escaping is the common path and wants few, large writes */
 };
+
+#define HTML_ESCAPE_SINK_IN (170u << 10)
 
 static int sink_write_cb(void *ctx, const void *buf, size_t len)
 {
@@ -571,7 +576,20 @@ static int sink_write_cb(void *ctx, const void *buf, size_t len)
 
 static int html_sink_write(struct vz_sink *s, const void *p, size_t n)
 {
-	return html_report_json_w(sink_write_cb, ((struct html_sink *)s)->file, p, n);
+	struct html_sink *h = (struct html_sink *)s;
+	const char *c = p;
+	int err;
+
+	while (n) {
+		size_t k = n < HTML_ESCAPE_SINK_IN ? n : HTML_ESCAPE_SINK_IN;
+
+		err = vz_sink_write(h->file, h->esc, html_report_escape(h->esc, c, k));
+		if (err)
+			return err;
+		c += k;
+		n -= k;
+	}
+	return 0;
 }
 
 static int html_sink_close(struct vz_sink *s)
@@ -580,6 +598,7 @@ static int html_sink_close(struct vz_sink *s)
 	int err = html_page_end(sink_write_cb, h->file, &report_page);
 	int cerr = vz_sink_close(h->file);
 
+	free(h->esc);
 	free(h);
 	return err ?: cerr;
 }
@@ -604,9 +623,9 @@ struct vz_sink *html_report_sink_open(const char *path)
 		return NULL;
 	}
 	err = -ENOMEM;
-	h = malloc(sizeof(*h));
+	h = calloc(1, sizeof(*h));
 	tmp = strdup(path);
-	if (!h || !tmp)
+	if (!h || !tmp || !(h->esc = malloc(HTML_ESCAPE_MAX(HTML_ESCAPE_SINK_IN))))
 		goto fail;
 	h->base.ops = &html_sink_ops;
 	h->file = vz_sink_file_open(path);
@@ -627,6 +646,8 @@ struct vz_sink *html_report_sink_open(const char *path)
 fail:
 	viewer_assets_free(&a);
 	free(tmp);
+	if (h)
+		free(h->esc);
 	free(h);
 	errno = -err;
 	return NULL;
