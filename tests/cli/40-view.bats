@@ -193,6 +193,19 @@ real_trace_drawn() {
 	[[ $VIEW_STATUS -eq 0 ]]
 }
 
+@test "-o x.html of a real 1 M-call program opens from file://" {
+	view_require_browser
+	need_real html
+	run --separate-stderr "$VIZBPF" -o "$BATS_TEST_TMPDIR/million.html" -- \
+		"$PY" tests/targets/million.py
+	[[ $status -eq 0 ]] || { echo "$stderr"; return 1; }
+	check_page "file://$BATS_TEST_TMPDIR/million.html" --timeout 280
+	page_loaded
+	page_is '.sliceCount >= 1000002' "1,000,000 leaf() calls plus main and loop"
+	page_is '[.processes[].threads[] | select(.name == "MainThread") | .titles[] |
+		select(startswith("leaf ("))] | length == 1'
+}
+
 @test "view: serves nothing but the viewer and the given trace" {
 	ln -s /etc/passwd "$BATS_TEST_TMPDIR/evil.json"
 	cp "$D/small.json" "$BATS_TEST_TMPDIR/"
