@@ -18,7 +18,7 @@ endif
 
 VERSION := $(shell cat VERSION 2>/dev/null || echo 0.0.0)
 CFLAGS ?= -g -O2
-CFLAGS += -Wall -Wextra -Wno-unused-parameter -Werror=undef -Werror=implicit-function-declaration -std=gnu11 \
+CFLAGS += -Wall -Wextra -Wno-unused-parameter -Wno-missing-field-initializers -Werror=undef -Werror=implicit-function-declaration -std=gnu11 \
 	  -D_GNU_SOURCE -DVIZBPF_VERSION='"$(VERSION)"' -I. -Ibpf -I$(OUTPUT) $(EXTRA_CFLAGS)
 ifeq ($(CI),true)
 CFLAGS += -Werror
@@ -45,7 +45,7 @@ Q = @
 msg = @printf '  %-8s %s\n' "$(1)" "$(patsubst $(CURDIR)/%,%,$(2))";
 endif
 
-.PHONY: all clean test test-unit test-cli bench deps vmlinux viewer
+.PHONY: all clean test test-unit test-cli bench deps vmlinux viewer demo
 .DELETE_ON_ERROR:
 .SECONDARY:
 
@@ -97,6 +97,10 @@ test-cli: $(OUTPUT)/vizbpf viewer
 	$(Q)VIZBPF=$(OUTPUT)/vizbpf bats --print-output-on-failure tests/cli
 
 test: test-unit test-cli
+
+# The bundled example: trace tests/targets/mixed.py into result.json.
+demo: $(OUTPUT)/vizbpf
+	$(OUTPUT)/vizbpf -o result.json -- python3 tests/targets/mixed.py
 
 bench: $(OUTPUT)/vizbpf
 	$(Q)VIZBPF=$(OUTPUT)/vizbpf bash tests/bench/run.sh

@@ -50,10 +50,16 @@ static void install_signals(void)
 {
 	struct sigaction sa = { .sa_sigaction = on_signal, .sa_flags = SA_SIGINFO | SA_RESTART };
 	int sigs[] = { SIGINT, SIGTERM, SIGHUP, SIGQUIT };
+	struct sigaction old;
 
 	sigemptyset(&sa.sa_mask);
-	for (size_t i = 0; i < sizeof(sigs) / sizeof(sigs[0]); i++)
+	for (size_t i = 0; i < sizeof(sigs) / sizeof(sigs[0]); i++) {
+		/* Ignored on entry (a background job of a script): stay ignored, for us and
+		 * for the program, which inherits that as it would without vizbpf. */
+		if (!sigaction(sigs[i], NULL, &old) && old.sa_handler == SIG_IGN)
+			continue;
 		sigaction(sigs[i], &sa, NULL);
+	}
 	sa = (struct sigaction){ .sa_handler = on_sigchld }; /* no SA_RESTART: wake the poll */
 	sigaction(SIGCHLD, &sa, NULL);
 }

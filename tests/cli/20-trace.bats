@@ -1,0 +1,105 @@
+#!/usr/bin/env bats
+# SPDX-License-Identifier: BSD-2-Clause
+# End to end, as root with the real BPF programs, on every interpreter present:
+# traced call trees equal the sys.setprofile oracle's, the program behaves as
+# untraced, nothing is lost.
+
+load helpers
+
+setup() {
+	requires root bpf
+	cd "$BATS_TEST_TMPDIR"
+}
+
+# Traces TARGET with PY and checks it against the oracle; prints why on failure.
+check_against_oracle() {
+	local py=$1 target=$2 name
+	name=$(basename "$py")
+	"$VIZBPF" -q -o trace.json -- "$py" "$target" >traced.out 2>traced.err ||
+		{ echo "$py: vizbpf exited $?: $(cat traced.err)"; return 1; }
+	"$py" "$TOOLS/oracle.py" oracle.json "$target" >oracle.out ||
+		{ echo "$py: the oracle failed"; return 1; }
+	cmp -s traced.out oracle.out || { echo "$py: output differs from the untraced run"; return 1; }
+	python3 "$TOOLS/calltree.py" trace.json oracle.json "$target" >cmp.txt ||
+		{ echo "$py: call trees differ:"; head -40 cmp.txt; return 1; }
+	echo "# $py: $(cat cmp.txt)" >&3
+}
+
+@test "call trees equal the sys.setprofile oracle on every interpreter (mixed program)" {
+	local failed=0 py
+	for py in $(pythons); do
+		check_against_oracle "$py" "$TARGETS/mixed.py" || failed=1
+	done
+	[ "$failed" = 0 ]
+}
+
+@test "recursion to depth 950 completes traced as it does untraced" {
+	local failed=0 py want got
+	for py in $(pythons); do
+		want=$("$py" "$TARGETS/recursion.py" 950 2>&1)
+		got=$("$VIZBPF" -q -o trace.json -- "$py" "$TARGETS/recursion.py" 950 2>&1) ||
+			{ echo "$py: traced run failed: $got"; failed=1; continue; }
+		[ "$got" = "$want" ] || { echo "$py: '$got' != '$want'"; failed=1; continue; }
+		# Every level is in the trace, nested: the deepest down() is 951 levels down.
+		n=$(jq '[.traceEvents[] | select(.name | startswith("down ("))] | length' trace.json)
+		[ "$n" = 951 ] || { echo "$py: $n down() slices, expected 951"; failed=1; }
+		python3 "$TOOLS/calltree.py" trace.json /dev/null /dev/null --check-only ||
+			{ echo "$py: invalid nesting"; failed=1; }
+	done
+	[ "$failed" = 0 ]
+}
+
+@test "a million calls at default settings: none lost" {
+	local failed=0 py n
+	for py in $(pythons); do
+		"$VIZBPF" -q -o trace.json.gz -- "$py" "$TARGETS/million.py" >/dev/null ||
+			{ echo "$py: vizbpf failed"; failed=1; continue; }
+		n=$(zcat trace.json.gz | grep -c '"name":"leaf (')
+		lost=$(zcat trace.json.gz | jq '.viztracer_metadata | .events_lost + .code_records_lost')
+		echo "# $py: $n leaf() slices, $lost lost" >&3
+		[ "$n" = 1000000 ] && [ "$lost" = 0 ] || failed=1
+	done
+	[ "$failed" = 0 ]
+}
+
+@test "exit status, stdin and stdout pass through" {
+	run -7 "$VIZBPF" -q -o t.json -- python3 -c 'import sys; sys.exit(7)'
+	run -0 bash -c "echo hello | '$VIZBPF' -q -o t.json -- python3 -c 'print(input()[::-1])'"
+	[ "$output" = olleh ]
+}
+
+@test "names are right for a program that exits within a millisecond" {
+	printf 'import os\ndef quick():\n    os._exit(3)\nquick()\n' >quick.py
+	run -3 "$VIZBPF" -q -o t.json -- python3 quick.py
+	run -0 jq -r '.traceEvents[] | select(.ph == "X") | .name' t.json
+	[[ $output == *"quick ($BATS_TEST_TMPDIR/quick.py:2)"* || $output == *"quick (quick.py:2)"* ]]
+	[[ $output == *"<module> ($BATS_TEST_TMPDIR/quick.py:1)"* || $output == *"<module> (quick.py:1)"* ]]
+}
+
+@test "SIGINT to vizbpf reaches the program, and the trace is still whole" {
+	printf 'import time\ndef wait():\n    while True:\n        time.sleep(0.01)\nprint("ready", flush=True)\nwait()\n' >loop.py
+	# A script's background jobs start with SIGINT ignored: give vizbpf the default back.
+	python3 -c 'import os, signal, sys; signal.signal(signal.SIGINT, signal.SIG_DFL); os.execv(sys.argv[1], sys.argv[1:])' \
+		"$VIZBPF" -q -o t.json -- python3 loop.py >out.txt 2>err.txt &
+	local pid=$! st=0
+	for _ in $(seq 100); do grep -q ready out.txt 2>/dev/null && break; sleep 0.1; done
+	kill -INT $pid
+	wait $pid || st=$?
+	[ "$st" = 130 ]
+	grep -q KeyboardInterrupt err.txt
+	run -0 jq -r '.traceEvents[] | select(.ph == "X") | .name' t.json
+	[[ $output == *"wait ("*"/loop.py:2)"* ]]
+}
+
+@test "the trace says what produced it and what was lost or inferred" {
+	run -0 "$VIZBPF" -q -o t.json.gz -- python3 "$TARGETS/recursion.py" 100
+	zcat t.json.gz >t.json
+	[ "$(meta t.json producer)" = vizbpf ]
+	[ "$(meta t.json version)" = "$(cat "$REPO/VERSION")" ]
+	[[ $(meta t.json python_version) == 3.* ]]
+	[[ $(meta t.json mechanism) == *_PyEval_EvalFrameDefault* ]]
+	[ "$(meta t.json events_lost)" = 0 ]
+	[ "$(meta t.json returns_inferred)" -ge 0 ]
+	[ "$(jq -r .displayTimeUnit t.json)" = ns ]
+	run -0 jq -e '[.traceEvents[] | select(.ph == "M" and .name == "thread_name")] | length > 0' t.json
+}

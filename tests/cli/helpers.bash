@@ -1,0 +1,76 @@
+# SPDX-License-Identifier: BSD-2-Clause
+# Shared by the end-to-end tests: the binary, requirements, the interpreter matrix.
+
+bats_require_minimum_version 1.8.0
+
+REPO=$(cd "$BATS_TEST_DIRNAME/../.." && pwd)
+VIZBPF=${VIZBPF:-$REPO/.output/vizbpf}
+TARGETS=$REPO/tests/targets
+TOOLS=$REPO/tests/tools
+
+# requires root|bpf: skip when the machine cannot; in CI (CI=true) that is a failure,
+# since CI runs as root with BPF and a skipped end-to-end test proves nothing.
+requires() {
+	local what reason=
+	for what in "$@"; do
+		case $what in
+		root) [ "$(id -u)" = 0 ] || reason="needs root" ;;
+		bpf)
+			# Probe by doing it: trace a trivial program.
+			if [ -z "${VIZBPF_BPF_OK:-}" ]; then
+				if "$VIZBPF" -q -o "$BATS_RUN_TMPDIR/probe.json" -- /usr/bin/python3 -c pass \
+					>/dev/null 2>&1; then
+					export VIZBPF_BPF_OK=yes
+				else
+					export VIZBPF_BPF_OK=no
+				fi
+			fi
+			[ "$VIZBPF_BPF_OK" = yes ] || reason="BPF tracing does not work here"
+			;;
+		*) fail "BUG: unknown requirement '$what'" ;;
+		esac
+	done
+	if [ -n "$reason" ]; then
+		[ "${CI:-}" = true ] && fail "CI must run this test but: $reason"
+		skip "$reason"
+	fi
+}
+
+pyenv_root() {
+	if command -v pyenv >/dev/null 2>&1; then pyenv root; else echo "${PYENV_ROOT:-$HOME/.pyenv}"; fi
+}
+
+# Every supported interpreter present: Debian's python3.11, then pyenv's 3.8-3.13 builds.
+# $VIZBPF_PYTHONS (space-separated paths) overrides. Missing ones are reported on fd 3.
+pythons() {
+	if [ -n "${VIZBPF_PYTHONS:-}" ]; then
+		echo "$VIZBPF_PYTHONS"
+		return
+	fi
+	local list= root minor d found
+	[ -x /usr/bin/python3.11 ] && list=/usr/bin/python3.11
+	root=$(pyenv_root)
+	for minor in 8 9 10 11 12 13; do
+		found=
+		for d in $(ls -d "$root"/versions/3."$minor".* 2>/dev/null | sort -V -r); do
+			if [[ $d =~ /3\.$minor\.[0-9]+$ && -x $d/bin/python3.$minor ]]; then
+				list="$list $d/bin/python3.$minor"
+				found=1
+				break
+			fi
+		done
+		[ -n "$found" ] || echo "# interpreter missing: pyenv 3.$minor (not installed)" >&3
+	done
+	echo $list
+}
+
+# Runs vizbpf and echoes the command, its status and output to stderr on failure.
+vizbpf() {
+	run "$VIZBPF" "$@"
+	echo "vizbpf $* (status=$status): $output" >&2
+}
+
+# jq expression over a trace's metadata.
+meta() {
+	jq -r ".viztracer_metadata.$2" "$1"
+}
