@@ -105,11 +105,14 @@ demo: $(OUTPUT)/vizbpf
 bench: $(OUTPUT)/vizbpf
 	$(Q)VIZBPF=$(OUTPUT)/vizbpf bash tests/bench/run.sh
 
-# Everything the project needs from Debian (run once, as root).
+# Everything the project needs from Debian (run once, as root), and the viewer tests' npm package.
 deps:
 	apt-get update
 	apt-get install -y --no-install-recommends clang llvm libbpf-dev bpftool libelf-dev zlib1g-dev \
-		libmicrohttpd-dev pkg-config make gcc bats jq python3 chromium ca-certificates
+		libmicrohttpd-dev pkg-config make gcc bats jq python3 gdb curl gzip util-linux \
+		chromium ca-certificates
+	command -v npm >/dev/null || apt-get install -y --no-install-recommends nodejs npm
+	tests/view/install.sh
 
 # Catapult's trace viewer, taken from Debian's golang-1.19-src at set-up time (never committed).
 VIEWER_DIR := $(OUTPUT)/share/viewer

@@ -12,6 +12,16 @@
 #define C_RECURSION_LIMIT_3_12 1500
 #define C_RECURSION_BOOST_3_12 3000
 
+/*
+ * 3.13.0's CALL_ALLOC_AND_ENTER_INIT specialization inlines __init__ without checking
+ * interp->eval_frame (every other inlining path checks it). It only specializes for a type with
+ * a version tag; heap types take theirs from interp->types.next_version_tag, and 0 there is
+ * CPython's own "ran out of version numbers" state: no new heap type gets a tag, so no such
+ * call is specialized (attribute caches of those types are skipped: slower, same results).
+ * offsetof(PyInterpreterState, types.next_version_tag), gdb on pyenv 3.13.0.
+ */
+#define INTERP_NEXT_VERSION_TAG_3_13 84648
+
 static int mem_read(uint32_t pid, uint64_t addr, void *buf, size_t len)
 {
 	struct iovec local = { buf, len }, remote = { (void *)addr, len };
@@ -31,6 +41,7 @@ int prepare_init(struct prepare *p, int major, int minor)
 	*p = (struct prepare){ 0 };
 	if (py_offsets__get(major, minor, &p->off))
 		return -EOPNOTSUPP;
+	p->minor = minor;
 	p->unlock = minor >= 11;
 	p->boost = minor == 12 ? C_RECURSION_BOOST_3_12 : 0;
 	return 0;
@@ -57,8 +68,14 @@ static int unlock(struct prepare *p, uint32_t pid, uint64_t tstate, uint64_t eva
 		return 0;
 	err = mem_write(pid, interp + p->off.interp_eval_frame, &evalframe_addr,
 			sizeof(evalframe_addr));
-	if (!err)
-		p->unlocks++;
+	if (err)
+		return err;
+	p->unlocks++;
+	if (p->minor == 13) {
+		uint32_t zero = 0;
+
+		err = mem_write(pid, interp + INTERP_NEXT_VERSION_TAG_3_13, &zero, sizeof(zero));
+	}
 	return err;
 }
 

@@ -5,7 +5,8 @@
  * - 3.11+: interp->eval_frame = _PyEval_EvalFrameDefault, so every Python
  *   call is a C call of the evaluator the probes sit on (no inlining);
  * - 3.12: each thread's c_recursion_remaining widened, since each call now
- *   also spends C recursion budget (RecursionError at depth ~749 otherwise).
+ *   also spends C recursion budget (RecursionError at depth ~749 otherwise);
+ * - 3.13: no version tags for new heap types (see prepare.c).
  */
 #ifndef VZ_PREPARE_H
 #define VZ_PREPARE_H
@@ -17,6 +18,7 @@
 
 struct prepare {
 	struct vz_py_offsets off;
+	int minor;
 	bool unlock;          /* write eval_frame */
 	int32_t boost;        /* units added to c_recursion_remaining, 0: none */
 	uint64_t unlocks;     /* eval_frame writes done */
