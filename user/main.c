@@ -22,10 +22,8 @@
 #include "prepare.h"
 #include "log.h"
 #include "tracer.h"
+#include "view.h"
 #include "export/trace_writer.h"
-
-/* Provided by user/view.c (the viewer); weak so the tracer builds without it. */
-int view_main(int argc, char **argv) __attribute__((weak));
 
 static volatile sig_atomic_t child_pid;
 static volatile sig_atomic_t child_changed;
@@ -162,10 +160,6 @@ int main(int argc, char **argv)
 	pid_t pid;
 
 	if (argc > 1 && !strcmp(argv[1], "view")) {
-		if (!view_main) {
-			elog("this build has no viewer");
-			return 1;
-		}
 		return view_main(argc - 1, argv + 1);
 	}
 	env_parse(argc, argv);
