@@ -49,7 +49,7 @@ endif
 .DELETE_ON_ERROR:
 .SECONDARY:
 
-all: $(OUTPUT)/vizbpf viewer
+all: $(OUTPUT)/vizbpf $(OUTPUT)/libvizbpf-eval.so viewer
 
 $(OUTPUT)/vizbpf.bpf.o: $(wildcard bpf/*.bpf.c bpf/*.bpf.h) bpf/vizbpf.h vmlinux/vmlinux.h | $(OUTPUT)
 	$(call msg,BPF,$@)
@@ -72,6 +72,11 @@ $(OUTPUT)/vizbpf: $(USER_OBJS) $(CORE_OBJS)
 	$(call msg,LINK,$@)
 	$(Q)$(CC) $(CFLAGS) $^ $(LDLIBS) -o $@
 
+# Loaded into the traced interpreter in launch mode (probe sites on 5-byte nops).
+$(OUTPUT)/libvizbpf-eval.so: user/preload/evalhook.c | $(OUTPUT)
+	$(call msg,LIB,$@)
+	$(Q)$(CC) -O2 -fPIC -shared -Wall -Wextra -std=gnu11 $< -ldl -lpthread -o $@
+
 # Unit tests: symbols/ and export/ only, no libbpf, no root, no clang.
 $(OUTPUT)/tests/unit/registry.h: $(UNIT_SRCS) | $(OUTPUT)
 	$(Q)mkdir -p $(dir $@)
@@ -93,16 +98,16 @@ $(OUTPUT)/tests/fixtures/fakepy.so: tests/fixtures/fakepy.c | $(OUTPUT)
 test-unit: $(OUTPUT)/tests/unit_runner $(if $(wildcard tests/fixtures/fakepy.c),$(OUTPUT)/tests/fixtures/fakepy.so)
 	$(Q)cd tests/unit && VIZBPF_FIXTURES=$(OUTPUT)/tests/fixtures $(OUTPUT)/tests/unit_runner
 
-test-cli: $(OUTPUT)/vizbpf viewer
+test-cli: $(OUTPUT)/vizbpf $(OUTPUT)/libvizbpf-eval.so viewer
 	$(Q)VIZBPF=$(OUTPUT)/vizbpf bats --print-output-on-failure tests/cli
 
 test: test-unit test-cli
 
 # The bundled example: trace tests/targets/mixed.py into result.json.
-demo: $(OUTPUT)/vizbpf
+demo: all
 	$(OUTPUT)/vizbpf -o result.json -- python3 tests/targets/mixed.py
 
-bench: $(OUTPUT)/vizbpf
+bench: $(OUTPUT)/vizbpf $(OUTPUT)/libvizbpf-eval.so
 	$(Q)VIZBPF=$(OUTPUT)/vizbpf bash tests/bench/run.sh
 
 # Everything the project needs from Debian (run once, as root), and the viewer tests' npm package.

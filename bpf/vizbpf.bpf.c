@@ -23,6 +23,8 @@ char LICENSE[] SEC("license") = "Dual BSD/GPL";
  * IP they give the load bias, hence _PyRuntime's run-time address (3.8 has no tstate argument). */
 const volatile __u64 evalframe_vaddr = 0;
 const volatile __u64 pyruntime_vaddr = 0;
+/* <=3.10: frame->f_back is the caller when the frame starts (site_entry). */
+const volatile bool caller_from_frame = false;
 /* Stop the first thread of each process at its first call (SIGSTOP, to the ptracer). */
 const volatile bool stop_first_call = false;
 /* Force a reader wake-up once this much data waits (bytes); otherwise the reader polls. */
@@ -226,6 +228,81 @@ int BPF_KPROBE(py_entry)
 	r->code = code;
 	r->frame = frame;
 	r->caller = current_frame(tstate);
+	bpf_ringbuf_submit(r, submit_flags());
+	return 0;
+}
+
+/*
+ * Launch mode's fast path: the probe sites of libvizbpf-eval.so around the real evaluator
+ * (user/preload/evalhook.c). Arguments: thread state (NULL on 3.8) and frame.
+ */
+SEC("uprobe")
+int BPF_KPROBE(site_entry)
+{
+	__u64 id = bpf_get_current_pid_tgid();
+	__u8 code_window[VZ_CODE_WINDOW_MAX];
+	__u8 frame_window[VZ_FRAME_WINDOW_MAX];
+	__u64 frame, tstate, code, caller;
+	struct vz_rec_call *r;
+	__u32 flags = 0;
+	__u8 owner;
+
+	tstate = PT_REGS_PARM1(ctx);
+	frame = PT_REGS_PARM2(ctx);
+	if (bpf_probe_read_user(frame_window, sizeof(frame_window),
+				(const void *)(frame + frame_window_off))) {
+		code = read_ptr(frame + off.frame_code);
+		caller = caller_from_frame ? read_ptr(frame + off.frame_previous) : 0;
+		owner = 0xff;
+		if (off.frame_owner >= 0)
+			bpf_probe_read_user(&owner, 1, (const void *)(frame + off.frame_owner));
+	} else {
+		code = window_u64_at(frame_window, frame_window_off, VZ_FRAME_WINDOW_MAX,
+				     off.frame_code);
+		caller = caller_from_frame ? window_u64_at(frame_window, frame_window_off,
+							   VZ_FRAME_WINDOW_MAX, off.frame_previous)
+					   : 0;
+		owner = window_u8_at(frame_window, frame_window_off, VZ_FRAME_WINDOW_MAX,
+				     off.frame_owner);
+	}
+	if (!code)
+		return 0;
+	if (bpf_probe_read_user(code_window, sizeof(code_window),
+				(const void *)(code + code_window_off)))
+		read_code_fields(code, code_window);
+	describe_code(id, code, code_window);
+	if (off.frame_owner >= 0 && owner == 0)
+		flags |= VZ_F_OWNED_BY_THREAD;
+	/* 3.11+ links frame->previous only inside the evaluator: ask the thread state. */
+	if (!caller_from_frame)
+		caller = current_frame(tstate);
+
+	r = bpf_ringbuf_reserve(&events, sizeof(*r), 0);
+	if (!r) {
+		__sync_fetch_and_add(&lost_records, 1);
+		return 0;
+	}
+	fill_hdr(&r->hdr, id, VZ_REC_CALL, flags | VZ_F_RETURN_FRAME);
+	r->code = code;
+	r->frame = frame;
+	r->caller = caller;
+	bpf_ringbuf_submit(r, submit_flags());
+	return 0;
+}
+
+SEC("uprobe")
+int BPF_KPROBE(site_return)
+{
+	__u64 id = bpf_get_current_pid_tgid();
+	struct vz_rec_return *r;
+
+	r = bpf_ringbuf_reserve(&events, sizeof(*r), 0);
+	if (!r) {
+		__sync_fetch_and_add(&lost_records, 1);
+		return 0;
+	}
+	fill_hdr(&r->hdr, id, VZ_REC_RETURN, VZ_F_RETURN_FRAME);
+	r->caller = PT_REGS_PARM2(ctx); /* the frame that returned */
 	bpf_ringbuf_submit(r, submit_flags());
 	return 0;
 }

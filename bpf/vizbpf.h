@@ -26,6 +26,8 @@ enum vz_rec_type {
 /* vz_rec_hdr.flags */
 #define VZ_F_OWNED_BY_THREAD (1u << 0) /* 3.11+: frame->owner == FRAME_OWNED_BY_THREAD */
 #define VZ_F_STOPPED (1u << 1)         /* THREAD: SIGSTOP sent to the thread */
+#define VZ_F_RETURN_FRAME (1u << 2)    /* RETURN: 'caller' holds the frame that returned;
+					* CALL: its return will say so */
 
 struct vz_rec_hdr {
 	__u64 ts_ns; /* bpf_ktime_get_ns(): CLOCK_MONOTONIC */
@@ -48,7 +50,9 @@ struct vz_rec_call {
 
 /*
  * A return: 'caller' is the thread's current frame after the evaluation
- * returned, i.e. the caller of the frame that finished.
+ * returned, i.e. the caller of the frame that finished; with
+ * VZ_F_RETURN_FRAME (probe sites around the evaluator) it is the frame that
+ * returned itself.
  */
 struct vz_rec_return {
 	struct vz_rec_hdr hdr;

@@ -355,7 +355,8 @@ static int handle_call(struct events *ev, const struct vz_rec_call *r)
 	if ((ev->codes[code].co_flags & GEN_FLAGS) && (r->hdr.flags & VZ_F_OWNED_BY_THREAD)) {
 		ev->st.generator_creations++;
 		t->skipped++;
-		t->skip_caller = r->caller;
+		/* Its return names the caller (uretprobe) or the frame itself (probe sites). */
+		t->skip_caller = (r->hdr.flags & VZ_F_RETURN_FRAME) ? r->frame : r->caller;
 		return 0;
 	}
 	ev->st.calls++;
@@ -374,6 +375,19 @@ static int handle_return(struct events *ev, const struct vz_rec_return *r)
 	/* A generator creation returns right after it was called (nothing runs in between). */
 	if (t->skipped && r->caller == t->skip_caller) {
 		t->skipped--;
+		return 0;
+	}
+	/* From the probe sites: the frame that returned, exactly. */
+	if (r->hdr.flags & VZ_F_RETURN_FRAME) {
+		for (uint32_t d = t->depth; d-- > 0;) {
+			if (t->stack[d].frame == r->caller) {
+				pop_inferred(ev, t, d + 1, r->hdr.ts_ns);
+				t->depth = d;
+				emit(ev, t, d, r->hdr.ts_ns);
+				return 0;
+			}
+		}
+		ev->st.unmatched_returns++;
 		return 0;
 	}
 	/* The frame returning is the newest one called from the now-current frame. */

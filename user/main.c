@@ -20,6 +20,7 @@
 #include "events.h"
 #include "launch.h"
 #include "prepare.h"
+#include "fastpath.h"
 #include "log.h"
 #include "tracer.h"
 #include "view.h"
@@ -85,11 +86,25 @@ static void on_thread(void *ctx, const struct vz_rec_thread *r)
 	prepare_thread(ctx, r->hdr.pid, r->tstate, r->evalframe_addr);
 }
 
-/* The first Python call is held: read its thread announcement, which writes the interpreter. */
-static void drain_at_stop(void *ctx)
+struct first_stop {
+	struct tracer *t;
+	struct prepare *prep;
+};
+
+/*
+ * The first Python call is held: read its thread announcement, which writes the interpreter,
+ * then keep the probes that fit what was written.
+ */
+static void at_first_call(void *ctx)
 {
-	while (tracer_drain(ctx) > 0)
+	struct first_stop *fs = ctx;
+
+	while (tracer_drain(fs->t) > 0)
 		;
+	if (fs->prep->fast_used)
+		tracer_use_sites(fs->t);
+	else if (fs->prep->fast)
+		tracer_attach_returns(fs->t);
 }
 
 static void read_cmdline(pid_t pid, char *buf, size_t cap)
@@ -153,8 +168,11 @@ int main(int argc, char **argv)
 	struct trace_writer *w;
 	struct events *ev = NULL;
 	struct tracer *t = NULL;
+	struct first_stop stop;
+	struct fastpath fast;
 	struct prepare prep;
 	struct py_interp pi;
+	bool have_fast;
 	char cmdline[512];
 	int exit_code = 1, st = 0, err;
 	pid_t pid;
@@ -190,7 +208,12 @@ int main(int argc, char **argv)
 	}
 
 	install_signals();
+	have_fast = !fastpath_find(&fast);
+	if (have_fast)
+		fastpath_export_env(&fast);
 	pid = launch_start(env.command, &pi, &exit_code);
+	if (have_fast)
+		fastpath_unexport_env();
 	if (pid < 0)
 		goto fail_output;
 	child_pid = pid;
@@ -204,8 +227,13 @@ int main(int argc, char **argv)
 		goto fail_output;
 	}
 	events_on_thread(ev, on_thread, &prep);
+	if (have_fast)
+		prepare_use_fastpath(&prep, &fast);
 	t = tracer_open(&pi, env.ringbuf_bytes, prepare_needs_first_stop(&prep), events_handle, ev);
-	if (!t || tracer_attach_pid(t, pid)) {
+	if (!t || tracer_attach_pid(t, pid, !have_fast) ||
+	    (have_fast && tracer_attach_sites(t, fast.lib,
+					      pi.minor >= 9 ? fast.entry3_off : fast.entry2_off,
+					      pi.minor >= 9 ? fast.return3_off : fast.return2_off))) {
 		kill(pid, SIGKILL);
 		waitpid(pid, &st, 0);
 		exit_code = 1;
@@ -213,7 +241,8 @@ int main(int argc, char **argv)
 	}
 	read_cmdline(pid, cmdline, sizeof(cmdline));
 	trace_writer_process_name(w, pid, cmdline[0] ? cmdline : pi.exe);
-	err = launch_release(pid, prepare_needs_first_stop(&prep), drain_at_stop, t, &st);
+	stop = (struct first_stop){ .t = t, .prep = &prep };
+	err = launch_release(pid, prepare_needs_first_stop(&prep), at_first_call, &stop, &st);
 	if (err < 0) {
 		elog("cannot resume pid %d: %s", pid, strerror(-err));
 		kill(pid, SIGKILL);

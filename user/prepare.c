@@ -3,6 +3,7 @@
 #include <string.h>
 #include <sys/uio.h>
 #include "symbols/pyoffsets.h"
+#include "fastpath.h"
 #include "prepare.h"
 #include "log.h"
 
@@ -47,9 +48,46 @@ int prepare_init(struct prepare *p, int major, int minor)
 	return 0;
 }
 
+void prepare_use_fastpath(struct prepare *p, const struct fastpath *fp)
+{
+	p->fast = fp;
+}
+
 bool prepare_needs_first_stop(const struct prepare *p)
 {
-	return p->unlock || p->boost;
+	return p->unlock || p->boost || p->fast;
+}
+
+/*
+ * Points eval_frame at the preloaded evaluator, which calls the real one between its probe
+ * sites and widens each thread's C recursion budget itself (on that thread: no race).
+ */
+static int switch_to_fastpath(struct prepare *p, uint32_t pid, uint64_t interp,
+			      uint64_t evalframe_addr)
+{
+	const struct fastpath *fp = p->fast;
+	int32_t crec_offset = p->off.tstate_c_recursion_remaining, boost = p->boost;
+	uint64_t bias, eval;
+	int err;
+
+	err = fastpath_bias(fp, pid, &bias);
+	if (err) {
+		vlog("%s is not loaded in pid %u: using the evaluator's probes", fp->lib, pid);
+		return err;
+	}
+	eval = bias + (p->off.tstate_arg ? fp->eval3 : fp->eval2);
+	err = mem_write(pid, bias + fp->real_eval, &evalframe_addr, sizeof(evalframe_addr));
+	if (!err && boost) {
+		err = mem_write(pid, bias + fp->crec_boost, &boost, sizeof(boost));
+		if (!err)
+			err = mem_write(pid, bias + fp->crec_offset, &crec_offset,
+					sizeof(crec_offset));
+	}
+	if (!err)
+		err = mem_write(pid, interp + p->off.interp_eval_frame, &eval, sizeof(eval));
+	if (!err)
+		p->fast_used = true;
+	return err;
 }
 
 static int unlock(struct prepare *p, uint32_t pid, uint64_t tstate, uint64_t evalframe_addr)
@@ -63,13 +101,20 @@ static int unlock(struct prepare *p, uint32_t pid, uint64_t tstate, uint64_t eva
 	if (err)
 		return err;
 	/* Already set: by an earlier thread of this interpreter, or by the program's own PEP 523
-	 * hook, which then sees every call through its evaluator anyway. */
-	if (eval_frame)
+	 * hook, which then sees every call through its evaluator anyway. Up to 3.10 the
+	 * interpreter itself sets it to the default evaluator. */
+	if (eval_frame && eval_frame != evalframe_addr)
 		return 0;
-	err = mem_write(pid, interp + p->off.interp_eval_frame, &evalframe_addr,
-			sizeof(evalframe_addr));
-	if (err)
-		return err;
+	if (p->fast && !p->fast_used && !switch_to_fastpath(p, pid, interp, evalframe_addr)) {
+		err = 0;
+	} else {
+		if (eval_frame || !p->unlock)
+			return 0;
+		err = mem_write(pid, interp + p->off.interp_eval_frame, &evalframe_addr,
+				sizeof(evalframe_addr));
+		if (err)
+			return err;
+	}
 	p->unlocks++;
 	if (p->minor == 13) {
 		uint32_t zero = 0;
@@ -102,9 +147,10 @@ int prepare_thread(struct prepare *p, uint32_t pid, uint64_t tstate, uint64_t ev
 {
 	int err = 0;
 
-	if (p->unlock)
+	if (p->unlock || p->fast)
 		err = unlock(p, pid, tstate, evalframe_addr);
-	if (!err && p->boost && p->off.tstate_c_recursion_remaining >= 0)
+	/* The preloaded evaluator widens each thread's budget itself. */
+	if (!err && p->boost && !p->fast_used && p->off.tstate_c_recursion_remaining >= 0)
 		err = widen(p, pid, tstate);
 	if (err) {
 		p->errors++;

@@ -16,9 +16,13 @@
 #include <stdint.h>
 #include "vizbpf.h"
 
+struct fastpath;
+
 struct prepare {
 	struct vz_py_offsets off;
 	int minor;
+	const struct fastpath *fast; /* the preloaded evaluator to switch to, or NULL */
+	bool fast_used;       /* eval_frame points at the preloaded evaluator */
 	bool unlock;          /* write eval_frame */
 	int32_t boost;        /* units added to c_recursion_remaining, 0: none */
 	uint64_t unlocks;     /* eval_frame writes done */
@@ -30,6 +34,8 @@ struct prepare {
 int prepare_init(struct prepare *p, int major, int minor);
 /* Applies the changes for a thread state of process pid. Returns 0 or -errno. */
 int prepare_thread(struct prepare *p, uint32_t pid, uint64_t tstate, uint64_t evalframe_addr);
+/* Switch eval_frame to the preloaded evaluator of fp (launch mode) instead. */
+void prepare_use_fastpath(struct prepare *p, const struct fastpath *fp);
 /* True when the version needs the thread stopped at its first call (launch mode). */
 bool prepare_needs_first_stop(const struct prepare *p);
 

@@ -19,8 +19,9 @@
 struct tracer {
 	struct vizbpf_bpf *skel;
 	struct ring_buffer *rb;
-	struct bpf_link *links[3];
-	int n_links;
+	struct bpf_link *entry, *ret, *exit, *site_entry, *site_return;
+	pid_t pid;
+	int minor;
 	char mechanism[160];
 	char lib[4096];
 	uint64_t evalframe_offset;
@@ -64,6 +65,11 @@ static int frame_window(const struct vz_py_offsets *o, __u32 *start)
 		lo = o->frame_owner < lo ? o->frame_owner : lo;
 		hi = o->frame_owner + 1 > hi ? o->frame_owner + 1 : hi;
 	}
+	/* <=3.10: f_back names the caller at entry (the probe sites read it). */
+	if (o->py_version_hex < 0x030b0000) {
+		lo = o->frame_previous < lo ? o->frame_previous : lo;
+		hi = o->frame_previous + 8 > hi ? o->frame_previous + 8 : hi;
+	}
 	lo &= ~7;
 	if (lo < 0 || hi - lo > 88)
 		return -EINVAL;
@@ -94,6 +100,7 @@ struct tracer *tracer_open(const struct py_interp *pi, uint64_t ringbuf_bytes, b
 	if (!t)
 		return NULL;
 	snprintf(t->lib, sizeof(t->lib), "%s", pi->lib);
+	t->minor = pi->minor;
 	t->evalframe_offset = pi->evalframe_offset;
 
 	t->skel = vizbpf_bpf__open();
@@ -104,6 +111,7 @@ struct tracer *tracer_open(const struct py_interp *pi, uint64_t ringbuf_bytes, b
 	t->skel->rodata->off = off;
 	t->skel->rodata->code_window_off = window;
 	t->skel->rodata->frame_window_off = fwindow;
+	t->skel->rodata->caller_from_frame = pi->minor <= 10;
 	t->skel->rodata->evalframe_vaddr = pi->evalframe_vaddr;
 	t->skel->rodata->pyruntime_vaddr = pi->pyruntime_vaddr;
 	t->skel->rodata->stop_first_call = stop_first_call;
@@ -130,47 +138,77 @@ struct tracer *tracer_open(const struct py_interp *pi, uint64_t ringbuf_bytes, b
 		elog("ring buffer: %s", strerror(errno));
 		goto fail;
 	}
-	snprintf(t->mechanism, sizeof(t->mechanism),
-		 "uprobe+uretprobe on _PyEval_EvalFrameDefault%s%s",
-		 pi->minor >= 11 ? ", eval-frame unlock" : "",
-		 pi->minor == 12 ? ", C recursion budget widened" : "");
-	return t;
+return t;
 fail:
 	tracer_close(t);
 	return NULL;
 }
 
-int tracer_attach_pid(struct tracer *t, pid_t pid)
+static struct bpf_link *attach_uprobe(struct bpf_program *prog, pid_t pid, const char *file,
+				      uint64_t offset, bool retprobe)
 {
-	LIBBPF_OPTS(bpf_uprobe_opts, entry_opts, .retprobe = false);
-	LIBBPF_OPTS(bpf_uprobe_opts, ret_opts, .retprobe = true);
+	LIBBPF_OPTS(bpf_uprobe_opts, opts, .retprobe = retprobe);
+	struct bpf_link *link;
+
+	link = bpf_program__attach_uprobe_opts(prog, pid, file, offset, &opts);
+	if (!link)
+		elog("attaching a %s to %s+0x%llx in pid %d: %s", retprobe ? "uretprobe" : "uprobe",
+		     file, (unsigned long long)offset, pid, strerror(errno));
+	return link;
+}
+
+int tracer_attach_pid(struct tracer *t, pid_t pid, bool returns)
+{
 	__u32 key = pid;
 	__u8 one = 1;
 	int err;
 
+	t->pid = pid;
 	err = bpf_map__update_elem(t->skel->maps.traced_pids, &key, sizeof(key), &one, sizeof(one),
 				   BPF_ANY);
 	if (err)
 		return err;
-	t->links[t->n_links] = bpf_program__attach_uprobe_opts(t->skel->progs.py_entry, pid, t->lib,
-								t->evalframe_offset, &entry_opts);
-	if (!t->links[t->n_links])
-		goto fail;
-	t->n_links++;
-	t->links[t->n_links] = bpf_program__attach_uprobe_opts(t->skel->progs.py_return, pid,
-								t->lib, t->evalframe_offset, &ret_opts);
-	if (!t->links[t->n_links])
-		goto fail;
-	t->n_links++;
-	t->links[t->n_links] = bpf_program__attach(t->skel->progs.handle_exit);
-	if (!t->links[t->n_links])
-		goto fail;
-	t->n_links++;
+	t->entry = attach_uprobe(t->skel->progs.py_entry, pid, t->lib, t->evalframe_offset, false);
+	if (!t->entry)
+		return -errno;
+	if (returns && tracer_attach_returns(t))
+		return -errno;
+	t->exit = bpf_program__attach(t->skel->progs.handle_exit);
+	if (!t->exit) {
+		elog("attaching to sched_process_exit: %s", strerror(errno));
+		return -errno;
+	}
+	snprintf(t->mechanism, sizeof(t->mechanism),
+		 "uprobe+uretprobe on _PyEval_EvalFrameDefault%s%s",
+		 t->minor >= 11 ? ", eval-frame unlock" : "",
+		 t->minor == 12 ? ", C recursion budget widened" : "");
 	return 0;
-fail:
-	err = -errno;
-	elog("attaching probes to %s in pid %d: %s", t->lib, pid, strerror(-err));
-	return err;
+}
+
+int tracer_attach_returns(struct tracer *t)
+{
+	t->ret = attach_uprobe(t->skel->progs.py_return, t->pid, t->lib, t->evalframe_offset, true);
+	return t->ret ? 0 : -errno;
+}
+
+int tracer_attach_sites(struct tracer *t, const char *lib, uint64_t entry_off, uint64_t return_off)
+{
+	t->site_entry = attach_uprobe(t->skel->progs.site_entry, t->pid, lib, entry_off, false);
+	if (!t->site_entry)
+		return -errno;
+	t->site_return = attach_uprobe(t->skel->progs.site_return, t->pid, lib, return_off, false);
+	return t->site_return ? 0 : -errno;
+}
+
+void tracer_use_sites(struct tracer *t)
+{
+	/* The evaluator's own probe has done its job (the first call); the sites see the rest. */
+	bpf_link__destroy(t->entry);
+	bpf_link__destroy(t->ret);
+	t->entry = t->ret = NULL;
+	snprintf(t->mechanism, sizeof(t->mechanism),
+		 "nop5 probe sites around _PyEval_EvalFrameDefault (libvizbpf-eval.so as eval_frame)%s",
+		 t->minor == 12 ? ", C recursion budget widened" : "");
 }
 
 int tracer_poll(struct tracer *t, int timeout_ms)
@@ -206,8 +244,11 @@ void tracer_close(struct tracer *t)
 	if (!t)
 		return;
 	ring_buffer__free(t->rb);
-	for (int i = 0; i < t->n_links; i++)
-		bpf_link__destroy(t->links[i]);
+	bpf_link__destroy(t->entry);
+	bpf_link__destroy(t->ret);
+	bpf_link__destroy(t->exit);
+	bpf_link__destroy(t->site_entry);
+	bpf_link__destroy(t->site_return);
 	vizbpf_bpf__destroy(t->skel);
 	free(t);
 }

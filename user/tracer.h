@@ -27,8 +27,17 @@ typedef int (*tracer_record_fn)(void *ctx, const void *data, size_t size);
  */
 struct tracer *tracer_open(const struct py_interp *pi, uint64_t ringbuf_bytes, bool stop_first_call,
 			   tracer_record_fn fn, void *ctx);
-/* Probes the evaluator of *pi in process pid and reports its thread exits. Returns 0 or -errno. */
-int tracer_attach_pid(struct tracer *t, pid_t pid);
+/*
+ * Probes the evaluator of *pi in process pid (its entry; with returns, its returns too) and
+ * reports the process's thread exits. Returns 0 or -errno.
+ */
+int tracer_attach_pid(struct tracer *t, pid_t pid, bool returns);
+/* Adds the uretprobe on the evaluator. Returns 0 or -errno. */
+int tracer_attach_returns(struct tracer *t);
+/* Probes the fast path's sites (file offsets in lib). Returns 0 or -errno. */
+int tracer_attach_sites(struct tracer *t, const char *lib, uint64_t entry_off, uint64_t return_off);
+/* Once eval_frame points at the fast path: drop the evaluator's probes. */
+void tracer_use_sites(struct tracer *t);
 /* Waits up to timeout_ms for records and hands them to fn. Returns records handled or -errno. */
 int tracer_poll(struct tracer *t, int timeout_ms);
 /* Hands over every record already in the buffer. Returns records handled or -errno. */

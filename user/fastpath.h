@@ -1,0 +1,37 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
+/*
+ * Launch mode's fast path: libvizbpf-eval.so (user/preload/evalhook.c),
+ * preloaded into the traced program, wraps the evaluator between two
+ * 5-byte-nop probe sites. This side finds the library, gives it to the
+ * program (LD_PRELOAD), and at the first Python call switches the
+ * interpreter's eval_frame to it.
+ */
+#ifndef VZ_FASTPATH_H
+#define VZ_FASTPATH_H
+
+#include <stdbool.h>
+#include <stdint.h>
+#include <sys/types.h>
+
+struct fastpath {
+	char lib[4096];
+	/* vaddrs in the library */
+	uint64_t eval3, eval2, real_eval, crec_offset, crec_boost;
+	uint64_t entry3, return3, entry2, return2;
+	/* file offsets of the probe sites, for uprobe attach */
+	uint64_t entry3_off, return3_off, entry2_off, return2_off;
+};
+
+/*
+ * Finds the library: $VIZBPF_EVAL_LIB, else next to the vizbpf executable.
+ * Returns 0, or -errno (then launch mode uses uprobe+uretprobe on the evaluator).
+ */
+int fastpath_find(struct fastpath *fp);
+/* Sets LD_PRELOAD (keeping the user's own, restored by the library) for a child about to exec. */
+void fastpath_export_env(const struct fastpath *fp);
+/* Undoes fastpath_export_env in vizbpf itself. */
+void fastpath_unexport_env(void);
+/* Load bias of the library in process pid, -ENOENT when it is not mapped. */
+int fastpath_bias(const struct fastpath *fp, pid_t pid, uint64_t *bias);
+
+#endif
