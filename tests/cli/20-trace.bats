@@ -29,6 +29,30 @@ check_against_oracle() {
 	local failed=0 py
 	for py in $(pythons); do
 		check_against_oracle "$py" "$TARGETS/mixed.py" || failed=1
+		# Launch mode takes the fast path (the preloaded evaluator's probe sites).
+		[[ $(meta trace.json mechanism) == "nop5 probe sites"* ]] || { echo "$py: $(meta trace.json mechanism)"; failed=1; }
+	done
+	[ "$failed" = 0 ]
+}
+
+@test "without the preloaded evaluator (uprobe+uretprobe on the evaluator), call trees still equal the oracle's" {
+	local failed=0 py
+	export VIZBPF_EVAL_LIB=
+	for py in $(pythons); do
+		check_against_oracle "$py" "$TARGETS/mixed.py" || failed=1
+		[[ $(meta trace.json mechanism) == uprobe+uretprobe* ]] || { echo "$py: $(meta trace.json mechanism)"; failed=1; }
+	done
+	[ "$failed" = 0 ]
+}
+
+@test "forked children and subprocesses run as untraced, without vizbpf's LD_PRELOAD" {
+	local failed=0 py want got
+	for py in $(pythons); do
+		want=$("$py" "$TARGETS/forks.py" 2>&1)
+		got=$(LD_PRELOAD= "$VIZBPF" -q -o trace.json -- "$py" "$TARGETS/forks.py" 2>&1) ||
+			{ echo "$py: traced run failed: $got"; failed=1; continue; }
+		[ "$got" = "$want" ] || { echo "$py: '$got' != '$want'"; failed=1; }
+		[[ $want == *"subprocess sees LD_PRELOAD: False"* ]] || { echo "$py: $want"; failed=1; }
 	done
 	[ "$failed" = 0 ]
 }
