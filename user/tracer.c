@@ -8,6 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
+#include <sys/syscall.h>
 #include <bpf/libbpf.h>
 #include <bpf/bpf.h>
 #include "vizbpf.h"
@@ -16,10 +17,14 @@
 #include "tracer.h"
 #include "log.h"
 
+#define VZ_BPF_TRACE_UPROBE_MULTI 48 /* enum bpf_attach_type, Linux 6.6+ */
+
 struct tracer {
 	struct vizbpf_bpf *skel;
+	bool multi; /* the probe sites use uprobe_multi links */
 	struct ring_buffer *rb;
 	struct bpf_link *entry, *ret, *exit, *site_entry, *site_return;
+	int site_entry_fd, site_return_fd; /* uprobe_multi link fds, or -1 */
 	pid_t pid;
 	int minor;
 	char mechanism[160];
@@ -77,6 +82,35 @@ static int frame_window(const struct vz_py_offsets *o, __u32 *start)
 	return 0;
 }
 
+static int load(struct tracer *t, const struct py_interp *pi, const struct vz_py_offsets *off,
+		__u32 window, __u32 fwindow, uint64_t ringbuf_bytes, bool stop_first_call)
+{
+	int err;
+
+	t->skel = vizbpf_bpf__open();
+	if (!t->skel)
+		return -errno;
+	t->skel->rodata->off = *off;
+	t->skel->rodata->code_window_off = window;
+	t->skel->rodata->frame_window_off = fwindow;
+	t->skel->rodata->caller_from_frame = pi->minor <= 10;
+	t->skel->rodata->evalframe_vaddr = pi->evalframe_vaddr;
+	t->skel->rodata->pyruntime_vaddr = pi->pyruntime_vaddr;
+	t->skel->rodata->stop_first_call = stop_first_call;
+	t->skel->rodata->wakeup_bytes = ringbuf_bytes / 4;
+	bpf_map__set_max_entries(t->skel->maps.events, ringbuf_bytes);
+	if (t->multi) {
+		bpf_program__set_expected_attach_type(t->skel->progs.site_entry,
+						      (enum bpf_attach_type)VZ_BPF_TRACE_UPROBE_MULTI);
+		bpf_program__set_expected_attach_type(t->skel->progs.site_return,
+						      (enum bpf_attach_type)VZ_BPF_TRACE_UPROBE_MULTI);
+	}
+	err = vizbpf_bpf__load(t->skel);
+	if (err && errno == EPERM)
+		err = -EPERM;
+	return err;
+}
+
 struct tracer *tracer_open(const struct py_interp *pi, uint64_t ringbuf_bytes, bool stop_first_call,
 			   tracer_record_fn fn, void *ctx)
 {
@@ -101,31 +135,26 @@ struct tracer *tracer_open(const struct py_interp *pi, uint64_t ringbuf_bytes, b
 		return NULL;
 	snprintf(t->lib, sizeof(t->lib), "%s", pi->lib);
 	t->minor = pi->minor;
+	t->site_entry_fd = t->site_return_fd = -1;
 	t->evalframe_offset = pi->evalframe_offset;
 
-	t->skel = vizbpf_bpf__open();
-	if (!t->skel) {
-		elog("cannot open the BPF object: %s", strerror(errno));
-		goto fail;
-	}
-	t->skel->rodata->off = off;
-	t->skel->rodata->code_window_off = window;
-	t->skel->rodata->frame_window_off = fwindow;
-	t->skel->rodata->caller_from_frame = pi->minor <= 10;
-	t->skel->rodata->evalframe_vaddr = pi->evalframe_vaddr;
-	t->skel->rodata->pyruntime_vaddr = pi->pyruntime_vaddr;
-	t->skel->rodata->stop_first_call = stop_first_call;
-	t->skel->rodata->wakeup_bytes = ringbuf_bytes / 4;
 	if (off.tstate_arg == 0 && (!pi->pyruntime_vaddr || off.runtime_tstate_current < 0)) {
 		elog("CPython %d.%d in %s: _PyRuntime not found, cannot find thread states",
 		     pi->major, pi->minor, pi->lib);
 		goto fail;
 	}
-	bpf_map__set_max_entries(t->skel->maps.events, ringbuf_bytes);
-
-	err = vizbpf_bpf__load(t->skel);
+	/* uprobe_multi links (Linux 6.6+) skip the perf-event layer on every hit. */
+	t->multi = true;
+	err = load(t, pi, &off, window, fwindow, ringbuf_bytes, stop_first_call);
+	if (err && err != -EPERM) {
+		vlog("loading with uprobe_multi links failed (%s): using perf-event uprobes",
+		     strerror(-err));
+		vizbpf_bpf__destroy(t->skel);
+		t->multi = false;
+		err = load(t, pi, &off, window, fwindow, ringbuf_bytes, stop_first_call);
+	}
 	if (err) {
-		if (err == -EPERM || errno == EPERM)
+		if (err == -EPERM)
 			elog("loading BPF programs: permission denied (run as root: needs "
 			     "CAP_BPF, CAP_PERFMON and CAP_SYS_ADMIN)");
 		else
@@ -191,8 +220,47 @@ int tracer_attach_returns(struct tracer *t)
 	return t->ret ? 0 : -errno;
 }
 
+/*
+ * A uprobe_multi link by hand: libbpf 1.1 predates them. The layout is link_create's
+ * uprobe_multi member of union bpf_attr (Linux 6.6+).
+ */
+static int link_uprobe_multi(struct bpf_program *prog, const char *path, uint64_t offset,
+			     pid_t pid)
+{
+	union {
+		struct {
+			__u32 prog_fd, target_fd, attach_type, flags;
+			__u64 path, offsets, ref_ctr_offsets, cookies;
+			__u32 cnt, multi_flags, pid;
+		} link_create;
+		char size[256]; /* the kernel wants what it does not know zeroed */
+	} attr;
+	int fd;
+
+	memset(&attr, 0, sizeof(attr));
+	attr.link_create.prog_fd = bpf_program__fd(prog);
+	attr.link_create.attach_type = VZ_BPF_TRACE_UPROBE_MULTI;
+	attr.link_create.path = (__u64)(uintptr_t)path;
+	attr.link_create.offsets = (__u64)(uintptr_t)&offset;
+	attr.link_create.cnt = 1;
+	attr.link_create.pid = pid;
+	fd = syscall(__NR_bpf, BPF_LINK_CREATE, &attr, sizeof(attr));
+	if (fd < 0)
+		elog("attaching a uprobe_multi link to %s+0x%llx in pid %d: %s", path,
+		     (unsigned long long)offset, pid, strerror(errno));
+	return fd < 0 ? -errno : fd;
+}
+
 int tracer_attach_sites(struct tracer *t, const char *lib, uint64_t entry_off, uint64_t return_off)
 {
+	if (t->multi) {
+		t->site_entry_fd = link_uprobe_multi(t->skel->progs.site_entry, lib, entry_off, t->pid);
+		if (t->site_entry_fd < 0)
+			return t->site_entry_fd;
+		t->site_return_fd = link_uprobe_multi(t->skel->progs.site_return, lib, return_off,
+						      t->pid);
+		return t->site_return_fd < 0 ? t->site_return_fd : 0;
+	}
 	t->site_entry = attach_uprobe(t->skel->progs.site_entry, t->pid, lib, entry_off, false);
 	if (!t->site_entry)
 		return -errno;
@@ -207,7 +275,8 @@ void tracer_use_sites(struct tracer *t)
 	bpf_link__destroy(t->ret);
 	t->entry = t->ret = NULL;
 	snprintf(t->mechanism, sizeof(t->mechanism),
-		 "nop5 probe sites around _PyEval_EvalFrameDefault (libvizbpf-eval.so as eval_frame)%s",
+		 "nop5 probe sites around _PyEval_EvalFrameDefault (libvizbpf-eval.so as eval_frame, "
+		 "%s)%s", t->multi ? "uprobe_multi" : "perf uprobes",
 		 t->minor == 12 ? ", C recursion budget widened" : "");
 }
 
@@ -249,6 +318,10 @@ void tracer_close(struct tracer *t)
 	bpf_link__destroy(t->exit);
 	bpf_link__destroy(t->site_entry);
 	bpf_link__destroy(t->site_return);
+	if (t->site_entry_fd >= 0)
+		close(t->site_entry_fd);
+	if (t->site_return_fd >= 0)
+		close(t->site_return_fd);
 	vizbpf_bpf__destroy(t->skel);
 	free(t);
 }
