@@ -73,9 +73,9 @@ $(OUTPUT)/vizbpf: $(USER_OBJS) $(CORE_OBJS)
 	$(Q)$(CC) $(CFLAGS) $^ $(LDLIBS) -o $@
 
 # Loaded into the traced interpreter in launch mode (probe sites on 5-byte nops).
-$(OUTPUT)/libvizbpf-eval.so: user/preload/evalhook.c | $(OUTPUT)
+$(OUTPUT)/libvizbpf-eval.so: user/preload/evalhook.c bpf/vizbpf.h | $(OUTPUT)
 	$(call msg,LIB,$@)
-	$(Q)$(CC) -O2 -fPIC -shared -Wall -Wextra -std=gnu11 $< -ldl -lpthread -o $@
+	$(Q)$(CC) -O2 -fPIC -shared -Wall -Wextra -std=gnu11 -Ibpf $< -ldl -lpthread -o $@
 
 # Unit tests: symbols/ and export/ only, no libbpf, no root, no clang.
 $(OUTPUT)/tests/unit/registry.h: $(UNIT_SRCS) | $(OUTPUT)

@@ -62,7 +62,8 @@ struct {
 
 struct code_slot {
 	__u64 code;
-	__u64 sig;
+	__u64 sig;      /* computed here from the code window */
+	__u64 fast_sig; /* computed by the preloaded evaluator */
 };
 
 struct {
@@ -161,6 +162,25 @@ static __always_inline void describe_code(__u64 id, __u64 code, const __u8 *w)
 	slot->sig = sig;
 }
 
+/* describe_code() for the fast path: the signature comes computed; read only on a miss. */
+static __always_inline void describe_code_if_new(__u64 id, __u64 code, __u64 sig)
+{
+	__u32 idx = (__u32)((code >> 4) ^ (code >> 20)) & (VZ_CODE_SLOTS - 1);
+	__u8 window[VZ_CODE_WINDOW_MAX];
+	struct code_slot *slot;
+
+	sig ^= id >> 32;
+	slot = bpf_map_lookup_elem(&codes, &idx);
+	if (!slot || (slot->code == code && slot->fast_sig == sig))
+		return;
+	if (bpf_probe_read_user(window, sizeof(window), (const void *)(code + code_window_off)))
+		read_code_fields(code, window);
+	slot->code = 0; /* describe_code() below fills the slot with its own signature */
+	describe_code(id, code, window);
+	if (slot->code == code)
+		slot->fast_sig = sig;
+}
+
 SEC("uprobe")
 int BPF_KPROBE(py_entry)
 {
@@ -232,78 +252,79 @@ int BPF_KPROBE(py_entry)
 	return 0;
 }
 
+/* Scratch for a batch of returns (too big for the BPF stack). */
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, struct vz_rec_returns);
+} returns_scratch SEC(".maps");
+
+/* Hands over the returns the preloaded evaluator noted (pend: its struct vz_pending). */
+static __always_inline void emit_returns(__u64 id, __u64 pend, __u64 n)
+{
+	struct vz_rec_returns *r;
+	__u32 zero = 0;
+	__u64 size;
+
+	if (!n)
+		return;
+	if (n > VZ_PENDING_MAX)
+		n = VZ_PENDING_MAX;
+	r = bpf_map_lookup_elem(&returns_scratch, &zero);
+	if (!r)
+		return;
+	size = (n & (2 * VZ_PENDING_MAX - 1)) * sizeof(struct vz_return_slot);
+	if (size > sizeof(r->r) ||
+	    bpf_probe_read_user(r->r, size, (const void *)(pend + offsetof(struct vz_pending, r))))
+		return;
+	r->hdr.ts_ns = r->r[0].ts_ns;
+	r->hdr.pid = id >> 32;
+	r->hdr.tid = (__u32)id;
+	r->hdr.type = VZ_REC_RETURNS;
+	r->hdr.flags = n;
+	if (bpf_ringbuf_output(&events, r, sizeof(r->hdr) + size, BPF_RB_NO_WAKEUP))
+		__sync_fetch_and_add(&lost_records, n);
+}
+
 /*
- * Launch mode's fast path: the probe sites of libvizbpf-eval.so around the real evaluator
- * (user/preload/evalhook.c). Arguments: thread state (NULL on 3.8) and frame.
+ * Launch mode's fast path: the probe sites of libvizbpf-eval.so (user/preload/evalhook.c).
+ * The entry site passes, in registers: frame (rdi), code (rsi), caller (rdx), the code
+ * object's signature (rcx), the time (r8), the thread's noted returns (r9) and their count
+ * (rax). Everything was read in-process: no bpf_probe_read_user here unless a code object is
+ * new or returns are pending.
  */
 SEC("uprobe")
 int BPF_KPROBE(site_entry)
 {
 	__u64 id = bpf_get_current_pid_tgid();
-	__u8 code_window[VZ_CODE_WINDOW_MAX];
-	__u8 frame_window[VZ_FRAME_WINDOW_MAX];
-	__u64 frame, tstate, code, caller;
+	__u64 code = PT_REGS_PARM2(ctx), sig = PT_REGS_PARM4(ctx);
 	struct vz_rec_call *r;
-	__u32 flags = 0;
-	__u8 owner;
 
-	tstate = PT_REGS_PARM1(ctx);
-	frame = PT_REGS_PARM2(ctx);
-	if (bpf_probe_read_user(frame_window, sizeof(frame_window),
-				(const void *)(frame + frame_window_off))) {
-		code = read_ptr(frame + off.frame_code);
-		caller = caller_from_frame ? read_ptr(frame + off.frame_previous) : 0;
-		owner = 0xff;
-		if (off.frame_owner >= 0)
-			bpf_probe_read_user(&owner, 1, (const void *)(frame + off.frame_owner));
-	} else {
-		code = window_u64_at(frame_window, frame_window_off, VZ_FRAME_WINDOW_MAX,
-				     off.frame_code);
-		caller = caller_from_frame ? window_u64_at(frame_window, frame_window_off,
-							   VZ_FRAME_WINDOW_MAX, off.frame_previous)
-					   : 0;
-		owner = window_u8_at(frame_window, frame_window_off, VZ_FRAME_WINDOW_MAX,
-				     off.frame_owner);
-	}
-	if (!code)
-		return 0;
-	if (bpf_probe_read_user(code_window, sizeof(code_window),
-				(const void *)(code + code_window_off)))
-		read_code_fields(code, code_window);
-	describe_code(id, code, code_window);
-	if (off.frame_owner >= 0 && owner == 0)
-		flags |= VZ_F_OWNED_BY_THREAD;
-	/* 3.11+ links frame->previous only inside the evaluator: ask the thread state. */
-	if (!caller_from_frame)
-		caller = current_frame(tstate);
-
+	emit_returns(id, ctx->r9, PT_REGS_RC(ctx)); /* PT_REGS_PARM6: not in libbpf 1.1 */
+	describe_code_if_new(id, code, sig);
 	r = bpf_ringbuf_reserve(&events, sizeof(*r), 0);
 	if (!r) {
 		__sync_fetch_and_add(&lost_records, 1);
 		return 0;
 	}
-	fill_hdr(&r->hdr, id, VZ_REC_CALL, flags | VZ_F_RETURN_FRAME);
+	r->hdr.ts_ns = PT_REGS_PARM5(ctx);
+	r->hdr.pid = id >> 32;
+	r->hdr.tid = (__u32)id;
+	r->hdr.type = VZ_REC_CALL;
+	r->hdr.flags = VZ_F_RETURN_FRAME;
 	r->code = code;
-	r->frame = frame;
-	r->caller = caller;
-	bpf_ringbuf_submit(r, submit_flags());
+	r->frame = PT_REGS_PARM1(ctx);
+	r->caller = PT_REGS_PARM3(ctx);
+	bpf_ringbuf_submit(r, BPF_RB_NO_WAKEUP);
 	return 0;
 }
 
+/* The flush site: the thread's outermost frame returned, or its buffer is full. */
 SEC("uprobe")
-int BPF_KPROBE(site_return)
+int BPF_KPROBE(site_flush)
 {
-	__u64 id = bpf_get_current_pid_tgid();
-	struct vz_rec_return *r;
-
-	r = bpf_ringbuf_reserve(&events, sizeof(*r), 0);
-	if (!r) {
-		__sync_fetch_and_add(&lost_records, 1);
-		return 0;
-	}
-	fill_hdr(&r->hdr, id, VZ_REC_RETURN, VZ_F_RETURN_FRAME);
-	r->caller = PT_REGS_PARM2(ctx); /* the frame that returned */
-	bpf_ringbuf_submit(r, submit_flags());
+	emit_returns(bpf_get_current_pid_tgid(), PT_REGS_PARM1(ctx), PT_REGS_RC(ctx));
 	return 0;
 }
 

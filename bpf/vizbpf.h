@@ -21,6 +21,7 @@ enum vz_rec_type {
 	VZ_REC_CODE = 3,   /* struct vz_rec_code: first sight of a code object */
 	VZ_REC_EXIT = 4,   /* struct vz_rec_exit: a traced thread exited */
 	VZ_REC_THREAD = 5, /* struct vz_rec_thread: first call seen with this thread state */
+	VZ_REC_RETURNS = 6, /* struct vz_rec_returns: returns buffered by the preloaded evaluator */
 };
 
 /* vz_rec_hdr.flags */
@@ -88,6 +89,50 @@ struct vz_rec_thread {
 	struct vz_rec_hdr hdr;
 	__u64 tstate;
 	__u64 evalframe_addr; /* run-time address of _PyEval_EvalFrameDefault */
+};
+
+/*
+ * The fast path (launch mode): the preloaded evaluator (user/preload/evalhook.c)
+ * notes each return in a per-thread buffer instead of hitting a probe; the
+ * next call's probe site (or a flush site, when the thread's outermost
+ * frame returns or the buffer is full) hands the buffer to BPF.
+ */
+#define VZ_PENDING_MAX 64
+
+struct vz_return_slot {
+	__u64 frame;
+	__u64 ts_ns; /* CLOCK_MONOTONIC */
+};
+
+struct vz_pending {
+	__u32 n;
+	__u32 pad;
+	struct vz_return_slot r[VZ_PENDING_MAX];
+};
+
+/* hdr.flags holds the number of slots that follow. */
+struct vz_rec_returns {
+	struct vz_rec_hdr hdr;
+	struct vz_return_slot r[VZ_PENDING_MAX];
+};
+
+/*
+ * What the preloaded evaluator reads in-process (offsets from struct
+ * vz_py_offsets), written by vizbpf before eval_frame points at it.
+ */
+struct vz_eval_layout {
+	__s32 frame_code;
+	__s32 frame_owner;           /* -1 before 3.11 */
+	__s32 frame_previous;
+	__s32 code_flags;
+	__s32 code_name;             /* co_qualname where it exists */
+	__s32 code_filename;
+	__s32 code_firstlineno;
+	__s32 tstate_frame;
+	__s32 cframe_current_frame;  /* -1 unless 3.11/3.12 */
+	__s32 crec_offset;           /* 3.12: c_recursion_remaining, else -1 */
+	__s32 crec_boost;
+	__u32 caller_from_frame;     /* <=3.10: f_back is the caller at entry */
 };
 
 struct vz_rec_exit {

@@ -363,6 +363,39 @@ static int handle_call(struct events *ev, const struct vz_rec_call *r)
 	return push(ev, t, r, code);
 }
 
+/* A return that names the frame itself (the fast path): close exactly that frame. */
+static void return_frame(struct events *ev, struct thread *t, uint64_t frame, uint64_t ts)
+{
+	t->last_ns = ts;
+	for (uint32_t d = t->depth; d-- > 0;) {
+		if (t->stack[d].frame == frame) {
+			pop_inferred(ev, t, d + 1, ts);
+			t->depth = d;
+			emit(ev, t, d, ts);
+			return;
+		}
+	}
+	ev->st.unmatched_returns++;
+}
+
+static int handle_returns(struct events *ev, const struct vz_rec_returns *r, size_t size)
+{
+	struct thread *t = find_thread(ev, r->hdr.tid);
+	uint32_t n = r->hdr.flags;
+
+	if (n > VZ_PENDING_MAX || size < sizeof(r->hdr) + n * sizeof(r->r[0])) {
+		ev->st.unknown_records++;
+		return 0;
+	}
+	if (!t || t->exited) {
+		ev->st.unmatched_returns += n;
+		return 0;
+	}
+	for (uint32_t i = 0; i < n; i++)
+		return_frame(ev, t, r->r[i].frame, r->r[i].ts_ns);
+	return 0;
+}
+
 static int handle_return(struct events *ev, const struct vz_rec_return *r)
 {
 	struct thread *t = find_thread(ev, r->hdr.tid);
@@ -377,17 +410,8 @@ static int handle_return(struct events *ev, const struct vz_rec_return *r)
 		t->skipped--;
 		return 0;
 	}
-	/* From the probe sites: the frame that returned, exactly. */
 	if (r->hdr.flags & VZ_F_RETURN_FRAME) {
-		for (uint32_t d = t->depth; d-- > 0;) {
-			if (t->stack[d].frame == r->caller) {
-				pop_inferred(ev, t, d + 1, r->hdr.ts_ns);
-				t->depth = d;
-				emit(ev, t, d, r->hdr.ts_ns);
-				return 0;
-			}
-		}
-		ev->st.unmatched_returns++;
+		return_frame(ev, t, r->caller, r->hdr.ts_ns);
 		return 0;
 	}
 	/* The frame returning is the newest one called from the now-current frame. */
@@ -476,6 +500,8 @@ int events_handle(void *ctx, const void *data, size_t size)
 		return size >= sizeof(struct vz_rec_code) ? handle_code(ev, data) : 0;
 	case VZ_REC_EXIT:
 		return size >= sizeof(struct vz_rec_exit) ? handle_exit(ev, data) : 0;
+	case VZ_REC_RETURNS:
+		return handle_returns(ev, data, size);
 	case VZ_REC_THREAD:
 		if (size >= sizeof(struct vz_rec_thread) && ev->on_thread)
 			ev->on_thread(ev->on_thread_ctx, data);

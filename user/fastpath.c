@@ -58,15 +58,14 @@ int fastpath_find(struct fastpath *fp)
 		vlog("%s: %s: using uprobe+uretprobe on the evaluator", fp->lib, strerror(errno));
 		return err;
 	}
+	uint64_t site;
+
 	err = lookup(elf, "vizbpf_eval3", &fp->eval3, NULL) ?:
 	      lookup(elf, "vizbpf_eval2", &fp->eval2, NULL) ?:
 	      lookup(elf, "vizbpf_real_eval", &fp->real_eval, NULL) ?:
-	      lookup(elf, "vizbpf_crec_offset", &fp->crec_offset, NULL) ?:
-	      lookup(elf, "vizbpf_crec_boost", &fp->crec_boost, NULL) ?:
-	      lookup(elf, "vizbpf_entry3", &fp->entry3, &fp->entry3_off) ?:
-	      lookup(elf, "vizbpf_return3", &fp->return3, &fp->return3_off) ?:
-	      lookup(elf, "vizbpf_entry2", &fp->entry2, &fp->entry2_off) ?:
-	      lookup(elf, "vizbpf_return2", &fp->return2, &fp->return2_off);
+	      lookup(elf, "vizbpf_layout", &fp->layout, NULL) ?:
+	      lookup(elf, "vizbpf_entry", &site, &fp->entry_off) ?:
+	      lookup(elf, "vizbpf_flush", &site, &fp->flush_off);
 	elf_file__close(elf);
 	return err;
 }

@@ -16,10 +16,9 @@
 struct fastpath {
 	char lib[4096];
 	/* vaddrs in the library */
-	uint64_t eval3, eval2, real_eval, crec_offset, crec_boost;
-	uint64_t entry3, return3, entry2, return2;
+	uint64_t eval3, eval2, real_eval, layout;
 	/* file offsets of the probe sites, for uprobe attach */
-	uint64_t entry3_off, return3_off, entry2_off, return2_off;
+	uint64_t entry_off, flush_off;
 };
 
 /*

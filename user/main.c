@@ -231,9 +231,7 @@ int main(int argc, char **argv)
 		prepare_use_fastpath(&prep, &fast);
 	t = tracer_open(&pi, env.ringbuf_bytes, prepare_needs_first_stop(&prep), events_handle, ev);
 	if (!t || tracer_attach_pid(t, pid, !have_fast) ||
-	    (have_fast && tracer_attach_sites(t, fast.lib,
-					      pi.minor >= 9 ? fast.entry3_off : fast.entry2_off,
-					      pi.minor >= 9 ? fast.return3_off : fast.return2_off))) {
+	    (have_fast && tracer_attach_sites(t, fast.lib, fast.entry_off, fast.flush_off))) {
 		kill(pid, SIGKILL);
 		waitpid(pid, &st, 0);
 		exit_code = 1;

@@ -66,7 +66,21 @@ static int switch_to_fastpath(struct prepare *p, uint32_t pid, uint64_t interp,
 			      uint64_t evalframe_addr)
 {
 	const struct fastpath *fp = p->fast;
-	int32_t crec_offset = p->off.tstate_c_recursion_remaining, boost = p->boost;
+	const struct vz_py_offsets *o = &p->off;
+	struct vz_eval_layout layout = {
+		.frame_code = o->frame_code,
+		.frame_owner = o->frame_owner,
+		.frame_previous = o->frame_previous,
+		.code_flags = o->code_flags,
+		.code_name = o->code_qualname >= 0 ? o->code_qualname : o->code_name,
+		.code_filename = o->code_filename,
+		.code_firstlineno = o->code_firstlineno,
+		.tstate_frame = o->tstate_frame,
+		.cframe_current_frame = o->cframe_current_frame,
+		.crec_offset = p->boost ? o->tstate_c_recursion_remaining : -1,
+		.crec_boost = p->boost,
+		.caller_from_frame = p->minor <= 10,
+	};
 	uint64_t bias, eval;
 	int err;
 
@@ -75,16 +89,10 @@ static int switch_to_fastpath(struct prepare *p, uint32_t pid, uint64_t interp,
 		vlog("%s is not loaded in pid %u: using the evaluator's probes", fp->lib, pid);
 		return err;
 	}
-	eval = bias + (p->off.tstate_arg ? fp->eval3 : fp->eval2);
-	err = mem_write(pid, bias + fp->real_eval, &evalframe_addr, sizeof(evalframe_addr));
-	if (!err && boost) {
-		err = mem_write(pid, bias + fp->crec_boost, &boost, sizeof(boost));
-		if (!err)
-			err = mem_write(pid, bias + fp->crec_offset, &crec_offset,
-					sizeof(crec_offset));
-	}
-	if (!err)
-		err = mem_write(pid, interp + p->off.interp_eval_frame, &eval, sizeof(eval));
+	eval = bias + (o->tstate_arg ? fp->eval3 : fp->eval2);
+	err = mem_write(pid, bias + fp->real_eval, &evalframe_addr, sizeof(evalframe_addr)) ?:
+	      mem_write(pid, bias + fp->layout, &layout, sizeof(layout)) ?:
+	      mem_write(pid, interp + o->interp_eval_frame, &eval, sizeof(eval));
 	if (!err)
 		p->fast_used = true;
 	return err;

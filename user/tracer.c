@@ -23,8 +23,8 @@ struct tracer {
 	struct vizbpf_bpf *skel;
 	bool multi; /* the probe sites use uprobe_multi links */
 	struct ring_buffer *rb;
-	struct bpf_link *entry, *ret, *exit, *site_entry, *site_return;
-	int site_entry_fd, site_return_fd; /* uprobe_multi link fds, or -1 */
+	struct bpf_link *entry, *ret, *exit, *site_entry, *site_flush;
+	int site_entry_fd, site_flush_fd; /* uprobe_multi link fds, or -1 */
 	pid_t pid;
 	int minor;
 	char mechanism[160];
@@ -102,7 +102,7 @@ static int load(struct tracer *t, const struct py_interp *pi, const struct vz_py
 	if (t->multi) {
 		bpf_program__set_expected_attach_type(t->skel->progs.site_entry,
 						      (enum bpf_attach_type)VZ_BPF_TRACE_UPROBE_MULTI);
-		bpf_program__set_expected_attach_type(t->skel->progs.site_return,
+		bpf_program__set_expected_attach_type(t->skel->progs.site_flush,
 						      (enum bpf_attach_type)VZ_BPF_TRACE_UPROBE_MULTI);
 	}
 	err = vizbpf_bpf__load(t->skel);
@@ -135,7 +135,7 @@ struct tracer *tracer_open(const struct py_interp *pi, uint64_t ringbuf_bytes, b
 		return NULL;
 	snprintf(t->lib, sizeof(t->lib), "%s", pi->lib);
 	t->minor = pi->minor;
-	t->site_entry_fd = t->site_return_fd = -1;
+	t->site_entry_fd = t->site_flush_fd = -1;
 	t->evalframe_offset = pi->evalframe_offset;
 
 	if (off.tstate_arg == 0 && (!pi->pyruntime_vaddr || off.runtime_tstate_current < 0)) {
@@ -251,21 +251,21 @@ static int link_uprobe_multi(struct bpf_program *prog, const char *path, uint64_
 	return fd < 0 ? -errno : fd;
 }
 
-int tracer_attach_sites(struct tracer *t, const char *lib, uint64_t entry_off, uint64_t return_off)
+int tracer_attach_sites(struct tracer *t, const char *lib, uint64_t entry_off, uint64_t flush_off)
 {
 	if (t->multi) {
 		t->site_entry_fd = link_uprobe_multi(t->skel->progs.site_entry, lib, entry_off, t->pid);
 		if (t->site_entry_fd < 0)
 			return t->site_entry_fd;
-		t->site_return_fd = link_uprobe_multi(t->skel->progs.site_return, lib, return_off,
+		t->site_flush_fd = link_uprobe_multi(t->skel->progs.site_flush, lib, flush_off,
 						      t->pid);
-		return t->site_return_fd < 0 ? t->site_return_fd : 0;
+		return t->site_flush_fd < 0 ? t->site_flush_fd : 0;
 	}
 	t->site_entry = attach_uprobe(t->skel->progs.site_entry, t->pid, lib, entry_off, false);
 	if (!t->site_entry)
 		return -errno;
-	t->site_return = attach_uprobe(t->skel->progs.site_return, t->pid, lib, return_off, false);
-	return t->site_return ? 0 : -errno;
+	t->site_flush = attach_uprobe(t->skel->progs.site_flush, t->pid, lib, flush_off, false);
+	return t->site_flush ? 0 : -errno;
 }
 
 void tracer_use_sites(struct tracer *t)
@@ -275,8 +275,8 @@ void tracer_use_sites(struct tracer *t)
 	bpf_link__destroy(t->ret);
 	t->entry = t->ret = NULL;
 	snprintf(t->mechanism, sizeof(t->mechanism),
-		 "nop5 probe sites around _PyEval_EvalFrameDefault (libvizbpf-eval.so as eval_frame, "
-		 "%s)%s", t->multi ? "uprobe_multi" : "perf uprobes",
+		 "nop5 probe sites in libvizbpf-eval.so, the eval_frame around "
+		 "_PyEval_EvalFrameDefault (%s)%s", t->multi ? "uprobe_multi" : "perf uprobes",
 		 t->minor == 12 ? ", C recursion budget widened" : "");
 }
 
@@ -317,11 +317,11 @@ void tracer_close(struct tracer *t)
 	bpf_link__destroy(t->ret);
 	bpf_link__destroy(t->exit);
 	bpf_link__destroy(t->site_entry);
-	bpf_link__destroy(t->site_return);
+	bpf_link__destroy(t->site_flush);
 	if (t->site_entry_fd >= 0)
 		close(t->site_entry_fd);
-	if (t->site_return_fd >= 0)
-		close(t->site_return_fd);
+	if (t->site_flush_fd >= 0)
+		close(t->site_flush_fd);
 	vizbpf_bpf__destroy(t->skel);
 	free(t);
 }

@@ -35,7 +35,7 @@ int tracer_attach_pid(struct tracer *t, pid_t pid, bool returns);
 /* Adds the uretprobe on the evaluator. Returns 0 or -errno. */
 int tracer_attach_returns(struct tracer *t);
 /* Probes the fast path's sites (file offsets in lib). Returns 0 or -errno. */
-int tracer_attach_sites(struct tracer *t, const char *lib, uint64_t entry_off, uint64_t return_off);
+int tracer_attach_sites(struct tracer *t, const char *lib, uint64_t entry_off, uint64_t flush_off);
 /* Once eval_frame points at the fast path: drop the evaluator's probes. */
 void tracer_use_sites(struct tracer *t);
 /* Waits up to timeout_ms for records and hands them to fn. Returns records handled or -errno. */
