@@ -92,6 +92,20 @@ check_against_oracle() {
 	[ "$output" = olleh ]
 }
 
+@test "a script with a python shebang, and python -m, are traced" {
+	printf '#!/usr/bin/env python3\ndef hello():\n    print("hi")\nhello()\n' >script.py
+	chmod +x script.py
+	run -0 "$VIZBPF" -q -o t.json -- ./script.py
+	[ "$output" = hi ]
+	run -0 jq -r '.traceEvents[] | select(.ph == "X") | .name' t.json
+	[[ $output == *"hello ("*"script.py:2)"* ]]
+	mkdir -p pkg && printf 'def run():\n    return 42\nprint(run())\n' >pkg/mod.py
+	run -0 "$VIZBPF" -q -o t.json -- python3 -m pkg.mod
+	[ "$output" = 42 ]
+	run -0 jq -r '.traceEvents[] | select(.ph == "X") | .name' t.json
+	[[ $output == *"run ("*"pkg/mod.py:1)"* ]]
+}
+
 @test "names are right for a program that exits within a millisecond" {
 	printf 'import os\ndef quick():\n    os._exit(3)\nquick()\n' >quick.py
 	run -3 "$VIZBPF" -q -o t.json -- python3 quick.py

@@ -1,0 +1,211 @@
+// SPDX-License-Identifier: BSD-2-Clause
+/*
+ * user/events.c without BPF: synthetic records in, slices out. Covers the
+ * fast path's exact returns (batched), the uretprobe path's re-synchronisation
+ * when returns were never reported, dropped generator creations, and frames
+ * still open when a thread exits.
+ */
+#include <linux/types.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+#include "test.h"
+#include "vizbpf.h"
+#include "user/events.h"
+
+int vz_verbose;
+int vz_quiet;
+
+struct fixture {
+	char path[64];
+	struct trace_writer *w;
+	struct events *ev;
+	char *out;
+};
+
+static bool setup(struct fixture *f)
+{
+	struct events_filter filter = { .max_stack_depth = -1 };
+	int fd;
+
+	strcpy(f->path, "/tmp/vz-events-XXXXXX");
+	fd = mkstemp(f->path);
+	if (!ASSERT_TRUE(fd >= 0, "mkstemp"))
+		return false;
+	close(fd);
+	f->w = trace_writer_open(f->path);
+	f->ev = f->w ? events_new(f->w, &filter) : NULL;
+	f->out = NULL;
+	return ASSERT_OK_PTR(f->ev, "events_new");
+}
+
+/* Finishes the trace and reads it back into f->out. */
+static void finish(struct fixture *f)
+{
+	FILE *in;
+	long n;
+
+	events_finish(f->ev);
+	ASSERT_OK(trace_writer_close(f->w), "close");
+	in = fopen(f->path, "r");
+	fseek(in, 0, SEEK_END);
+	n = ftell(in);
+	rewind(in);
+	f->out = calloc(1, n + 1);
+	if (fread(f->out, 1, n, in) != (size_t)n)
+		(void)VZ_FAIL_("short read");
+	fclose(in);
+	unlink(f->path);
+}
+
+static void teardown(struct fixture *f)
+{
+	events_free(f->ev);
+	free(f->out);
+}
+
+static void code(struct fixture *f, uint64_t addr, const char *name, uint32_t line, uint32_t flags)
+{
+	struct vz_rec_code r = { .hdr = { .pid = 10, .tid = 11, .type = VZ_REC_CODE } };
+
+	r.code = addr;
+	r.firstlineno = line;
+	r.co_flags = flags;
+	r.name_hdr.kind = 1;
+	r.name_hdr.len = strlen(name);
+	memcpy(r.name, name, strlen(name));
+	r.file_hdr.kind = 1;
+	r.file_hdr.len = 5;
+	memcpy(r.file, "/x.py", 5);
+	events_handle(f->ev, &r, sizeof(r));
+}
+
+static void call(struct fixture *f, uint64_t ts, uint64_t code, uint64_t frame, uint64_t caller,
+		 uint32_t flags)
+{
+	struct vz_rec_call r = { .hdr = { ts, 10, 11, VZ_REC_CALL, flags } };
+
+	r.code = code;
+	r.frame = frame;
+	r.caller = caller;
+	events_handle(f->ev, &r, sizeof(r));
+}
+
+static void ret(struct fixture *f, uint64_t ts, uint64_t caller)
+{
+	struct vz_rec_return r = { .hdr = { ts, 10, 11, VZ_REC_RETURN, 0 }, .caller = caller };
+
+	events_handle(f->ev, &r, sizeof(r));
+}
+
+static bool has(struct fixture *f, const char *name, const char *ts, const char *dur)
+{
+	char want[256];
+
+	snprintf(want, sizeof(want), "\"name\":\"%s\",\"ts\":%s,\"dur\":%s,", name, ts, dur);
+	if (f->out && strstr(f->out, want))
+		return true;
+	return VZ_FAIL_("no slice %s in:\n%s", want, f->out ? f->out : "");
+}
+
+void test_events_fast_path_batched_returns(void)
+{
+	struct fixture f;
+	struct {
+		struct vz_rec_hdr hdr;
+		struct vz_return_slot r[2];
+	} batch = { .hdr = { 0, 10, 11, VZ_REC_RETURNS, 2 },
+		    .r = { { 2, 1200000 }, { 1, 1300000 } } };
+	struct events_stats st;
+
+	if (!setup(&f))
+		return;
+	code(&f, 0xa0, "f", 1, 0);
+	code(&f, 0xb0, "g", 2, 0);
+	call(&f, 1000000, 0xa0, 1, 0, VZ_F_RETURN_FRAME);
+	call(&f, 1100000, 0xb0, 2, 1, VZ_F_RETURN_FRAME);
+	events_handle(f.ev, &batch, sizeof(batch));
+	finish(&f);
+	has(&f, "f (/x.py:1)", "1000.000", "300.000");
+	has(&f, "g (/x.py:2)", "1100.000", "100.000");
+	events_get_stats(f.ev, &st);
+	ASSERT_EQ(st.calls, 2, "calls");
+	ASSERT_EQ(st.returns_inferred, 0, "inferred");
+	teardown(&f);
+}
+
+void test_events_missing_returns_resynchronise(void)
+{
+	struct fixture f;
+	struct events_stats st;
+
+	if (!setup(&f))
+		return;
+	code(&f, 0xa0, "f", 1, 0);
+	code(&f, 0xb0, "g", 2, 0);
+	code(&f, 0xc0, "h", 3, 0);
+	/* f -> g -> h; h's return is never reported (beyond the uretprobe limit) */
+	call(&f, 1000, 0xa0, 1, 0, 0);
+	call(&f, 2000, 0xb0, 2, 1, 0);
+	call(&f, 3000, 0xc0, 3, 2, 0);
+	/* g calls h again (same frame address): the first h ended just before */
+	call(&f, 5000, 0xc0, 3, 2, 0);
+	ret(&f, 6000, 2); /* h returns to g */
+	ret(&f, 7000, 1); /* g returns to f */
+	ret(&f, 8000, 0); /* f returns */
+	finish(&f);
+	has(&f, "h (/x.py:3)", "3.000", "1.999");
+	has(&f, "h (/x.py:3)", "5.000", "1.000");
+	has(&f, "g (/x.py:2)", "2.000", "5.000");
+	has(&f, "f (/x.py:1)", "1.000", "7.000");
+	events_get_stats(f.ev, &st);
+	ASSERT_EQ(st.returns_inferred, 1, "inferred");
+	ASSERT_EQ(st.unmatched_returns, 0, "unmatched");
+	teardown(&f);
+}
+
+void test_events_generator_creation_dropped(void)
+{
+	struct fixture f;
+	struct events_stats st;
+
+	if (!setup(&f))
+		return;
+	code(&f, 0xa0, "f", 1, 0);
+	code(&f, 0xd0, "gen", 4, VZ_CO_GENERATOR);
+	call(&f, 1000, 0xa0, 1, 0, 0);
+	call(&f, 1100, 0xd0, 5, 1, VZ_F_OWNED_BY_THREAD); /* creation: dropped */
+	ret(&f, 1200, 1);                                /* ...and its return */
+	call(&f, 1300, 0xd0, 6, 1, 0);                   /* a resume: a call */
+	ret(&f, 1400, 1);
+	ret(&f, 1500, 0);
+	finish(&f);
+	has(&f, "gen (/x.py:4)", "1.300", "0.100");
+	has(&f, "f (/x.py:1)", "1.000", "0.500");
+	events_get_stats(f.ev, &st);
+	ASSERT_EQ(st.calls, 2, "calls");
+	ASSERT_EQ(st.generator_creations, 1, "creations");
+	ASSERT_EQ(st.unmatched_returns, 0, "unmatched");
+	teardown(&f);
+}
+
+void test_events_thread_exit_closes_open_frames(void)
+{
+	struct fixture f;
+	struct vz_rec_exit e = { .hdr = { 9000, 10, 11, VZ_REC_EXIT, 0 } };
+
+	if (!setup(&f))
+		return;
+	strcpy(e.comm, "python3");
+	code(&f, 0xa0, "f", 1, 0);
+	code(&f, 0xb0, "g", 2, 0);
+	call(&f, 1000, 0xa0, 1, 0, 0);
+	call(&f, 2000, 0xb0, 2, 1, 0);
+	events_handle(f.ev, &e, sizeof(e)); /* os._exit() in g */
+	finish(&f);
+	has(&f, "g (/x.py:2)", "2.000", "6.998");
+	has(&f, "f (/x.py:1)", "1.000", "7.999");
+	ASSERT_TRUE(strstr(f.out, "\"thread_name\"") != NULL, "thread named");
+	teardown(&f);
+}
