@@ -21,6 +21,7 @@ static const char doc[] =
 	"vizbpf -- trace every Python call of a program with eBPF, into a Chrome trace.\n"
 	"\n"
 	"  vizbpf [OPTIONS] -- PROGRAM [ARGS...]   launch PROGRAM and trace it\n"
+	"  vizbpf [OPTIONS] -p PID[,PID...]        attach to running processes (Ctrl-C to stop)\n"
 	"  vizbpf view PATH                        open a trace in the browser\n"
 	"\n"
 	"Output: result.json by default; -o FILE.json.gz is gzip-compressed. Needs root (BPF).";
@@ -33,12 +34,15 @@ enum {
 	OPT_IGNORE_FROZEN,
 	OPT_IGNORE_C_FUNCTION,
 	OPT_BUFFER_SIZE,
+	OPT_DURATION,
 	OPT_UNSUPPORTED,
 };
 
 static const struct argp_option options[] = {
 	{ "output_file", 'o', "FILE", 0, "Trace file (default result.json; .json.gz compresses)" },
 	{ "quiet", 'q', NULL, 0, "Print only errors" },
+	{ "pid", 'p', "PID[,PID...]", 0, "Attach to running CPython processes instead of launching one" },
+	{ "duration", OPT_DURATION, "SECONDS", 0, "Attach mode: detach after SECONDS" },
 	{ "verbose", 'v', NULL, 0, "More diagnostics (twice: libbpf debug output)" },
 	{ "max_stack_depth", OPT_MAX_STACK_DEPTH, "N", 0,
 	  "Keep only calls at most N deep (the outermost call is depth 1)" },
@@ -87,6 +91,26 @@ static error_t parse_opt(int key, char *arg, struct argp_state *state)
 	case 'q':
 		vz_quiet = 1;
 		break;
+	case 'p': {
+		char *copy = strdup(arg), *tok, *save = NULL;
+
+		for (tok = strtok_r(copy, ",", &save); tok; tok = strtok_r(NULL, ",", &save)) {
+			if (env.n_pids == VZ_MAX_PIDS)
+				argp_error(state, "too many pids (max %d)", VZ_MAX_PIDS);
+			env.pids[env.n_pids++] = parse_num(state, tok, 1, 0x3fffffff);
+		}
+		free(copy);
+		break;
+	}
+	case OPT_DURATION: {
+		char *end;
+
+		errno = 0;
+		env.duration = strtod(arg, &end);
+		if (errno || end == arg || *end || env.duration <= 0)
+			argp_error(state, "invalid --duration '%s' (seconds, > 0)", arg);
+		break;
+	}
 	case 'v':
 		vz_verbose++;
 		break;
@@ -132,8 +156,12 @@ static error_t parse_opt(int key, char *arg, struct argp_state *state)
 		state->next = state->argc;
 		break;
 	case ARGP_KEY_END:
-		if (!env.command)
+		if (env.n_pids && env.command)
+			argp_error(state, "give either -p PID or a program to launch, not both");
+		if (!env.n_pids && !env.command)
 			argp_error(state, "no program given: vizbpf [OPTIONS] -- PROGRAM [ARGS...]");
+		if (env.duration && !env.n_pids)
+			argp_error(state, "--duration is for attach mode (-p PID)");
 		break;
 	default:
 		return ARGP_ERR_UNKNOWN;
@@ -143,7 +171,7 @@ static error_t parse_opt(int key, char *arg, struct argp_state *state)
 
 void env_parse(int argc, char **argv)
 {
-	static const struct argp argp = { options, parse_opt, "-- PROGRAM [ARGS...]", doc };
+	static const struct argp argp = { options, parse_opt, "-- PROGRAM [ARGS...]\n-p PID[,PID...]", doc };
 
 	argp_parse(&argp, argc, argv, ARGP_IN_ORDER, NULL, NULL);
 }

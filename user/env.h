@@ -7,6 +7,7 @@
 #include <stdint.h>
 
 #define VZ_MAX_FILTERS 32
+#define VZ_MAX_PIDS 64
 
 struct env {
 	const char *output;          /* -o: result.json by default */
@@ -19,6 +20,9 @@ struct env {
 	int n_exclude;
 	bool ignore_frozen;
 	uint64_t ringbuf_bytes;      /* --buffer_size MB */
+	int pids[VZ_MAX_PIDS];       /* -p: attach mode */
+	int n_pids;
+	double duration;             /* --duration SECONDS, 0: until Ctrl-C or the processes end */
 };
 
 extern struct env env;

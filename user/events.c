@@ -539,13 +539,18 @@ void events_on_thread(struct events *ev, events_thread_fn fn, void *ctx)
 	ev->on_thread_ctx = ctx;
 }
 
-void events_finish(struct events *ev)
+void events_finish(struct events *ev, uint64_t end_ns)
 {
 	for (uint32_t i = 0; i < ev->n_threads; i++) {
 		struct thread *t = &ev->threads[i];
 
 		if (t->exited)
 			continue;
+		if (end_ns > t->last_ns) {
+			/* Still running when tracing stopped: they end there, not inferred. */
+			while (t->depth)
+				emit(ev, t, --t->depth, end_ns);
+		}
 		pop_inferred(ev, t, 0, t->last_ns);
 		t->exited = true;
 		name_thread(ev, t);

@@ -43,8 +43,11 @@ struct events *events_new(struct trace_writer *w, const struct events_filter *fi
 void events_on_thread(struct events *ev, events_thread_fn fn, void *ctx);
 /* tracer_record_fn: handles one record. */
 int events_handle(void *ctx, const void *data, size_t size);
-/* Closes what is still open at each thread's last timestamp and names the threads. */
-void events_finish(struct events *ev);
+/*
+ * Closes what is still open and names the threads: at end_ns (attach mode: the detach time,
+ * those calls are still running), or with 0 at each thread's last timestamp.
+ */
+void events_finish(struct events *ev, uint64_t end_ns);
 void events_get_stats(const struct events *ev, struct events_stats *s);
 void events_free(struct events *ev);
 

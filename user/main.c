@@ -21,12 +21,15 @@
 #include "launch.h"
 #include "prepare.h"
 #include "fastpath.h"
+#include "meta.h"
+#include "attach.h"
 #include "log.h"
 #include "tracer.h"
 #include "view.h"
 #include "export/trace_writer.h"
 
 static volatile sig_atomic_t child_pid;
+volatile sig_atomic_t vz_stop_requested; /* attach mode: Ctrl-C, SIGTERM: detach and write */
 static volatile sig_atomic_t child_changed;
 
 /*
@@ -36,6 +39,7 @@ static volatile sig_atomic_t child_changed;
  */
 static void on_signal(int sig, siginfo_t *si, void *uc)
 {
+	vz_stop_requested = 1;
 	if (child_pid > 0 && (si->si_code == SI_USER || si->si_code == SI_QUEUE))
 		kill(child_pid, sig);
 }
@@ -130,35 +134,6 @@ static void read_cmdline(pid_t pid, char *buf, size_t cap)
 	buf[n] = '\0';
 }
 
-static void write_metadata(struct trace_writer *w, struct tracer *t, const struct py_interp *pi,
-			   const struct events_stats *es, const struct tracer_stats *ts,
-			   const struct prepare *prep)
-{
-	char version[32];
-
-	if (pi->micro >= 0)
-		snprintf(version, sizeof(version), "%d.%d.%d", pi->major, pi->minor, pi->micro);
-	else
-		snprintf(version, sizeof(version), "%d.%d", pi->major, pi->minor);
-	trace_writer_meta_str(w, "version", VIZBPF_VERSION);
-	trace_writer_meta_str(w, "producer", "vizbpf");
-	trace_writer_meta_bool(w, "overflow", false);
-	trace_writer_meta_str(w, "python_version", version);
-	trace_writer_meta_str(w, "python_executable", pi->exe);
-	trace_writer_meta_str(w, "python_library", pi->lib);
-	trace_writer_meta_str(w, "mechanism", tracer_mechanism(t));
-	trace_writer_meta_u64(w, "calls", es->calls);
-	trace_writer_meta_u64(w, "slices_written", es->slices_written);
-	trace_writer_meta_u64(w, "events_lost", ts->lost_records);
-	trace_writer_meta_u64(w, "code_records_lost", ts->lost_code_records);
-	trace_writer_meta_u64(w, "returns_inferred", es->returns_inferred);
-	trace_writer_meta_u64(w, "unmatched_returns", es->unmatched_returns);
-	trace_writer_meta_u64(w, "unknown_code", es->unknown_code);
-	trace_writer_meta_u64(w, "generator_creations_dropped", es->generator_creations);
-	trace_writer_meta_u64(w, "eval_frame_unlocks", prep->unlocks);
-	trace_writer_meta_u64(w, "recursion_budget_widened_threads", prep->boosted);
-	trace_writer_meta_u64(w, "memory_write_errors", prep->errors);
-}
 
 int main(int argc, char **argv)
 {
@@ -208,6 +183,16 @@ int main(int argc, char **argv)
 	}
 
 	install_signals();
+	if (env.n_pids) {
+		exit_code = attach_run(w, ev);
+		err = trace_writer_close(w);
+		events_free(ev);
+		if (err) {
+			elog("writing %s failed: %s", env.output, strerror(-err));
+			return 1;
+		}
+		return exit_code;
+	}
 	have_fast = !fastpath_find(&fast);
 	if (have_fast)
 		fastpath_export_env(&fast);
@@ -259,7 +244,7 @@ int main(int argc, char **argv)
 	child_pid = 0;
 	while (tracer_drain(t) > 0)
 		;
-	events_finish(ev);
+	events_finish(ev, 0);
 	events_get_stats(ev, &estats);
 	tracer_read_stats(t, &tstats);
 	write_metadata(w, t, &pi, &estats, &tstats, &prep);

@@ -1,9 +1,9 @@
 // SPDX-License-Identifier: BSD-2-Clause
 #include <errno.h>
 #include <string.h>
-#include <sys/uio.h>
 #include "symbols/pyoffsets.h"
 #include "fastpath.h"
+#include "procmem.h"
 #include "prepare.h"
 #include "log.h"
 
@@ -22,20 +22,6 @@
  * offsetof(PyInterpreterState, types.next_version_tag), gdb on pyenv 3.13.0.
  */
 #define INTERP_NEXT_VERSION_TAG_3_13 84648
-
-static int mem_read(uint32_t pid, uint64_t addr, void *buf, size_t len)
-{
-	struct iovec local = { buf, len }, remote = { (void *)addr, len };
-
-	return process_vm_readv(pid, &local, 1, &remote, 1, 0) == (ssize_t)len ? 0 : -errno;
-}
-
-static int mem_write(uint32_t pid, uint64_t addr, const void *buf, size_t len)
-{
-	struct iovec local = { (void *)buf, len }, remote = { (void *)addr, len };
-
-	return process_vm_writev(pid, &local, 1, &remote, 1, 0) == (ssize_t)len ? 0 : -errno;
-}
 
 int prepare_init(struct prepare *p, int major, int minor)
 {
@@ -90,9 +76,9 @@ static int switch_to_fastpath(struct prepare *p, uint32_t pid, uint64_t interp,
 		return err;
 	}
 	eval = bias + (o->tstate_arg ? fp->eval3 : fp->eval2);
-	err = mem_write(pid, bias + fp->real_eval, &evalframe_addr, sizeof(evalframe_addr)) ?:
-	      mem_write(pid, bias + fp->layout, &layout, sizeof(layout)) ?:
-	      mem_write(pid, interp + o->interp_eval_frame, &eval, sizeof(eval));
+	err = procmem_write(pid, bias + fp->real_eval, &evalframe_addr, sizeof(evalframe_addr)) ?:
+	      procmem_write(pid, bias + fp->layout, &layout, sizeof(layout)) ?:
+	      procmem_write(pid, interp + o->interp_eval_frame, &eval, sizeof(eval));
 	if (!err)
 		p->fast_used = true;
 	return err;
@@ -103,14 +89,15 @@ static int unlock(struct prepare *p, uint32_t pid, uint64_t tstate, uint64_t eva
 	uint64_t interp, eval_frame;
 	int err;
 
-	err = mem_read(pid, tstate + p->off.tstate_interp, &interp, sizeof(interp));
+	err = procmem_read(pid, tstate + p->off.tstate_interp, &interp, sizeof(interp));
 	if (!err)
-		err = mem_read(pid, interp + p->off.interp_eval_frame, &eval_frame, sizeof(eval_frame));
+		err = procmem_read(pid, interp + p->off.interp_eval_frame, &eval_frame, sizeof(eval_frame));
 	if (err)
 		return err;
-	/* Already set: by an earlier thread of this interpreter, or by the program's own PEP 523
-	 * hook, which then sees every call through its evaluator anyway. Up to 3.10 the
-	 * interpreter itself sets it to the default evaluator. */
+	/* Already set: by an earlier thread of this interpreter (or an earlier vizbpf: the lock
+	 * in attach.c prevents that), or by the program's own PEP 523 hook, which then sees every
+	 * call through its evaluator anyway. Up to 3.10 the interpreter itself sets it to the
+	 * default evaluator. */
 	if (eval_frame && eval_frame != evalframe_addr)
 		return 0;
 	if (p->fast && !p->fast_used && !switch_to_fastpath(p, pid, interp, evalframe_addr)) {
@@ -118,18 +105,63 @@ static int unlock(struct prepare *p, uint32_t pid, uint64_t tstate, uint64_t eva
 	} else {
 		if (eval_frame || !p->unlock)
 			return 0;
-		err = mem_write(pid, interp + p->off.interp_eval_frame, &evalframe_addr,
+		err = procmem_write(pid, interp + p->off.interp_eval_frame, &evalframe_addr,
 				sizeof(evalframe_addr));
 		if (err)
 			return err;
 	}
 	p->unlocks++;
-	if (p->minor == 13) {
-		uint32_t zero = 0;
-
-		err = mem_write(pid, interp + INTERP_NEXT_VERSION_TAG_3_13, &zero, sizeof(zero));
+	if (p->n_unlocked < PREPARE_MAX_INTERPS) {
+		p->unlocked[p->n_unlocked].interp = interp;
+		p->unlocked[p->n_unlocked].was = eval_frame;
+		p->unlocked[p->n_unlocked].now = p->fast_used ? 0 : evalframe_addr;
 	}
+	if (p->minor == 13) {
+		uint32_t zero = 0, tag = 0;
+
+		procmem_read(pid, interp + INTERP_NEXT_VERSION_TAG_3_13, &tag, sizeof(tag));
+		if (p->n_unlocked < PREPARE_MAX_INTERPS)
+			p->unlocked[p->n_unlocked].version_tag = tag;
+		err = procmem_write(pid, interp + INTERP_NEXT_VERSION_TAG_3_13, &zero, sizeof(zero));
+	}
+	if (p->n_unlocked < PREPARE_MAX_INTERPS)
+		p->n_unlocked++;
 	return err;
+}
+
+int prepare_restore_interps(struct prepare *p, uint32_t pid)
+{
+	int err = 0;
+
+	for (int i = 0; i < p->n_unlocked; i++) {
+		uint64_t at = p->unlocked[i].interp + p->off.interp_eval_frame, cur = 0;
+
+		/* Put back what was there unless someone changed it since. */
+		if (!procmem_read(pid, at, &cur, sizeof(cur)) && cur == p->unlocked[i].now)
+			err = procmem_write(pid, at, &p->unlocked[i].was, sizeof(p->unlocked[i].was)) ?: err;
+		if (p->minor == 13)
+			err = procmem_write(pid, p->unlocked[i].interp + INTERP_NEXT_VERSION_TAG_3_13,
+					    &p->unlocked[i].version_tag, sizeof(uint32_t)) ?: err;
+	}
+	p->n_unlocked = 0;
+	return err;
+}
+
+int prepare_unwiden(struct prepare *p, uint32_t pid, uint64_t tstate)
+{
+	uint64_t addr = tstate + p->off.tstate_c_recursion_remaining;
+	int32_t remaining;
+	int err;
+
+	if (!p->boost || p->off.tstate_c_recursion_remaining < 0)
+		return 0;
+	err = procmem_read(pid, addr, &remaining, sizeof(remaining));
+	if (err || remaining <= C_RECURSION_LIMIT_3_12)
+		return err; /* not widened */
+	/* A thread deep in a recursion right now has spent part of it: it gets back what it
+	 * will have when it unwinds, never less than nothing. */
+	remaining = remaining > p->boost ? remaining - p->boost : 1;
+	return procmem_write(pid, addr, &remaining, sizeof(remaining));
 }
 
 static int widen(struct prepare *p, uint32_t pid, uint64_t tstate)
@@ -138,14 +170,14 @@ static int widen(struct prepare *p, uint32_t pid, uint64_t tstate)
 	int32_t remaining;
 	int err;
 
-	err = mem_read(pid, addr, &remaining, sizeof(remaining));
+	err = procmem_read(pid, addr, &remaining, sizeof(remaining));
 	if (err)
 		return err;
 	/* Above the interpreter's own limit: widened already (a thread state seen again). */
 	if (remaining > C_RECURSION_LIMIT_3_12)
 		return 0;
 	remaining += p->boost;
-	err = mem_write(pid, addr, &remaining, sizeof(remaining));
+	err = procmem_write(pid, addr, &remaining, sizeof(remaining));
 	if (!err)
 		p->boosted++;
 	return err;

@@ -18,6 +18,8 @@
 
 struct fastpath;
 
+#define PREPARE_MAX_INTERPS 16
+
 struct prepare {
 	struct vz_py_offsets off;
 	int minor;
@@ -28,6 +30,11 @@ struct prepare {
 	uint64_t unlocks;     /* eval_frame writes done */
 	uint64_t boosted;     /* thread states widened */
 	uint64_t errors;      /* failed reads/writes of the target's memory */
+	struct {
+		uint64_t interp, was, now; /* eval_frame before and after vizbpf wrote it */
+		uint32_t version_tag;      /* 3.13: next_version_tag before */
+	} unlocked[PREPARE_MAX_INTERPS];
+	int n_unlocked;
 };
 
 /* Sets up *p for CPython major.minor. Returns 0 or -EOPNOTSUPP. */
@@ -36,6 +43,10 @@ int prepare_init(struct prepare *p, int major, int minor);
 int prepare_thread(struct prepare *p, uint32_t pid, uint64_t tstate, uint64_t evalframe_addr);
 /* Switch eval_frame to the preloaded evaluator of fp (launch mode) instead. */
 void prepare_use_fastpath(struct prepare *p, const struct fastpath *fp);
+/* Attach mode, at detach: put back eval_frame (and 3.13's version tags) where vizbpf set them. */
+int prepare_restore_interps(struct prepare *p, uint32_t pid);
+/* ...and each thread state's C recursion budget. Returns 0 or -errno. */
+int prepare_unwiden(struct prepare *p, uint32_t pid, uint64_t tstate);
 /* True when the version needs the thread stopped at its first call (launch mode). */
 bool prepare_needs_first_stop(const struct prepare *p);
 

@@ -268,6 +268,20 @@ int tracer_attach_sites(struct tracer *t, const char *lib, uint64_t entry_off, u
 	return t->site_flush ? 0 : -errno;
 }
 
+void tracer_detach(struct tracer *t)
+{
+	bpf_link__destroy(t->entry);
+	bpf_link__destroy(t->ret);
+	bpf_link__destroy(t->site_entry);
+	bpf_link__destroy(t->site_flush);
+	t->entry = t->ret = t->site_entry = t->site_flush = NULL;
+	if (t->site_entry_fd >= 0)
+		close(t->site_entry_fd);
+	if (t->site_flush_fd >= 0)
+		close(t->site_flush_fd);
+	t->site_entry_fd = t->site_flush_fd = -1;
+}
+
 void tracer_use_sites(struct tracer *t)
 {
 	/* The evaluator's own probe has done its job (the first call); the sites see the rest. */
@@ -313,15 +327,8 @@ void tracer_close(struct tracer *t)
 	if (!t)
 		return;
 	ring_buffer__free(t->rb);
-	bpf_link__destroy(t->entry);
-	bpf_link__destroy(t->ret);
+	tracer_detach(t);
 	bpf_link__destroy(t->exit);
-	bpf_link__destroy(t->site_entry);
-	bpf_link__destroy(t->site_flush);
-	if (t->site_entry_fd >= 0)
-		close(t->site_entry_fd);
-	if (t->site_flush_fd >= 0)
-		close(t->site_flush_fd);
 	vizbpf_bpf__destroy(t->skel);
 	free(t);
 }

@@ -36,6 +36,8 @@ int tracer_attach_pid(struct tracer *t, pid_t pid, bool returns);
 int tracer_attach_returns(struct tracer *t);
 /* Probes the fast path's sites (file offsets in lib). Returns 0 or -errno. */
 int tracer_attach_sites(struct tracer *t, const char *lib, uint64_t entry_off, uint64_t flush_off);
+/* Removes every uprobe (the process runs unprobed from here). */
+void tracer_detach(struct tracer *t);
 /* Once eval_frame points at the fast path: drop the evaluator's probes. */
 void tracer_use_sites(struct tracer *t);
 /* Waits up to timeout_ms for records and hands them to fn. Returns records handled or -errno. */

@@ -2,6 +2,8 @@
 
     python calltree.py TRACE.json ORACLE.json TARGET.py
     python calltree.py TRACE.json - - --check-only    (validity only)
+    python calltree.py TRACE.json ORACLE.json TARGET.py --root=main --root=worker
+        (only the subtrees of those functions: what an attached trace can hold)
 
 Both sides are reduced to the functions defined in TARGET.py: each kept call
 hangs under its nearest kept ancestor. Threads are compared as a multiset of
@@ -110,6 +112,25 @@ def oracle_forests(threads, target):
     return forests
 
 
+def only_roots(forests, roots):
+    """The subtrees whose function is one of roots (outermost ones), per thread."""
+    out = []
+
+    def collect(nodes, acc):
+        for name, children in nodes:
+            if name.split(":")[0] in roots:
+                acc.append((name, children))
+            else:
+                collect(children, acc)
+
+    for forest in forests:
+        acc = []
+        collect(forest, acc)
+        if acc:
+            out.append(acc)
+    return out
+
+
 def canonical(forests):
     return sorted("\n".join(render(f)) for f in forests)
 
@@ -124,8 +145,12 @@ def main():
         return 1
     if "--check-only" in sys.argv:
         return 0
-    got = canonical(trace_forests(trace["traceEvents"], target))
-    want = canonical(oracle_forests(load(oracle_path), target))
+    got = trace_forests(trace["traceEvents"], target)
+    want = oracle_forests(load(oracle_path), target)
+    roots = [a.split("=", 1)[1] for a in sys.argv[4:] if a.startswith("--root=")]
+    if roots:
+        got, want = only_roots(got, roots), only_roots(want, roots)
+    got, want = canonical(got), canonical(want)
     if got == want:
         n = sum(s.count("\n") + 1 for s in want)
         print("call trees equal: %d threads, %d calls" % (len(want), n))

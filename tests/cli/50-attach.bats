@@ -1,0 +1,101 @@
+#!/usr/bin/env bats
+# SPDX-License-Identifier: BSD-2-Clause
+# Attach mode, as root with the real BPF programs, on every interpreter present:
+# attach to a running program, trace what it does from then on, detach, and
+# leave it running as before.
+
+load helpers
+
+setup_file() {
+	cd "$BATS_TEST_DIRNAME/../.."
+	cc -D_GNU_SOURCE -I. -Ibpf tests/fixtures/peek_eval_frame.c symbols/*.c -lelf \
+		-o "$BATS_FILE_TMPDIR/peek_eval_frame"
+}
+
+setup() {
+	requires root bpf
+	cd "$BATS_TEST_TMPDIR"
+	PEEK="$BATS_FILE_TMPDIR/peek_eval_frame"
+}
+
+wait_for_line() { # FILE TEXT
+	for _ in $(seq 300); do grep -q "$2" "$1" 2>/dev/null && return 0; sleep 0.05; done
+	echo "timed out waiting for '$2' in $1: $(cat "$1")"
+	return 1
+}
+
+# Attaches to attach_target.py under PY, lets it run mixed.main(), detaches, and checks
+# the trace against the oracle, the output against an untraced run, and eval_frame.
+attach_and_check() {
+	local py=$1 target="$TARGETS/attach_target.py" go="$BATS_TEST_TMPDIR/go" before after
+	rm -f "$go" "$go.end" out.txt vz.err trace.json
+	"$py" "$target" "$go" >out.txt 2>&1 3>&- &
+	local ppid=$!
+	wait_for_line out.txt ready || return 1
+	before=$("$PEEK" $ppid)
+	"$VIZBPF" -o trace.json -p $ppid 2>vz.err 3>&- &
+	local vpid=$!
+	wait_for_line vz.err "tracing" || { kill $ppid; return 1; }
+	touch "$go"
+	wait_for_line out.txt worked || { kill $vpid $ppid; return 1; }
+	kill -TERM $vpid
+	wait $vpid || { echo "$py: vizbpf exited $?: $(cat vz.err)"; kill $ppid; return 1; }
+	after=$("$PEEK" $ppid)
+	touch "$go.end"
+	wait $ppid || { echo "$py: the program failed after detach: $(cat out.txt)"; return 1; }
+	[ "$before" = "$after" ] || { echo "$py: eval_frame was $before, is $after after detach"; return 1; }
+	# Same output as untraced (the oracle run is untraced by vizbpf).
+	touch "$go" "$go.end"
+	"$py" "$TOOLS/oracle.py" oracle.json "$target" "$go" >oracle.out
+	cmp -s out.txt oracle.out || { echo "$py: output differs: $(diff out.txt oracle.out)"; return 1; }
+	python3 "$TOOLS/calltree.py" trace.json oracle.json "$TARGETS/mixed.py" --root=main --root=worker \
+		>cmp.txt || { echo "$py: call trees differ:"; head -40 cmp.txt; return 1; }
+	echo "# $py: $(cat cmp.txt); eval_frame $before before and after" >&3
+}
+
+@test "attach: call trees after attach equal the oracle's, the program runs on, eval_frame restored" {
+	local failed=0 py
+	for py in $(pythons); do
+		attach_and_check "$py" || failed=1
+	done
+	[ "$failed" = 0 ]
+}
+
+@test "attach: functions already running at attach time open the trace" {
+	local go="$BATS_TEST_TMPDIR/go"
+	python3 "$TARGETS/attach_target.py" "$go" >out.txt 2>&1 3>&- &
+	local ppid=$!
+	wait_for_line out.txt ready
+	run -0 "$VIZBPF" -o trace.json --duration 0.5 -p $ppid
+	touch "$go" "$go.end"
+	wait $ppid
+	run -0 jq -r '.traceEvents[] | select(.ph == "X") | .name' trace.json
+	[[ $output == *"run ("*"attach_target.py:"* ]]
+	[[ $output == *"wait_for ("*"attach_target.py:"* ]]
+}
+
+@test "attach: a second vizbpf on the same process is refused" {
+	local go="$BATS_TEST_TMPDIR/go"
+	python3 "$TARGETS/attach_target.py" "$go" >out.txt 2>&1 3>&- &
+	local ppid=$!
+	wait_for_line out.txt ready
+	"$VIZBPF" -o first.json -p $ppid 2>first.err 3>&- &
+	local vpid=$!
+	wait_for_line first.err tracing
+	run -1 "$VIZBPF" -o second.json -p $ppid
+	[[ $output == *"pid $ppid is already traced by another vizbpf"* ]]
+	kill -TERM $vpid
+	wait $vpid
+	touch "$go" "$go.end"
+	wait $ppid
+}
+
+@test "attach: a pid that is gone, or not Python, is a one-line error" {
+	run -1 "$VIZBPF" -o t.json -p 999999
+	[[ $output == "vizbpf: no process 999999" ]]
+	sleep 5 3>&- &
+	local spid=$!
+	run -1 "$VIZBPF" -o t.json -p $spid
+	kill $spid
+	[[ $output == "vizbpf: pid $spid: process $spid (/usr/bin/sleep) is not running CPython" ]]
+}

@@ -1,0 +1,27 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
+/*
+ * Holding every thread of a running process still (ptrace seize +
+ * interrupt), so vizbpf can read its stacks and change its interpreter
+ * without racing its threads. Signals that arrive meanwhile are delivered
+ * on release.
+ */
+#ifndef VZ_FREEZE_H
+#define VZ_FREEZE_H
+
+#include <sys/types.h>
+
+#define FREEZE_MAX_THREADS 4096
+
+struct freeze {
+	pid_t pid;
+	int n;
+	pid_t tids[FREEZE_MAX_THREADS];
+	int sigs[FREEZE_MAX_THREADS]; /* signal to deliver on release, 0 for none */
+};
+
+/* Returns 0 with every thread stopped, or -errno (nothing left attached). */
+int freeze_process(pid_t pid, struct freeze *fz);
+/* Lets every thread go on. */
+void thaw_process(struct freeze *fz);
+
+#endif

@@ -1,0 +1,20 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
+/* Another process's memory, read and written with process_vm_readv/writev. */
+#ifndef VZ_PROCMEM_H
+#define VZ_PROCMEM_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+/* Return 0, or -errno (-EFAULT: not mapped, -ESRCH: no such process). */
+int procmem_read(uint32_t pid, uint64_t addr, void *buf, size_t len);
+int procmem_write(uint32_t pid, uint64_t addr, const void *buf, size_t len);
+
+static inline uint64_t procmem_ptr(uint32_t pid, uint64_t addr)
+{
+	uint64_t v = 0;
+
+	return procmem_read(pid, addr, &v, sizeof(v)) ? 0 : v;
+}
+
+#endif
