@@ -46,7 +46,7 @@ static void finish(struct fixture *f)
 	FILE *in;
 	long n;
 
-	events_finish(f->ev);
+	events_finish(f->ev, 0);
 	ASSERT_OK(trace_writer_close(f->w), "close");
 	in = fopen(f->path, "r");
 	fseek(in, 0, SEEK_END);
