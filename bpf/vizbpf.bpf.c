@@ -27,6 +27,8 @@ const volatile __u64 pyruntime_vaddr = 0;
 const volatile bool caller_from_frame = false;
 /* Stop the first thread of each process at its first call (SIGSTOP, to the ptracer). */
 const volatile bool stop_first_call = false;
+/* Report forks of traced processes and trace the children too (launch mode's fast path). */
+const volatile bool follow_forks = false;
 /* Force a reader wake-up once this much data waits (bytes); otherwise the reader polls. */
 const volatile __u64 wakeup_bytes = 1 << 20;
 
@@ -367,6 +369,33 @@ int handle_exit(void *ctx)
 	}
 	fill_hdr(&r->hdr, id, VZ_REC_EXIT, 0);
 	bpf_get_current_comm(r->comm, sizeof(r->comm));
+	bpf_ringbuf_submit(r, BPF_RB_FORCE_WAKEUP);
+	return 0;
+}
+
+/* A traced process forks: its child is traced too (its exits reported) and user space told. */
+SEC("tp_btf/sched_process_fork")
+int BPF_PROG(handle_fork, struct task_struct *parent, struct task_struct *child)
+{
+	__u32 ppid = BPF_CORE_READ(parent, tgid), cpid = BPF_CORE_READ(child, tgid);
+	struct vz_rec_fork *r;
+	__u8 one = 1;
+
+	if (!follow_forks || ppid == cpid || !bpf_map_lookup_elem(&traced_pids, &ppid))
+		return 0;
+	bpf_map_update_elem(&traced_pids, &cpid, &one, BPF_ANY);
+	r = bpf_ringbuf_reserve(&events, sizeof(*r), 0);
+	if (!r) {
+		__sync_fetch_and_add(&lost_records, 1);
+		return 0;
+	}
+	r->hdr.ts_ns = bpf_ktime_get_ns();
+	r->hdr.pid = cpid;
+	r->hdr.tid = (__u32)bpf_get_current_pid_tgid();
+	r->hdr.type = VZ_REC_FORK;
+	r->hdr.flags = 0;
+	r->parent = ppid;
+	r->pad = 0;
 	bpf_ringbuf_submit(r, BPF_RB_FORCE_WAKEUP);
 	return 0;
 }

@@ -22,6 +22,7 @@ enum vz_rec_type {
 	VZ_REC_EXIT = 4,   /* struct vz_rec_exit: a traced thread exited */
 	VZ_REC_THREAD = 5, /* struct vz_rec_thread: first call seen with this thread state */
 	VZ_REC_RETURNS = 6, /* struct vz_rec_returns: returns buffered by the preloaded evaluator */
+	VZ_REC_FORK = 7,   /* struct vz_rec_fork: a traced process forked (hdr.pid: the child) */
 };
 
 /* vz_rec_hdr.flags */
@@ -133,6 +134,14 @@ struct vz_eval_layout {
 	__s32 crec_offset;           /* 3.12: c_recursion_remaining, else -1 */
 	__s32 crec_boost;
 	__u32 caller_from_frame;     /* <=3.10: f_back is the caller at entry */
+	__u32 follow_forks;          /* a fork()ed child stops (SIGSTOP) until vizbpf probes it */
+	__u32 pad;
+};
+
+struct vz_rec_fork {
+	struct vz_rec_hdr hdr; /* pid: the child; tid: the parent's thread that forked */
+	__u32 parent;
+	__u32 pad;
 };
 
 struct vz_rec_exit {

@@ -137,7 +137,7 @@ static int attach_one(struct target *tg, struct trace_writer *w)
 	err = lock_pid(tg);
 	if (err)
 		return err;
-	tg->t = tracer_open(&tg->pi, env.ringbuf_bytes, false, events_handle, tg->ev);
+	tg->t = tracer_open(&tg->pi, env.ringbuf_bytes, 0, events_handle, tg->ev);
 	if (!tg->t)
 		return -EINVAL;
 

@@ -66,6 +66,8 @@ struct events {
 	uint32_t unknown_code; /* index of the "<unknown>" placeholder */
 	events_thread_fn on_thread;
 	void *on_thread_ctx;
+	events_fork_fn on_fork;
+	void *on_fork_ctx;
 };
 
 static inline uint32_t hash64(uint64_t v)
@@ -502,6 +504,10 @@ int events_handle(void *ctx, const void *data, size_t size)
 		return size >= sizeof(struct vz_rec_exit) ? handle_exit(ev, data) : 0;
 	case VZ_REC_RETURNS:
 		return handle_returns(ev, data, size);
+	case VZ_REC_FORK:
+		if (size >= sizeof(struct vz_rec_fork) && ev->on_fork)
+			ev->on_fork(ev->on_fork_ctx, data);
+		return 0;
 	case VZ_REC_THREAD:
 		if (size >= sizeof(struct vz_rec_thread) && ev->on_thread)
 			ev->on_thread(ev->on_thread_ctx, data);
@@ -537,6 +543,12 @@ void events_on_thread(struct events *ev, events_thread_fn fn, void *ctx)
 {
 	ev->on_thread = fn;
 	ev->on_thread_ctx = ctx;
+}
+
+void events_on_fork(struct events *ev, events_fork_fn fn, void *ctx)
+{
+	ev->on_fork = fn;
+	ev->on_fork_ctx = ctx;
 }
 
 void events_finish(struct events *ev, uint64_t end_ns)

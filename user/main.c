@@ -22,6 +22,7 @@
 #include "prepare.h"
 #include "fastpath.h"
 #include "meta.h"
+#include "follow.h"
 #include "attach.h"
 #include "log.h"
 #include "tracer.h"
@@ -93,6 +94,8 @@ static void on_thread(void *ctx, const struct vz_rec_thread *r)
 struct first_stop {
 	struct tracer *t;
 	struct prepare *prep;
+	struct events *ev;
+	struct follow *follow;
 };
 
 /*
@@ -105,8 +108,11 @@ static void at_first_call(void *ctx)
 
 	while (tracer_drain(fs->t) > 0)
 		;
-	if (fs->prep->fast_used)
+	if (fs->prep->fast_used) {
 		tracer_use_sites(fs->t);
+		if (!tracer_attach_forks(fs->t))
+			events_on_fork(fs->ev, follow_fork, fs->follow);
+	}
 	else if (fs->prep->fast)
 		tracer_attach_returns(fs->t);
 }
@@ -144,6 +150,7 @@ int main(int argc, char **argv)
 	struct events *ev = NULL;
 	struct tracer *t = NULL;
 	struct first_stop stop;
+	struct follow follow;
 	struct fastpath fast;
 	struct prepare prep;
 	struct py_interp pi;
@@ -214,7 +221,11 @@ int main(int argc, char **argv)
 	events_on_thread(ev, on_thread, &prep);
 	if (have_fast)
 		prepare_use_fastpath(&prep, &fast);
-	t = tracer_open(&pi, env.ringbuf_bytes, prepare_needs_first_stop(&prep), events_handle, ev);
+	prep.follow_forks = have_fast;
+	t = tracer_open(&pi, env.ringbuf_bytes,
+			(prepare_needs_first_stop(&prep) ? TRACER_STOP_FIRST_CALL : 0) |
+				(have_fast ? TRACER_FOLLOW_FORKS : 0),
+			events_handle, ev);
 	if (!t || tracer_attach_pid(t, pid, !have_fast) ||
 	    (have_fast && tracer_attach_sites(t, fast.lib, fast.entry_off, fast.flush_off))) {
 		kill(pid, SIGKILL);
@@ -224,7 +235,10 @@ int main(int argc, char **argv)
 	}
 	read_cmdline(pid, cmdline, sizeof(cmdline));
 	trace_writer_process_name(w, pid, cmdline[0] ? cmdline : pi.exe);
-	stop = (struct first_stop){ .t = t, .prep = &prep };
+	follow = (struct follow){
+		.t = t, .fp = &fast, .off = &prep.off, .w = w, .ev = ev,
+	};
+	stop = (struct first_stop){ .t = t, .prep = &prep, .ev = ev, .follow = &follow };
 	err = launch_release(pid, prepare_needs_first_stop(&prep), at_first_call, &stop, &st);
 	if (err < 0) {
 		elog("cannot resume pid %d: %s", pid, strerror(-err));
@@ -248,6 +262,8 @@ int main(int argc, char **argv)
 	events_get_stats(ev, &estats);
 	tracer_read_stats(t, &tstats);
 	write_metadata(w, t, &pi, &estats, &tstats, &prep);
+	trace_writer_meta_u64(w, "processes_followed", follow.children);
+	trace_writer_meta_u64(w, "forks_not_followed", follow.missed);
 	err = trace_writer_close(w);
 	w = NULL;
 	if (err) {

@@ -66,6 +66,7 @@ static int switch_to_fastpath(struct prepare *p, uint32_t pid, uint64_t interp,
 		.crec_offset = p->boost ? o->tstate_c_recursion_remaining : -1,
 		.crec_boost = p->boost,
 		.caller_from_frame = p->minor <= 10,
+		.follow_forks = p->follow_forks,
 	};
 	uint64_t bias, eval;
 	int err;

@@ -25,6 +25,7 @@ struct prepare {
 	int minor;
 	const struct fastpath *fast; /* the preloaded evaluator to switch to, or NULL */
 	bool fast_used;       /* eval_frame points at the preloaded evaluator */
+	bool follow_forks;    /* ...which stops fork()ed children for vizbpf to follow */
 	bool unlock;          /* write eval_frame */
 	int32_t boost;        /* units added to c_recursion_remaining, 0: none */
 	uint64_t unlocks;     /* eval_frame writes done */

@@ -18,12 +18,15 @@
 #include "log.h"
 
 #define VZ_BPF_TRACE_UPROBE_MULTI 48 /* enum bpf_attach_type, Linux 6.6+ */
+#define TRACER_MAX_CHILDREN 1024
 
 struct tracer {
 	struct vizbpf_bpf *skel;
 	bool multi; /* the probe sites use uprobe_multi links */
 	struct ring_buffer *rb;
-	struct bpf_link *entry, *ret, *exit, *site_entry, *site_flush;
+	struct bpf_link *entry, *ret, *exit, *fork, *site_entry, *site_flush;
+	int child_fds[2 * TRACER_MAX_CHILDREN]; /* site links of followed children */
+	int n_child_fds;
 	int site_entry_fd, site_flush_fd; /* uprobe_multi link fds, or -1 */
 	pid_t pid;
 	int minor;
@@ -83,7 +86,7 @@ static int frame_window(const struct vz_py_offsets *o, __u32 *start)
 }
 
 static int load(struct tracer *t, const struct py_interp *pi, const struct vz_py_offsets *off,
-		__u32 window, __u32 fwindow, uint64_t ringbuf_bytes, bool stop_first_call)
+		__u32 window, __u32 fwindow, uint64_t ringbuf_bytes, unsigned flags)
 {
 	int err;
 
@@ -96,7 +99,8 @@ static int load(struct tracer *t, const struct py_interp *pi, const struct vz_py
 	t->skel->rodata->caller_from_frame = pi->minor <= 10;
 	t->skel->rodata->evalframe_vaddr = pi->evalframe_vaddr;
 	t->skel->rodata->pyruntime_vaddr = pi->pyruntime_vaddr;
-	t->skel->rodata->stop_first_call = stop_first_call;
+	t->skel->rodata->stop_first_call = !!(flags & TRACER_STOP_FIRST_CALL);
+	t->skel->rodata->follow_forks = !!(flags & TRACER_FOLLOW_FORKS);
 	t->skel->rodata->wakeup_bytes = ringbuf_bytes / 4;
 	bpf_map__set_max_entries(t->skel->maps.events, ringbuf_bytes);
 	if (t->multi) {
@@ -111,7 +115,7 @@ static int load(struct tracer *t, const struct py_interp *pi, const struct vz_py
 	return err;
 }
 
-struct tracer *tracer_open(const struct py_interp *pi, uint64_t ringbuf_bytes, bool stop_first_call,
+struct tracer *tracer_open(const struct py_interp *pi, uint64_t ringbuf_bytes, unsigned flags,
 			   tracer_record_fn fn, void *ctx)
 {
 	struct vz_py_offsets off;
@@ -145,13 +149,13 @@ struct tracer *tracer_open(const struct py_interp *pi, uint64_t ringbuf_bytes, b
 	}
 	/* uprobe_multi links (Linux 6.6+) skip the perf-event layer on every hit. */
 	t->multi = true;
-	err = load(t, pi, &off, window, fwindow, ringbuf_bytes, stop_first_call);
+	err = load(t, pi, &off, window, fwindow, ringbuf_bytes, flags);
 	if (err && err != -EPERM) {
 		vlog("loading with uprobe_multi links failed (%s): using perf-event uprobes",
 		     strerror(-err));
 		vizbpf_bpf__destroy(t->skel);
 		t->multi = false;
-		err = load(t, pi, &off, window, fwindow, ringbuf_bytes, stop_first_call);
+		err = load(t, pi, &off, window, fwindow, ringbuf_bytes, flags);
 	}
 	if (err) {
 		if (err == -EPERM)
@@ -268,8 +272,41 @@ int tracer_attach_sites(struct tracer *t, const char *lib, uint64_t entry_off, u
 	return t->site_flush ? 0 : -errno;
 }
 
+int tracer_attach_forks(struct tracer *t)
+{
+	t->fork = bpf_program__attach(t->skel->progs.handle_fork);
+	if (!t->fork) {
+		elog("attaching to sched_process_fork: %s", strerror(errno));
+		return -errno;
+	}
+	return 0;
+}
+
+int tracer_attach_sites_pid(struct tracer *t, pid_t pid, const char *lib, uint64_t entry_off,
+			    uint64_t flush_off)
+{
+	int e, f;
+
+	if (!t->multi || t->n_child_fds + 2 > 2 * TRACER_MAX_CHILDREN)
+		return -EOPNOTSUPP;
+	e = link_uprobe_multi(t->skel->progs.site_entry, lib, entry_off, pid);
+	if (e < 0)
+		return e;
+	f = link_uprobe_multi(t->skel->progs.site_flush, lib, flush_off, pid);
+	if (f < 0) {
+		close(e);
+		return f;
+	}
+	t->child_fds[t->n_child_fds++] = e;
+	t->child_fds[t->n_child_fds++] = f;
+	return 0;
+}
+
 void tracer_detach(struct tracer *t)
 {
+	for (int i = 0; i < t->n_child_fds; i++)
+		close(t->child_fds[i]);
+	t->n_child_fds = 0;
 	bpf_link__destroy(t->entry);
 	bpf_link__destroy(t->ret);
 	bpf_link__destroy(t->site_entry);
@@ -329,6 +366,7 @@ void tracer_close(struct tracer *t)
 	ring_buffer__free(t->rb);
 	tracer_detach(t);
 	bpf_link__destroy(t->exit);
+	bpf_link__destroy(t->fork);
 	vizbpf_bpf__destroy(t->skel);
 	free(t);
 }

@@ -22,11 +22,18 @@ typedef int (*tracer_record_fn)(void *ctx, const void *data, size_t size);
 
 /*
  * Loads the BPF programs for the interpreter *pi (offsets from symbols/pyoffsets).
- * stop_first_call: SIGSTOP the first thread of each process at its first call (launch mode,
- * where the ptracer swallows it). Returns NULL after printing one line (e.g. no privileges).
+ * TRACER_STOP_FIRST_CALL: SIGSTOP the first thread of each process at its first call (launch
+ * mode, where the ptracer swallows it). Returns NULL after printing one line (e.g. no privileges).
  */
-struct tracer *tracer_open(const struct py_interp *pi, uint64_t ringbuf_bytes, bool stop_first_call,
+#define TRACER_STOP_FIRST_CALL 0x1 /* launch mode: SIGSTOP at the process's first call */
+#define TRACER_FOLLOW_FORKS 0x2    /* report forks of traced processes (tracer_attach_forks) */
+struct tracer *tracer_open(const struct py_interp *pi, uint64_t ringbuf_bytes, unsigned flags,
 			   tracer_record_fn fn, void *ctx);
+/* Starts reporting forks (VZ_REC_FORK). Returns 0 or -errno. */
+int tracer_attach_forks(struct tracer *t);
+/* Probes the fast path's sites in another process (a followed child). Returns 0 or -errno. */
+int tracer_attach_sites_pid(struct tracer *t, pid_t pid, const char *lib, uint64_t entry_off,
+			    uint64_t flush_off);
 /*
  * Probes the evaluator of *pi in process pid (its entry; with returns, its returns too) and
  * reports the process's thread exits. Returns 0 or -errno.

@@ -45,7 +45,7 @@ check_against_oracle() {
 	[ "$failed" = 0 ]
 }
 
-@test "forked children and subprocesses run as untraced, without vizbpf's LD_PRELOAD" {
+@test "forked children and subprocesses behave as untraced; subprocesses do not inherit vizbpf's LD_PRELOAD" {
 	local failed=0 py want got
 	for py in $(pythons); do
 		want=$("$py" "$TARGETS/forks.py" 2>&1)
@@ -53,6 +53,24 @@ check_against_oracle() {
 			{ echo "$py: traced run failed: $got"; failed=1; continue; }
 		[ "$got" = "$want" ] || { echo "$py: '$got' != '$want'"; failed=1; }
 		[[ $want == *"subprocess sees LD_PRELOAD: False"* ]] || { echo "$py: $want"; failed=1; }
+	done
+	[ "$failed" = 0 ]
+}
+
+@test "launch mode follows fork(): os.fork children and a multiprocessing fork pool, one track each" {
+	local failed=0 py procs squares child
+	for py in $(pythons); do
+		"$VIZBPF" -q -o trace.json -- "$py" "$TARGETS/pool.py" fork >out.txt ||
+			{ echo "$py: vizbpf failed"; failed=1; continue; }
+		[ "$(cat out.txt)" = 2470 ] || { echo "$py: output $(cat out.txt)"; failed=1; }
+		procs=$(jq '[.traceEvents[] | select(.ph == "M" and .name == "process_name")] | length' trace.json)
+		squares=$(jq '[.traceEvents[] | select(.ph == "X" and (.name | startswith("square (")))] | length' trace.json)
+		# square() runs only in the workers: all 20 calls are there, under the workers' pids.
+		[ "$procs" = 3 ] && [ "$squares" = 20 ] || { echo "$py: $procs processes, $squares square() calls"; failed=1; }
+		LD_PRELOAD= "$VIZBPF" -q -o trace.json -- "$py" "$TARGETS/forks.py" >/dev/null || failed=1
+		child=$(jq -r '[.traceEvents[] | select(.ph == "X" and (.name | startswith("child_work ("))) | .pid] | unique | length' trace.json)
+		[ "$child" = 1 ] || { echo "$py: child_work() not traced in the child"; failed=1; }
+		echo "# $py: $procs processes, $squares square() calls in the workers" >&3
 	done
 	[ "$failed" = 0 ]
 }

@@ -21,6 +21,7 @@
 #include <dlfcn.h>
 #include <linux/types.h>
 #include <pthread.h>
+#include <signal.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
@@ -152,7 +153,8 @@ extern char vizbpf_entry[], vizbpf_flush[];
 
 /*
  * A fork()ed child inherits an optimized site (a call into the kernel's uprobe trampoline)
- * but not the trampoline: it would crash there. The child is not traced: put the nops back.
+ * but not the trampoline: it would crash there. Put the nops back; vizbpf probes the child
+ * afresh when it follows it.
  */
 static void restore_sites(void)
 {
@@ -169,6 +171,10 @@ static void restore_sites(void)
 		mprotect(start, 2 * page, PROT_READ | PROT_EXEC);
 	}
 	pending.n = 0;
+	/* Following the process tree: wait here, before any Python code of the child runs,
+	 * while vizbpf probes the child and reads its stack; it sends SIGCONT. */
+	if (vizbpf_layout.follow_forks)
+		raise(SIGSTOP);
 }
 
 /*
