@@ -383,6 +383,10 @@ int BPF_PROG(handle_fork, struct task_struct *parent, struct task_struct *child)
 
 	if (!follow_forks || ppid == cpid || !bpf_map_lookup_elem(&traced_pids, &ppid))
 		return 0;
+	/* vfork() (same memory: posix_spawn, subprocess): the child only execs; exec'd
+	 * programs are not followed (yet). */
+	if (BPF_CORE_READ(child, mm) == BPF_CORE_READ(parent, mm))
+		return 0;
 	bpf_map_update_elem(&traced_pids, &cpid, &one, BPF_ANY);
 	r = bpf_ringbuf_reserve(&events, sizeof(*r), 0);
 	if (!r) {
