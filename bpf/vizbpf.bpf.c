@@ -27,6 +27,9 @@ const volatile __u64 pyruntime_vaddr = 0;
 const volatile bool caller_from_frame = false;
 /* Stop the first thread of each process at its first call (SIGSTOP, to the ptracer). */
 const volatile bool stop_first_call = false;
+/* 3.12: stop every thread state's first call too, so its C recursion budget is widened before
+ * it can go deep (user space sends SIGCONT). */
+const volatile bool stop_new_threads = false;
 /* Report forks of traced processes and trace the children too (launch mode's fast path). */
 const volatile bool follow_forks = false;
 /* Force a reader wake-up once this much data waits (bytes); otherwise the reader polls. */
@@ -124,7 +127,8 @@ static __always_inline bool announce_thread(__u64 id, __u64 tstate, __u64 evalfr
 		__sync_fetch_and_add(&lost_records, 1);
 		return false;
 	}
-	stop = stop_first_call && !bpf_map_update_elem(&started_pids, &pid, &one, BPF_NOEXIST);
+	stop = (stop_first_call && !bpf_map_update_elem(&started_pids, &pid, &one, BPF_NOEXIST)) ||
+	       stop_new_threads;
 	fill_hdr(&r->hdr, id, VZ_REC_THREAD, stop ? VZ_F_STOPPED : 0);
 	r->tstate = tstate;
 	r->evalframe_addr = evalframe_addr;

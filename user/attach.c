@@ -41,8 +41,6 @@ struct target {
 	struct prepare prep;
 	struct tracer *t;
 	struct events *ev;
-	uint64_t tstates[FREEZE_MAX_THREADS];
-	int n_tstates;
 	int gone;
 };
 
@@ -93,8 +91,6 @@ static int on_thread(void *ctx, const struct pystack_thread *th)
 	struct replay *r = ctx;
 	struct target *tg = r->tg;
 
-	if (tg->n_tstates < FREEZE_MAX_THREADS)
-		tg->tstates[tg->n_tstates++] = th->tstate;
 	r->frames += pystack_replay(tg->pid, &tg->off, th, r->ts, events_handle, tg->ev);
 	prepare_thread(&tg->prep, tg->pid, th->tstate, tg->bias + tg->pi.evalframe_vaddr);
 	return 0;
@@ -104,11 +100,15 @@ static void on_new_thread(void *ctx, const struct vz_rec_thread *r)
 {
 	struct target *tg = ctx;
 
-	/* A thread state created after attach: its changes race the thread (rarely matters:
-	 * the budget is widened before the thread goes deep). */
-	if (tg->n_tstates < FREEZE_MAX_THREADS)
-		tg->tstates[tg->n_tstates++] = r->tstate;
-	prepare_thread(&tg->prep, tg->pid, r->tstate, r->evalframe_addr);
+	/* 3.12: the process stopped itself at this thread's first call (SIGSTOP from BPF), so its
+	 * budget is widened before it can go deep; otherwise hold the threads still, if alive. */
+	if (r->hdr.flags & VZ_F_STOPPED) {
+		prepare_thread(&tg->prep, tg->pid, r->tstate, r->evalframe_addr);
+		kill(tg->pid, SIGCONT);
+		return;
+	}
+	prepare_thread_checked(&tg->prep, tg->pid, r->tstate, r->evalframe_addr,
+			       tg->bias + tg->pi.pyruntime_vaddr);
 }
 
 static int attach_one(struct target *tg, struct trace_writer *w)
@@ -137,7 +137,8 @@ static int attach_one(struct target *tg, struct trace_writer *w)
 	err = lock_pid(tg);
 	if (err)
 		return err;
-	tg->t = tracer_open(&tg->pi, env.ringbuf_bytes, 0, events_handle, tg->ev);
+	tg->t = tracer_open(&tg->pi, env.ringbuf_bytes, tg->prep.boost ? TRACER_STOP_NEW_THREADS : 0,
+			    events_handle, tg->ev);
 	if (!tg->t)
 		return -EINVAL;
 
@@ -178,6 +179,14 @@ static int attach_one(struct target *tg, struct trace_writer *w)
 	return 0;
 }
 
+static int unwiden_one(void *ctx, const struct pystack_thread *th)
+{
+	struct target *tg = ctx;
+
+	prepare_unwiden(&tg->prep, tg->pid, th->tstate);
+	return 0;
+}
+
 /*
  * Takes the probes out and puts the interpreter back as it was, threads held still.
  * Removing a uretprobe waits until every return instance the kernel still tracks is
@@ -204,8 +213,8 @@ static void detach_one(struct target *tg)
 	tracer_detach(tg->t);
 	if (frozen) {
 		prepare_restore_interps(&tg->prep, tg->pid);
-		for (int i = 0; i < tg->n_tstates; i++)
-			prepare_unwiden(&tg->prep, tg->pid, tg->tstates[i]);
+		/* Only the thread states alive now: an ended thread's memory may be reused. */
+		pystack_threads(tg->pid, &tg->off, tg->bias + tg->pi.pyruntime_vaddr, unwiden_one, tg);
 		thaw_process(fz);
 	}
 out:
@@ -257,6 +266,12 @@ out:
 		events_get_stats(ev, &es);
 		tracer_read_stats(tgs[0].t, &ts);
 		write_metadata(w, tgs[0].t, &tgs[0].pi, &es, &ts, &tgs[0].prep);
+		for (int i = 0; i < env.n_pids; i++)
+			if (tgs[i].prep.late_widened)
+				elog("warning: pid %d: %llu thread(s) started after attach had gone deep "
+				     "before vizbpf widened their C recursion budget (CPython 3.12): a "
+				     "recursion deeper than ~750 there may have raised RecursionError",
+				     tgs[i].pid, (unsigned long long)tgs[i].prep.late_widened);
 		if (ts.lost_records)
 			elog("warning: %llu events lost (ring buffer full): try --buffer_size",
 			     (unsigned long long)ts.lost_records);

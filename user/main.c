@@ -86,9 +86,33 @@ static void exit_like(int st)
 	exit(1);
 }
 
+struct thread_ctx {
+	bool released; /* the launched process runs on its own (no longer ptraced) */
+	struct prepare *prep;
+	const struct py_interp *pi;
+	uint64_t runtime; /* _PyRuntime in the launched process, once known */
+};
+
 static void on_thread(void *ctx, const struct vz_rec_thread *r)
 {
-	prepare_thread(ctx, r->hdr.pid, r->tstate, r->evalframe_addr);
+	struct thread_ctx *tc = ctx;
+	struct py_interp pi;
+	uint64_t bias;
+	char err[256];
+
+	/* Stopped at its first call: by the ptracer (the process's first), or for real (3.12's
+	 * later threads, then it waits for SIGCONT). Nothing races the writes. */
+	if (r->hdr.flags & VZ_F_STOPPED) {
+		prepare_thread(tc->prep, r->hdr.pid, r->tstate, r->evalframe_addr);
+		if (tc->released)
+			kill(r->hdr.pid, SIGCONT);
+		return;
+	}
+	if (!tc->runtime && !py_interp__inspect_pid(r->hdr.pid, &pi, &bias, err, sizeof(err)))
+		tc->runtime = bias + pi.pyruntime_vaddr;
+	if (tc->runtime)
+		prepare_thread_checked(tc->prep, r->hdr.pid, r->tstate, r->evalframe_addr,
+				       tc->runtime);
 }
 
 struct first_stop {
@@ -150,6 +174,7 @@ int main(int argc, char **argv)
 	struct events *ev = NULL;
 	struct tracer *t = NULL;
 	struct first_stop stop;
+	struct thread_ctx tctx;
 	struct follow follow;
 	struct fastpath fast;
 	struct prepare prep;
@@ -218,13 +243,15 @@ int main(int argc, char **argv)
 		waitpid(pid, &st, 0);
 		goto fail_output;
 	}
-	events_on_thread(ev, on_thread, &prep);
+	tctx = (struct thread_ctx){ .prep = &prep, .pi = &pi };
+	events_on_thread(ev, on_thread, &tctx);
 	if (have_fast)
 		prepare_use_fastpath(&prep, &fast);
 	prep.follow_forks = have_fast;
 	t = tracer_open(&pi, env.ringbuf_bytes,
 			(prepare_needs_first_stop(&prep) ? TRACER_STOP_FIRST_CALL : 0) |
-				(have_fast ? TRACER_FOLLOW_FORKS : 0),
+				(have_fast ? TRACER_FOLLOW_FORKS : 0) |
+				(prep.boost ? TRACER_STOP_NEW_THREADS : 0),
 			events_handle, ev);
 	if (!t || tracer_attach_pid(t, pid, !have_fast) ||
 	    (have_fast && tracer_attach_sites(t, fast.lib, fast.entry_off, fast.flush_off))) {
@@ -240,6 +267,7 @@ int main(int argc, char **argv)
 	};
 	stop = (struct first_stop){ .t = t, .prep = &prep, .ev = ev, .follow = &follow };
 	err = launch_release(pid, prepare_needs_first_stop(&prep), at_first_call, &stop, &st);
+	tctx.released = true;
 	if (err < 0) {
 		elog("cannot resume pid %d: %s", pid, strerror(-err));
 		kill(pid, SIGKILL);
@@ -276,6 +304,10 @@ int main(int argc, char **argv)
 		elog("warning: %llu events and %llu code descriptions lost (ring buffer full): "
 		     "try --buffer_size", (unsigned long long)tstats.lost_records,
 		     (unsigned long long)tstats.lost_code_records);
+	if (prep.late_widened)
+		elog("warning: %llu thread(s) had gone deep before vizbpf widened their C recursion "
+		     "budget (CPython 3.12): a recursion deeper than ~750 there may have raised "
+		     "RecursionError", (unsigned long long)prep.late_widened);
 	if (prep.errors)
 		elog("warning: %llu writes into the interpreter failed: calls may be missing",
 		     (unsigned long long)prep.errors);

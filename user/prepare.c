@@ -1,9 +1,12 @@
 // SPDX-License-Identifier: BSD-2-Clause
 #include <errno.h>
+#include <stdlib.h>
 #include <string.h>
 #include "symbols/pyoffsets.h"
 #include "fastpath.h"
+#include "freeze.h"
 #include "procmem.h"
+#include "pystack.h"
 #include "prepare.h"
 #include "log.h"
 
@@ -177,6 +180,10 @@ static int widen(struct prepare *p, uint32_t pid, uint64_t tstate)
 	/* Above the interpreter's own limit: widened already (a thread state seen again). */
 	if (remaining > C_RECURSION_LIMIT_3_12)
 		return 0;
+	/* Widened after the thread already went deep (a thread that announced itself while its
+	 * process ran): a recursion beyond ~750 may have hit RecursionError before. Say so. */
+	if (remaining < C_RECURSION_LIMIT_3_12 - 200)
+		p->late_widened++;
 	remaining += p->boost;
 	err = procmem_write(pid, addr, &remaining, sizeof(remaining));
 	if (!err)
@@ -198,5 +205,43 @@ int prepare_thread(struct prepare *p, uint32_t pid, uint64_t tstate, uint64_t ev
 		vlog("pid %u: cannot prepare thread state 0x%llx: %s", pid,
 		     (unsigned long long)tstate, strerror(-err));
 	}
+	return err;
+}
+
+struct live_check {
+	uint64_t tstate;
+	int found;
+};
+
+static int is_tstate(void *ctx, const struct pystack_thread *th)
+{
+	struct live_check *c = ctx;
+
+	c->found |= th->tstate == c->tstate;
+	return c->found;
+}
+
+int prepare_thread_checked(struct prepare *p, uint32_t pid, uint64_t tstate,
+			   uint64_t evalframe_addr, uint64_t runtime)
+{
+	struct live_check c = { tstate, 0 };
+	struct freeze *fz;
+	int err;
+
+	/* Nothing to write for one more thread of an interpreter already switched. */
+	if (!p->boost && (p->n_unlocked > 0 || (!p->unlock && !p->fast)))
+		return 0;
+	fz = malloc(sizeof(*fz));
+	if (!fz)
+		return -ENOMEM;
+	err = freeze_process(pid, fz);
+	if (!err) {
+		/* A short-lived thread may have ended and its state been freed since it announced
+		 * itself: write only into a state the interpreter still lists. */
+		pystack_threads(pid, &p->off, runtime, is_tstate, &c);
+		err = c.found ? prepare_thread(p, pid, tstate, evalframe_addr) : -ESRCH;
+		thaw_process(fz);
+	}
+	free(fz);
 	return err;
 }

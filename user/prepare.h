@@ -30,6 +30,7 @@ struct prepare {
 	int32_t boost;        /* units added to c_recursion_remaining, 0: none */
 	uint64_t unlocks;     /* eval_frame writes done */
 	uint64_t boosted;     /* thread states widened */
+	uint64_t late_widened; /* ...after they had gone deep already (RecursionError possible) */
 	uint64_t errors;      /* failed reads/writes of the target's memory */
 	struct {
 		uint64_t interp, was, now; /* eval_frame before and after vizbpf wrote it */
@@ -42,6 +43,13 @@ struct prepare {
 int prepare_init(struct prepare *p, int major, int minor);
 /* Applies the changes for a thread state of process pid. Returns 0 or -errno. */
 int prepare_thread(struct prepare *p, uint32_t pid, uint64_t tstate, uint64_t evalframe_addr);
+/*
+ * The same for a thread state announced while its process runs (not stopped at that call):
+ * with every thread held still, and only if the state is still alive. runtime: run-time
+ * address of _PyRuntime in pid. Returns 0 or -errno.
+ */
+int prepare_thread_checked(struct prepare *p, uint32_t pid, uint64_t tstate,
+			   uint64_t evalframe_addr, uint64_t runtime);
 /* Switch eval_frame to the preloaded evaluator of fp (launch mode) instead. */
 void prepare_use_fastpath(struct prepare *p, const struct fastpath *fp);
 /* Attach mode, at detach: put back eval_frame (and 3.13's version tags) where vizbpf set them. */

@@ -101,6 +101,7 @@ static int load(struct tracer *t, const struct py_interp *pi, const struct vz_py
 	t->skel->rodata->pyruntime_vaddr = pi->pyruntime_vaddr;
 	t->skel->rodata->stop_first_call = !!(flags & TRACER_STOP_FIRST_CALL);
 	t->skel->rodata->follow_forks = !!(flags & TRACER_FOLLOW_FORKS);
+	t->skel->rodata->stop_new_threads = !!(flags & TRACER_STOP_NEW_THREADS);
 	t->skel->rodata->wakeup_bytes = ringbuf_bytes / 4;
 	bpf_map__set_max_entries(t->skel->maps.events, ringbuf_bytes);
 	if (t->multi) {

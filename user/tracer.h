@@ -27,6 +27,7 @@ typedef int (*tracer_record_fn)(void *ctx, const void *data, size_t size);
  */
 #define TRACER_STOP_FIRST_CALL 0x1 /* launch mode: SIGSTOP at the process's first call */
 #define TRACER_FOLLOW_FORKS 0x2    /* report forks of traced processes (tracer_attach_forks) */
+#define TRACER_STOP_NEW_THREADS 0x4 /* SIGSTOP each thread state's first call (3.12's budget) */
 struct tracer *tracer_open(const struct py_interp *pi, uint64_t ringbuf_bytes, unsigned flags,
 			   tracer_record_fn fn, void *ctx);
 /* Starts reporting forks (VZ_REC_FORK). Returns 0 or -errno. */

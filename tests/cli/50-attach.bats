@@ -99,3 +99,27 @@ attach_and_check() {
 	kill $spid
 	[[ $output == "vizbpf: pid $spid: process $spid (/usr/bin/sleep) is not running CPython" ]]
 }
+
+@test "attach: a thread started after attach recurses to depth 950 as it does untraced" {
+	local failed=0 py go="$BATS_TEST_TMPDIR/go" want
+	for py in $(pythons); do
+		rm -f "$go" "$go.end" out.txt vz.err
+		touch "$go" "$go.end"
+		want=$("$py" "$TARGETS/attach_recursion.py" "$go" 2>&1)
+		rm -f "$go" "$go.end"
+		"$py" "$TARGETS/attach_recursion.py" "$go" >out.txt 2>&1 3>&- &
+		local ppid=$!
+		wait_for_line out.txt ready || { failed=1; continue; }
+		"$VIZBPF" -o trace.json -p $ppid 2>vz.err 3>&- &
+		local vpid=$!
+		wait_for_line vz.err tracing || { kill $ppid; failed=1; continue; }
+		touch "$go"
+		wait_for_line out.txt depth || { kill $vpid $ppid; failed=1; continue; }
+		kill -TERM $vpid
+		wait $vpid || failed=1
+		touch "$go.end"
+		wait $ppid
+		[ "$(cat out.txt)" = "$want" ] || { echo "$py: '$(cat out.txt)' != '$want'"; failed=1; }
+	done
+	[ "$failed" = 0 ]
+}
