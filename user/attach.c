@@ -23,6 +23,7 @@
 #include "log.h"
 #include "meta.h"
 #include "prepare.h"
+#include "procmem.h"
 #include "pystack.h"
 #include "symbols/pyinterp.h"
 #include "symbols/pyoffsets.h"
@@ -113,11 +114,10 @@ static void on_new_thread(void *ctx, const struct vz_rec_thread *r)
 
 static int attach_one(struct target *tg, struct trace_writer *w)
 {
-	char msg[512], cmdline[512], path[64];
+	char msg[512], cmdline[512];
 	struct replay r = { tg, 0, 0 };
 	struct freeze *fz;
-	ssize_t n;
-	int err, fd;
+	int err;
 
 	if (!alive(tg->pid)) {
 		elog("no process %d", tg->pid);
@@ -162,17 +162,7 @@ static int attach_one(struct target *tg, struct trace_writer *w)
 		return err;
 	events_on_thread(tg->ev, on_new_thread, tg);
 
-	snprintf(path, sizeof(path), "/proc/%d/cmdline", tg->pid);
-	cmdline[0] = '\0';
-	fd = open(path, O_RDONLY);
-	if (fd >= 0) {
-		n = read(fd, cmdline, sizeof(cmdline) - 1);
-		close(fd);
-		for (ssize_t i = 0; i < n; i++)
-			if (!cmdline[i])
-				cmdline[i] = ' ';
-		cmdline[n > 0 ? n : 0] = '\0';
-	}
+	proc_cmdline(tg->pid, cmdline, sizeof(cmdline));
 	trace_writer_process_name(w, tg->pid, cmdline[0] ? cmdline : tg->pi.exe);
 	ilog("attached to pid %d (CPython %d.%d): %d Python frames running", tg->pid,
 	     tg->pi.major, tg->pi.minor, r.frames);

@@ -8,6 +8,7 @@
 #include <unistd.h>
 #include "follow.h"
 #include "log.h"
+#include "procmem.h"
 #include "pystack.h"
 #include "symbols/pyinterp.h"
 
@@ -55,21 +56,10 @@ static int pick_thread(void *ctx, const struct pystack_thread *th)
 
 static void name_process(struct follow *f, pid_t pid)
 {
-	char path[64], cmdline[512];
-	ssize_t n = 0;
-	int fd;
+	char cmdline[512];
 
-	snprintf(path, sizeof(path), "/proc/%d/cmdline", pid);
-	fd = open(path, O_RDONLY);
-	if (fd >= 0) {
-		n = read(fd, cmdline, sizeof(cmdline) - 1);
-		close(fd);
-	}
-	for (ssize_t i = 0; i < n; i++)
-		if (!cmdline[i])
-			cmdline[i] = ' ';
-	cmdline[n > 0 ? n : 0] = '\0';
-	trace_writer_process_name(f->w, pid, n > 0 ? cmdline : "python (forked)");
+	proc_cmdline(pid, cmdline, sizeof(cmdline));
+	trace_writer_process_name(f->w, pid, cmdline[0] ? cmdline : "python (forked)");
 }
 
 void follow_fork(void *ctx, const struct vz_rec_fork *r)

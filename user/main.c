@@ -20,6 +20,7 @@
 #include "events.h"
 #include "launch.h"
 #include "prepare.h"
+#include "procmem.h"
 #include "fastpath.h"
 #include "meta.h"
 #include "follow.h"
@@ -141,30 +142,6 @@ static void at_first_call(void *ctx)
 		tracer_attach_returns(fs->t);
 }
 
-static void read_cmdline(pid_t pid, char *buf, size_t cap)
-{
-	char path[64];
-	ssize_t n;
-	int fd;
-
-	snprintf(path, sizeof(path), "/proc/%d/cmdline", pid);
-	buf[0] = '\0';
-	fd = open(path, O_RDONLY);
-	if (fd < 0)
-		return;
-	n = read(fd, buf, cap - 1);
-	close(fd);
-	if (n <= 0)
-		return;
-	if (buf[n - 1] == '\0')
-		n--;
-	for (ssize_t i = 0; i < n; i++)
-		if (buf[i] == '\0')
-			buf[i] = ' ';
-	buf[n] = '\0';
-}
-
-
 int main(int argc, char **argv)
 {
 	struct events_filter filter;
@@ -260,7 +237,7 @@ int main(int argc, char **argv)
 		exit_code = 1;
 		goto fail_output;
 	}
-	read_cmdline(pid, cmdline, sizeof(cmdline));
+	proc_cmdline(pid, cmdline, sizeof(cmdline));
 	trace_writer_process_name(w, pid, cmdline[0] ? cmdline : pi.exe);
 	follow = (struct follow){
 		.t = t, .fp = &fast, .off = &prep.off, .w = w, .ev = ev,

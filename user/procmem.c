@@ -1,6 +1,9 @@
 // SPDX-License-Identifier: BSD-2-Clause
 #include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
 #include <sys/uio.h>
+#include <unistd.h>
 #include "procmem.h"
 
 int procmem_read(uint32_t pid, uint64_t addr, void *buf, size_t len)
@@ -15,4 +18,27 @@ int procmem_write(uint32_t pid, uint64_t addr, const void *buf, size_t len)
 	struct iovec local = { (void *)buf, len }, remote = { (void *)addr, len };
 
 	return process_vm_writev(pid, &local, 1, &remote, 1, 0) == (ssize_t)len ? 0 : -errno;
+}
+
+void proc_cmdline(uint32_t pid, char *buf, size_t cap)
+{
+	char path[64];
+	ssize_t n;
+	int fd;
+
+	snprintf(path, sizeof(path), "/proc/%u/cmdline", pid);
+	buf[0] = '\0';
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return;
+	n = read(fd, buf, cap - 1);
+	close(fd);
+	if (n <= 0)
+		return;
+	if (buf[n - 1] == '\0')
+		n--;
+	for (ssize_t i = 0; i < n; i++)
+		if (buf[i] == '\0')
+			buf[i] = ' ';
+	buf[n] = '\0';
 }

@@ -10,6 +10,9 @@
 int procmem_read(uint32_t pid, uint64_t addr, void *buf, size_t len);
 int procmem_write(uint32_t pid, uint64_t addr, const void *buf, size_t len);
 
+/* The command line of pid, arguments joined by spaces ("" when it cannot be read). */
+void proc_cmdline(uint32_t pid, char *buf, size_t cap);
+
 static inline uint64_t procmem_ptr(uint32_t pid, uint64_t addr)
 {
 	uint64_t v = 0;
