@@ -112,7 +112,7 @@ static void on_new_thread(void *ctx, const struct vz_rec_thread *r)
 			       tg->bias + tg->pi.pyruntime_vaddr);
 }
 
-static int attach_one(struct target *tg, struct trace_writer *w)
+static int attach_one(struct target *tg, struct outputs *out)
 {
 	char msg[512], cmdline[512];
 	struct replay r = { tg, 0, 0 };
@@ -163,7 +163,9 @@ static int attach_one(struct target *tg, struct trace_writer *w)
 	events_on_thread(tg->ev, on_new_thread, tg);
 
 	proc_cmdline(tg->pid, cmdline, sizeof(cmdline));
-	trace_writer_process_name(w, tg->pid, cmdline[0] ? cmdline : tg->pi.exe);
+	if (outputs_for(out, tg->pid))
+		trace_writer_process_name(outputs_for(out, tg->pid), tg->pid,
+					  cmdline[0] ? cmdline : tg->pi.exe);
 	ilog("attached to pid %d (CPython %d.%d): %d Python frames running", tg->pid,
 	     tg->pi.major, tg->pi.minor, r.frames);
 	return 0;
@@ -211,13 +213,25 @@ out:
 	free(fz);
 }
 
-int attach_run(struct trace_writer *w, struct events *ev)
+struct attach_meta {
+	struct target *tg;
+	struct events_stats es;
+	struct tracer_stats ts;
+};
+
+static void attach_metadata(struct trace_writer *w, void *ctx)
+{
+	struct attach_meta *m = ctx;
+
+	write_metadata(w, m->tg->t, &m->tg->pi, &m->es, &m->ts, &m->tg->prep);
+}
+
+int attach_run(struct outputs *out, struct events *ev)
 {
 	uint64_t deadline = env.duration ? now_ns() + (uint64_t)(env.duration * 1e9) : 0;
 	struct target *tgs = calloc(env.n_pids, sizeof(*tgs));
-	struct events_stats es;
-	struct tracer_stats ts;
-	int status = 0, running;
+	struct attach_meta m = { tgs };
+	int status = 0, running, err;
 
 	if (!tgs)
 		return 1;
@@ -225,7 +239,7 @@ int attach_run(struct trace_writer *w, struct events *ev)
 		tgs[i].pid = env.pids[i];
 		tgs[i].lock_fd = -1;
 		tgs[i].ev = ev;
-		if (attach_one(&tgs[i], w)) {
+		if (attach_one(&tgs[i], out)) {
 			status = 1;
 			goto out;
 		}
@@ -253,21 +267,26 @@ out:
 		detach_one(&tgs[i]);
 	events_finish(ev, now_ns());
 	if (tgs[0].t) {
-		events_get_stats(ev, &es);
-		tracer_read_stats(tgs[0].t, &ts);
-		write_metadata(w, tgs[0].t, &tgs[0].pi, &es, &ts, &tgs[0].prep);
+		events_get_stats(ev, &m.es);
+		tracer_read_stats(tgs[0].t, &m.ts);
 		for (int i = 0; i < env.n_pids; i++)
 			if (tgs[i].prep.late_widened)
 				elog("warning: pid %d: %llu thread(s) started after attach had gone deep "
 				     "before vizbpf widened their C recursion budget (CPython 3.12): a "
 				     "recursion deeper than ~750 there may have raised RecursionError",
 				     tgs[i].pid, (unsigned long long)tgs[i].prep.late_widened);
-		if (ts.lost_records)
+		if (m.ts.lost_records)
 			elog("warning: %llu events lost (ring buffer full): try --buffer_size",
-			     (unsigned long long)ts.lost_records);
-		ilog("%llu calls recorded, %llu events lost, trace saved to %s",
-		     (unsigned long long)es.calls, (unsigned long long)ts.lost_records, env.output);
+			     (unsigned long long)m.ts.lost_records);
 	}
+	err = outputs_close(out, tgs[0].t ? attach_metadata : NULL, &m);
+	if (err)
+		status = 1;
+	else if (tgs[0].t)
+		ilog("%llu calls recorded, %llu events lost, trace saved to %s",
+		     (unsigned long long)m.es.calls, (unsigned long long)m.ts.lost_records,
+		     outputs_describe(out));
+	free(out);
 	for (int i = 0; i < env.n_pids; i++) {
 		tracer_close(tgs[i].t);
 		if (tgs[i].lock_fd >= 0)

@@ -8,9 +8,9 @@
 #define VZ_ATTACH_H
 
 #include "events.h"
-#include "export/trace_writer.h"
+#include "outputs.h"
 
-/* Runs attach mode for env.pids into w through ev. Returns vizbpf's exit status. */
-int attach_run(struct trace_writer *w, struct events *ev);
+/* Runs attach mode for env.pids into out through ev, closing out. Returns the exit status. */
+int attach_run(struct outputs *out, struct events *ev);
 
 #endif

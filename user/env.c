@@ -35,6 +35,7 @@ enum {
 	OPT_IGNORE_C_FUNCTION,
 	OPT_BUFFER_SIZE,
 	OPT_DURATION,
+	OPT_PID_SUFFIX,
 	OPT_UNSUPPORTED,
 };
 
@@ -43,6 +44,8 @@ static const struct argp_option options[] = {
 	{ "quiet", 'q', NULL, 0, "Print only errors" },
 	{ "pid", 'p', "PID[,PID...]", 0, "Attach to running CPython processes instead of launching one" },
 	{ "duration", OPT_DURATION, "SECONDS", 0, "Attach mode: detach after SECONDS" },
+	{ "pid_suffix", OPT_PID_SUFFIX, NULL, 0,
+	  "One trace file per process: FILE_<pid>.json (FILE.json is -o's)" },
 	{ "verbose", 'v', NULL, 0, "More diagnostics (twice: libbpf debug output)" },
 	{ "max_stack_depth", OPT_MAX_STACK_DEPTH, "N", 0,
 	  "Keep only calls at most N deep (the outermost call is depth 1)" },
@@ -63,7 +66,6 @@ static const struct argp_option options[] = {
 	{ "log_async", OPT_UNSUPPORTED, NULL, OPTION_HIDDEN },
 	{ "log_gc", OPT_UNSUPPORTED, NULL, OPTION_HIDDEN },
 	{ "log_audit", OPT_UNSUPPORTED, NULL, OPTION_HIDDEN },
-	{ "pid_suffix", OPT_UNSUPPORTED, NULL, OPTION_HIDDEN },
 	{ "open", OPT_UNSUPPORTED, NULL, OPTION_HIDDEN },
 	{},
 };
@@ -102,6 +104,9 @@ static error_t parse_opt(int key, char *arg, struct argp_state *state)
 		free(copy);
 		break;
 	}
+	case OPT_PID_SUFFIX:
+		env.pid_suffix = true;
+		break;
 	case OPT_DURATION: {
 		char *end;
 

@@ -23,6 +23,7 @@ struct env {
 	int pids[VZ_MAX_PIDS];       /* -p: attach mode */
 	int n_pids;
 	double duration;             /* --duration SECONDS, 0: until Ctrl-C or the processes end */
+	bool pid_suffix;             /* --pid_suffix: one file per process */
 };
 
 extern struct env env;

@@ -55,6 +55,8 @@ struct index {
 
 struct events {
 	struct trace_writer *w;
+	struct trace_writer *(*writer_for)(void *ctx, uint32_t pid);
+	void *writer_ctx;
 	struct events_filter filter;
 	struct events_stats st;
 	struct code_info *codes;
@@ -270,12 +272,18 @@ static struct thread *find_thread(struct events *ev, uint32_t tid)
 	return *slot ? &ev->threads[*slot - 1] : NULL;
 }
 
+static inline struct trace_writer *writer(struct events *ev, uint32_t pid)
+{
+	return ev->writer_for ? ev->writer_for(ev->writer_ctx, pid) : ev->w;
+}
+
 /* Writes the slice of the frame at depth d (0 = outermost) ending at end_ns. */
 static void emit(struct events *ev, struct thread *t, uint32_t d, uint64_t end_ns)
 {
 	const struct frame *f = &t->stack[d];
 	const struct code_info *c = &ev->codes[f->code];
 	uint64_t dur = end_ns > f->start_ns ? end_ns - f->start_ns : 0;
+	struct trace_writer *w;
 
 	if (c->filtered)
 		return;
@@ -283,7 +291,10 @@ static void emit(struct events *ev, struct thread *t, uint32_t d, uint64_t end_n
 		return;
 	if (dur < ev->filter.min_duration_ns)
 		return;
-	trace_writer_complete(ev->w, c->name_json, c->name_len, f->start_ns, dur, t->pid, t->tid);
+	w = writer(ev, t->pid);
+	if (!w)
+		return;
+	trace_writer_complete(w, c->name_json, c->name_len, f->start_ns, dur, t->pid, t->tid);
 	ev->st.slices_written++;
 }
 
@@ -440,7 +451,8 @@ static void name_thread(struct events *ev, const struct thread *t)
 		snprintf(name, sizeof(name), "%s (tid %u)", t->comm, t->tid);
 	else
 		snprintf(name, sizeof(name), "Thread (tid %u)", t->tid);
-	trace_writer_thread_name(ev->w, t->pid, t->tid, name);
+	if (writer(ev, t->pid))
+		trace_writer_thread_name(writer(ev, t->pid), t->pid, t->tid, name);
 }
 
 static int handle_exit(struct events *ev, const struct vz_rec_exit *r)
@@ -537,6 +549,13 @@ struct events *events_new(struct trace_writer *w, const struct events_filter *fi
 fail:
 	events_free(ev);
 	return NULL;
+}
+
+void events_set_writers(struct events *ev, struct trace_writer *(*writer_for)(void *ctx, uint32_t pid),
+			void *ctx)
+{
+	ev->writer_for = writer_for;
+	ev->writer_ctx = ctx;
 }
 
 void events_on_thread(struct events *ev, events_thread_fn fn, void *ctx)

@@ -40,6 +40,9 @@ struct vz_rec_thread;
 typedef void (*events_thread_fn)(void *ctx, const struct vz_rec_thread *r);
 
 struct events *events_new(struct trace_writer *w, const struct events_filter *filter);
+/* Sends each process's events to writer_for(ctx, pid) instead (--pid_suffix). */
+void events_set_writers(struct events *ev, struct trace_writer *(*writer_for)(void *ctx, uint32_t pid),
+			void *ctx);
 void events_on_thread(struct events *ev, events_thread_fn fn, void *ctx);
 struct vz_rec_fork;
 /* Called for each fork of a traced process (VZ_REC_FORK). */

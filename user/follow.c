@@ -58,8 +58,11 @@ static void name_process(struct follow *f, pid_t pid)
 {
 	char cmdline[512];
 
+	struct trace_writer *w = outputs_for(f->out, pid);
+
 	proc_cmdline(pid, cmdline, sizeof(cmdline));
-	trace_writer_process_name(f->w, pid, cmdline[0] ? cmdline : "python (forked)");
+	if (w)
+		trace_writer_process_name(w, pid, cmdline[0] ? cmdline : "python (forked)");
 }
 
 void follow_fork(void *ctx, const struct vz_rec_fork *r)

@@ -14,13 +14,13 @@
 #include "events.h"
 #include "fastpath.h"
 #include "tracer.h"
-#include "export/trace_writer.h"
+#include "outputs.h"
 
 struct follow {
 	struct tracer *t;
 	const struct fastpath *fp;
 	const struct vz_py_offsets *off;
-	struct trace_writer *w;
+	struct outputs *out;
 	struct events *ev;
 	uint64_t children; /* children followed */
 	uint64_t missed;   /* forks not followed (never stopped, not CPython) */

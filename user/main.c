@@ -21,6 +21,7 @@
 #include "launch.h"
 #include "prepare.h"
 #include "procmem.h"
+#include "outputs.h"
 #include "fastpath.h"
 #include "meta.h"
 #include "follow.h"
@@ -142,16 +143,35 @@ static void at_first_call(void *ctx)
 		tracer_attach_returns(fs->t);
 }
 
+struct launch_meta {
+	struct tracer *t;
+	const struct py_interp *pi;
+	const struct events_stats *es;
+	const struct tracer_stats *ts;
+	const struct prepare *prep;
+	const struct follow *follow;
+};
+
+static void launch_metadata(struct trace_writer *w, void *ctx)
+{
+	const struct launch_meta *m = ctx;
+
+	write_metadata(w, m->t, m->pi, m->es, m->ts, m->prep);
+	trace_writer_meta_u64(w, "processes_followed", m->follow->children);
+	trace_writer_meta_u64(w, "forks_not_followed", m->follow->missed);
+}
+
 int main(int argc, char **argv)
 {
 	struct events_filter filter;
 	struct tracer_stats tstats;
 	struct events_stats estats;
-	struct trace_writer *w;
+	struct outputs *out;
 	struct events *ev = NULL;
 	struct tracer *t = NULL;
 	struct first_stop stop;
 	struct thread_ctx tctx;
+	struct launch_meta meta;
 	struct follow follow;
 	struct fastpath fast;
 	struct prepare prep;
@@ -171,8 +191,8 @@ int main(int argc, char **argv)
 	}
 
 	/* Fail on an unwritable output before anything runs. */
-	w = trace_writer_open(env.output);
-	if (!w) {
+	out = outputs_open(env.output, env.pid_suffix);
+	if (!out) {
 		elog("cannot write %s: %s", env.output, strerror(errno));
 		return 1;
 	}
@@ -185,21 +205,17 @@ int main(int argc, char **argv)
 		.n_exclude = env.n_exclude,
 		.ignore_frozen = env.ignore_frozen,
 	};
-	ev = events_new(w, &filter);
+	ev = events_new(NULL, &filter);
 	if (!ev) {
 		elog("out of memory");
 		goto fail_output;
 	}
+	events_set_writers(ev, (struct trace_writer * (*)(void *, uint32_t))outputs_for, out);
 
 	install_signals();
 	if (env.n_pids) {
-		exit_code = attach_run(w, ev);
-		err = trace_writer_close(w);
+		exit_code = attach_run(out, ev);
 		events_free(ev);
-		if (err) {
-			elog("writing %s failed: %s", env.output, strerror(-err));
-			return 1;
-		}
 		return exit_code;
 	}
 	have_fast = !fastpath_find(&fast);
@@ -238,9 +254,10 @@ int main(int argc, char **argv)
 		goto fail_output;
 	}
 	proc_cmdline(pid, cmdline, sizeof(cmdline));
-	trace_writer_process_name(w, pid, cmdline[0] ? cmdline : pi.exe);
+	if (outputs_for(out, pid))
+		trace_writer_process_name(outputs_for(out, pid), pid, cmdline[0] ? cmdline : pi.exe);
 	follow = (struct follow){
-		.t = t, .fp = &fast, .off = &prep.off, .w = w, .ev = ev,
+		.t = t, .fp = &fast, .off = &prep.off, .out = out, .ev = ev,
 	};
 	stop = (struct first_stop){ .t = t, .prep = &prep, .ev = ev, .follow = &follow };
 	err = launch_release(pid, prepare_needs_first_stop(&prep), at_first_call, &stop, &st);
@@ -266,13 +283,10 @@ int main(int argc, char **argv)
 	events_finish(ev, 0);
 	events_get_stats(ev, &estats);
 	tracer_read_stats(t, &tstats);
-	write_metadata(w, t, &pi, &estats, &tstats, &prep);
-	trace_writer_meta_u64(w, "processes_followed", follow.children);
-	trace_writer_meta_u64(w, "forks_not_followed", follow.missed);
-	err = trace_writer_close(w);
-	w = NULL;
+	meta = (struct launch_meta){ t, &pi, &estats, &tstats, &prep, &follow };
+	err = outputs_close(out, launch_metadata, &meta);
 	if (err) {
-		elog("writing %s failed: %s", env.output, strerror(-err));
+		free(out);
 		tracer_close(t);
 		events_free(ev);
 		return 1;
@@ -290,17 +304,15 @@ int main(int argc, char **argv)
 		     (unsigned long long)prep.errors);
 	ilog("%llu calls recorded, %llu events lost, trace saved to %s",
 	     (unsigned long long)estats.calls, (unsigned long long)tstats.lost_records,
-	     env.output);
+	     outputs_describe(out));
+	free(out);
 	tracer_close(t);
 	events_free(ev);
 	exit_like(st);
 	return 1;
 
 fail_output:
-	if (w) {
-		trace_writer_close(w);
-		unlink(env.output);
-	}
+	outputs_discard(out);
 	tracer_close(t);
 	events_free(ev);
 	return exit_code;

@@ -75,6 +75,23 @@ check_against_oracle() {
 	[ "$failed" = 0 ]
 }
 
+@test "--pid_suffix writes one complete trace per process" {
+	run -0 "$VIZBPF" -q -o "$BATS_TEST_TMPDIR/t.json" --pid_suffix -- python3 "$TARGETS/pool.py" fork
+	[ "$output" = 2470 ]
+	run -0 bash -c "ls '$BATS_TEST_TMPDIR' | grep -cE '^t_[0-9]+\.json$'"
+	[ "$output" = 3 ]
+	local total=0 f n
+	for f in "$BATS_TEST_TMPDIR"/t_*.json; do
+		# each file: one process, valid nesting, its own metadata
+		[ "$(jq '[.traceEvents[] | .pid] | unique | length' "$f")" = 1 ]
+		[ "$(jq -r '.viztracer_metadata.producer' "$f")" = vizbpf ]
+		python3 "$TOOLS/calltree.py" "$f" - - --check-only
+		n=$(jq '[.traceEvents[] | select(.ph == "X" and (.name | startswith("square (")))] | length' "$f")
+		total=$((total + n))
+	done
+	[ "$total" = 20 ]
+}
+
 @test "recursion to depth 950 completes traced as it does untraced" {
 	local failed=0 py want got
 	for py in $(pythons); do

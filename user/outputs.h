@@ -1,0 +1,28 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
+/*
+ * Where the trace goes: one file, or with --pid_suffix one file per process
+ * (VizTracer's option: FILE.json -> FILE_<pid>.json), each a complete trace.
+ */
+#ifndef VZ_OUTPUTS_H
+#define VZ_OUTPUTS_H
+
+#include <stdbool.h>
+#include <stdint.h>
+#include "export/trace_writer.h"
+
+struct outputs;
+
+/* Opens path now (unless per_pid: then its folder must be writable). NULL + errno on failure. */
+struct outputs *outputs_open(const char *path, bool per_pid);
+/* The writer of pid's events (the one file, or FILE_<pid>.EXT opened on first use); NULL when
+ * it cannot be opened (counted, reported by outputs_close). */
+struct trace_writer *outputs_for(struct outputs *o, uint32_t pid);
+/* Writes meta(w, ctx) into each file, then closes them (o stays for outputs_describe; free()
+ * it after). Returns 0 or the first -errno. */
+int outputs_close(struct outputs *o, void (*meta)(struct trace_writer *w, void *ctx), void *ctx);
+/* Closes and removes everything written (vizbpf failed before tracing). */
+void outputs_discard(struct outputs *o);
+/* The files written, for the closing message: "result.json", or "result_<pid>.json (3 files)". */
+const char *outputs_describe(struct outputs *o);
+
+#endif
