@@ -376,15 +376,21 @@ static int handle_call(struct events *ev, const struct vz_rec_call *r)
 	return push(ev, t, r, code);
 }
 
+/* The frame at depth d returned at ts: what is above it returned unseen before. */
+static void close_frame(struct events *ev, struct thread *t, uint32_t d, uint64_t ts)
+{
+	pop_inferred(ev, t, d + 1, ts);
+	t->depth = d;
+	emit(ev, t, d, ts);
+}
+
 /* A return that names the frame itself (the fast path): close exactly that frame. */
 static void return_frame(struct events *ev, struct thread *t, uint64_t frame, uint64_t ts)
 {
 	t->last_ns = ts;
 	for (uint32_t d = t->depth; d-- > 0;) {
 		if (t->stack[d].frame == frame) {
-			pop_inferred(ev, t, d + 1, ts);
-			t->depth = d;
-			emit(ev, t, d, ts);
+			close_frame(ev, t, d, ts);
 			return;
 		}
 	}
@@ -430,9 +436,7 @@ static int handle_return(struct events *ev, const struct vz_rec_return *r)
 	/* The frame returning is the newest one called from the now-current frame. */
 	for (uint32_t d = t->depth; d-- > 0;) {
 		if (t->stack[d].caller == r->caller) {
-			pop_inferred(ev, t, d + 1, r->hdr.ts_ns);
-			t->depth = d;
-			emit(ev, t, d, r->hdr.ts_ns);
+			close_frame(ev, t, d, r->hdr.ts_ns);
 			return 0;
 		}
 	}
