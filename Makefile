@@ -51,17 +51,17 @@ endif
 
 all: $(OUTPUT)/vizbpf $(OUTPUT)/libvizbpf-eval.so viewer
 
-$(OUTPUT)/vizbpf.bpf.o: $(wildcard bpf/*.bpf.c bpf/*.bpf.h) bpf/vizbpf.h vmlinux/vmlinux.h | $(OUTPUT)
+$(OUTPUT)/%.bpf.o: bpf/%.bpf.c $(wildcard bpf/*.bpf.h) bpf/vizbpf.h vmlinux/vmlinux.h | $(OUTPUT)
 	$(call msg,BPF,$@)
-	$(Q)$(CLANG) $(BPF_CFLAGS) -c bpf/vizbpf.bpf.c -o $@
+	$(Q)$(CLANG) $(BPF_CFLAGS) -c $< -o $@
 	$(Q)$(LLVM_STRIP) -g $@
 
-$(OUTPUT)/vizbpf.skel.h: $(OUTPUT)/vizbpf.bpf.o
+$(OUTPUT)/%.skel.h: $(OUTPUT)/%.bpf.o
 	$(call msg,GEN-SKEL,$@)
-	$(Q)$(BPFTOOL) gen skeleton $< name vizbpf_bpf > $@
+	$(Q)$(BPFTOOL) gen skeleton $< name $(subst .,_,$*)_bpf > $@
 
 # Only the loader includes the skeleton; give every user object the dependency.
-$(USER_OBJS): $(OUTPUT)/vizbpf.skel.h
+$(USER_OBJS): $(OUTPUT)/vizbpf.skel.h $(OUTPUT)/procwatch.skel.h
 
 $(OUTPUT)/%.o: %.c | $(OUTPUT)
 	$(call msg,CC,$@)

@@ -30,8 +30,6 @@ const volatile bool stop_first_call = false;
 /* 3.12: stop every thread state's first call too, so its C recursion budget is widened before
  * it can go deep (user space sends SIGCONT). */
 const volatile bool stop_new_threads = false;
-/* Report forks of traced processes and trace the children too (launch mode's fast path). */
-const volatile bool follow_forks = false;
 /* Force a reader wake-up once this much data waits (bytes); otherwise the reader polls. */
 const volatile __u64 wakeup_bytes = 1 << 20;
 
@@ -132,9 +130,10 @@ static __always_inline bool announce_thread(__u64 id, __u64 tstate, __u64 evalfr
 	fill_hdr(&r->hdr, id, VZ_REC_THREAD, stop ? VZ_F_STOPPED : 0);
 	r->tstate = tstate;
 	r->evalframe_addr = evalframe_addr;
-	bpf_ringbuf_submit(r, BPF_RB_FORCE_WAKEUP);
+	/* Signal first: user space answers the record with SIGCONT, which must come after. */
 	if (stop)
 		bpf_send_signal_thread(19 /* SIGSTOP */);
+	bpf_ringbuf_submit(r, BPF_RB_FORCE_WAKEUP);
 	return true;
 }
 
@@ -373,37 +372,6 @@ int handle_exit(void *ctx)
 	}
 	fill_hdr(&r->hdr, id, VZ_REC_EXIT, 0);
 	bpf_get_current_comm(r->comm, sizeof(r->comm));
-	bpf_ringbuf_submit(r, BPF_RB_FORCE_WAKEUP);
-	return 0;
-}
-
-/* A traced process forks: its child is traced too (its exits reported) and user space told. */
-SEC("tp_btf/sched_process_fork")
-int BPF_PROG(handle_fork, struct task_struct *parent, struct task_struct *child)
-{
-	__u32 ppid = BPF_CORE_READ(parent, tgid), cpid = BPF_CORE_READ(child, tgid);
-	struct vz_rec_fork *r;
-	__u8 one = 1;
-
-	if (!follow_forks || ppid == cpid || !bpf_map_lookup_elem(&traced_pids, &ppid))
-		return 0;
-	/* vfork() (same memory: posix_spawn, subprocess): the child only execs; exec'd
-	 * programs are not followed (yet). */
-	if (BPF_CORE_READ(child, mm) == BPF_CORE_READ(parent, mm))
-		return 0;
-	bpf_map_update_elem(&traced_pids, &cpid, &one, BPF_ANY);
-	r = bpf_ringbuf_reserve(&events, sizeof(*r), 0);
-	if (!r) {
-		__sync_fetch_and_add(&lost_records, 1);
-		return 0;
-	}
-	r->hdr.ts_ns = bpf_ktime_get_ns();
-	r->hdr.pid = cpid;
-	r->hdr.tid = (__u32)bpf_get_current_pid_tgid();
-	r->hdr.type = VZ_REC_FORK;
-	r->hdr.flags = 0;
-	r->parent = ppid;
-	r->pad = 0;
 	bpf_ringbuf_submit(r, BPF_RB_FORCE_WAKEUP);
 	return 0;
 }

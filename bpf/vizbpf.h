@@ -23,6 +23,7 @@ enum vz_rec_type {
 	VZ_REC_THREAD = 5, /* struct vz_rec_thread: first call seen with this thread state */
 	VZ_REC_RETURNS = 6, /* struct vz_rec_returns: returns buffered by the preloaded evaluator */
 	VZ_REC_FORK = 7,   /* struct vz_rec_fork: a traced process forked (hdr.pid: the child) */
+	VZ_REC_EXEC = 8,   /* struct vz_rec_exec: a watched process exec'd, and waits (SIGSTOP) */
 };
 
 /* vz_rec_hdr.flags */
@@ -141,6 +142,36 @@ struct vz_eval_layout {
 struct vz_rec_fork {
 	struct vz_rec_hdr hdr; /* pid: the child; tid: the parent's thread that forked */
 	__u32 parent;
+	__u32 pad;
+};
+
+/*
+ * procwatch (bpf/procwatch.bpf.c): a process of the traced tree, or with --all any process
+ * passing the filters, exec'd a program not known to be other than CPython. It was sent
+ * SIGSTOP before its first instruction; user space probes it if it is CPython, then SIGCONT.
+ */
+struct vz_rec_exec {
+	struct vz_rec_hdr hdr;
+	__u64 ino;   /* the executable's inode... */
+	__u32 dev;   /* ...and device (kernel encoding: major << 20 | minor) */
+	__u32 pad;
+	char comm[16];
+};
+
+/* procwatch's state of a process (its tree map). */
+enum vz_proc_state {
+	VZ_PROC_MEMBER = 1,      /* in the traced tree, not traced itself (a shell, a vfork child) */
+	VZ_PROC_PROBED = 2,      /* traced by evaluator probes: a fork()ed child is stopped by BPF */
+	VZ_PROC_FAST = 3,        /* traced through libvizbpf-eval.so: a child stops itself */
+};
+
+/* procwatch's verdict on an executable (exe_verdict map). */
+#define VZ_EXE_PYTHON 1
+#define VZ_EXE_OTHER 2
+
+struct vz_exe_key {
+	__u64 ino;
+	__u32 dev;
 	__u32 pad;
 };
 

@@ -22,6 +22,7 @@ static const char doc[] =
 	"\n"
 	"  vizbpf [OPTIONS] -- PROGRAM [ARGS...]   launch PROGRAM and trace it\n"
 	"  vizbpf [OPTIONS] -p PID[,PID...]        attach to running processes (Ctrl-C to stop)\n"
+	"  vizbpf [OPTIONS] --all                  every CPython process on the host, running or new\n"
 	"  vizbpf view PATH                        open a trace in the browser\n"
 	"\n"
 	"Output: result.json by default; -o FILE.json.gz is gzip-compressed. Needs root (BPF).";
@@ -36,6 +37,9 @@ enum {
 	OPT_BUFFER_SIZE,
 	OPT_DURATION,
 	OPT_PID_SUFFIX,
+	OPT_ALL,
+	OPT_COMM,
+	OPT_CGROUP,
 	OPT_UNSUPPORTED,
 };
 
@@ -43,7 +47,13 @@ static const struct argp_option options[] = {
 	{ "output_file", 'o', "FILE", 0, "Trace file (default result.json; .json.gz compresses)" },
 	{ "quiet", 'q', NULL, 0, "Print only errors" },
 	{ "pid", 'p', "PID[,PID...]", 0, "Attach to running CPython processes instead of launching one" },
-	{ "duration", OPT_DURATION, "SECONDS", 0, "Attach mode: detach after SECONDS" },
+	{ "all", OPT_ALL, NULL, 0,
+	  "Trace every CPython process on the host: those running and those started meanwhile" },
+	{ "comm", OPT_COMM, "NAME", 0,
+	  "With --all: only processes named NAME (their comm: the program's or script's base name)" },
+	{ "cgroup", OPT_CGROUP, "PATH", 0,
+	  "With --all: only processes in cgroup PATH or below (e.g. a container's)" },
+	{ "duration", OPT_DURATION, "SECONDS", 0, "Attach modes: detach after SECONDS" },
 	{ "pid_suffix", OPT_PID_SUFFIX, NULL, 0,
 	  "One trace file per process: FILE_<pid>.json (FILE.json is -o's)" },
 	{ "verbose", 'v', NULL, 0, "More diagnostics (twice: libbpf debug output)" },
@@ -107,6 +117,17 @@ static error_t parse_opt(int key, char *arg, struct argp_state *state)
 	case OPT_PID_SUFFIX:
 		env.pid_suffix = true;
 		break;
+	case OPT_ALL:
+		env.all = true;
+		break;
+	case OPT_COMM:
+		if (!*arg || strlen(arg) > 15)
+			argp_error(state, "--comm '%s': a process name is 1 to 15 characters", arg);
+		env.comm = arg;
+		break;
+	case OPT_CGROUP:
+		env.cgroup = arg;
+		break;
 	case OPT_DURATION: {
 		char *end;
 
@@ -161,12 +182,14 @@ static error_t parse_opt(int key, char *arg, struct argp_state *state)
 		state->next = state->argc;
 		break;
 	case ARGP_KEY_END:
-		if (env.n_pids && env.command)
-			argp_error(state, "give either -p PID or a program to launch, not both");
-		if (!env.n_pids && !env.command)
+		if ((env.comm || env.cgroup) && !env.all)
+			argp_error(state, "--comm and --cgroup narrow --all: add --all");
+		if ((env.n_pids || env.all) && env.command)
+			argp_error(state, "give either -p PID / --all or a program to launch, not both");
+		if (!env.n_pids && !env.all && !env.command)
 			argp_error(state, "no program given: vizbpf [OPTIONS] -- PROGRAM [ARGS...]");
-		if (env.duration && !env.n_pids)
-			argp_error(state, "--duration is for attach mode (-p PID)");
+		if (env.duration && !env.n_pids && !env.all)
+			argp_error(state, "--duration is for the attach modes (-p PID, --all)");
 		break;
 	default:
 		return ARGP_ERR_UNKNOWN;
@@ -176,7 +199,7 @@ static error_t parse_opt(int key, char *arg, struct argp_state *state)
 
 void env_parse(int argc, char **argv)
 {
-	static const struct argp argp = { options, parse_opt, "-- PROGRAM [ARGS...]\n-p PID[,PID...]", doc };
+	static const struct argp argp = { options, parse_opt, "-- PROGRAM [ARGS...]\n-p PID[,PID...]\n--all", doc };
 
 	argp_parse(&argp, argc, argv, ARGP_IN_ORDER, NULL, NULL);
 }

@@ -24,6 +24,9 @@ struct env {
 	int n_pids;
 	double duration;             /* --duration SECONDS, 0: until Ctrl-C or the processes end */
 	bool pid_suffix;             /* --pid_suffix: one file per process */
+	bool all;                    /* --all: every CPython process, running and new */
+	const char *comm;            /* --comm NAME: narrows --all */
+	const char *cgroup;          /* --cgroup PATH: narrows --all */
 };
 
 extern struct env env;

@@ -68,8 +68,6 @@ struct events {
 	uint32_t unknown_code; /* index of the "<unknown>" placeholder */
 	events_thread_fn on_thread;
 	void *on_thread_ctx;
-	events_fork_fn on_fork;
-	void *on_fork_ctx;
 };
 
 static inline uint32_t hash64(uint64_t v)
@@ -306,13 +304,20 @@ static void emit(struct events *ev, struct thread *t, uint32_t d, uint64_t end_n
  */
 static void pop_inferred(struct events *ev, struct thread *t, uint32_t keep, uint64_t end_ns)
 {
-	uint64_t n = t->depth > keep ? t->depth - keep : 0;
+	uint64_t n = t->depth > keep ? t->depth - keep : 0, inner_end = 0;
 
 	while (t->depth > keep) {
 		uint64_t end = end_ns - n--;
 		const struct frame *f = &t->stack[--t->depth];
 
-		emit(ev, t, t->depth, end > f->start_ns ? end : f->start_ns);
+		/* A frame that started at (or after) end_ns, the thread's last call: it cannot end
+		 * before it started, and its callers end after it. */
+		if (end < f->start_ns)
+			end = f->start_ns;
+		if (end <= inner_end)
+			end = inner_end + 1;
+		emit(ev, t, t->depth, end);
+		inner_end = end;
 		ev->st.returns_inferred++;
 	}
 }
@@ -520,10 +525,6 @@ int events_handle(void *ctx, const void *data, size_t size)
 		return size >= sizeof(struct vz_rec_exit) ? handle_exit(ev, data) : 0;
 	case VZ_REC_RETURNS:
 		return handle_returns(ev, data, size);
-	case VZ_REC_FORK:
-		if (size >= sizeof(struct vz_rec_fork) && ev->on_fork)
-			ev->on_fork(ev->on_fork_ctx, data);
-		return 0;
 	case VZ_REC_THREAD:
 		if (size >= sizeof(struct vz_rec_thread) && ev->on_thread)
 			ev->on_thread(ev->on_thread_ctx, data);
@@ -566,12 +567,6 @@ void events_on_thread(struct events *ev, events_thread_fn fn, void *ctx)
 {
 	ev->on_thread = fn;
 	ev->on_thread_ctx = ctx;
-}
-
-void events_on_fork(struct events *ev, events_fork_fn fn, void *ctx)
-{
-	ev->on_fork = fn;
-	ev->on_fork_ctx = ctx;
 }
 
 void events_finish(struct events *ev, uint64_t end_ns)

@@ -44,10 +44,6 @@ struct events *events_new(struct trace_writer *w, const struct events_filter *fi
 void events_set_writers(struct events *ev, struct trace_writer *(*writer_for)(void *ctx, uint32_t pid),
 			void *ctx);
 void events_on_thread(struct events *ev, events_thread_fn fn, void *ctx);
-struct vz_rec_fork;
-/* Called for each fork of a traced process (VZ_REC_FORK). */
-typedef void (*events_fork_fn)(void *ctx, const struct vz_rec_fork *r);
-void events_on_fork(struct events *ev, events_fork_fn fn, void *ctx);
 /* tracer_record_fn: handles one record. */
 int events_handle(void *ctx, const void *data, size_t size);
 /*

@@ -1,19 +1,20 @@
 // SPDX-License-Identifier: BSD-2-Clause
 #include <errno.h>
 #include <fcntl.h>
+#include <limits.h>
 #include <signal.h>
 #include <stdio.h>
 #include <string.h>
 #include <time.h>
 #include <unistd.h>
+#include "fastpath.h"
 #include "follow.h"
 #include "log.h"
-#include "procmem.h"
+#include "procs.h"
 #include "pystack.h"
-#include "symbols/pyinterp.h"
 
-/* A child not stopped by then did not come through the library's fork handler (vfork, a
- * fork from C code without it): it runs untraced. */
+/* A child not stopped by then was not stopped for us (a fork from C code without the
+ * library's handler, a kernel without bpf_send_signal_task): it runs untraced. */
 #define STOP_WAIT_MS 2000
 
 static int stopped(pid_t pid)
@@ -35,6 +36,26 @@ static int stopped(pid_t pid)
 	return p && (p[2] == 'T' || p[2] == 't');
 }
 
+static int wait_stopped(pid_t pid)
+{
+	struct timespec ms = { 0, 1000 * 1000 };
+	int st = 0;
+
+	for (int i = 0; i < STOP_WAIT_MS && (st = stopped(pid)) == 0; i++)
+		nanosleep(&ms, NULL);
+	return st;
+}
+
+unsigned follow_tracer_flags(int major, int minor)
+{
+	struct prepare p;
+
+	if (prepare_init(&p, major, minor))
+		return 0;
+	return (prepare_needs_first_stop(&p) ? TRACER_STOP_FIRST_CALL : 0) |
+	       (p.boost ? TRACER_STOP_NEW_THREADS : 0);
+}
+
 struct pick {
 	uint32_t tid, child;
 	struct pystack_thread th;
@@ -54,51 +75,120 @@ static int pick_thread(void *ctx, const struct pystack_thread *th)
 	return 0;
 }
 
-static void name_process(struct follow *f, pid_t pid)
+void follow_fork(struct procs *ps, const struct vz_rec_fork *r)
 {
-	char cmdline[512];
-
-	struct trace_writer *w = outputs_for(f->out, pid);
-
-	proc_cmdline(pid, cmdline, sizeof(cmdline));
-	if (w)
-		trace_writer_process_name(w, pid, cmdline[0] ? cmdline : "python (forked)");
-}
-
-void follow_fork(void *ctx, const struct vz_rec_fork *r)
-{
-	struct timespec ms = { 0, 1000 * 1000 };
-	struct follow *f = ctx;
 	pid_t child = r->hdr.pid;
+	struct proc *parent = procs_find(ps, r->parent), *p;
 	struct pick pick = { .tid = r->hdr.tid, .child = child };
-	struct py_interp pi;
-	uint64_t bias;
-	char err[256];
-	int st = 0;
+	int err;
 
-	for (int i = 0; i < STOP_WAIT_MS && (st = stopped(child)) == 0; i++)
-		nanosleep(&ms, NULL);
-	if (st != 1) {
+	if (wait_stopped(child) != 1) {
 		vlog("fork %d -> %d: the child did not stop for us; not followed", r->parent, child);
-		f->missed++;
+		ps->missed++;
 		return;
 	}
-	if (py_interp__inspect_pid(child, &pi, &bias, err, sizeof(err))) {
-		vlog("fork %d -> %d: %s", r->parent, child, err);
-		f->missed++;
+	p = parent ? procs_add(ps, child, &parent->pi, parent->bias, parent->t) : NULL;
+	if (!p) {
+		ps->missed++;
 		kill(child, SIGCONT);
 		return;
 	}
-	pystack_threads(child, f->off, bias + pi.pyruntime_vaddr, pick_thread, &pick);
+	/* Its memory is a copy of its parent's: so is what vizbpf changed there. */
+	p->prep = parent->prep;
+	p->restore = parent->restore;
+	if (procs_runtime(p))
+		pystack_threads(child, &p->prep.off, procs_runtime(p), pick_thread, &pick);
 	if (pick.found) {
 		pick.th.tid = child;
-		pystack_replay(child, f->off, &pick.th, r->hdr.ts_ns, events_handle, f->ev);
+		pystack_replay(child, &p->prep.off, &pick.th, r->hdr.ts_ns, events_handle, ps->ev);
 	}
-	if (tracer_attach_sites_pid(f->t, child, f->fp->lib, f->fp->entry_off, f->fp->flush_off)) {
-		f->missed++;
+	if (r->hdr.flags == VZ_PROC_FAST && ps->fp) {
+		err = tracer_attach_sites_pid(p->t, child, ps->fp->lib, ps->fp->entry_off,
+					      ps->fp->flush_off);
 	} else {
-		f->children++;
-		name_process(f, child);
+		err = tracer_add_pid(p->t, child);
+		tracer_mark_started(p->t, child);
+	}
+	if (err) {
+		ps->missed++;
+		p->gone = true;
+	} else {
+		ps->followed++;
+		procs_name(ps, child, "python (forked)");
 	}
 	kill(child, SIGCONT);
+}
+
+/* The old image's frames end at the exec, as at an exit. */
+static void end_old_image(struct procs *ps, const struct vz_rec_exec *r)
+{
+	struct vz_rec_exit x = { .hdr = r->hdr };
+	struct proc *old = procs_find(ps, r->hdr.pid);
+
+	if (old)
+		old->gone = true;
+	x.hdr.type = VZ_REC_EXIT;
+	x.hdr.tid = r->hdr.pid;
+	memcpy(x.comm, r->comm, sizeof(x.comm));
+	events_handle(ps->ev, &x, sizeof(x));
+}
+
+/* The executable as seen from here (a process in a container sees other files). */
+static int exe_path(pid_t pid, char *exe, size_t cap)
+{
+	char link[64], target[PATH_MAX - 32];
+	ssize_t n;
+
+	snprintf(link, sizeof(link), "/proc/%d/exe", pid);
+	n = readlink(link, target, sizeof(target) - 1);
+	if (n < 0)
+		return -errno;
+	target[n] = '\0';
+	if (access(target, R_OK) == 0)
+		snprintf(exe, cap, "%s", target);
+	else
+		snprintf(exe, cap, "/proc/%d/root%s", pid, target);
+	return 0;
+}
+
+void follow_exec(struct procs *ps, const struct vz_rec_exec *r)
+{
+	pid_t pid = r->hdr.pid;
+	static struct py_interp pi; /* 8 KB: not on the stack */
+	char exe[PATH_MAX], msg[512];
+	struct tracer *t;
+	struct proc *p;
+	int err;
+
+	end_old_image(ps, r);
+	err = exe_path(pid, exe, sizeof(exe));
+	if (!err)
+		err = py_interp__inspect(exe, &pi, msg, sizeof(msg));
+	if (err) {
+		if (err == -EOPNOTSUPP) {
+			elog("pid %d: %s: not traced", pid, msg);
+			ps->missed++;
+		}
+		/* Not CPython (or not one vizbpf traces): never stopped again. */
+		if (err == -ENOEXEC || err == -EOPNOTSUPP)
+			procwatch_verdict(ps->pw, r->ino, r->dev, VZ_EXE_OTHER);
+		kill(pid, SIGCONT);
+		return;
+	}
+	procwatch_verdict(ps->pw, r->ino, r->dev, VZ_EXE_PYTHON);
+	t = procs_tracer(ps, &pi, follow_tracer_flags(pi.major, pi.minor));
+	p = t && !tracer_add_pid(t, pid) ? procs_add(ps, pid, &pi, 0, t) : NULL;
+	if (!p) {
+		ps->missed++;
+		kill(pid, SIGCONT);
+		return;
+	}
+	if (ps->attach)
+		procs_lock(p, false);
+	procwatch_set(ps->pw, pid, VZ_PROC_PROBED);
+	ps->followed++;
+	vlog("pid %d exec'd CPython %d.%d (%s): traced from its first call", pid, pi.major,
+	     pi.minor, exe);
+	procs_name(ps, pid, pi.exe);
+	kill(pid, SIGCONT);
 }

@@ -1,32 +1,23 @@
 /* SPDX-License-Identifier: BSD-2-Clause */
 /*
- * Launch mode follows the process tree through fork(): a traced child
- * (os.fork, multiprocessing's fork and forkserver) stops itself in the
- * preloaded library's fork handler; vizbpf reads its Python stack, probes
- * it, and lets it go on. Each process gets its own track in the trace.
+ * Following the process tree (procwatch's records, both with the process
+ * stopped before its first instruction):
+ * - fork: the child of a traced process gets its stack (a copy of its
+ *   parent's) replayed and probes of its own, one track per process;
+ * - exec: a program that turns out to be CPython gets probed before it runs
+ *   (its first call then stops once more, for the interpreter changes).
  */
 #ifndef VZ_FOLLOW_H
 #define VZ_FOLLOW_H
 
 #include <linux/types.h>
-#include <stdint.h>
 #include "vizbpf.h"
-#include "events.h"
-#include "fastpath.h"
-#include "tracer.h"
-#include "outputs.h"
 
-struct follow {
-	struct tracer *t;
-	const struct fastpath *fp;
-	const struct vz_py_offsets *off;
-	struct outputs *out;
-	struct events *ev;
-	uint64_t children; /* children followed */
-	uint64_t missed;   /* forks not followed (never stopped, not CPython) */
-};
+struct procs;
 
-/* events_fork_fn: ctx is a struct follow. */
-void follow_fork(void *ctx, const struct vz_rec_fork *r);
+void follow_fork(struct procs *ps, const struct vz_rec_fork *r);
+void follow_exec(struct procs *ps, const struct vz_rec_exec *r);
+/* Tracer flags for a process found running interpreter minor (stops at first call, etc.). */
+unsigned follow_tracer_flags(int major, int minor);
 
 #endif

@@ -13,6 +13,7 @@
 #include <string.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
+#include <time.h>
 #include <unistd.h>
 #include <linux/types.h>
 #include "vizbpf.h"
@@ -24,7 +25,7 @@
 #include "outputs.h"
 #include "fastpath.h"
 #include "meta.h"
-#include "follow.h"
+#include "procs.h"
 #include "attach.h"
 #include "log.h"
 #include "tracer.h"
@@ -88,40 +89,17 @@ static void exit_like(int st)
 	exit(1);
 }
 
-struct thread_ctx {
-	bool released; /* the launched process runs on its own (no longer ptraced) */
-	struct prepare *prep;
-	const struct py_interp *pi;
-	uint64_t runtime; /* _PyRuntime in the launched process, once known */
-};
-
-static void on_thread(void *ctx, const struct vz_rec_thread *r)
+static uint64_t now_ns(void)
 {
-	struct thread_ctx *tc = ctx;
-	struct py_interp pi;
-	uint64_t bias;
-	char err[256];
+	struct timespec ts;
 
-	/* Stopped at its first call: by the ptracer (the process's first), or for real (3.12's
-	 * later threads, then it waits for SIGCONT). Nothing races the writes. */
-	if (r->hdr.flags & VZ_F_STOPPED) {
-		prepare_thread(tc->prep, r->hdr.pid, r->tstate, r->evalframe_addr);
-		if (tc->released)
-			kill(r->hdr.pid, SIGCONT);
-		return;
-	}
-	if (!tc->runtime && !py_interp__inspect_pid(r->hdr.pid, &pi, &bias, err, sizeof(err)))
-		tc->runtime = bias + pi.pyruntime_vaddr;
-	if (tc->runtime)
-		prepare_thread_checked(tc->prep, r->hdr.pid, r->tstate, r->evalframe_addr,
-				       tc->runtime);
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000000000u + ts.tv_nsec;
 }
 
 struct first_stop {
-	struct tracer *t;
-	struct prepare *prep;
-	struct events *ev;
-	struct follow *follow;
+	struct procs *ps;
+	struct proc *p;
 };
 
 /*
@@ -132,33 +110,29 @@ static void at_first_call(void *ctx)
 {
 	struct first_stop *fs = ctx;
 
-	while (tracer_drain(fs->t) > 0)
-		;
-	if (fs->prep->fast_used) {
-		tracer_use_sites(fs->t);
-		if (!tracer_attach_forks(fs->t))
-			events_on_fork(fs->ev, follow_fork, fs->follow);
+	procs_drain(fs->ps);
+	if (fs->p->prep.fast_used) {
+		tracer_use_sites(fs->p->t);
+		procwatch_set(fs->ps->pw, fs->p->pid, VZ_PROC_FAST);
+	} else if (fs->p->prep.fast) {
+		tracer_attach_returns(fs->p->t);
 	}
-	else if (fs->prep->fast)
-		tracer_attach_returns(fs->t);
 }
 
 struct launch_meta {
-	struct tracer *t;
-	const struct py_interp *pi;
+	struct proc *p;
+	struct procs *ps;
 	const struct events_stats *es;
 	const struct tracer_stats *ts;
-	const struct prepare *prep;
-	const struct follow *follow;
 };
 
 static void launch_metadata(struct trace_writer *w, void *ctx)
 {
 	const struct launch_meta *m = ctx;
 
-	write_metadata(w, m->t, m->pi, m->es, m->ts, m->prep);
-	trace_writer_meta_u64(w, "processes_followed", m->follow->children);
-	trace_writer_meta_u64(w, "forks_not_followed", m->follow->missed);
+	write_metadata(w, m->p->t, &m->p->pi, m->es, m->ts, &m->p->prep);
+	trace_writer_meta_u64(w, "processes_followed", m->ps->followed);
+	trace_writer_meta_u64(w, "processes_not_followed", m->ps->missed);
 }
 
 int main(int argc, char **argv)
@@ -168,16 +142,15 @@ int main(int argc, char **argv)
 	struct events_stats estats;
 	struct outputs *out;
 	struct events *ev = NULL;
+	struct procs ps = { 0 };
 	struct tracer *t = NULL;
+	struct proc *mp = NULL;
 	struct first_stop stop;
-	struct thread_ctx tctx;
 	struct launch_meta meta;
-	struct follow follow;
 	struct fastpath fast;
 	struct prepare prep;
 	struct py_interp pi;
 	bool have_fast;
-	char cmdline[512];
 	int exit_code = 1, st = 0, err;
 	pid_t pid;
 
@@ -213,7 +186,7 @@ int main(int argc, char **argv)
 	events_set_writers(ev, (struct trace_writer * (*)(void *, uint32_t))outputs_for, out);
 
 	install_signals();
-	if (env.n_pids) {
+	if (env.n_pids || env.all) {
 		exit_code = attach_run(out, ev);
 		events_free(ev);
 		return exit_code;
@@ -236,39 +209,36 @@ int main(int argc, char **argv)
 		waitpid(pid, &st, 0);
 		goto fail_output;
 	}
-	tctx = (struct thread_ctx){ .prep = &prep, .pi = &pi };
-	events_on_thread(ev, on_thread, &tctx);
+	procs_init(&ps, ev, out, false);
+	ps.fp = have_fast ? &fast : NULL;
 	if (have_fast)
 		prepare_use_fastpath(&prep, &fast);
 	prep.follow_forks = have_fast;
-	t = tracer_open(&pi, env.ringbuf_bytes,
-			(prepare_needs_first_stop(&prep) ? TRACER_STOP_FIRST_CALL : 0) |
-				(have_fast ? TRACER_FOLLOW_FORKS : 0) |
-				(prep.boost ? TRACER_STOP_NEW_THREADS : 0),
-			events_handle, ev);
-	if (!t || tracer_attach_pid(t, pid, !have_fast) ||
-	    (have_fast && tracer_attach_sites(t, fast.lib, fast.entry_off, fast.flush_off))) {
+	t = procs_watch(&ps, &(struct procwatch_opts){ 0 }) ? NULL :
+		procs_tracer(&ps, &pi, (prepare_needs_first_stop(&prep) ? TRACER_STOP_FIRST_CALL : 0) |
+					       (prep.boost ? TRACER_STOP_NEW_THREADS : 0));
+	mp = t ? procs_add(&ps, pid, &pi, 0, t) : NULL;
+	if (!mp || tracer_attach_pid(t, pid, !have_fast) ||
+	    (have_fast && tracer_attach_sites(t, fast.lib, fast.entry_off, fast.flush_off)) ||
+	    procwatch_set(ps.pw, pid, VZ_PROC_PROBED)) {
 		kill(pid, SIGKILL);
 		waitpid(pid, &st, 0);
 		exit_code = 1;
 		goto fail_output;
 	}
-	proc_cmdline(pid, cmdline, sizeof(cmdline));
-	if (outputs_for(out, pid))
-		trace_writer_process_name(outputs_for(out, pid), pid, cmdline[0] ? cmdline : pi.exe);
-	follow = (struct follow){
-		.t = t, .fp = &fast, .off = &prep.off, .out = out, .ev = ev,
-	};
-	stop = (struct first_stop){ .t = t, .prep = &prep, .ev = ev, .follow = &follow };
+	mp->prep = prep;
+	mp->ptraced = true;
+	procs_name(&ps, pid, pi.exe);
+	stop = (struct first_stop){ .ps = &ps, .p = mp };
 	err = launch_release(pid, prepare_needs_first_stop(&prep), at_first_call, &stop, &st);
-	tctx.released = true;
+	mp->ptraced = false;
 	if (err < 0) {
 		elog("cannot resume pid %d: %s", pid, strerror(-err));
 		kill(pid, SIGKILL);
 	}
 
 	while (err == 0) {
-		int n = tracer_poll(t, 20);
+		int n = procs_poll(&ps, 20);
 
 		if (n < 0 && n != -EINTR) {
 			elog("reading events: %s", strerror(-n));
@@ -278,16 +248,17 @@ int main(int argc, char **argv)
 			break;
 	}
 	child_pid = 0;
-	while (tracer_drain(t) > 0)
-		;
-	events_finish(ev, 0);
+	procs_drain(&ps);
+	/* Followed processes still running (a pool's resource tracker): their calls are still
+	 * open when tracing stops. */
+	events_finish(ev, now_ns());
 	events_get_stats(ev, &estats);
-	tracer_read_stats(t, &tstats);
-	meta = (struct launch_meta){ t, &pi, &estats, &tstats, &prep, &follow };
+	procs_stats(&ps, &tstats);
+	meta = (struct launch_meta){ mp, &ps, &estats, &tstats };
 	err = outputs_close(out, launch_metadata, &meta);
 	if (err) {
 		free(out);
-		tracer_close(t);
+		procs_close(&ps);
 		events_free(ev);
 		return 1;
 	}
@@ -295,25 +266,25 @@ int main(int argc, char **argv)
 		elog("warning: %llu events and %llu code descriptions lost (ring buffer full): "
 		     "try --buffer_size", (unsigned long long)tstats.lost_records,
 		     (unsigned long long)tstats.lost_code_records);
-	if (prep.late_widened)
+	if (mp->prep.late_widened)
 		elog("warning: %llu thread(s) had gone deep before vizbpf widened their C recursion "
 		     "budget (CPython 3.12): a recursion deeper than ~750 there may have raised "
-		     "RecursionError", (unsigned long long)prep.late_widened);
-	if (prep.errors)
+		     "RecursionError", (unsigned long long)mp->prep.late_widened);
+	if (mp->prep.errors)
 		elog("warning: %llu writes into the interpreter failed: calls may be missing",
-		     (unsigned long long)prep.errors);
+		     (unsigned long long)mp->prep.errors);
 	ilog("%llu calls recorded, %llu events lost, trace saved to %s",
 	     (unsigned long long)estats.calls, (unsigned long long)tstats.lost_records,
 	     outputs_describe(out));
 	free(out);
-	tracer_close(t);
+	procs_close(&ps);
 	events_free(ev);
 	exit_like(st);
 	return 1;
 
 fail_output:
 	outputs_discard(out);
-	tracer_close(t);
+	procs_close(&ps);
 	events_free(ev);
 	return exit_code;
 }

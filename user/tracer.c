@@ -24,9 +24,14 @@ struct tracer {
 	struct vizbpf_bpf *skel;
 	bool multi; /* the probe sites use uprobe_multi links */
 	struct ring_buffer *rb;
-	struct bpf_link *entry, *ret, *exit, *fork, *site_entry, *site_flush;
+	struct bpf_link *entry, *ret, *exit, *site_entry, *site_flush; /* of the first pid */
 	int child_fds[2 * TRACER_MAX_CHILDREN]; /* site links of followed children */
 	int n_child_fds;
+	struct pid_links {
+		pid_t pid;
+		struct bpf_link *entry, *ret;
+	} *more; /* evaluator probes of the other processes */
+	int n_more, cap_more;
 	int site_entry_fd, site_flush_fd; /* uprobe_multi link fds, or -1 */
 	pid_t pid;
 	int minor;
@@ -100,7 +105,6 @@ static int load(struct tracer *t, const struct py_interp *pi, const struct vz_py
 	t->skel->rodata->evalframe_vaddr = pi->evalframe_vaddr;
 	t->skel->rodata->pyruntime_vaddr = pi->pyruntime_vaddr;
 	t->skel->rodata->stop_first_call = !!(flags & TRACER_STOP_FIRST_CALL);
-	t->skel->rodata->follow_forks = !!(flags & TRACER_FOLLOW_FORKS);
 	t->skel->rodata->stop_new_threads = !!(flags & TRACER_STOP_NEW_THREADS);
 	t->skel->rodata->wakeup_bytes = ringbuf_bytes / 4;
 	bpf_map__set_max_entries(t->skel->maps.events, ringbuf_bytes);
@@ -191,15 +195,43 @@ static struct bpf_link *attach_uprobe(struct bpf_program *prog, pid_t pid, const
 	return link;
 }
 
-int tracer_attach_pid(struct tracer *t, pid_t pid, bool returns)
+/* Thread exits (and the first call, for stop_first_call) are reported for these processes. */
+static int mark_traced(struct tracer *t, pid_t pid)
 {
 	__u32 key = pid;
 	__u8 one = 1;
+
+	bpf_map__delete_elem(t->skel->maps.started_pids, &key, sizeof(key), 0);
+	return bpf_map__update_elem(t->skel->maps.traced_pids, &key, sizeof(key), &one,
+				    sizeof(one), BPF_ANY);
+}
+
+static int attach_exit(struct tracer *t)
+{
+	if (t->exit)
+		return 0;
+	t->exit = bpf_program__attach(t->skel->progs.handle_exit);
+	if (!t->exit) {
+		elog("attaching to sched_process_exit: %s", strerror(errno));
+		return -errno;
+	}
+	return 0;
+}
+
+static void describe_probes(struct tracer *t)
+{
+	snprintf(t->mechanism, sizeof(t->mechanism),
+		 "uprobe+uretprobe on _PyEval_EvalFrameDefault%s%s",
+		 t->minor >= 11 ? ", eval-frame unlock" : "",
+		 t->minor == 12 ? ", C recursion budget widened" : "");
+}
+
+int tracer_attach_pid(struct tracer *t, pid_t pid, bool returns)
+{
 	int err;
 
 	t->pid = pid;
-	err = bpf_map__update_elem(t->skel->maps.traced_pids, &key, sizeof(key), &one, sizeof(one),
-				   BPF_ANY);
+	err = mark_traced(t, pid);
 	if (err)
 		return err;
 	t->entry = attach_uprobe(t->skel->progs.py_entry, pid, t->lib, t->evalframe_offset, false);
@@ -207,16 +239,58 @@ int tracer_attach_pid(struct tracer *t, pid_t pid, bool returns)
 		return -errno;
 	if (returns && tracer_attach_returns(t))
 		return -errno;
-	t->exit = bpf_program__attach(t->skel->progs.handle_exit);
-	if (!t->exit) {
-		elog("attaching to sched_process_exit: %s", strerror(errno));
-		return -errno;
+	err = attach_exit(t);
+	if (!err && !t->mechanism[0])
+		describe_probes(t);
+	return err;
+}
+
+int tracer_add_pid(struct tracer *t, pid_t pid)
+{
+	struct pid_links *l;
+	int err;
+
+	if (!t->pid)
+		return tracer_attach_pid(t, pid, true);
+	for (int i = 0; i < t->n_more; i++)
+		if (t->more[i].pid == pid)
+			return mark_traced(t, pid); /* probed already (an exec of the same binary) */
+	if (t->n_more == t->cap_more) {
+		int cap = t->cap_more ? 2 * t->cap_more : 16;
+		void *p = realloc(t->more, cap * sizeof(*t->more));
+
+		if (!p)
+			return -ENOMEM;
+		t->more = p;
+		t->cap_more = cap;
 	}
-	snprintf(t->mechanism, sizeof(t->mechanism),
-		 "uprobe+uretprobe on _PyEval_EvalFrameDefault%s%s",
-		 t->minor >= 11 ? ", eval-frame unlock" : "",
-		 t->minor == 12 ? ", C recursion budget widened" : "");
-	return 0;
+	err = mark_traced(t, pid);
+	if (err)
+		return err;
+	l = &t->more[t->n_more];
+	*l = (struct pid_links){ .pid = pid };
+	l->entry = attach_uprobe(t->skel->progs.py_entry, pid, t->lib, t->evalframe_offset, false);
+	if (!l->entry)
+		return -errno;
+	l->ret = attach_uprobe(t->skel->progs.py_return, pid, t->lib, t->evalframe_offset, true);
+	if (!l->ret) {
+		err = -errno;
+		bpf_link__destroy(l->entry);
+		return err;
+	}
+	t->n_more++;
+	if (!t->mechanism[0])
+		describe_probes(t);
+	return attach_exit(t);
+}
+
+void tracer_mark_started(struct tracer *t, pid_t pid)
+{
+	__u32 key = pid;
+	__u8 one = 1;
+
+	bpf_map__update_elem(t->skel->maps.started_pids, &key, sizeof(key), &one, sizeof(one),
+			     BPF_ANY);
 }
 
 int tracer_attach_returns(struct tracer *t)
@@ -273,16 +347,6 @@ int tracer_attach_sites(struct tracer *t, const char *lib, uint64_t entry_off, u
 	return t->site_flush ? 0 : -errno;
 }
 
-int tracer_attach_forks(struct tracer *t)
-{
-	t->fork = bpf_program__attach(t->skel->progs.handle_fork);
-	if (!t->fork) {
-		elog("attaching to sched_process_fork: %s", strerror(errno));
-		return -errno;
-	}
-	return 0;
-}
-
 int tracer_attach_sites_pid(struct tracer *t, pid_t pid, const char *lib, uint64_t entry_off,
 			    uint64_t flush_off)
 {
@@ -300,7 +364,7 @@ int tracer_attach_sites_pid(struct tracer *t, pid_t pid, const char *lib, uint64
 	}
 	t->child_fds[t->n_child_fds++] = e;
 	t->child_fds[t->n_child_fds++] = f;
-	return 0;
+	return mark_traced(t, pid);
 }
 
 void tracer_detach(struct tracer *t)
@@ -308,6 +372,11 @@ void tracer_detach(struct tracer *t)
 	for (int i = 0; i < t->n_child_fds; i++)
 		close(t->child_fds[i]);
 	t->n_child_fds = 0;
+	for (int i = 0; i < t->n_more; i++) {
+		bpf_link__destroy(t->more[i].entry);
+		bpf_link__destroy(t->more[i].ret);
+	}
+	t->n_more = 0;
 	bpf_link__destroy(t->entry);
 	bpf_link__destroy(t->ret);
 	bpf_link__destroy(t->site_entry);
@@ -342,6 +411,11 @@ int tracer_poll(struct tracer *t, int timeout_ms)
 	return n;
 }
 
+int tracer_fd(struct tracer *t)
+{
+	return ring_buffer__epoll_fd(t->rb);
+}
+
 int tracer_drain(struct tracer *t)
 {
 	return ring_buffer__consume(t->rb);
@@ -353,6 +427,11 @@ void tracer_read_stats(struct tracer *t, struct tracer_stats *s)
 
 	s->lost_records = b->lost_records;
 	s->lost_code_records = b->lost_code_records;
+}
+
+const char *tracer_lib(struct tracer *t)
+{
+	return t->lib;
 }
 
 const char *tracer_mechanism(struct tracer *t)
@@ -367,7 +446,7 @@ void tracer_close(struct tracer *t)
 	ring_buffer__free(t->rb);
 	tracer_detach(t);
 	bpf_link__destroy(t->exit);
-	bpf_link__destroy(t->fork);
 	vizbpf_bpf__destroy(t->skel);
+	free(t->more);
 	free(t);
 }

@@ -26,12 +26,9 @@ typedef int (*tracer_record_fn)(void *ctx, const void *data, size_t size);
  * mode, where the ptracer swallows it). Returns NULL after printing one line (e.g. no privileges).
  */
 #define TRACER_STOP_FIRST_CALL 0x1 /* launch mode: SIGSTOP at the process's first call */
-#define TRACER_FOLLOW_FORKS 0x2    /* report forks of traced processes (tracer_attach_forks) */
 #define TRACER_STOP_NEW_THREADS 0x4 /* SIGSTOP each thread state's first call (3.12's budget) */
 struct tracer *tracer_open(const struct py_interp *pi, uint64_t ringbuf_bytes, unsigned flags,
 			   tracer_record_fn fn, void *ctx);
-/* Starts reporting forks (VZ_REC_FORK). Returns 0 or -errno. */
-int tracer_attach_forks(struct tracer *t);
 /* Probes the fast path's sites in another process (a followed child). Returns 0 or -errno. */
 int tracer_attach_sites_pid(struct tracer *t, pid_t pid, const char *lib, uint64_t entry_off,
 			    uint64_t flush_off);
@@ -40,6 +37,10 @@ int tracer_attach_sites_pid(struct tracer *t, pid_t pid, const char *lib, uint64
  * reports the process's thread exits. Returns 0 or -errno.
  */
 int tracer_attach_pid(struct tracer *t, pid_t pid, bool returns);
+/* Probes one more process's evaluator, entry and returns (same binary). Returns 0 or -errno. */
+int tracer_add_pid(struct tracer *t, pid_t pid);
+/* pid is past its first call already (attached while running): no first-call stop for it. */
+void tracer_mark_started(struct tracer *t, pid_t pid);
 /* Adds the uretprobe on the evaluator. Returns 0 or -errno. */
 int tracer_attach_returns(struct tracer *t);
 /* Probes the fast path's sites (file offsets in lib). Returns 0 or -errno. */
@@ -50,9 +51,13 @@ void tracer_detach(struct tracer *t);
 void tracer_use_sites(struct tracer *t);
 /* Waits up to timeout_ms for records and hands them to fn. Returns records handled or -errno. */
 int tracer_poll(struct tracer *t, int timeout_ms);
+/* A descriptor that polls readable when records wait (for poll() over several tracers). */
+int tracer_fd(struct tracer *t);
 /* Hands over every record already in the buffer. Returns records handled or -errno. */
 int tracer_drain(struct tracer *t);
 void tracer_read_stats(struct tracer *t, struct tracer_stats *s);
+/* The file probed (the interpreter binary or libpython). */
+const char *tracer_lib(struct tracer *t);
 /* A line describing how calls are caught, for the trace metadata. */
 const char *tracer_mechanism(struct tracer *t);
 void tracer_close(struct tracer *t);

@@ -209,3 +209,24 @@ void test_events_thread_exit_closes_open_frames(void)
 	ASSERT_TRUE(strstr(f.out, "\"thread_name\"") != NULL, "thread named");
 	teardown(&f);
 }
+
+/* Frames still open when tracing stops, the deepest started at the thread's last timestamp:
+ * callers still end after their callees (strict nesting). */
+void test_events_open_frames_at_last_call_nest(void)
+{
+	struct fixture f;
+
+	if (!setup(&f))
+		return;
+	code(&f, 0xa0, "f", 1, 0);
+	code(&f, 0xb0, "g", 2, 0);
+	code(&f, 0xc0, "h", 3, 0);
+	call(&f, 1000, 0xa0, 1, 0, 0);
+	call(&f, 4000, 0xb0, 2, 1, 0);
+	call(&f, 4000, 0xc0, 3, 2, 0);
+	finish(&f); /* ends open frames at the last timestamp, 4000 */
+	has(&f, "h (/x.py:3)", "4.000", "0.000");
+	has(&f, "g (/x.py:2)", "4.000", "0.001");
+	has(&f, "f (/x.py:1)", "1.000", "3.002");
+	teardown(&f);
+}

@@ -1,0 +1,346 @@
+// SPDX-License-Identifier: BSD-2-Clause
+#include <errno.h>
+#include <fcntl.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/file.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+#include "env.h"
+#include "follow.h"
+#include "freeze.h"
+#include "log.h"
+#include "procmem.h"
+#include "procs.h"
+#include "pystack.h"
+
+#define PROCS_MAX_POLL 64
+#define LOCK_DIR "/run/vizbpf"
+
+void procs_init(struct procs *ps, struct events *ev, struct outputs *out, bool attach)
+{
+	*ps = (struct procs){ .ev = ev, .out = out, .attach = attach };
+	events_on_thread(ev, procs_on_thread, ps);
+}
+
+struct tracer *procs_tracer(struct procs *ps, const struct py_interp *pi, unsigned flags)
+{
+	struct tracer *t, **v;
+
+	for (int i = 0; i < ps->n_tracers; i++)
+		if (!strcmp(tracer_lib(ps->tracers[i]), pi->lib))
+			return ps->tracers[i];
+	if (ps->n_tracers >= PROCS_MAX_POLL - 1) {
+		elog("more than %d distinct interpreters: %s not traced", PROCS_MAX_POLL - 1,
+		     pi->lib);
+		return NULL;
+	}
+	v = realloc(ps->tracers, (ps->n_tracers + 1) * sizeof(*v));
+	if (!v)
+		return NULL;
+	ps->tracers = v;
+	t = tracer_open(pi, env.ringbuf_bytes, flags, events_handle, ps->ev);
+	if (t)
+		ps->tracers[ps->n_tracers++] = t;
+	return t;
+}
+
+struct proc *procs_add(struct procs *ps, pid_t pid, const struct py_interp *pi, uint64_t bias,
+		       struct tracer *t)
+{
+	struct proc *p = calloc(1, sizeof(*p));
+
+	if (!p)
+		return NULL;
+	if (ps->n == ps->cap) {
+		int cap = ps->cap ? 2 * ps->cap : 16;
+		void *v = realloc(ps->v, cap * sizeof(*ps->v));
+
+		if (!v) {
+			free(p);
+			return NULL;
+		}
+		ps->v = v;
+		ps->cap = cap;
+	}
+	p->pid = pid;
+	p->t = t;
+	p->pi = *pi;
+	p->bias = bias;
+	p->lock_fd = -1;
+	p->restore = ps->attach;
+	prepare_init(&p->prep, pi->major, pi->minor);
+	ps->v[ps->n++] = p;
+	return p;
+}
+
+struct proc *procs_find(struct procs *ps, pid_t pid)
+{
+	/* The newest first: a pid reused after its process ended, or re-exec'd. */
+	for (int i = ps->n - 1; i >= 0; i--)
+		if (ps->v[i]->pid == pid && !ps->v[i]->gone)
+			return ps->v[i];
+	return NULL;
+}
+
+void procs_name(struct procs *ps, pid_t pid, const char *fallback)
+{
+	struct trace_writer *w = outputs_for(ps->out, pid);
+	char cmdline[512];
+
+	proc_cmdline(pid, cmdline, sizeof(cmdline));
+	if (w)
+		trace_writer_process_name(w, pid, cmdline[0] ? cmdline : fallback);
+}
+
+/* The bias of the interpreter in p, for reading _PyRuntime (an exec'd process: known late). */
+uint64_t procs_runtime(struct proc *p)
+{
+	struct py_interp pi;
+	char err[256];
+
+	if (!p->bias && !py_interp__inspect_pid(p->pid, &pi, &p->bias, err, sizeof(err)) &&
+	    strcmp(pi.lib, p->pi.lib))
+		p->bias = 0; /* not what it was probed as */
+	return p->bias ? p->bias + p->pi.pyruntime_vaddr : 0;
+}
+
+void procs_on_thread(void *ctx, const struct vz_rec_thread *r)
+{
+	struct procs *ps = ctx;
+	struct proc *p = procs_find(ps, r->hdr.pid);
+	uint64_t runtime;
+
+	if (!p) {
+		if (r->hdr.flags & VZ_F_STOPPED)
+			kill(r->hdr.pid, SIGCONT);
+		return;
+	}
+	/* Stopped at this call: by the ptracer (launch), or for real (then it waits for SIGCONT).
+	 * Nothing races the writes. */
+	if (r->hdr.flags & VZ_F_STOPPED) {
+		prepare_thread(&p->prep, p->pid, r->tstate, r->evalframe_addr);
+		if (!p->ptraced)
+			kill(p->pid, SIGCONT);
+		return;
+	}
+	runtime = procs_runtime(p);
+	if (runtime)
+		prepare_thread_checked(&p->prep, p->pid, r->tstate, r->evalframe_addr, runtime);
+}
+
+/* One vizbpf per process: a second one would see its eval_frame already set and restore it
+ * under the first. The lock goes with vizbpf, however it ends. */
+int procs_lock(struct proc *p, bool report)
+{
+	char path[64];
+
+	mkdir(LOCK_DIR, 0755);
+	snprintf(path, sizeof(path), LOCK_DIR "/%d.lock", p->pid);
+	p->lock_fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0644);
+	if (p->lock_fd < 0) {
+		if (report)
+			elog("cannot create %s: %s", path, strerror(errno));
+		return -errno;
+	}
+	if (flock(p->lock_fd, LOCK_EX | LOCK_NB)) {
+		if (report)
+			elog("pid %d is already traced by another vizbpf (%s is locked)", p->pid,
+			     path);
+		close(p->lock_fd);
+		p->lock_fd = -1;
+		return -EBUSY;
+	}
+	return 0;
+}
+
+static void handle_pending(struct procs *ps)
+{
+	/* Handlers may queue more (never in practice: they run between polls). */
+	for (int i = 0; i < ps->n_pending; i++) {
+		struct procs_pending q = ps->pending[i];
+
+		if (q.type == VZ_REC_FORK)
+			follow_fork(ps, &q.fork);
+		else
+			follow_exec(ps, &q.exec);
+	}
+	ps->n_pending = 0;
+}
+
+void procs_queue(struct procs *ps, const void *rec)
+{
+	const struct vz_rec_hdr *h = rec;
+	struct procs_pending *q;
+
+	if (ps->n_pending == ps->cap_pending) {
+		int cap = ps->cap_pending ? 2 * ps->cap_pending : 16;
+		void *v = realloc(ps->pending, cap * sizeof(*ps->pending));
+
+		if (!v) {
+			ps->missed++;
+			return;
+		}
+		ps->pending = v;
+		ps->cap_pending = cap;
+	}
+	q = &ps->pending[ps->n_pending++];
+	q->type = h->type;
+	if (h->type == VZ_REC_FORK)
+		q->fork = *(const struct vz_rec_fork *)rec;
+	else
+		q->exec = *(const struct vz_rec_exec *)rec;
+}
+
+static void queue_fork(void *ctx, const struct vz_rec_fork *r)
+{
+	procs_queue(ctx, r);
+}
+
+static void queue_exec(void *ctx, const struct vz_rec_exec *r)
+{
+	procs_queue(ctx, r);
+}
+
+int procs_watch(struct procs *ps, const struct procwatch_opts *o)
+{
+	struct procwatch_handlers h = { .fork = queue_fork, .exec = queue_exec, .ctx = ps };
+
+	ps->pw = procwatch_open(o, &h);
+	return ps->pw ? 0 : -EINVAL;
+}
+
+/*
+ * procwatch first, into the queue; then every tracer; then the queue. A fork or exec
+ * record is handled after the records its process sent before it.
+ */
+void procs_drain(struct procs *ps)
+{
+	int n;
+
+	if (ps->pw)
+		procwatch_drain(ps->pw);
+	do {
+		n = 0;
+		for (int i = 0; i < ps->n_tracers; i++) {
+			int k = tracer_drain(ps->tracers[i]);
+
+			n += k > 0 ? k : 0;
+		}
+	} while (n > 0);
+	handle_pending(ps);
+}
+
+int procs_poll(struct procs *ps, int timeout_ms)
+{
+	struct pollfd fds[PROCS_MAX_POLL];
+	int n = 0, r;
+
+	for (int i = 0; i < ps->n_tracers && n < PROCS_MAX_POLL - 1; i++)
+		fds[n++] = (struct pollfd){ .fd = tracer_fd(ps->tracers[i]), .events = POLLIN };
+	if (ps->pw)
+		fds[n++] = (struct pollfd){ .fd = procwatch_fd(ps->pw), .events = POLLIN };
+	r = poll(fds, n, timeout_ms);
+	if (r < 0 && errno != EINTR)
+		return -errno;
+	/* Records are mostly submitted without wake-ups (they double the probe cost): read
+	 * anyway. */
+	procs_drain(ps);
+	return r < 0 ? -EINTR : r;
+}
+
+static int alive(pid_t pid)
+{
+	char path[64];
+
+	snprintf(path, sizeof(path), "/proc/%d/stat", pid);
+	return access(path, F_OK) == 0;
+}
+
+static int unwiden_one(void *ctx, const struct pystack_thread *th)
+{
+	struct proc *p = ctx;
+
+	prepare_unwiden(&p->prep, p->pid, th->tstate);
+	return 0;
+}
+
+/*
+ * Takes the probes out and puts the interpreters back as they were, every process held
+ * still. Removing a uretprobe waits until every return instance the kernel still tracks is
+ * released; the kernel releases a thread's instances 100 ms after its last uretprobe hit,
+ * which a thread making calls all the time never reaches. Held still, it does.
+ */
+void procs_detach(struct procs *ps)
+{
+	struct timespec settle = { 0, 150 * 1000 * 1000 };
+	struct freeze **fz = calloc(ps->n ? ps->n : 1, sizeof(*fz));
+	int frozen = 0;
+
+	for (int i = 0; fz && i < ps->n; i++) {
+		struct proc *p = ps->v[i];
+
+		if (!p->restore || p->gone || !alive(p->pid))
+			continue;
+		fz[i] = malloc(sizeof(*fz[i]));
+		if (fz[i] && freeze_process(p->pid, fz[i])) {
+			elog("pid %d: cannot stop its threads to detach cleanly", p->pid);
+			free(fz[i]);
+			fz[i] = NULL;
+		}
+		frozen += !!fz[i];
+	}
+	if (frozen)
+		nanosleep(&settle, NULL);
+	procs_drain(ps);
+	for (int i = 0; i < ps->n_tracers; i++)
+		tracer_detach(ps->tracers[i]);
+	for (int i = 0; fz && i < ps->n; i++) {
+		struct proc *p = ps->v[i];
+
+		if (!fz[i])
+			continue;
+		prepare_restore_interps(&p->prep, p->pid);
+		/* Only the thread states alive now: an ended thread's memory may be reused. */
+		if (procs_runtime(p))
+			pystack_threads(p->pid, &p->prep.off, procs_runtime(p), unwiden_one, p);
+		thaw_process(fz[i]);
+		free(fz[i]);
+	}
+	free(fz);
+}
+
+void procs_stats(struct procs *ps, struct tracer_stats *s)
+{
+	*s = (struct tracer_stats){ 0 };
+	for (int i = 0; i < ps->n_tracers; i++) {
+		struct tracer_stats one;
+
+		tracer_read_stats(ps->tracers[i], &one);
+		s->lost_records += one.lost_records;
+		s->lost_code_records += one.lost_code_records;
+	}
+	if (ps->pw)
+		s->lost_records += procwatch_lost(ps->pw);
+}
+
+void procs_close(struct procs *ps)
+{
+	procwatch_close(ps->pw);
+	ps->pw = NULL;
+	for (int i = 0; i < ps->n_tracers; i++)
+		tracer_close(ps->tracers[i]);
+	for (int i = 0; i < ps->n; i++) {
+		if (ps->v[i]->lock_fd >= 0)
+			close(ps->v[i]->lock_fd);
+		free(ps->v[i]);
+	}
+	free(ps->tracers);
+	free(ps->v);
+	free(ps->pending);
+	*ps = (struct procs){ 0 };
+}

@@ -1,0 +1,195 @@
+// SPDX-License-Identifier: BSD-2-Clause
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+#include <bpf/libbpf.h>
+#include <bpf/bpf.h>
+#include "procwatch.h"
+#include "procwatch.skel.h"
+#include "log.h"
+
+struct procwatch {
+	struct procwatch_bpf *skel;
+	struct ring_buffer *rb;
+	struct procwatch_handlers h;
+};
+
+static int on_record(void *ctx, void *data, size_t size)
+{
+	struct procwatch *pw = ctx;
+	const struct vz_rec_hdr *hdr = data;
+
+	if (size >= sizeof(struct vz_rec_fork) && hdr->type == VZ_REC_FORK && pw->h.fork)
+		pw->h.fork(pw->h.ctx, data);
+	else if (size >= sizeof(struct vz_rec_exec) && hdr->type == VZ_REC_EXEC && pw->h.exec)
+		pw->h.exec(pw->h.ctx, data);
+	return 0;
+}
+
+/* The cgroup directory of --cgroup: a path as given, or relative to /sys/fs/cgroup. */
+static int open_cgroup(const char *path)
+{
+	char buf[PATH_MAX];
+	int fd = open(path, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+
+	if (fd < 0 && path[0] != '/') {
+		snprintf(buf, sizeof(buf), "/sys/fs/cgroup/%s", path);
+		fd = open(buf, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	} else if (fd < 0) {
+		snprintf(buf, sizeof(buf), "/sys/fs/cgroup%s", path);
+		fd = open(buf, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	}
+	return fd;
+}
+
+struct procwatch *procwatch_open(const struct procwatch_opts *o, const struct procwatch_handlers *h)
+{
+	struct procwatch *pw = calloc(1, sizeof(*pw));
+	int cg = -1, err;
+	__u32 zero = 0;
+
+	if (!pw)
+		return NULL;
+	pw->h = *h;
+	pw->skel = procwatch_bpf__open();
+	if (!pw->skel) {
+		elog("loading the process watcher: %s", strerror(errno));
+		goto fail;
+	}
+	pw->skel->rodata->watch_all = o->all;
+	if (o->comm) {
+		pw->skel->rodata->use_comm = true;
+		strncpy((char *)pw->skel->rodata->comm_filter, o->comm, 15);
+	}
+	if (o->cgroup) {
+		cg = open_cgroup(o->cgroup);
+		if (cg < 0) {
+			elog("--cgroup %s: no such cgroup (a directory under /sys/fs/cgroup)",
+			     o->cgroup);
+			goto fail;
+		}
+		pw->skel->rodata->use_cgroup = true;
+	}
+	err = procwatch_bpf__load(pw->skel);
+	if (!err && cg >= 0)
+		err = bpf_map__update_elem(pw->skel->maps.cgroup_filter, &zero, sizeof(zero), &cg,
+					   sizeof(cg), BPF_ANY);
+	if (!err)
+		err = procwatch_bpf__attach(pw->skel);
+	if (err) {
+		elog("loading the process watcher: %s", strerror(-err));
+		goto fail;
+	}
+	pw->rb = ring_buffer__new(bpf_map__fd(pw->skel->maps.proc_events), on_record, pw, NULL);
+	if (!pw->rb) {
+		elog("ring buffer: %s", strerror(errno));
+		goto fail;
+	}
+	if (cg >= 0)
+		close(cg);
+	return pw;
+fail:
+	if (cg >= 0)
+		close(cg);
+	procwatch_close(pw);
+	return NULL;
+}
+
+int procwatch_set(struct procwatch *pw, pid_t pid, int state)
+{
+	__u32 key = pid;
+	__u8 v = state;
+
+	return bpf_map__update_elem(pw->skel->maps.tree, &key, sizeof(key), &v, sizeof(v), BPF_ANY);
+}
+
+void procwatch_verdict(struct procwatch *pw, uint64_t ino, uint32_t dev, int verdict)
+{
+	struct vz_exe_key key = { .ino = ino, .dev = dev };
+	__u8 v = verdict;
+
+	bpf_map__update_elem(pw->skel->maps.exe_verdict, &key, sizeof(key), &v, sizeof(v), BPF_ANY);
+}
+
+static bool in_cgroup(pid_t pid, const char *cgroup)
+{
+	char path[64], line[PATH_MAX + 8], want[PATH_MAX];
+	const char *rel = cgroup;
+	size_t n;
+	bool ok = false;
+	FILE *f;
+
+	/* cgroup v2: "0::/system.slice/x.service"; --cgroup may name it with /sys/fs/cgroup. */
+	if (!strncmp(rel, "/sys/fs/cgroup", 14))
+		rel += 14;
+	snprintf(want, sizeof(want), "%s%s", rel[0] == '/' ? "" : "/", rel);
+	n = strlen(want);
+	while (n > 1 && want[n - 1] == '/')
+		want[--n] = '\0';
+	snprintf(path, sizeof(path), "/proc/%d/cgroup", pid);
+	f = fopen(path, "r");
+	if (!f)
+		return false;
+	while (fgets(line, sizeof(line), f)) {
+		char *p = line;
+
+		if (strncmp(p, "0::", 3))
+			continue;
+		p += 3;
+		p[strcspn(p, "\n")] = '\0';
+		ok = !strcmp(want, "/") || (!strncmp(p, want, n) && (p[n] == '\0' || p[n] == '/'));
+	}
+	fclose(f);
+	return ok;
+}
+
+bool procwatch_wants(const struct procwatch_opts *o, pid_t pid)
+{
+	char path[64], comm[32] = "";
+	ssize_t n;
+	int fd;
+
+	if (o->comm) {
+		snprintf(path, sizeof(path), "/proc/%d/comm", pid);
+		fd = open(path, O_RDONLY | O_CLOEXEC);
+		if (fd < 0)
+			return false;
+		n = read(fd, comm, sizeof(comm) - 1);
+		close(fd);
+		if (n <= 0)
+			return false;
+		comm[n] = '\0';
+		comm[strcspn(comm, "\n")] = '\0';
+		if (strncmp(comm, o->comm, 15))
+			return false;
+	}
+	return !o->cgroup || in_cgroup(pid, o->cgroup);
+}
+
+int procwatch_fd(struct procwatch *pw)
+{
+	return ring_buffer__epoll_fd(pw->rb);
+}
+
+int procwatch_drain(struct procwatch *pw)
+{
+	return ring_buffer__consume(pw->rb);
+}
+
+uint64_t procwatch_lost(struct procwatch *pw)
+{
+	return pw->skel->bss->lost_records;
+}
+
+void procwatch_close(struct procwatch *pw)
+{
+	if (!pw)
+		return;
+	ring_buffer__free(pw->rb);
+	procwatch_bpf__destroy(pw->skel);
+	free(pw);
+}

@@ -1,0 +1,45 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
+/*
+ * Which processes to trace as they appear (bpf/procwatch.bpf.c): forks of
+ * traced processes and execs of the launched tree or, with --all, of any
+ * process passing --comm/--cgroup. Both arrive with the process stopped
+ * before its first instruction.
+ */
+#ifndef VZ_PROCWATCH_H
+#define VZ_PROCWATCH_H
+
+#include <stdbool.h>
+#include <stdint.h>
+#include <sys/types.h>
+#include <linux/types.h>
+#include "vizbpf.h"
+
+struct procwatch;
+
+struct procwatch_opts {
+	bool all;           /* every process's execs, not only the tree's */
+	const char *comm;   /* ...whose comm is this (NULL: any) */
+	const char *cgroup; /* ...in this cgroup (a path under /sys/fs/cgroup, or NULL) */
+};
+
+struct procwatch_handlers {
+	void (*fork)(void *ctx, const struct vz_rec_fork *r);
+	void (*exec)(void *ctx, const struct vz_rec_exec *r);
+	void *ctx;
+};
+
+/* Loads and attaches. NULL after printing one line. */
+struct procwatch *procwatch_open(const struct procwatch_opts *o, const struct procwatch_handlers *h);
+/* Puts pid in the tree with the given state (enum vz_proc_state). Returns 0 or -errno. */
+int procwatch_set(struct procwatch *pw, pid_t pid, int state);
+/* Remembers what an executable is (VZ_EXE_PYTHON or VZ_EXE_OTHER: never stopped again). */
+void procwatch_verdict(struct procwatch *pw, uint64_t ino, uint32_t dev, int verdict);
+/* The comm and cgroup filters, for processes already running (--all). */
+bool procwatch_wants(const struct procwatch_opts *o, pid_t pid);
+int procwatch_fd(struct procwatch *pw);
+/* Hands over what is waiting. Returns records handled or -errno. */
+int procwatch_drain(struct procwatch *pw);
+uint64_t procwatch_lost(struct procwatch *pw);
+void procwatch_close(struct procwatch *pw);
+
+#endif
