@@ -148,7 +148,7 @@ static int attach_host(struct procs *ps, const struct procwatch_opts *o)
 		if (!isdigit((unsigned char)e->d_name[0]))
 			continue;
 		pid = atoi(e->d_name);
-		if (pid == getpid() || procs_find(ps, pid) || !procwatch_wants(o, pid))
+		if (pid == getpid() || procs_find(ps, pid) || !procwatch_wants(ps->pw, o, pid))
 			continue;
 		n += !attach_running(ps, pid, false);
 	}

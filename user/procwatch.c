@@ -16,6 +16,7 @@ struct procwatch {
 	struct procwatch_bpf *skel;
 	struct ring_buffer *rb;
 	struct procwatch_handlers h;
+	char cgroup_rel[PATH_MAX]; /* --cgroup as /proc/PID/cgroup names it */
 };
 
 static int on_record(void *ctx, void *data, size_t size)
@@ -30,20 +31,52 @@ static int on_record(void *ctx, void *data, size_t size)
 	return 0;
 }
 
-/* The cgroup directory of --cgroup: a path as given, or relative to /sys/fs/cgroup. */
-static int open_cgroup(const char *path)
+/* Where cgroup v2 is mounted (/sys/fs/cgroup, or /sys/fs/cgroup/unified on hybrid systems). */
+static int cgroup2_root(char *root, size_t cap)
 {
-	char buf[PATH_MAX];
-	int fd = open(path, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	char line[4096], mnt[PATH_MAX], fstype[64];
+	FILE *f = fopen("/proc/self/mountinfo", "r");
+	int found = -ENOENT;
 
-	if (fd < 0 && path[0] != '/') {
-		snprintf(buf, sizeof(buf), "/sys/fs/cgroup/%s", path);
-		fd = open(buf, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-	} else if (fd < 0) {
-		snprintf(buf, sizeof(buf), "/sys/fs/cgroup%s", path);
-		fd = open(buf, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (!f)
+		return -errno;
+	while (found && fgets(line, sizeof(line), f)) {
+		char *sep = strstr(line, " - ");
+
+		/* id parent major:minor root MOUNTPOINT ... - FSTYPE source options */
+		if (sep && sscanf(line, "%*s %*s %*s %*s %4095s", mnt) == 1 &&
+		    sscanf(sep + 3, "%63s", fstype) == 1 && !strcmp(fstype, "cgroup2")) {
+			snprintf(root, cap, "%s", mnt);
+			found = 0;
+		}
 	}
-	return fd;
+	fclose(f);
+	return found;
+}
+
+/*
+ * --cgroup PATH: a cgroup v2 directory, absolute or relative to the v2 mount. rel gets its
+ * path as /proc/PID/cgroup shows it ("/system.slice/x.service"). Returns an open fd or -1.
+ */
+static int open_cgroup(const char *path, char *rel, size_t cap)
+{
+	char root[PATH_MAX], full[2 * PATH_MAX];
+	size_t n;
+
+	if (cgroup2_root(root, sizeof(root))) {
+		elog("--cgroup: no cgroup v2 hierarchy is mounted");
+		return -1;
+	}
+	n = strlen(root);
+	if (path[0] == '/' && !strncmp(path, root, n) && (path[n] == '/' || !path[n]))
+		snprintf(full, sizeof(full), "%s", path);
+	else
+		snprintf(full, sizeof(full), "%s/%s", root, path + (path[0] == '/'));
+	snprintf(rel, cap, "%s", full[n] ? full + n : "/");
+	n = strlen(rel);
+	while (n > 1 && rel[n - 1] == '/')
+		rel[--n] = '\0';
+	return open(full, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 }
 
 struct procwatch *procwatch_open(const struct procwatch_opts *o, const struct procwatch_handlers *h)
@@ -66,10 +99,9 @@ struct procwatch *procwatch_open(const struct procwatch_opts *o, const struct pr
 		strncpy((char *)pw->skel->rodata->comm_filter, o->comm, 15);
 	}
 	if (o->cgroup) {
-		cg = open_cgroup(o->cgroup);
+		cg = open_cgroup(o->cgroup, pw->cgroup_rel, sizeof(pw->cgroup_rel));
 		if (cg < 0) {
-			elog("--cgroup %s: no such cgroup (a directory under /sys/fs/cgroup)",
-			     o->cgroup);
+			elog("--cgroup %s: no such cgroup v2 directory", o->cgroup);
 			goto fail;
 		}
 		pw->skel->rodata->use_cgroup = true;
@@ -115,31 +147,22 @@ void procwatch_verdict(struct procwatch *pw, uint64_t ino, uint32_t dev, int ver
 	bpf_map__update_elem(pw->skel->maps.exe_verdict, &key, sizeof(key), &v, sizeof(v), BPF_ANY);
 }
 
-static bool in_cgroup(pid_t pid, const char *cgroup)
+static bool in_cgroup(pid_t pid, const char *want)
 {
-	char path[64], line[PATH_MAX + 8], want[PATH_MAX];
-	const char *rel = cgroup;
-	size_t n;
+	char path[64], line[PATH_MAX + 8];
+	size_t n = strlen(want);
 	bool ok = false;
 	FILE *f;
 
-	/* cgroup v2: "0::/system.slice/x.service"; --cgroup may name it with /sys/fs/cgroup. */
-	if (!strncmp(rel, "/sys/fs/cgroup", 14))
-		rel += 14;
-	snprintf(want, sizeof(want), "%s%s", rel[0] == '/' ? "" : "/", rel);
-	n = strlen(want);
-	while (n > 1 && want[n - 1] == '/')
-		want[--n] = '\0';
 	snprintf(path, sizeof(path), "/proc/%d/cgroup", pid);
 	f = fopen(path, "r");
 	if (!f)
 		return false;
 	while (fgets(line, sizeof(line), f)) {
-		char *p = line;
+		char *p = line + 3;
 
-		if (strncmp(p, "0::", 3))
+		if (strncmp(line, "0::", 3)) /* the v2 line */
 			continue;
-		p += 3;
 		p[strcspn(p, "\n")] = '\0';
 		ok = !strcmp(want, "/") || (!strncmp(p, want, n) && (p[n] == '\0' || p[n] == '/'));
 	}
@@ -147,7 +170,7 @@ static bool in_cgroup(pid_t pid, const char *cgroup)
 	return ok;
 }
 
-bool procwatch_wants(const struct procwatch_opts *o, pid_t pid)
+bool procwatch_wants(struct procwatch *pw, const struct procwatch_opts *o, pid_t pid)
 {
 	char path[64], comm[32] = "";
 	ssize_t n;
@@ -167,7 +190,7 @@ bool procwatch_wants(const struct procwatch_opts *o, pid_t pid)
 		if (strncmp(comm, o->comm, 15))
 			return false;
 	}
-	return !o->cgroup || in_cgroup(pid, o->cgroup);
+	return !o->cgroup || in_cgroup(pid, pw->cgroup_rel);
 }
 
 int procwatch_fd(struct procwatch *pw)

@@ -19,7 +19,7 @@ struct procwatch;
 struct procwatch_opts {
 	bool all;           /* every process's execs, not only the tree's */
 	const char *comm;   /* ...whose comm is this (NULL: any) */
-	const char *cgroup; /* ...in this cgroup (a path under /sys/fs/cgroup, or NULL) */
+	const char *cgroup; /* ...in this cgroup v2 or below (absolute, or under its mount) */
 };
 
 struct procwatch_handlers {
@@ -35,7 +35,7 @@ int procwatch_set(struct procwatch *pw, pid_t pid, int state);
 /* Remembers what an executable is (VZ_EXE_PYTHON or VZ_EXE_OTHER: never stopped again). */
 void procwatch_verdict(struct procwatch *pw, uint64_t ino, uint32_t dev, int verdict);
 /* The comm and cgroup filters, for processes already running (--all). */
-bool procwatch_wants(const struct procwatch_opts *o, pid_t pid);
+bool procwatch_wants(struct procwatch *pw, const struct procwatch_opts *o, pid_t pid);
 int procwatch_fd(struct procwatch *pw);
 /* Hands over what is waiting. Returns records handled or -errno. */
 int procwatch_drain(struct procwatch *pw);
