@@ -6,6 +6,8 @@ which each workload knows analytically. BENCH_COUNT=1: runs the section under
 sys.setprofile and prints `calls=N counted=M`, M being the 'call' events seen
 (what VizTracer records and the oracle of vizbpf's tests); run.sh checks M == N.
 Both also print `maxrss_kb=` (this process's own peak RSS).
+BENCH_WAIT=FILE (attach mode): print `waiting`, and start the timed section only once FILE
+exists (the driver attaches vizbpf meanwhile).
 """
 import os
 import resource
@@ -26,6 +28,10 @@ def run(work, calls):
         sys.setprofile(None)
         result = "counted=%d" % counted
     else:
+        if os.environ.get("BENCH_WAIT"):
+            print("waiting", flush=True)
+            while not os.path.exists(os.environ["BENCH_WAIT"]):
+                time.sleep(0.002)
         t0 = time.perf_counter()
         work()
         result = "seconds=%.6f" % (time.perf_counter() - t0)

@@ -16,7 +16,7 @@ import time
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 WORKLOADS = {"fib": "fib(25)", "mixed": "mixed"}
-MODES = ("untraced", "cprofile", "vizbpf")
+MODES = ("untraced", "cprofile", "vizbpf", "attach")
 MEMORY_CALLS = (1_000_000, 4_000_000)
 TARGET_ADDED_US = 1.1
 
@@ -51,11 +51,40 @@ def run(cmd, env=None):
     return p, time.perf_counter() - t0
 
 
+def run_attached(args, py, script_args, out):
+    """vizbpf -p: the workload waits, vizbpf attaches, the timed section runs traced."""
+    go = os.path.join(args.tmp, "go")
+    if os.path.exists(go):
+        os.unlink(go)
+    w = subprocess.Popen([py] + script_args, cwd=HERE, env=dict(os.environ, BENCH_WAIT=go),
+                         stdout=subprocess.PIPE, stderr=subprocess.PIPE, universal_newlines=True)
+    t0 = time.perf_counter()
+    if w.stdout.readline().strip() != "waiting":
+        w.kill()
+        return subprocess.CompletedProcess(w.args, 1, "", w.stderr.read()), 0
+    v = subprocess.Popen([args.vizbpf, "-o", out, "-p", str(w.pid)], cwd=HERE,
+                         stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, universal_newlines=True)
+    err = []
+    for line in v.stderr:
+        err.append(line)
+        if "tracing" in line:
+            break
+    open(go, "w").close()
+    stdout, stderr = w.communicate()
+    err.append(v.stderr.read())
+    v.wait()
+    rc = w.returncode or v.returncode
+    return subprocess.CompletedProcess(w.args, rc, stdout, stderr + "".join(err)), \
+        time.perf_counter() - t0
+
+
 def run_workload(args, py, mode, script, extra=()):
     """One run; returns a dict of its numbers, raises Failure when vizbpf failed."""
     script_args = [script] + list(extra)
     out = os.path.join(args.tmp, "out.json")
-    if mode == "untraced":
+    if mode == "attach":
+        cmd = None
+    elif mode == "untraced":
         cmd = [py] + script_args
     elif mode == "cprofile":
         cmd = [py, "-m", "cProfile", "-o", os.devnull] + script_args
@@ -63,14 +92,14 @@ def run_workload(args, py, mode, script, extra=()):
         cmd = [args.vizbpf, "-q", "-o", out, "--", py] + script_args
         if mode == "vizbpf-peakrss":
             cmd = [sys.executable, os.path.join(HERE, "peakrss.py")] + cmd
-    p, wall = run(cmd)
+    p, wall = run_attached(args, py, script_args, out) if cmd is None else run(cmd)
     kv = parse_kv(p.stdout)
     what = "%s %s under %s" % (os.path.basename(py), " ".join(script_args), mode)
     if p.returncode != 0 or kv is None:
         raise Failure("%s: exit status %d\n%s" % (what, p.returncode, p.stderr.strip()[-2000:]))
     r = {"wall": wall, "seconds": kv["seconds"], "calls": int(kv["calls"]),
          "python_maxrss_kb": int(kv["maxrss_kb"])}
-    if mode.startswith("vizbpf"):
+    if mode.startswith("vizbpf") or mode == "attach":
         meta = trace_metadata(out) if os.path.exists(out) else None
         if meta is None:
             raise Failure("%s: no trace metadata in %s" % (what, out))
@@ -118,11 +147,12 @@ def measure(args, py):
         runs, n = w["runs"], w["calls"]
         med = w["median"] = {m: {k: median(runs[m], k) for k in ("seconds", "wall")} for m in MODES}
         base = med["untraced"]["seconds"]
-        w["added_ns_per_call"] = {m: (med[m]["seconds"] - base) / n * 1e9 for m in ("cprofile", "vizbpf")}
-        w["slowdown"] = {m: med[m]["seconds"] / base for m in ("cprofile", "vizbpf")}
+        w["added_ns_per_call"] = {m: (med[m]["seconds"] - base) / n * 1e9
+                                  for m in ("cprofile", "vizbpf", "attach")}
+        w["slowdown"] = {m: med[m]["seconds"] / base for m in ("cprofile", "vizbpf", "attach")}
         w["e2e_slowdown"] = {m: med[m]["wall"] / med["untraced"]["wall"] for m in ("cprofile", "vizbpf")}
         w["trace_bytes"] = median(runs["vizbpf"], "trace_bytes")
-        w["events_lost"] = sum(r["events_lost"] for r in runs["vizbpf"])
+        w["events_lost"] = sum(r["events_lost"] for r in runs["vizbpf"] + runs["attach"])
     res["memory"] = {str(n): run_workload(args, py, "vizbpf-peakrss", "loop.py", [str(n)])
                      for n in MEMORY_CALLS}
     return res
@@ -136,12 +166,14 @@ def print_table(res, repeats):
     wls, mem = res["workloads"], res["memory"]
     rows = [("calls in the timed section", lambda w: "{:,}".format(w["calls"]), "")]
     for m, label in (("untraced", "section time  untraced"), ("cprofile", "              cProfile"),
-                     ("vizbpf", "              vizbpf")):
+                     ("vizbpf", "              vizbpf"), ("attach", "              vizbpf -p")):
         rows.append((label, lambda w, m=m: fmt_ms(w["median"][m]["seconds"]) +
                      ("" if m == "untraced" else "  (%.1fx)" % w["slowdown"][m]), ""))
     rows += [
         ("added per call  vizbpf", lambda w: "%+.3f us" % (w["added_ns_per_call"]["vizbpf"] / 1e3),
          "<= %.1f us" % TARGET_ADDED_US),
+        ("                vizbpf -p", lambda w: "%+.3f us" % (w["added_ns_per_call"]["attach"] / 1e3),
+         "= launch"),
         ("                cProfile", lambda w: "%+.3f us" % (w["added_ns_per_call"]["cprofile"] / 1e3), ""),
         ("                vizbpf/cProfile", lambda w: "%.1fx" % (w["added_ns_per_call"]["vizbpf"] /
                                                                   max(w["added_ns_per_call"]["cprofile"], 1e-9)), ""),
@@ -172,10 +204,11 @@ def print_table(res, repeats):
 def summary(res):
     w, mem = res["workloads"], res["memory"]
     a, b = (mem[str(n)]["vizbpf_vmhwm_kb"] / 1e3 for n in MEMORY_CALLS)
-    return ("%s: %+.2f/%+.2f us/call fib/mixed (cProfile %+.2f/%+.2f), e2e %.1fx/%.1fx, "
-            "peak RSS %.0f MB at 1M and %.0f MB at 4M calls (%.2fx)" % (
+    return ("%s: %+.2f/%+.2f us/call fib/mixed (attached -p: %+.2f/%+.2f; cProfile %+.2f/%+.2f), "
+            "e2e %.1fx/%.1fx, peak RSS %.0f MB at 1M and %.0f MB at 4M calls (%.2fx)" % (
                 res["label"],
                 w["fib"]["added_ns_per_call"]["vizbpf"] / 1e3, w["mixed"]["added_ns_per_call"]["vizbpf"] / 1e3,
+                w["fib"]["added_ns_per_call"]["attach"] / 1e3, w["mixed"]["added_ns_per_call"]["attach"] / 1e3,
                 w["fib"]["added_ns_per_call"]["cprofile"] / 1e3, w["mixed"]["added_ns_per_call"]["cprofile"] / 1e3,
                 w["fib"]["e2e_slowdown"]["vizbpf"], w["mixed"]["e2e_slowdown"]["vizbpf"], a, b, b / a))
 

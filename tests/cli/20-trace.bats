@@ -75,6 +75,34 @@ check_against_oracle() {
 	[ "$failed" = 0 ]
 }
 
+@test "launch mode follows exec too: spawn and forkserver pools, ProcessPoolExecutor, a Python subprocess" {
+	local failed=0 py how pids squares lost sub
+	for py in $(pythons); do
+		for how in spawn forkserver "spawn executor" "forkserver executor"; do
+			# shellcheck disable=SC2086
+			"$VIZBPF" -q -o trace.json -- "$py" "$TARGETS/pool.py" $how >out.txt ||
+				{ echo "$py $how: vizbpf failed"; failed=1; continue; }
+			[ "$(cat out.txt)" = 2470 ] || { echo "$py $how: output $(cat out.txt)"; failed=1; }
+			python3 "$TOOLS/calltree.py" trace.json - - --check-only || failed=1
+			# every square() call, all in processes other than the launched one
+			squares=$(jq '[.traceEvents[] | select(.ph == "X" and (.name | startswith("square (")))] | length' trace.json)
+			pids=$(jq '[.traceEvents[] | select(.ph == "X" and (.name | startswith("square ("))) | .pid] | unique | length' trace.json)
+			lost=$(meta trace.json processes_not_followed)
+			[ "$squares" = 20 ] && [ "$pids" -ge 1 ] && [ "$lost" = 0 ] ||
+				{ echo "$py $how: $squares square() calls in $pids processes, $lost not followed"; failed=1; }
+		done
+		# forks.py runs `python -c ...` through subprocess: its <module> is in the trace
+		LD_PRELOAD= "$VIZBPF" -q -o trace.json -- "$py" "$TARGETS/forks.py" >/dev/null || failed=1
+		sub=$(jq -r '.traceEvents[] | select(.ph == "M" and .name == "process_name" and
+			(.args.name | contains("import os; print"))) | .pid' trace.json | head -n 1)
+		[ -n "$sub" ] && [ "$(jq --argjson p "$sub" '[.traceEvents[] | select(.ph == "X" and .pid == $p
+			and (.name | startswith("<module> (<string>")))] | length' trace.json)" -ge 1 ] ||
+			{ echo "$py: the subprocess (pid '$sub') is not in the trace with its <module>"; failed=1; }
+		echo "# $py: spawn/forkserver pools and executors: 20 square() calls each; subprocess traced" >&3
+	done
+	[ "$failed" = 0 ]
+}
+
 @test "--pid_suffix writes one complete trace per process" {
 	run -0 "$VIZBPF" -q -o "$BATS_TEST_TMPDIR/t.json" --pid_suffix -- python3 "$TARGETS/pool.py" fork
 	[ "$output" = 2470 ]
