@@ -22,6 +22,7 @@ struct code_info {
 	uint32_t pid;
 	uint32_t co_flags;
 	bool filtered; /* --include_files/--exclude_files/--ignore_frozen drop it */
+	bool thread_start; /* threading's Thread._bootstrap_inner: its frame holds the Thread */
 	char *name_json; /* "qualname (file:line)" as a JSON string literal */
 	size_t name_len;
 };
@@ -38,6 +39,7 @@ struct thread {
 	uint32_t pid;
 	bool exited;
 	char comm[16];
+	char pyname[64]; /* threading.Thread.name, when the thread started through threading */
 	uint64_t last_ns;
 	struct frame *stack;
 	uint32_t depth;
@@ -68,6 +70,8 @@ struct events {
 	uint32_t unknown_code; /* index of the "<unknown>" placeholder */
 	events_thread_fn on_thread;
 	void *on_thread_ctx;
+	events_thread_start_fn on_thread_start;
+	void *on_thread_start_ctx;
 };
 
 static inline uint32_t hash64(uint64_t v)
@@ -181,7 +185,7 @@ static int64_t add_code(struct events *ev, uint32_t pid, uint64_t code, uint32_t
 {
 	char text[VZ_NAME_MAX * 3 + VZ_FILE_MAX * 3 + 32];
 	struct code_info *c;
-	size_t n, q;
+	size_t n, q, n_file;
 
 	if (ev->n_codes == ev->cap_codes) {
 		uint32_t cap = ev->cap_codes ? ev->cap_codes * 2 : 1024;
@@ -200,6 +204,10 @@ static int64_t add_code(struct events *ev, uint32_t pid, uint64_t code, uint32_t
 	c->code = code;
 	c->co_flags = co_flags;
 	c->filtered = code_filtered(&ev->filter, file);
+	n_file = strlen(file);
+	c->thread_start = (!strcmp(name, "_bootstrap_inner") ||
+			   !strcmp(name, "Thread._bootstrap_inner")) &&
+			  n_file >= 12 && !strcmp(file + n_file - 12, "threading.py");
 	q = json_quote(NULL, 0, text, n);
 	c->name_json = malloc(q + 1);
 	if (!c->name_json)
@@ -241,6 +249,7 @@ static struct thread *get_thread(struct events *ev, uint32_t tid, uint32_t pid)
 			t->exited = false;
 			t->pid = pid;
 			t->comm[0] = '\0';
+			t->pyname[0] = '\0';
 		}
 		return t;
 	}
@@ -378,6 +387,9 @@ static int handle_call(struct events *ev, const struct vz_rec_call *r)
 		return 0;
 	}
 	ev->st.calls++;
+	if (ev->codes[code].thread_start && ev->on_thread_start)
+		ev->on_thread_start(ev->on_thread_start_ctx, r->hdr.pid, r->frame, t->pyname,
+				    sizeof(t->pyname));
 	return push(ev, t, r, code);
 }
 
@@ -454,7 +466,9 @@ static void name_thread(struct events *ev, const struct thread *t)
 {
 	char name[64];
 
-	if (t->tid == t->pid)
+	if (t->pyname[0])
+		snprintf(name, sizeof(name), "%s", t->pyname);
+	else if (t->tid == t->pid)
 		snprintf(name, sizeof(name), "MainThread");
 	else if (t->comm[0])
 		snprintf(name, sizeof(name), "%s (tid %u)", t->comm, t->tid);
@@ -567,6 +581,12 @@ void events_on_thread(struct events *ev, events_thread_fn fn, void *ctx)
 {
 	ev->on_thread = fn;
 	ev->on_thread_ctx = ctx;
+}
+
+void events_on_thread_start(struct events *ev, events_thread_start_fn fn, void *ctx)
+{
+	ev->on_thread_start = fn;
+	ev->on_thread_start_ctx = ctx;
 }
 
 void events_finish(struct events *ev, uint64_t end_ns)

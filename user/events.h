@@ -44,6 +44,11 @@ struct events *events_new(struct trace_writer *w, const struct events_filter *fi
 void events_set_writers(struct events *ev, struct trace_writer *(*writer_for)(void *ctx, uint32_t pid),
 			void *ctx);
 void events_on_thread(struct events *ev, events_thread_fn fn, void *ctx);
+/* Called when a thread starts through threading (Thread._bootstrap_inner): frame is that call's
+ * frame in process pid. Writes the thread's Python name into name (left empty if unknown). */
+typedef void (*events_thread_start_fn)(void *ctx, uint32_t pid, uint64_t frame, char *name,
+				       size_t cap);
+void events_on_thread_start(struct events *ev, events_thread_start_fn fn, void *ctx);
 /* tracer_record_fn: handles one record. */
 int events_handle(void *ctx, const void *data, size_t size);
 /*

@@ -17,14 +17,28 @@
 #include "procmem.h"
 #include "procs.h"
 #include "pystack.h"
+#include "pythread.h"
 
 #define PROCS_MAX_POLL 64
 #define LOCK_DIR "/run/vizbpf"
+
+/* Names a thread after its threading.Thread, read from the process while it starts. */
+static void on_thread_start(void *ctx, uint32_t pid, uint64_t frame, char *name, size_t cap)
+{
+	struct proc *p = procs_find(ctx, pid);
+	int err = p ? pythread_name(pid, p->pi.minor, &p->prep.off, frame, name, cap) : -ESRCH;
+
+	if (err) {
+		vlog("pid %u: the name of a thread starting cannot be read: %s", pid, strerror(-err));
+		name[0] = '\0';
+	}
+}
 
 void procs_init(struct procs *ps, struct events *ev, struct outputs *out, bool attach)
 {
 	*ps = (struct procs){ .ev = ev, .out = out, .attach = attach };
 	events_on_thread(ev, procs_on_thread, ps);
+	events_on_thread_start(ev, on_thread_start, ps);
 }
 
 struct tracer *procs_tracer(struct procs *ps, const struct py_interp *pi, unsigned flags)

@@ -48,7 +48,7 @@ int pystack_threads(uint32_t pid, const struct vz_py_offsets *off, uint64_t runt
 }
 
 /* A str of the target as a vz_pystr_hdr + code units, like BPF's read_pystr(). */
-static void read_str(uint32_t pid, const struct vz_py_offsets *off, uint64_t str,
+void pystack_read_str(uint32_t pid, const struct vz_py_offsets *off, uint64_t str,
 		     struct vz_pystr_hdr *h, char *buf, uint32_t cap)
 {
 	uint32_t state = 0;
@@ -112,8 +112,8 @@ int pystack_replay(uint32_t pid, const struct vz_py_offsets *off, const struct p
 		procmem_read(pid, codes[i] + off->code_flags, &code_rec.co_flags, 4);
 		name = procmem_ptr(pid, codes[i] + (off->code_qualname >= 0 ? off->code_qualname
 									    : off->code_name));
-		read_str(pid, off, name, &code_rec.name_hdr, code_rec.name, VZ_NAME_MAX);
-		read_str(pid, off, procmem_ptr(pid, codes[i] + off->code_filename),
+		pystack_read_str(pid, off, name, &code_rec.name_hdr, code_rec.name, VZ_NAME_MAX);
+		pystack_read_str(pid, off, procmem_ptr(pid, codes[i] + off->code_filename),
 			 &code_rec.file_hdr, code_rec.file, VZ_FILE_MAX);
 		handle(ctx, &code_rec, sizeof(code_rec));
 

@@ -33,4 +33,8 @@ int pystack_threads(uint32_t pid, const struct vz_py_offsets *off, uint64_t runt
 int pystack_replay(uint32_t pid, const struct vz_py_offsets *off, const struct pystack_thread *th,
 		   uint64_t ts_ns, int (*handle)(void *ctx, const void *rec, size_t size), void *ctx);
 
+/* A str of process pid as BPF captures one (h->kind 0 when it cannot be read). */
+void pystack_read_str(uint32_t pid, const struct vz_py_offsets *off, uint64_t str,
+		      struct vz_pystr_hdr *h, char *buf, uint32_t cap);
+
 #endif
