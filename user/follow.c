@@ -114,6 +114,7 @@ void follow_fork(struct procs *ps, const struct vz_rec_fork *r)
 		p->gone = true;
 	} else {
 		ps->followed++;
+		procs_lock(p, false);
 		procs_name(ps, child, "python (forked)");
 	}
 	kill(child, SIGCONT);
@@ -183,8 +184,7 @@ void follow_exec(struct procs *ps, const struct vz_rec_exec *r)
 		kill(pid, SIGCONT);
 		return;
 	}
-	if (ps->attach)
-		procs_lock(p, false);
+	procs_lock(p, false);
 	procwatch_set(ps->pw, pid, VZ_PROC_PROBED);
 	ps->followed++;
 	vlog("pid %d exec'd CPython %d.%d (%s): traced from its first call", pid, pi.major,

@@ -228,6 +228,7 @@ int main(int argc, char **argv)
 	}
 	mp->prep = prep;
 	mp->ptraced = true;
+	procs_lock(mp, false); /* keeps a vizbpf -p / --all out of it */
 	procs_name(&ps, pid, pi.exe);
 	stop = (struct first_stop){ .ps = &ps, .p = mp };
 	err = launch_release(pid, prepare_needs_first_stop(&prep), at_first_call, &stop, &st);

@@ -45,7 +45,7 @@ check_against_oracle() {
 	[ "$failed" = 0 ]
 }
 
-@test "forked children and subprocesses behave as untraced; subprocesses do not inherit vizbpf's LD_PRELOAD" {
+@test "forked children and subprocesses print what they print untraced; subprocesses do not inherit vizbpf's LD_PRELOAD" {
 	local failed=0 py want got
 	for py in $(pythons); do
 		want=$("$py" "$TARGETS/forks.py" 2>&1)

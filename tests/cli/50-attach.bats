@@ -123,3 +123,27 @@ attach_and_check() {
 	done
 	[ "$failed" = 0 ]
 }
+
+@test "attach: the attached process's pool workers (fork and spawn) are followed into the trace" {
+	local failed=0 py how pid vpid squares go="$BATS_TEST_TMPDIR/go"
+	for py in $(pythons); do
+		for how in fork spawn; do
+			rm -f "$go" out.txt vz.err
+			"$py" "$TARGETS/attach_pool.py" $how "$go" >out.txt 2>&1 3>&- &
+			pid=$!
+			wait_for_line out.txt ready || { failed=1; continue; }
+			"$VIZBPF" -o trace.json -p $pid 2>vz.err 3>&- &
+			vpid=$!
+			wait_for_line vz.err tracing || { kill $pid $vpid; failed=1; continue; }
+			touch "$go"
+			wait $pid || { echo "$py $how: the program failed: $(cat out.txt)"; failed=1; }
+			# vizbpf ends when every process it traces has ended
+			wait $vpid || { echo "$py $how: vizbpf failed: $(cat vz.err)"; failed=1; continue; }
+			[ "$(tail -n 1 out.txt)" = 2470 ] || { echo "$py $how: output $(cat out.txt)"; failed=1; }
+			python3 "$TOOLS/calltree.py" trace.json - - --check-only || failed=1
+			squares=$(jq '[.traceEvents[] | select(.ph == "X" and (.name | startswith("square (")))] | length' trace.json)
+			[ "$squares" = 20 ] || { echo "$py $how: $squares square() calls"; failed=1; }
+		done
+	done
+	[ "$failed" = 0 ]
+}
