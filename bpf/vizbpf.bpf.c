@@ -36,15 +36,30 @@ const volatile __u64 wakeup_bytes = 1 << 20;
 /* Counters read by user space at the end (.bss). */
 __u64 lost_records;      /* calls/returns/exits dropped: ring buffer full */
 __u64 lost_code_records; /* code-object records dropped (retried at the next call) */
+/* Set by user space once py_return is attached (with the processes held still): from then on
+ * each entry at depth < 64 gets a return instance from the kernel. */
+__u32 returns_on;
 
 struct {
 	__uint(type, BPF_MAP_TYPE_RINGBUF);
 	/* size set by user space (bpf_map__set_max_entries) */
 } events SEC(".maps");
 
+/*
+ * The kernel keeps a uretprobe's return instances per thread, at most 64 nested
+ * (MAX_URETPROBE_DEPTH): an entry at depth < 64 will see its return, a deeper one never.
+ * BPF mirrors that stack: a return names the frame that returned, and an entry's caller is
+ * the frame on top, both without reading the target's memory. Saturated (or empty: frames
+ * entered before attach), the caller is read from the thread state.
+ */
+#define VZ_RET_DEPTH 64
+
 struct vz_thread {
 	__u64 tstate;      /* thread state seen at the last call (returns read the frame from it) */
 	__u64 seen_tstate; /* thread state already unlocked/boosted */
+	__u32 depth;       /* return instances the kernel holds for this thread (ours) */
+	__u32 pad;
+	__u64 frames[VZ_RET_DEPTH]; /* their frames, outermost first */
 };
 
 /* Task-local storage: no hashing on the per-call path (a hash map costs ~100 ns a lookup). */
@@ -194,7 +209,7 @@ int BPF_KPROBE(py_entry)
 	__u8 frame_window[VZ_FRAME_WINDOW_MAX];
 	struct vz_rec_call *r;
 	struct vz_thread *ti;
-	__u64 frame, tstate, code, arg1, arg2;
+	__u64 frame, tstate, code, arg1, arg2, caller;
 	__u32 flags = 0;
 	__u8 owner;
 
@@ -244,6 +259,16 @@ int BPF_KPROBE(py_entry)
 	if (off.frame_owner >= 0 && owner == 0)
 		flags |= VZ_F_OWNED_BY_THREAD;
 
+	if (ti->depth > 0 && ti->depth < VZ_RET_DEPTH)
+		caller = ti->frames[(ti->depth - 1) & (VZ_RET_DEPTH - 1)];
+	else
+		caller = current_frame(tstate);
+	/* The kernel is about to take a return instance for this call: it will be seen. */
+	if (returns_on && ti->depth < VZ_RET_DEPTH) {
+		ti->frames[ti->depth & (VZ_RET_DEPTH - 1)] = frame;
+		ti->depth++;
+		flags |= VZ_F_RETURN_FRAME;
+	}
 	r = bpf_ringbuf_reserve(&events, sizeof(*r), 0);
 	if (!r) {
 		__sync_fetch_and_add(&lost_records, 1);
@@ -252,7 +277,7 @@ int BPF_KPROBE(py_entry)
 	fill_hdr(&r->hdr, id, VZ_REC_CALL, flags);
 	r->code = code;
 	r->frame = frame;
-	r->caller = current_frame(tstate);
+	r->caller = caller;
 	bpf_ringbuf_submit(r, submit_flags());
 	return 0;
 }
@@ -348,8 +373,14 @@ int BPF_KRETPROBE(py_return)
 		__sync_fetch_and_add(&lost_records, 1);
 		return 0;
 	}
-	fill_hdr(&r->hdr, id, VZ_REC_RETURN, 0);
-	r->caller = current_frame(ti->tstate);
+	if (ti->depth > 0 && ti->depth <= VZ_RET_DEPTH) {
+		ti->depth--;
+		fill_hdr(&r->hdr, id, VZ_REC_RETURN, VZ_F_RETURN_FRAME);
+		r->caller = ti->frames[ti->depth & (VZ_RET_DEPTH - 1)];
+	} else {
+		fill_hdr(&r->hdr, id, VZ_REC_RETURN, 0);
+		r->caller = current_frame(ti->tstate);
+	}
 	bpf_ringbuf_submit(r, submit_flags());
 	return 0;
 }

@@ -279,6 +279,7 @@ int tracer_add_pid(struct tracer *t, pid_t pid)
 		return err;
 	}
 	t->n_more++;
+	t->skel->bss->returns_on = 1;
 	if (!t->mechanism[0])
 		describe_probes(t);
 	return attach_exit(t);
@@ -296,7 +297,10 @@ void tracer_mark_started(struct tracer *t, pid_t pid)
 int tracer_attach_returns(struct tracer *t)
 {
 	t->ret = attach_uprobe(t->skel->progs.py_return, t->pid, t->lib, t->evalframe_offset, true);
-	return t->ret ? 0 : -errno;
+	if (!t->ret)
+		return -errno;
+	t->skel->bss->returns_on = 1;
+	return 0;
 }
 
 /*
