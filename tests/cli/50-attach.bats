@@ -7,21 +7,13 @@
 load helpers
 
 setup_file() {
-	cd "$BATS_TEST_DIRNAME/../.."
-	cc -D_GNU_SOURCE -I. -Ibpf tests/fixtures/peek_eval_frame.c symbols/*.c -lelf \
-		-o "$BATS_FILE_TMPDIR/peek_eval_frame"
+	build_peek
 }
 
 setup() {
 	requires root bpf
 	cd "$BATS_TEST_TMPDIR"
 	PEEK="$BATS_FILE_TMPDIR/peek_eval_frame"
-}
-
-wait_for_line() { # FILE TEXT
-	for _ in $(seq 300); do grep -q "$2" "$1" 2>/dev/null && return 0; sleep 0.05; done
-	echo "timed out waiting for '$2' in $1: $(cat "$1")"
-	return 1
 }
 
 # Attaches to attach_target.py under PY, lets it run mixed.main(), detaches, and checks

@@ -7,9 +7,7 @@
 load helpers
 
 setup_file() {
-	cd "$BATS_TEST_DIRNAME/../.."
-	cc -D_GNU_SOURCE -I. -Ibpf tests/fixtures/peek_eval_frame.c symbols/*.c -lelf \
-		-o "$BATS_FILE_TMPDIR/peek_eval_frame"
+	build_peek
 }
 
 setup() {
@@ -23,12 +21,6 @@ teardown() {
 	touch "$GO"
 	[ -z "${VPID:-}" ] || kill -TERM "$VPID" 2>/dev/null || true
 	[ -z "${CGROUP:-}" ] || { sleep 0.5; rmdir "$CGROUP" 2>/dev/null || true; }
-}
-
-wait_for_line() { # FILE TEXT
-	for _ in $(seq 300); do grep -q "$2" "$1" 2>/dev/null && return 0; sleep 0.05; done
-	echo "timed out waiting for '$2' in $1: $(cat "$1")"
-	return 1
 }
 
 # start_target OUT COMMAND...: runs a target in the background, waits for it to run.

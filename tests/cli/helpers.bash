@@ -74,3 +74,17 @@ vizbpf() {
 meta() {
 	jq -r ".viztracer_metadata.$2" "$1"
 }
+
+# Waits up to 15 s for TEXT to appear in FILE (a background program's output).
+wait_for_line() { # FILE TEXT
+	for _ in $(seq 300); do grep -q "$2" "$1" 2>/dev/null && return 0; sleep 0.05; done
+	echo "timed out waiting for '$2' in $1: $(cat "$1")"
+	return 1
+}
+
+# Builds tests/fixtures/peek_eval_frame (prints a process's interp->eval_frame) for a file's
+# tests: $BATS_FILE_TMPDIR/peek_eval_frame.
+build_peek() {
+	(cd "$REPO" && cc -D_GNU_SOURCE -I. -Ibpf tests/fixtures/peek_eval_frame.c symbols/*.c -lelf \
+		-o "$BATS_FILE_TMPDIR/peek_eval_frame")
+}
