@@ -174,6 +174,14 @@ static void attach_metadata(struct trace_writer *w, void *ctx)
 	trace_writer_meta_u64(w, "processes_not_followed", m->ps->missed);
 }
 
+/* Nothing was traced (--all on a host without CPython): the trace still says what made it. */
+static void empty_metadata(struct trace_writer *w, void *ctx)
+{
+	trace_writer_meta_str(w, "version", VIZBPF_VERSION);
+	trace_writer_meta_str(w, "producer", "vizbpf");
+	trace_writer_meta_u64(w, "processes_traced", 0);
+}
+
 static bool any_running(struct procs *ps)
 {
 	bool running = false;
@@ -242,9 +250,11 @@ out:
 			elog("warning: %llu events lost (ring buffer full): try --buffer_size",
 			     (unsigned long long)m.ts.lost_records);
 	}
-	err = outputs_close(out, ps.n ? attach_metadata : NULL, &m);
+	err = outputs_close(out, ps.n ? attach_metadata : empty_metadata, &m);
 	if (err)
 		status = 1;
+	else if (!ps.n && !status)
+		ilog("no CPython process was traced; %s holds an empty trace", outputs_describe(out));
 	else if (ps.n && !status)
 		ilog("%llu calls recorded in %d process(es), %llu events lost, trace saved to %s",
 		     (unsigned long long)m.es.calls, ps.n, (unsigned long long)m.ts.lost_records,
