@@ -72,6 +72,7 @@ struct events {
 	void *on_thread_ctx;
 	events_thread_start_fn on_thread_start;
 	void *on_thread_start_ctx;
+	bool finished; /* events_finish ran: only thread announcements are still dispatched */
 };
 
 static inline uint32_t hash64(uint64_t v)
@@ -528,6 +529,8 @@ int events_handle(void *ctx, const void *data, size_t size)
 		return 0;
 	if (vz_verbose >= 3)
 		dump_record(ev, data);
+	if (ev->finished && h->type != VZ_REC_THREAD)
+		return 0;
 	switch (h->type) {
 	case VZ_REC_CALL:
 		return size >= sizeof(struct vz_rec_call) ? handle_call(ev, data) : 0;
@@ -589,8 +592,14 @@ void events_on_thread_start(struct events *ev, events_thread_start_fn fn, void *
 	ev->on_thread_start_ctx = ctx;
 }
 
+void events_stop(struct events *ev)
+{
+	ev->finished = true;
+}
+
 void events_finish(struct events *ev, uint64_t end_ns)
 {
+	ev->finished = true;
 	for (uint32_t i = 0; i < ev->n_threads; i++) {
 		struct thread *t = &ev->threads[i];
 

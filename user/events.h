@@ -56,6 +56,9 @@ int events_handle(void *ctx, const void *data, size_t size);
  * those calls are still running), or with 0 at each thread's last timestamp.
  */
 void events_finish(struct events *ev, uint64_t end_ns);
+/* After events_finish, records are dropped; thread announcements still reach on_thread.
+ * events_stop drops them from now on without writing anything (vizbpf failed). */
+void events_stop(struct events *ev);
 void events_get_stats(const struct events *ev, struct events_stats *s);
 void events_free(struct events *ev);
 

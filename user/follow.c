@@ -82,6 +82,11 @@ void follow_fork(struct procs *ps, const struct vz_rec_fork *r)
 	struct pick pick = { .tid = r->hdr.tid, .child = child };
 	int err;
 
+	if (ps->closing) {
+		if (wait_stopped(child) == 1)
+			kill(child, SIGCONT);
+		return;
+	}
 	if (wait_stopped(child) != 1) {
 		vlog("fork %d -> %d: the child did not stop for us; not followed", r->parent, child);
 		ps->missed++;
@@ -161,6 +166,10 @@ void follow_exec(struct procs *ps, const struct vz_rec_exec *r)
 	struct proc *p;
 	int err;
 
+	if (ps->closing) {
+		kill(pid, SIGCONT);
+		return;
+	}
 	end_old_image(ps, r);
 	err = exe_path(pid, exe, sizeof(exe));
 	if (!err)

@@ -129,8 +129,8 @@ void procs_on_thread(void *ctx, const struct vz_rec_thread *r)
 	struct proc *p = procs_find(ps, r->hdr.pid);
 	uint64_t runtime;
 
-	if (!p) {
-		if (r->hdr.flags & VZ_F_STOPPED)
+	if (!p || ps->closing) {
+		if ((r->hdr.flags & VZ_F_STOPPED) && !(p && p->ptraced))
 			kill(r->hdr.pid, SIGCONT);
 		return;
 	}
@@ -313,6 +313,7 @@ void procs_detach(struct procs *ps)
 	procs_drain(ps);
 	for (int i = 0; i < ps->n_tracers; i++)
 		tracer_detach(ps->tracers[i]);
+	procs_drain(ps); /* a first call stopped just before the probes went */
 	for (int i = 0; fz && i < ps->n; i++) {
 		struct proc *p = ps->v[i];
 
@@ -342,8 +343,20 @@ void procs_stats(struct procs *ps, struct tracer_stats *s)
 		s->lost_records += procwatch_lost(ps->pw);
 }
 
+/*
+ * Nothing may stay stopped for a vizbpf that is gone: stop watching and probing, then let go
+ * every process that was held meanwhile (a first-call stop, a fork or an exec not handled).
+ */
 void procs_close(struct procs *ps)
 {
+	ps->closing = true;
+	if (ps->ev)
+		events_stop(ps->ev);
+	if (ps->pw)
+		procwatch_detach(ps->pw);
+	for (int i = 0; i < ps->n_tracers; i++)
+		tracer_detach(ps->tracers[i]);
+	procs_drain(ps);
 	procwatch_close(ps->pw);
 	ps->pw = NULL;
 	for (int i = 0; i < ps->n_tracers; i++)

@@ -44,6 +44,7 @@ struct procs {
 	bool attach;               /* attach modes: processes found are restored at detach */
 	uint64_t followed;         /* processes added by fork or exec */
 	uint64_t missed;           /* forks and execs of CPython not followed */
+	bool closing;              /* procs_close: processes held for vizbpf are only let go */
 	/* procwatch records wait here until the tracers' records before them are read */
 	struct procs_pending {
 		uint32_t type;

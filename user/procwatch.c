@@ -208,6 +208,11 @@ uint64_t procwatch_lost(struct procwatch *pw)
 	return pw->skel->bss->lost_records;
 }
 
+void procwatch_detach(struct procwatch *pw)
+{
+	procwatch_bpf__detach(pw->skel);
+}
+
 void procwatch_close(struct procwatch *pw)
 {
 	if (!pw)

@@ -40,6 +40,8 @@ int procwatch_fd(struct procwatch *pw);
 /* Hands over what is waiting. Returns records handled or -errno. */
 int procwatch_drain(struct procwatch *pw);
 uint64_t procwatch_lost(struct procwatch *pw);
+/* Stops watching (records already sent can still be drained). */
+void procwatch_detach(struct procwatch *pw);
 void procwatch_close(struct procwatch *pw);
 
 #endif

@@ -130,6 +130,23 @@ check_against_oracle() {
 	[ "$failed" = 0 ]
 }
 
+@test "a child still being followed when the traced program exits is let go, never left stopped" {
+	local failed=0 py i done
+	for py in $(pythons); do
+		for i in 1 2 3; do
+			rm -f "done.$i"
+			# no pipe to vizbpf: a child left stopped would hold it open
+			"$VIZBPF" -q -o trace.json -- "$py" "$TARGETS/orphan.py" "$BATS_TEST_TMPDIR/done.$i" \
+				>/dev/null 2>&1 3>&- || failed=1
+		done
+		for _ in $(seq 100); do [ -e done.1 ] && [ -e done.2 ] && [ -e done.3 ] && break; sleep 0.05; done
+		done=$(ls done.* 2>/dev/null | wc -l)
+		[ "$done" = 3 ] || { echo "$py: $done of 3 children finished"; failed=1; }
+		pkill -CONT -f "time.sleep\(0.2\); open" || true
+	done
+	[ "$failed" = 0 ]
+}
+
 @test "--pid_suffix writes one complete trace per process" {
 	run -0 "$VIZBPF" -q -o "$BATS_TEST_TMPDIR/t.json" --pid_suffix -- python3 "$TARGETS/pool.py" fork
 	[ "$output" = 2470 ]
