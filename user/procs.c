@@ -292,10 +292,11 @@ static int unwiden_one(void *ctx, const struct pystack_thread *th)
 void procs_detach(struct procs *ps)
 {
 	struct timespec settle = { 0, 150 * 1000 * 1000 };
-	struct freeze **fz = calloc(ps->n ? ps->n : 1, sizeof(*fz));
+	int n = ps->n; /* the drains below may follow more: those are not held */
+	struct freeze **fz = calloc(n ? n : 1, sizeof(*fz));
 	int frozen = 0;
 
-	for (int i = 0; fz && i < ps->n; i++) {
+	for (int i = 0; fz && i < n; i++) {
 		struct proc *p = ps->v[i];
 
 		if (!p->restore || p->gone || !alive(p->pid))
@@ -310,11 +311,13 @@ void procs_detach(struct procs *ps)
 	}
 	if (frozen)
 		nanosleep(&settle, NULL);
+	/* From here, what shows up is let go unchanged: nothing would restore it. */
+	ps->closing = true;
 	procs_drain(ps);
 	for (int i = 0; i < ps->n_tracers; i++)
 		tracer_detach(ps->tracers[i]);
 	procs_drain(ps); /* a first call stopped just before the probes went */
-	for (int i = 0; fz && i < ps->n; i++) {
+	for (int i = 0; fz && i < n; i++) {
 		struct proc *p = ps->v[i];
 
 		if (!fz[i])
