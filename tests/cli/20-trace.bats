@@ -103,6 +103,12 @@ check_against_oracle() {
 	[ "$failed" = 0 ]
 }
 
+# The names of a trace's thread tracks but MainThread, sorted, joined by " | ".
+thread_names() {
+	jq -r '[.traceEvents[] | select(.ph == "M" and .name == "thread_name") | .args.name
+		| select(. != "MainThread")] | sort | join(" | ")' "$1"
+}
+
 @test "thread tracks carry the Python thread's name (threading.Thread.name)" {
 	local failed=0 py want got
 	for py in $(pythons); do
@@ -111,19 +117,17 @@ check_against_oracle() {
 			{ echo "$py: vizbpf failed"; failed=1; continue; }
 		[ "$(cat out.txt)" = "$want" ] || { echo "$py: output $(cat out.txt)"; failed=1; }
 		# the program prints its threads' names; the trace names their tracks the same
-		got=$(jq -r '[.traceEvents[] | select(.ph == "M" and .name == "thread_name") | .args.name
-			| select(. != "MainThread")] | sort | join(" | ")' trace.json)
+		got=$(thread_names trace.json)
 		[ "$got" = "$(tail -n 1 out.txt)" ] || { echo "$py: tracks '$got', threads '$(tail -n 1 out.txt)'"; failed=1; }
 		# attached while the threads run: their tracks are named too
 		rm -f go
 		"$py" "$TARGETS/named_threads.py" "$BATS_TEST_TMPDIR/go" >out.txt 3>&- &
 		local pid=$!
-		for _ in $(seq 100); do grep -q ready out.txt && break; sleep 0.05; done
+		wait_for_line out.txt ready || failed=1
 		"$VIZBPF" -q -o trace.json -p $pid --duration 0.2 || failed=1
 		touch go
 		wait $pid || failed=1
-		got=$(jq -r '[.traceEvents[] | select(.ph == "M" and .name == "thread_name") | .args.name
-			| select(. != "MainThread")] | sort | join(" | ")' trace.json)
+		got=$(thread_names trace.json)
 		[ "$got" = "$(tail -n 1 out.txt)" ] || { echo "$py -p: tracks '$got', threads '$(tail -n 1 out.txt)'"; failed=1; }
 		echo "# $py: $got" >&3
 	done
