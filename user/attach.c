@@ -16,7 +16,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 #include <unistd.h>
 #include "attach.h"
 #include "env.h"
@@ -24,28 +23,13 @@
 #include "freeze.h"
 #include "log.h"
 #include "meta.h"
+#include "procmem.h"
 #include "procs.h"
 #include "pystack.h"
 #include "symbols/pyinterp.h"
 #include "symbols/pyoffsets.h"
 
 extern volatile sig_atomic_t vz_stop_requested;
-
-static uint64_t now_ns(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000000000u + ts.tv_nsec;
-}
-
-static int alive(pid_t pid)
-{
-	char path[64];
-
-	snprintf(path, sizeof(path), "/proc/%d/stat", pid);
-	return access(path, F_OK) == 0;
-}
 
 struct replay {
 	struct procs *ps;
@@ -78,7 +62,7 @@ static int attach_running(struct procs *ps, pid_t pid, bool report)
 	char msg[512];
 	int err;
 
-	if (!alive(pid)) {
+	if (!proc_alive(pid)) {
 		if (report)
 			elog("no process %d", pid);
 		return -ESRCH;
@@ -114,7 +98,7 @@ static int attach_running(struct procs *ps, pid_t pid, bool report)
 	err = tracer_add_pid(t, pid);
 	if (!err) {
 		tracer_mark_started(t, pid);
-		r.ts = now_ns();
+		r.ts = monotonic_ns();
 		pystack_threads(pid, &off, bias + pi.pyruntime_vaddr, on_thread, &r);
 	}
 	thaw_process(fz);
@@ -177,8 +161,7 @@ static void attach_metadata(struct trace_writer *w, void *ctx)
 /* Nothing was traced (--all on a host without CPython): the trace still says what made it. */
 static void empty_metadata(struct trace_writer *w, void *ctx)
 {
-	trace_writer_meta_str(w, "version", VIZBPF_VERSION);
-	trace_writer_meta_str(w, "producer", "vizbpf");
+	write_producer(w);
 	trace_writer_meta_u64(w, "processes_traced", 0);
 }
 
@@ -189,7 +172,7 @@ static bool any_running(struct procs *ps)
 	for (int i = 0; i < ps->n; i++) {
 		struct proc *p = ps->v[i];
 
-		if (!p->gone && !alive(p->pid))
+		if (!p->gone && !proc_alive(p->pid))
 			p->gone = true;
 		running |= !p->gone;
 	}
@@ -198,7 +181,7 @@ static bool any_running(struct procs *ps)
 
 int attach_run(struct outputs *out, struct events *ev)
 {
-	uint64_t deadline = env.duration ? now_ns() + (uint64_t)(env.duration * 1e9) : 0;
+	uint64_t deadline = env.duration ? monotonic_ns() + (uint64_t)(env.duration * 1e9) : 0;
 	struct procwatch_opts o = { .all = env.all, .comm = env.comm, .cgroup = env.cgroup };
 	struct attach_meta m;
 	struct procs ps;
@@ -231,12 +214,12 @@ int attach_run(struct outputs *out, struct events *ev)
 			break;
 		}
 		if ((!env.all && !any_running(&ps)) || vz_stop_requested ||
-		    (deadline && now_ns() >= deadline))
+		    (deadline && monotonic_ns() >= deadline))
 			break;
 	}
 out:
 	procs_detach(&ps);
-	events_finish(ev, now_ns());
+	events_finish(ev, monotonic_ns());
 	if (ps.n) {
 		events_get_stats(ev, &m.es);
 		procs_stats(&ps, &m.ts);

@@ -50,10 +50,7 @@ unsigned follow_tracer_flags(int major, int minor)
 {
 	struct prepare p;
 
-	if (prepare_init(&p, major, minor))
-		return 0;
-	return (prepare_needs_first_stop(&p) ? TRACER_STOP_FIRST_CALL : 0) |
-	       (p.boost ? TRACER_STOP_NEW_THREADS : 0);
+	return prepare_init(&p, major, minor) ? 0 : procs_tracer_flags(&p);
 }
 
 struct pick {
@@ -80,6 +77,7 @@ void follow_fork(struct procs *ps, const struct vz_rec_fork *r)
 	pid_t child = r->hdr.pid;
 	struct proc *parent = procs_find(ps, r->parent), *p;
 	struct pick pick = { .tid = r->hdr.tid, .child = child };
+	uint64_t runtime;
 	int err;
 
 	if (ps->closing) {
@@ -101,8 +99,9 @@ void follow_fork(struct procs *ps, const struct vz_rec_fork *r)
 	/* Its memory is a copy of its parent's: so is what vizbpf changed there. */
 	p->prep = parent->prep;
 	p->restore = parent->restore;
-	if (procs_runtime(p))
-		pystack_threads(child, &p->prep.off, procs_runtime(p), pick_thread, &pick);
+	runtime = procs_runtime(p);
+	if (runtime)
+		pystack_threads(child, &p->prep.off, runtime, pick_thread, &pick);
 	if (pick.found) {
 		pick.th.tid = child;
 		pystack_replay(child, &p->prep.off, &pick.th, r->hdr.ts_ns, events_handle, ps->ev);

@@ -13,7 +13,6 @@
 #include <string.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
-#include <time.h>
 #include <unistd.h>
 #include <linux/types.h>
 #include "vizbpf.h"
@@ -87,14 +86,6 @@ static void exit_like(int st)
 		exit(128 + sig);
 	}
 	exit(1);
-}
-
-static uint64_t now_ns(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000000000u + ts.tv_nsec;
 }
 
 struct first_stop {
@@ -215,8 +206,7 @@ int main(int argc, char **argv)
 		prepare_use_fastpath(&prep, &fast);
 	prep.follow_forks = have_fast;
 	t = procs_watch(&ps, &(struct procwatch_opts){ 0 }) ? NULL :
-		procs_tracer(&ps, &pi, (prepare_needs_first_stop(&prep) ? TRACER_STOP_FIRST_CALL : 0) |
-					       (prep.boost ? TRACER_STOP_NEW_THREADS : 0));
+		procs_tracer(&ps, &pi, procs_tracer_flags(&prep));
 	mp = t ? procs_add(&ps, pid, &pi, 0, t) : NULL;
 	if (!mp || tracer_attach_pid(t, pid, !have_fast) ||
 	    (have_fast && tracer_attach_sites(t, fast.lib, fast.entry_off, fast.flush_off)) ||
@@ -252,7 +242,7 @@ int main(int argc, char **argv)
 	procs_drain(&ps);
 	/* Followed processes still running (a pool's resource tracker): their calls are still
 	 * open when tracing stops. */
-	events_finish(ev, now_ns());
+	events_finish(ev, monotonic_ns());
 	events_get_stats(ev, &estats);
 	procs_stats(&ps, &tstats);
 	meta = (struct launch_meta){ mp, &ps, &estats, &tstats };

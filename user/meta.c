@@ -5,6 +5,12 @@
 #include <stdio.h>
 #include "meta.h"
 
+void write_producer(struct trace_writer *w)
+{
+	trace_writer_meta_str(w, "version", VIZBPF_VERSION);
+	trace_writer_meta_str(w, "producer", "vizbpf");
+}
+
 void write_metadata(struct trace_writer *w, struct tracer *t, const struct py_interp *pi,
 			   const struct events_stats *es, const struct tracer_stats *ts,
 			   const struct prepare *prep)
@@ -15,8 +21,7 @@ void write_metadata(struct trace_writer *w, struct tracer *t, const struct py_in
 		snprintf(version, sizeof(version), "%d.%d.%d", pi->major, pi->minor, pi->micro);
 	else
 		snprintf(version, sizeof(version), "%d.%d", pi->major, pi->minor);
-	trace_writer_meta_str(w, "version", VIZBPF_VERSION);
-	trace_writer_meta_str(w, "producer", "vizbpf");
+	write_producer(w);
 	trace_writer_meta_bool(w, "overflow", false);
 	trace_writer_meta_str(w, "python_version", version);
 	trace_writer_meta_str(w, "python_executable", pi->exe);

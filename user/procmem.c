@@ -3,6 +3,7 @@
 #include <fcntl.h>
 #include <stdio.h>
 #include <sys/uio.h>
+#include <time.h>
 #include <unistd.h>
 #include "procmem.h"
 
@@ -18,6 +19,22 @@ int procmem_write(uint32_t pid, uint64_t addr, const void *buf, size_t len)
 	struct iovec local = { (void *)buf, len }, remote = { (void *)addr, len };
 
 	return process_vm_writev(pid, &local, 1, &remote, 1, 0) == (ssize_t)len ? 0 : -errno;
+}
+
+bool proc_alive(uint32_t pid)
+{
+	char path[64];
+
+	snprintf(path, sizeof(path), "/proc/%u/stat", pid);
+	return access(path, F_OK) == 0;
+}
+
+uint64_t monotonic_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000000000u + ts.tv_nsec;
 }
 
 void proc_cmdline(uint32_t pid, char *buf, size_t cap)

@@ -3,6 +3,7 @@
 #ifndef VZ_PROCMEM_H
 #define VZ_PROCMEM_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -10,6 +11,10 @@
 int procmem_read(uint32_t pid, uint64_t addr, void *buf, size_t len);
 int procmem_write(uint32_t pid, uint64_t addr, const void *buf, size_t len);
 
+/* The process exists (it may be a zombie). */
+bool proc_alive(uint32_t pid);
+/* CLOCK_MONOTONIC in ns: the clock of bpf_ktime_get_ns(), so of every record. */
+uint64_t monotonic_ns(void);
 /* The command line of pid, arguments joined by spaces ("" when it cannot be read). */
 void proc_cmdline(uint32_t pid, char *buf, size_t cap);
 

@@ -41,6 +41,12 @@ void procs_init(struct procs *ps, struct events *ev, struct outputs *out, bool a
 	events_on_thread_start(ev, on_thread_start, ps);
 }
 
+unsigned procs_tracer_flags(const struct prepare *p)
+{
+	return (prepare_needs_first_stop(p) ? TRACER_STOP_FIRST_CALL : 0) |
+	       (p->boost ? TRACER_STOP_NEW_THREADS : 0);
+}
+
 struct tracer *procs_tracer(struct procs *ps, const struct py_interp *pi, unsigned flags)
 {
 	struct tracer *t, **v;
@@ -186,8 +192,10 @@ static void handle_pending(struct procs *ps)
 	ps->n_pending = 0;
 }
 
-void procs_queue(struct procs *ps, const void *rec)
+/* procwatch_record_fn: a fork or exec waits until the tracers' records before it are read. */
+static void queue_record(void *ctx, const void *rec)
 {
+	struct procs *ps = ctx;
 	const struct vz_rec_hdr *h = rec;
 	struct procs_pending *q;
 
@@ -210,21 +218,9 @@ void procs_queue(struct procs *ps, const void *rec)
 		q->exec = *(const struct vz_rec_exec *)rec;
 }
 
-static void queue_fork(void *ctx, const struct vz_rec_fork *r)
-{
-	procs_queue(ctx, r);
-}
-
-static void queue_exec(void *ctx, const struct vz_rec_exec *r)
-{
-	procs_queue(ctx, r);
-}
-
 int procs_watch(struct procs *ps, const struct procwatch_opts *o)
 {
-	struct procwatch_handlers h = { .fork = queue_fork, .exec = queue_exec, .ctx = ps };
-
-	ps->pw = procwatch_open(o, &h);
+	ps->pw = procwatch_open(o, queue_record, ps);
 	return ps->pw ? 0 : -EINVAL;
 }
 
@@ -267,14 +263,6 @@ int procs_poll(struct procs *ps, int timeout_ms)
 	return r < 0 ? -EINTR : r;
 }
 
-static int alive(pid_t pid)
-{
-	char path[64];
-
-	snprintf(path, sizeof(path), "/proc/%d/stat", pid);
-	return access(path, F_OK) == 0;
-}
-
 static int unwiden_one(void *ctx, const struct pystack_thread *th)
 {
 	struct proc *p = ctx;
@@ -299,7 +287,7 @@ void procs_detach(struct procs *ps)
 	for (int i = 0; fz && i < n; i++) {
 		struct proc *p = ps->v[i];
 
-		if (!p->restore || p->gone || !alive(p->pid))
+		if (!p->restore || p->gone || !proc_alive(p->pid))
 			continue;
 		fz[i] = malloc(sizeof(*fz[i]));
 		if (fz[i] && freeze_process(p->pid, fz[i])) {
@@ -319,13 +307,15 @@ void procs_detach(struct procs *ps)
 	procs_drain(ps); /* a first call stopped just before the probes went */
 	for (int i = 0; fz && i < n; i++) {
 		struct proc *p = ps->v[i];
+		uint64_t runtime;
 
 		if (!fz[i])
 			continue;
 		prepare_restore_interps(&p->prep, p->pid);
 		/* Only the thread states alive now: an ended thread's memory may be reused. */
-		if (procs_runtime(p))
-			pystack_threads(p->pid, &p->prep.off, procs_runtime(p), unwiden_one, p);
+		runtime = procs_runtime(p);
+		if (runtime)
+			pystack_threads(p->pid, &p->prep.off, runtime, unwiden_one, p);
 		thaw_process(fz[i]);
 		free(fz[i]);
 	}

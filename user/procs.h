@@ -57,6 +57,8 @@ struct procs {
 };
 
 void procs_init(struct procs *ps, struct events *ev, struct outputs *out, bool attach);
+/* The TRACER_* flags the changes *p makes need (stops at first calls). */
+unsigned procs_tracer_flags(const struct prepare *p);
 /* The tracer of pi's binary, opened with flags (TRACER_*) when it is the first. */
 struct tracer *procs_tracer(struct procs *ps, const struct py_interp *pi, unsigned flags);
 /* Registers pid (running pi, seen by t) and names its track. NULL when out of memory. */
@@ -69,7 +71,6 @@ uint64_t procs_runtime(struct proc *p);
 int procs_lock(struct proc *p, bool report);
 /* Starts procwatch: its records are queued and handled by procs_drain. Returns 0 or -errno. */
 int procs_watch(struct procs *ps, const struct procwatch_opts *o);
-void procs_queue(struct procs *ps, const void *rec);
 /* events_thread_fn (ctx: struct procs): prepares the announced thread state's interpreter. */
 void procs_on_thread(void *ctx, const struct vz_rec_thread *r);
 /* Waits up to timeout_ms for records of any tracer or procwatch and handles them.

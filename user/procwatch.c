@@ -15,7 +15,8 @@
 struct procwatch {
 	struct procwatch_bpf *skel;
 	struct ring_buffer *rb;
-	struct procwatch_handlers h;
+	procwatch_record_fn fn;
+	void *ctx;
 	char cgroup_rel[PATH_MAX]; /* --cgroup as /proc/PID/cgroup names it */
 };
 
@@ -24,10 +25,9 @@ static int on_record(void *ctx, void *data, size_t size)
 	struct procwatch *pw = ctx;
 	const struct vz_rec_hdr *hdr = data;
 
-	if (size >= sizeof(struct vz_rec_fork) && hdr->type == VZ_REC_FORK && pw->h.fork)
-		pw->h.fork(pw->h.ctx, data);
-	else if (size >= sizeof(struct vz_rec_exec) && hdr->type == VZ_REC_EXEC && pw->h.exec)
-		pw->h.exec(pw->h.ctx, data);
+	if ((hdr->type == VZ_REC_FORK && size >= sizeof(struct vz_rec_fork)) ||
+	    (hdr->type == VZ_REC_EXEC && size >= sizeof(struct vz_rec_exec)))
+		pw->fn(pw->ctx, data);
 	return 0;
 }
 
@@ -79,7 +79,7 @@ static int open_cgroup(const char *path, char *rel, size_t cap)
 	return open(full, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 }
 
-struct procwatch *procwatch_open(const struct procwatch_opts *o, const struct procwatch_handlers *h)
+struct procwatch *procwatch_open(const struct procwatch_opts *o, procwatch_record_fn fn, void *ctx)
 {
 	struct procwatch *pw = calloc(1, sizeof(*pw));
 	int cg = -1, err;
@@ -87,7 +87,8 @@ struct procwatch *procwatch_open(const struct procwatch_opts *o, const struct pr
 
 	if (!pw)
 		return NULL;
-	pw->h = *h;
+	pw->fn = fn;
+	pw->ctx = ctx;
 	pw->skel = procwatch_bpf__open();
 	if (!pw->skel) {
 		elog("loading the process watcher: %s", strerror(errno));

@@ -22,14 +22,11 @@ struct procwatch_opts {
 	const char *cgroup; /* ...in this cgroup v2 or below (absolute, or under its mount) */
 };
 
-struct procwatch_handlers {
-	void (*fork)(void *ctx, const struct vz_rec_fork *r);
-	void (*exec)(void *ctx, const struct vz_rec_exec *r);
-	void *ctx;
-};
+/* Gets each record: a struct vz_rec_fork or vz_rec_exec, by hdr.type (size checked). */
+typedef void (*procwatch_record_fn)(void *ctx, const void *rec);
 
 /* Loads and attaches. NULL after printing one line. */
-struct procwatch *procwatch_open(const struct procwatch_opts *o, const struct procwatch_handlers *h);
+struct procwatch *procwatch_open(const struct procwatch_opts *o, procwatch_record_fn fn, void *ctx);
 /* Puts pid in the tree with the given state (enum vz_proc_state). Returns 0 or -errno. */
 int procwatch_set(struct procwatch *pw, pid_t pid, int state);
 /* Remembers what an executable is (VZ_EXE_PYTHON or VZ_EXE_OTHER: never stopped again). */
