@@ -209,6 +209,7 @@ struct vz_py_offsets {
 	__s32 code_name;
 	__s32 code_qualname;           /* 3.11+, else -1 */
 	__s32 code_filename;
+	__s32 code_version;            /* 3.12+: co_version, set once from a counter at creation */
 	__s32 unicode_state;           /* PyASCIIObject.state */
 	__s32 unicode_length;          /* PyASCIIObject.length */
 	__s32 unicode_ascii_data;      /* sizeof(PyASCIIObject): data of compact ASCII strings */

@@ -129,6 +129,7 @@ put("code_firstlineno", need("code_firstlineno", off("PyCodeObject", "co_firstli
 put("code_name", need("code_name", off("PyCodeObject", "co_name")))
 put("code_qualname", first(("PyCodeObject", "co_qualname")))
 put("code_filename", need("code_filename", off("PyCodeObject", "co_filename")))
+put("code_version", first(("PyCodeObject", "co_version")))
 
 put("unicode_state", need("unicode_state", off("PyASCIIObject", "state")))
 put("unicode_length", need("unicode_length", off("PyASCIIObject", "length")))

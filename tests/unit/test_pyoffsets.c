@@ -47,6 +47,7 @@ static const struct {
 	{ FIELD(tstate_native_thread_id), 11, 13 },
 	{ FIELD(frame_owner), 11, 13 },
 	{ FIELD(code_qualname), 11, 13 },
+	{ FIELD(code_version), 12, 13 },
 };
 
 void test_pyoffsets_supported(void)
