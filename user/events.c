@@ -223,6 +223,7 @@ static int handle_code(struct events *ev, const struct vz_rec_code *r)
 	uint32_t *slot;
 	int64_t i;
 
+	ev->st.code_descriptions++;
 	pystr_to_utf8(&r->name_hdr, r->name, name, sizeof(name));
 	pystr_to_utf8(&r->file_hdr, r->file, file, sizeof(file));
 	i = add_code(ev, r->hdr.pid, r->code, r->co_flags, name, file, r->firstlineno);

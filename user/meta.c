@@ -34,6 +34,7 @@ void write_metadata(struct trace_writer *w, struct tracer *t, const struct py_in
 	trace_writer_meta_u64(w, "returns_inferred", es->returns_inferred);
 	trace_writer_meta_u64(w, "unmatched_returns", es->unmatched_returns);
 	trace_writer_meta_u64(w, "unknown_code", es->unknown_code);
+	trace_writer_meta_u64(w, "code_descriptions", es->code_descriptions);
 	trace_writer_meta_u64(w, "generator_creations_dropped", es->generator_creations);
 	trace_writer_meta_u64(w, "eval_frame_unlocks", prep->unlocks);
 	trace_writer_meta_u64(w, "recursion_budget_widened_threads", prep->boosted);
