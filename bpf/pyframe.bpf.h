@@ -80,7 +80,7 @@ static __always_inline __u8 window_u8_at(const __u8 *w, __u32 start, __u32 size,
 static __always_inline void read_code_fields(__u64 code, __u8 *w)
 {
 	__s32 ptrs[] = { off.code_name, off.code_qualname, off.code_filename };
-	__s32 ints[] = { off.code_flags, off.code_firstlineno };
+	__s32 ints[] = { off.code_flags, off.code_firstlineno, off.code_version };
 
 	for (int i = 0; i < 3; i++) {
 		__u32 at = (__u32)(ptrs[i] - code_window_off);
@@ -88,7 +88,7 @@ static __always_inline void read_code_fields(__u64 code, __u8 *w)
 		if (ptrs[i] >= 0 && at <= VZ_CODE_WINDOW_MAX - 8)
 			bpf_probe_read_user(w + at, 8, (const void *)(code + ptrs[i]));
 	}
-	for (int i = 0; i < 2; i++) {
+	for (int i = 0; i < 3; i++) {
 		__u32 at = (__u32)(ints[i] - code_window_off);
 
 		if (ints[i] >= 0 && at <= VZ_CODE_WINDOW_MAX - 4)

@@ -15,6 +15,7 @@
 #include <bpf/bpf_core_read.h>
 #include "vizbpf.h"
 #include "pyframe.bpf.h"
+#include "codesig.bpf.h"
 
 /* The bpf_probe_read_* helpers are GPL-only. */
 char LICENSE[] SEC("license") = "Dual BSD/GPL";
@@ -73,8 +74,8 @@ struct {
 /*
  * Code objects already described to user space: a direct-mapped cache
  * indexed by a hash of the address. A slot holds the address and a
- * signature of what is there (name, file, line, pid), so a reused address
- * is described again. A collision only costs a repeated description.
+ * signature of what is there (codesig.bpf.h), so a code object at a reused
+ * address is described again. A collision only costs a repeated description.
  */
 #define VZ_CODE_SLOTS 65536
 
@@ -155,14 +156,13 @@ static __always_inline bool announce_thread(__u64 id, __u64 tstate, __u64 evalfr
 /* Describes a code object the first time it is seen (or seen changed at the same address). */
 static __always_inline void describe_code(__u64 id, __u64 code, const __u8 *w)
 {
-	__u64 name = window_u64(w, off.code_qualname >= 0 ? off.code_qualname : off.code_name);
-	__u64 file = window_u64(w, off.code_filename);
-	__u32 line = window_u32(w, off.code_firstlineno);
-	__u64 sig = name ^ (file << 1) ^ ((__u64)line << 48) ^ (id >> 32);
 	__u32 idx = (__u32)((code >> 4) ^ (code >> 20)) & (VZ_CODE_SLOTS - 1);
+	__u8 scratch[VZ_STR_WINDOW] __attribute__((aligned(8)));
 	struct code_slot *slot;
 	struct vz_rec_code *r;
+	__u64 sig;
 
+	sig = code_signature(w, id >> 32, scratch);
 	slot = bpf_map_lookup_elem(&codes, &idx);
 	if (!slot || (slot->code == code && slot->sig == sig))
 		return;
@@ -173,10 +173,11 @@ static __always_inline void describe_code(__u64 id, __u64 code, const __u8 *w)
 	}
 	fill_hdr(&r->hdr, id, VZ_REC_CODE, 0);
 	r->code = code;
-	r->firstlineno = line;
+	r->firstlineno = window_u32(w, off.code_firstlineno);
 	r->co_flags = window_u32(w, off.code_flags);
-	read_pystr(name, &r->name_hdr, r->name, VZ_NAME_MAX);
-	read_pystr(file, &r->file_hdr, r->file, VZ_FILE_MAX);
+	read_pystr(window_u64(w, off.code_qualname >= 0 ? off.code_qualname : off.code_name),
+		   &r->name_hdr, r->name, VZ_NAME_MAX);
+	read_pystr(window_u64(w, off.code_filename), &r->file_hdr, r->file, VZ_FILE_MAX);
 	bpf_ringbuf_submit(r, 0);
 	slot->code = code;
 	slot->sig = sig;
@@ -186,7 +187,7 @@ static __always_inline void describe_code(__u64 id, __u64 code, const __u8 *w)
 static __always_inline void describe_code_if_new(__u64 id, __u64 code, __u64 sig)
 {
 	__u32 idx = (__u32)((code >> 4) ^ (code >> 20)) & (VZ_CODE_SLOTS - 1);
-	__u8 window[VZ_CODE_WINDOW_MAX];
+	__u8 window[VZ_CODE_WINDOW_MAX] __attribute__((aligned(8)));
 	struct code_slot *slot;
 
 	sig ^= id >> 32;
@@ -205,8 +206,7 @@ SEC("uprobe")
 int BPF_KPROBE(py_entry)
 {
 	__u64 id = bpf_get_current_pid_tgid();
-	__u8 code_window[VZ_CODE_WINDOW_MAX];
-	__u8 frame_window[VZ_FRAME_WINDOW_MAX];
+	__u8 code_window[VZ_CODE_WINDOW_MAX] __attribute__((aligned(8)));
 	struct vz_rec_call *r;
 	struct vz_thread *ti;
 	__u64 frame, tstate, code, arg1, arg2, caller;
@@ -236,17 +236,23 @@ int BPF_KPROBE(py_entry)
 	 * One read for the frame's fields and one for the code object's. A window can run past
 	 * the end of a mapping (a frame at the end of a data-stack chunk): then read field by field.
 	 */
-	if (bpf_probe_read_user(frame_window, sizeof(frame_window),
-				(const void *)(frame + frame_window_off))) {
-		code = read_ptr(frame + off.frame_code);
-		owner = 0xff;
-		if (off.frame_owner >= 0)
-			bpf_probe_read_user(&owner, 1, (const void *)(frame + off.frame_owner));
-	} else {
-		code = window_u64_at(frame_window, frame_window_off, VZ_FRAME_WINDOW_MAX,
-				     off.frame_code);
-		owner = window_u8_at(frame_window, frame_window_off, VZ_FRAME_WINDOW_MAX,
-				     off.frame_owner);
+	{
+		/* In a block of its own: its stack is free again for describe_code(). */
+		__u8 frame_window[VZ_FRAME_WINDOW_MAX] __attribute__((aligned(8)));
+
+		if (bpf_probe_read_user(frame_window, sizeof(frame_window),
+					(const void *)(frame + frame_window_off))) {
+			code = read_ptr(frame + off.frame_code);
+			owner = 0xff;
+			if (off.frame_owner >= 0)
+				bpf_probe_read_user(&owner, 1,
+						    (const void *)(frame + off.frame_owner));
+		} else {
+			code = window_u64_at(frame_window, frame_window_off, VZ_FRAME_WINDOW_MAX,
+					     off.frame_code);
+			owner = window_u8_at(frame_window, frame_window_off, VZ_FRAME_WINDOW_MAX,
+					     off.frame_owner);
+		}
 	}
 	if (!code)
 		return 0;

@@ -53,7 +53,7 @@ static int libbpf_print(enum libbpf_print_level level, const char *fmt, va_list 
 static int code_window(const struct vz_py_offsets *o, __u32 *start)
 {
 	__s32 f[] = { o->code_flags, o->code_firstlineno, o->code_name, o->code_qualname,
-		      o->code_filename };
+		      o->code_filename, o->code_version };
 	__s32 lo = INT32_MAX, hi = 0;
 
 	for (size_t i = 0; i < sizeof(f) / sizeof(f[0]); i++) {
