@@ -191,8 +191,45 @@ thread_names() {
 			{ echo "$py: vizbpf failed"; failed=1; continue; }
 		n=$(zcat trace.json.gz | grep -c '"name":"leaf (')
 		lost=$(zcat trace.json.gz | jq '.viztracer_metadata | .events_lost + .code_records_lost')
-		echo "# $py: $n leaf() slices, $lost lost" >&3
-		[ "$n" = 1000000 ] && [ "$lost" = 0 ] || failed=1
+		# A code object is described once (a signature that changed while it lives would
+		# describe leaf() at each of its million calls).
+		described=$(zcat trace.json.gz | jq '.viztracer_metadata.code_descriptions')
+		echo "# $py: $n leaf() slices, $lost lost, $described code objects described" >&3
+		[ "$n" = 1000000 ] && [ "$lost" = 0 ] && [ "$described" -lt 5000 ] || failed=1
+	done
+	[ "$failed" = 0 ]
+}
+
+# Traces reused_code.py with PY (launch mode, or the fallback if VIZBPF_EVAL_LIB is empty) and
+# checks that every call of its snippets and doctest examples carries the oracle's name.
+check_reused_code_names() {
+	local py=$1 target="$TARGETS/reused_code.py" reused
+	"$VIZBPF" -q -o trace.json -- "$py" "$target" >traced.out 2>traced.err ||
+		{ echo "$py: vizbpf exited $?: $(cat traced.err)"; return 1; }
+	# The program must have reused the addresses, or this test proves nothing.
+	reused=$(sed -n 's/^snippets at the previous one.s addresses: //p' traced.err)
+	[ "${reused:-0}" -ge 100 ] || { echo "$py: only ${reused:-0} snippets reused addresses"; return 1; }
+	"$py" "$TOOLS/oracle.py" oracle.json "$target" >oracle.out 2>/dev/null ||
+		{ echo "$py: the oracle failed"; return 1; }
+	cmp -s traced.out oracle.out || { echo "$py: output differs from the untraced run"; return 1; }
+	python3 "$TOOLS/callnames.py" trace.json oracle.json '^<(snippet|function snippet|doctest)' \
+		>cmp.txt || { echo "$py: $(meta trace.json mechanism):"; head -20 cmp.txt; return 1; }
+	echo "# $py: $(cat cmp.txt), $reused snippets at reused addresses" >&3
+}
+
+@test "a code object freed and reused at the same address is named by what ran (snippets, doctest)" {
+	local failed=0 py
+	for py in $(pythons); do
+		check_reused_code_names "$py" || failed=1
+	done
+	[ "$failed" = 0 ]
+}
+
+@test "a code object at a reused address is named by what ran, without the preloaded evaluator (uprobe+uretprobe)" {
+	local failed=0 py
+	export VIZBPF_EVAL_LIB=
+	for py in $(pythons); do
+		check_reused_code_names "$py" || failed=1
 	done
 	[ "$failed" = 0 ]
 }
