@@ -287,6 +287,41 @@ int elf_file__read(struct elf_file *ef, uint64_t vaddr, void *buf, size_t len)
 	return -ENOENT;
 }
 
+/* The addend of the RELATIVE relocation at vaddr, in any SHT_RELA section. */
+static int relative_addend(struct elf_file *ef, uint64_t vaddr, uint64_t *addend)
+{
+	Elf_Scn *scn = NULL;
+
+	while ((scn = elf_nextscn(ef->elf, scn))) {
+		GElf_Shdr sh;
+		Elf_Data *data;
+
+		if (!gelf_getshdr(scn, &sh) || sh.sh_type != SHT_RELA || !sh.sh_entsize)
+			continue;
+		data = elf_getdata(scn, NULL);
+		if (!data)
+			continue;
+		for (size_t i = 0; i < sh.sh_size / sh.sh_entsize; i++) {
+			GElf_Rela r;
+
+			if (!gelf_getrela(data, (int)i, &r))
+				break;
+			if (r.r_offset == vaddr && GELF_R_TYPE(r.r_info) == R_X86_64_RELATIVE) {
+				*addend = (uint64_t)r.r_addend;
+				return 0;
+			}
+		}
+	}
+	return -ENOENT;
+}
+
+int elf_file__read_ptr(struct elf_file *ef, uint64_t vaddr, uint64_t *value)
+{
+	if (ef->type == ET_DYN && !relative_addend(ef, vaddr, value))
+		return 0;
+	return elf_file__read(ef, vaddr, value, sizeof(*value));
+}
+
 bool elf_file__is_dyn(const struct elf_file *ef)
 {
 	return ef->type == ET_DYN;

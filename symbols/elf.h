@@ -55,6 +55,14 @@ int elf_file__first_load(struct elf_file *elf, uint64_t *vaddr, uint64_t *off);
  */
 int elf_file__read(struct elf_file *elf, uint64_t vaddr, void *buf, size_t len);
 
+/*
+ * The link-time value of a pointer initialized at vaddr (e.g. a slot of a static type object):
+ * in an ET_DYN file, the addend of the R_X86_64_RELATIVE relocation ld.so applies there (the
+ * file holds 0); otherwise, or with no such relocation (packed RELR relocations keep it in
+ * place), the 8 bytes of data. Returns 0, or an elf_file__read() error.
+ */
+int elf_file__read_ptr(struct elf_file *elf, uint64_t vaddr, uint64_t *value);
+
 /* True for ET_DYN (a PIE executable or a shared library): addresses move by a load bias. */
 bool elf_file__is_dyn(const struct elf_file *elf);
 

@@ -164,6 +164,25 @@ static bool supported(int major, int minor)
 	return major == 3 && minor >= PY_INTERP_MIN_MINOR && minor <= PY_INTERP_MAX_MINOR;
 }
 
+/* offsetof(PyTypeObject, tp_dealloc): after PyVarObject (24), tp_name, tp_basicsize and
+ * tp_itemsize, the same on 3.8-3.13 (x86_64). */
+#define TYPE_TP_DEALLOC 48
+
+/*
+ * Where code objects are freed: PyCode_Type's tp_dealloc (code_dealloc, a static function that
+ * stripped builds do not name), read from the type's initializer. 0 when not found.
+ */
+static uint64_t code_dealloc_offset(struct elf_file *lib)
+{
+	uint64_t type, fn, off;
+
+	if (elf_file__sym(lib, "PyCode_Type", &type, NULL) ||
+	    elf_file__read_ptr(lib, type + TYPE_TP_DEALLOC, &fn) || !fn ||
+	    elf_file__vaddr_to_offset(lib, fn, &off))
+		return 0;
+	return off;
+}
+
 /*
  * The common part once we know which file should hold the interpreter:
  * version, support check, evaluation-loop address. lib is out->lib opened.
@@ -197,6 +216,7 @@ static int inspect_lib(struct elf_file *lib, const char *exe_given, struct py_in
 			    EVALFRAME, (unsigned long long)out->evalframe_vaddr);
 	if (elf_file__sym(lib, "_PyRuntime", &out->pyruntime_vaddr, NULL))
 		out->pyruntime_vaddr = 0;
+	out->code_dealloc_offset = code_dealloc_offset(lib);
 	return 0;
 }
 

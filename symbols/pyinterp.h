@@ -22,6 +22,7 @@ struct py_interp {
 	uint64_t evalframe_vaddr;   /* st_value of _PyEval_EvalFrameDefault in lib */
 	uint64_t evalframe_offset;  /* its file offset (what uprobe attach wants) */
 	uint64_t pyruntime_vaddr;   /* _PyRuntime in lib, 0 if absent */
+	uint64_t code_dealloc_offset; /* file offset of code objects' tp_dealloc, 0 if not found */
 	int major, minor, micro;    /* micro -1 when unknown */
 	uint32_t version_hex;	    /* PY_VERSION_HEX; only major/minor bits when micro is -1 */
 	const char *version_source; /* "Py_Version", "file name" (static string) */

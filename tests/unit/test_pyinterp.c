@@ -85,6 +85,36 @@ void test_pyinterp_real_interpreters(void)
 	}
 }
 
+/*
+ * Code objects' tp_dealloc, found through PyCode_Type's initializer: a relocation's addend in
+ * pyenv's shared libraries, data in Debian's non-PIE python3.11. Where the file names it
+ * (pyenv's symbol tables), it is code_dealloc.
+ */
+void test_pyinterp_code_dealloc(void)
+{
+	for (size_t i = 0; i < sizeof(interps) / sizeof(interps[0]); i++) {
+		struct py_interp pi;
+		struct elf_file *lib;
+		uint64_t vaddr, off;
+
+		if (interps[i].rc || access(interps[i].exe, X_OK))
+			continue;
+		if (!ASSERT_OK(py_interp__inspect(interps[i].exe, &pi, NULL, 0), interps[i].exe))
+			continue;
+		ASSERT_NEQ(pi.code_dealloc_offset, 0, interps[i].exe);
+		lib = elf_file__open(pi.lib);
+		if (!ASSERT_OK_PTR(lib, pi.lib))
+			continue;
+		if (!elf_file__sym(lib, "code_dealloc", &vaddr, NULL) &&
+		    ASSERT_OK(elf_file__vaddr_to_offset(lib, vaddr, &off), pi.lib))
+			ASSERT_EQ(pi.code_dealloc_offset, off, pi.lib);
+		else
+			printf("  %s: no code_dealloc symbol, offset 0x%llx not cross-checked\n",
+			       pi.lib, (unsigned long long)pi.code_dealloc_offset);
+		elf_file__close(lib);
+	}
+}
+
 void test_pyinterp_not_python(void)
 {
 	struct py_interp pi;
