@@ -153,16 +153,19 @@ static __always_inline bool announce_thread(__u64 id, __u64 tstate, __u64 evalfr
 	return true;
 }
 
+static __always_inline __u32 code_slot_index(__u64 code)
+{
+	return (__u32)((code >> 4) ^ (code >> 20)) & (VZ_CODE_SLOTS - 1);
+}
+
 /* Describes a code object the first time it is seen (or seen changed at the same address). */
 static __always_inline void describe_code(__u64 id, __u64 code, const __u8 *w)
 {
-	__u32 idx = (__u32)((code >> 4) ^ (code >> 20)) & (VZ_CODE_SLOTS - 1);
-	__u8 scratch[VZ_STR_WINDOW] __attribute__((aligned(8)));
+	__u32 idx = code_slot_index(code);
+	__u64 sig = code_signature(w, id >> 32);
 	struct code_slot *slot;
 	struct vz_rec_code *r;
-	__u64 sig;
 
-	sig = code_signature(w, id >> 32, scratch);
 	slot = bpf_map_lookup_elem(&codes, &idx);
 	if (!slot || (slot->code == code && slot->sig == sig))
 		return;
@@ -186,7 +189,7 @@ static __always_inline void describe_code(__u64 id, __u64 code, const __u8 *w)
 /* describe_code() for the fast path: the signature comes computed; read only on a miss. */
 static __always_inline void describe_code_if_new(__u64 id, __u64 code, __u64 sig)
 {
-	__u32 idx = (__u32)((code >> 4) ^ (code >> 20)) & (VZ_CODE_SLOTS - 1);
+	__u32 idx = code_slot_index(code);
 	__u8 window[VZ_CODE_WINDOW_MAX] __attribute__((aligned(8)));
 	struct code_slot *slot;
 
@@ -388,6 +391,23 @@ int BPF_KRETPROBE(py_return)
 		r->caller = current_frame(ti->tstate);
 	}
 	bpf_ringbuf_submit(r, submit_flags());
+	return 0;
+}
+
+/*
+ * 3.8-3.11 (no co_version): a uprobe on code objects' tp_dealloc. The next code object at this
+ * address, its name and file name strings maybe at their old addresses too, is described anew.
+ */
+SEC("uprobe")
+int BPF_KPROBE(code_freed)
+{
+	__u64 code = PT_REGS_PARM1(ctx);
+	__u32 idx = code_slot_index(code);
+	struct code_slot *slot;
+
+	slot = bpf_map_lookup_elem(&codes, &idx);
+	if (slot && slot->code == code)
+		slot->code = 0;
 	return 0;
 }
 

@@ -130,11 +130,7 @@ struct vz_eval_layout {
 	__s32 code_name;             /* co_qualname where it exists */
 	__s32 code_filename;
 	__s32 code_firstlineno;
-	__s32 code_version;          /* 3.12+, else -1: then the strings are fingerprinted */
-	__s32 unicode_state;
-	__s32 unicode_length;
-	__s32 unicode_ascii_data;
-	__s32 unicode_compact_data;
+	__s32 code_version;          /* 3.12+, else -1 */
 	__s32 tstate_frame;
 	__s32 cframe_current_frame;  /* -1 unless 3.11/3.12 */
 	__s32 crec_offset;           /* 3.12: c_recursion_remaining, else -1 */

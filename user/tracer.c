@@ -33,6 +33,9 @@ struct tracer {
 	} *more; /* evaluator probes of the other processes */
 	int n_more, cap_more;
 	int site_entry_fd, site_flush_fd; /* uprobe_multi link fds, or -1 */
+	struct bpf_link **deallocs; /* code_freed, one per probed process (3.8-3.11) */
+	int n_deallocs, cap_deallocs;
+	uint64_t code_dealloc_offset; /* 0: not probed (3.12+ have co_version, or not found) */
 	pid_t pid;
 	int minor;
 	char mechanism[160];
@@ -146,6 +149,13 @@ struct tracer *tracer_open(const struct py_interp *pi, uint64_t ringbuf_bytes, u
 	t->minor = pi->minor;
 	t->site_entry_fd = t->site_flush_fd = -1;
 	t->evalframe_offset = pi->evalframe_offset;
+	/* 3.12+ tell a reused address by co_version (bpf/codesig.bpf.h); before, by its free. */
+	if (pi->minor <= 11) {
+		t->code_dealloc_offset = pi->code_dealloc_offset;
+		if (!t->code_dealloc_offset)
+			ilog("%s: code objects' tp_dealloc not found: a code object created where a "
+			     "freed one was may keep its name", pi->lib);
+	}
 
 	if (off.tstate_arg == 0 && (!pi->pyruntime_vaddr || off.runtime_tstate_current < 0)) {
 		elog("CPython %d.%d in %s: _PyRuntime not found, cannot find thread states",
@@ -218,6 +228,29 @@ static int attach_exit(struct tracer *t)
 	return 0;
 }
 
+/* 3.8-3.11: a code object freed in pid leaves the cache of described ones (code_freed). */
+static int attach_dealloc(struct tracer *t, pid_t pid)
+{
+	struct bpf_link *l;
+
+	if (!t->code_dealloc_offset)
+		return 0;
+	if (t->n_deallocs == t->cap_deallocs) {
+		int cap = t->cap_deallocs ? 2 * t->cap_deallocs : 16;
+		void *p = realloc(t->deallocs, cap * sizeof(*t->deallocs));
+
+		if (!p)
+			return -ENOMEM;
+		t->deallocs = p;
+		t->cap_deallocs = cap;
+	}
+	l = attach_uprobe(t->skel->progs.code_freed, pid, t->lib, t->code_dealloc_offset, false);
+	if (!l)
+		return -errno;
+	t->deallocs[t->n_deallocs++] = l;
+	return 0;
+}
+
 static void describe_probes(struct tracer *t)
 {
 	snprintf(t->mechanism, sizeof(t->mechanism),
@@ -232,6 +265,9 @@ int tracer_attach_pid(struct tracer *t, pid_t pid, bool returns)
 
 	t->pid = pid;
 	err = mark_traced(t, pid);
+	if (err)
+		return err;
+	err = attach_dealloc(t, pid);
 	if (err)
 		return err;
 	t->entry = attach_uprobe(t->skel->progs.py_entry, pid, t->lib, t->evalframe_offset, false);
@@ -264,7 +300,7 @@ int tracer_add_pid(struct tracer *t, pid_t pid)
 		t->more = p;
 		t->cap_more = cap;
 	}
-	err = mark_traced(t, pid);
+	err = mark_traced(t, pid) ?: attach_dealloc(t, pid);
 	if (err)
 		return err;
 	l = &t->more[t->n_more];
@@ -358,6 +394,10 @@ int tracer_attach_sites_pid(struct tracer *t, pid_t pid, const char *lib, uint64
 
 	if (!t->multi || t->n_child_fds + 2 > 2 * TRACER_MAX_CHILDREN)
 		return -EOPNOTSUPP;
+	/* First: the child's code objects are its parent's, freed in either. */
+	e = attach_dealloc(t, pid);
+	if (e)
+		return e;
 	e = link_uprobe_multi(t->skel->progs.site_entry, lib, entry_off, pid);
 	if (e < 0)
 		return e;
@@ -376,6 +416,9 @@ void tracer_detach(struct tracer *t)
 	for (int i = 0; i < t->n_child_fds; i++)
 		close(t->child_fds[i]);
 	t->n_child_fds = 0;
+	for (int i = 0; i < t->n_deallocs; i++)
+		bpf_link__destroy(t->deallocs[i]);
+	t->n_deallocs = 0;
 	for (int i = 0; i < t->n_more; i++) {
 		bpf_link__destroy(t->more[i].entry);
 		bpf_link__destroy(t->more[i].ret);
@@ -452,5 +495,6 @@ void tracer_close(struct tracer *t)
 	bpf_link__destroy(t->exit);
 	vizbpf_bpf__destroy(t->skel);
 	free(t->more);
+	free(t->deallocs);
 	free(t);
 }

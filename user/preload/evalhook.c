@@ -72,7 +72,6 @@ static inline void widen(void *tstate)
 }
 
 #define SIG_MUL 0x9e3779b97f4a7c15ULL
-#define STR_HEAD 96 /* bytes of a string fingerprinted from its start; then its last 16 */
 
 static inline uint64_t sig_mix(uint64_t h, uint64_t v)
 {
@@ -80,43 +79,10 @@ static inline uint64_t sig_mix(uint64_t h, uint64_t v)
 }
 
 /*
- * 3.8-3.11: a fingerprint of a compact str, as bpf/codesig.bpf.h explains (the BPF side
- * computes its own; the two need not agree). Only the string's own bytes count: the last word
- * is masked to its length (reading it whole is safe: the data is 8-aligned, so an aligned word
- * never crosses into another page).
- */
-static inline uint64_t str_fingerprint(const char *s)
-{
-	const struct vz_eval_layout *l = &vizbpf_layout;
-	uint64_t len, n, h, w, i;
-	uint32_t state, kind;
-	const char *data;
-
-	if (!s)
-		return 0;
-	len = LOAD(uint64_t, s, l->unicode_length);
-	state = LOAD(uint32_t, s, l->unicode_state);
-	kind = VZ_UNICODE_KIND(state);
-	if (!VZ_UNICODE_COMPACT(state) || (kind != 1 && kind != 2 && kind != 4))
-		return sig_mix(len, state);
-	data = s + (VZ_UNICODE_ASCII(state) ? l->unicode_ascii_data : l->unicode_compact_data);
-	n = len * kind;
-	h = sig_mix(len, kind);
-	for (i = 0; i + 8 <= n && i < STR_HEAD; i += 8)
-		h = sig_mix(h, LOAD(uint64_t, data, i));
-	if (i < n && i < STR_HEAD) {
-		w = LOAD(uint64_t, data, i);
-		h = sig_mix(h, w & ((1ULL << ((n - i) * 8)) - 1));
-	}
-	if (n > STR_HEAD) /* the end, where file names differ (a module's name) */
-		h = sig_mix(sig_mix(h, LOAD(uint64_t, data, n - 16)), LOAD(uint64_t, data, n - 8));
-	return h;
-}
-
-/*
  * What tells a code object from an earlier one freed at the same address, whose name and file
- * name strings may be at the same addresses too (bpf/codesig.bpf.h): 3.12+ co_version, set
- * from a counter at creation; before, a fingerprint of the strings' contents.
+ * name strings may be at the same addresses too: 3.12+ co_version, set from a counter at
+ * creation (before, BPF forgets a code object when it is freed). As bpf/codesig.bpf.h computes
+ * it, the pid left out (BPF mixes it in).
  */
 static inline uint64_t code_signature(void *code)
 {
@@ -127,8 +93,8 @@ static inline uint64_t code_signature(void *code)
 	sig = sig_mix(sig, (uint64_t)LOAD(uint32_t, code, l->code_firstlineno) << 32 |
 				   (LOAD(uint32_t, code, l->code_flags) & GEN_FLAGS));
 	if (l->code_version >= 0)
-		return sig_mix(sig, LOAD(uint32_t, code, l->code_version));
-	return sig_mix(sig_mix(sig, str_fingerprint(name)), str_fingerprint(file));
+		sig = sig_mix(sig, LOAD(uint32_t, code, l->code_version));
+	return sig;
 }
 
 /*
