@@ -201,10 +201,12 @@ thread_names() {
 }
 
 # Traces reused_code.py with PY (launch mode, or the fallback if VIZBPF_EVAL_LIB is empty) and
-# checks that every call of its snippets and doctest examples carries the oracle's name.
+# checks that every call of its snippets and doctest examples carries the oracle's name. ARGS:
+# the program's arguments (--fork: a forked child does the work the oracle sees done in one).
 check_reused_code_names() {
 	local py=$1 target="$TARGETS/reused_code.py" reused
-	"$VIZBPF" -q -o trace.json -- "$py" "$target" >traced.out 2>traced.err ||
+	shift
+	"$VIZBPF" -q -o trace.json -- "$py" "$target" "$@" >traced.out 2>traced.err ||
 		{ echo "$py: vizbpf exited $?: $(cat traced.err)"; return 1; }
 	# The program must have reused the addresses, or this test proves nothing.
 	reused=$(sed -n 's/^snippets at the previous one.s addresses: //p' traced.err)
@@ -214,7 +216,7 @@ check_reused_code_names() {
 	cmp -s traced.out oracle.out || { echo "$py: output differs from the untraced run"; return 1; }
 	python3 "$TOOLS/callnames.py" trace.json oracle.json '^<(snippet|function snippet|doctest)' \
 		>cmp.txt || { echo "$py: $(meta trace.json mechanism):"; head -20 cmp.txt; return 1; }
-	echo "# $py: $(cat cmp.txt), $reused snippets at reused addresses" >&3
+	echo "# $py $*: $(cat cmp.txt), $reused snippets at reused addresses ($(meta trace.json mechanism | cut -d' ' -f1))" >&3
 }
 
 @test "a code object freed and reused at the same address is named by what ran (snippets, doctest)" {
@@ -230,6 +232,17 @@ check_reused_code_names() {
 	export VIZBPF_EVAL_LIB=
 	for py in $(pythons); do
 		check_reused_code_names "$py" || failed=1
+	done
+	[ "$failed" = 0 ]
+}
+
+@test "a code object at a reused address is named by what ran in a fork()ed child, with and without the preloaded evaluator" {
+	local failed=0 py
+	for py in $(pythons); do
+		check_reused_code_names "$py" --fork || failed=1
+		export VIZBPF_EVAL_LIB=
+		check_reused_code_names "$py" --fork || failed=1
+		unset VIZBPF_EVAL_LIB
 	done
 	[ "$failed" = 0 ]
 }

@@ -5,9 +5,10 @@ hands the next one the same addresses), then doctest examples, each compiled
 as <doctest NAME[k]>. A trace must name every call by what ran, not by an
 earlier code object that lived at the same address.
 
-    python reused_code.py [GO_FILE]
+    python reused_code.py [GO_FILE | --fork]
 
-With GO_FILE, prints "ready" and waits for it first (attach mode).
+With GO_FILE, prints "ready" and waits for it first (attach mode). With
+--fork, a fork()ed child does the work (the parent waits for it).
 """
 import os
 import sys
@@ -86,16 +87,30 @@ def run_doctest():
     return runner.summarize(verbose=False)
 
 
-def main():
-    if len(sys.argv) > 1:
-        print("ready", flush=True)
-        while not os.path.exists(sys.argv[1]):
-            time.sleep(0.01)
+def work():
     reused = snippets(SNIPPETS)
     print("snippets", SNIPPETS)
     # Not on stdout: it may differ between runs.
     print("snippets at the previous one's addresses:", reused, file=sys.stderr)
-    print("doctest", tuple(run_doctest()))
+    print("doctest", tuple(run_doctest()), flush=True)
+
+
+def main():
+    if sys.argv[1:] == ["--fork"]:
+        sys.stdout.flush()
+        pid = os.fork()
+        if pid == 0:
+            work()
+            sys.stderr.flush()
+            os._exit(0)
+        _, status = os.waitpid(pid, 0)
+        sys.exit(os.waitstatus_to_exitcode(status) if hasattr(os, "waitstatus_to_exitcode")
+                 else status >> 8)
+    if len(sys.argv) > 1:
+        print("ready", flush=True)
+        while not os.path.exists(sys.argv[1]):
+            time.sleep(0.01)
+    work()
 
 
 main()
