@@ -161,8 +161,10 @@ static __always_inline __u32 code_slot_index(__u64 code)
 /* Describes a code object the first time it is seen (or seen changed at the same address). */
 static __always_inline void describe_code(__u64 id, __u64 code, const __u8 *w)
 {
-	__u32 idx = code_slot_index(code);
+	__u64 name = window_u64(w, off.code_qualname >= 0 ? off.code_qualname : off.code_name);
+	__u64 file = window_u64(w, off.code_filename);
 	__u64 sig = code_signature(w, id >> 32);
+	__u32 idx = code_slot_index(code);
 	struct code_slot *slot;
 	struct vz_rec_code *r;
 
@@ -178,9 +180,8 @@ static __always_inline void describe_code(__u64 id, __u64 code, const __u8 *w)
 	r->code = code;
 	r->firstlineno = window_u32(w, off.code_firstlineno);
 	r->co_flags = window_u32(w, off.code_flags);
-	read_pystr(window_u64(w, off.code_qualname >= 0 ? off.code_qualname : off.code_name),
-		   &r->name_hdr, r->name, VZ_NAME_MAX);
-	read_pystr(window_u64(w, off.code_filename), &r->file_hdr, r->file, VZ_FILE_MAX);
+	read_pystr(name, &r->name_hdr, r->name, VZ_NAME_MAX);
+	read_pystr(file, &r->file_hdr, r->file, VZ_FILE_MAX);
 	bpf_ringbuf_submit(r, 0);
 	slot->code = code;
 	slot->sig = sig;
@@ -209,7 +210,9 @@ SEC("uprobe")
 int BPF_KPROBE(py_entry)
 {
 	__u64 id = bpf_get_current_pid_tgid();
+	/* Aligned: BPF rejects misaligned stack loads of the fields (window_u64()). */
 	__u8 code_window[VZ_CODE_WINDOW_MAX] __attribute__((aligned(8)));
+	__u8 frame_window[VZ_FRAME_WINDOW_MAX] __attribute__((aligned(8)));
 	struct vz_rec_call *r;
 	struct vz_thread *ti;
 	__u64 frame, tstate, code, arg1, arg2, caller;
@@ -239,23 +242,17 @@ int BPF_KPROBE(py_entry)
 	 * One read for the frame's fields and one for the code object's. A window can run past
 	 * the end of a mapping (a frame at the end of a data-stack chunk): then read field by field.
 	 */
-	{
-		/* In a block of its own: its stack is free again for describe_code(). */
-		__u8 frame_window[VZ_FRAME_WINDOW_MAX] __attribute__((aligned(8)));
-
-		if (bpf_probe_read_user(frame_window, sizeof(frame_window),
-					(const void *)(frame + frame_window_off))) {
-			code = read_ptr(frame + off.frame_code);
-			owner = 0xff;
-			if (off.frame_owner >= 0)
-				bpf_probe_read_user(&owner, 1,
-						    (const void *)(frame + off.frame_owner));
-		} else {
-			code = window_u64_at(frame_window, frame_window_off, VZ_FRAME_WINDOW_MAX,
-					     off.frame_code);
-			owner = window_u8_at(frame_window, frame_window_off, VZ_FRAME_WINDOW_MAX,
-					     off.frame_owner);
-		}
+	if (bpf_probe_read_user(frame_window, sizeof(frame_window),
+				(const void *)(frame + frame_window_off))) {
+		code = read_ptr(frame + off.frame_code);
+		owner = 0xff;
+		if (off.frame_owner >= 0)
+			bpf_probe_read_user(&owner, 1, (const void *)(frame + off.frame_owner));
+	} else {
+		code = window_u64_at(frame_window, frame_window_off, VZ_FRAME_WINDOW_MAX,
+				     off.frame_code);
+		owner = window_u8_at(frame_window, frame_window_off, VZ_FRAME_WINDOW_MAX,
+				     off.frame_owner);
 	}
 	if (!code)
 		return 0;
