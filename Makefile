@@ -31,7 +31,7 @@ BPF_CFLAGS := -g -O2 -target bpf -D__TARGET_ARCH_$(ARCH) -Ivmlinux -Ibpf \
 
 SYMBOLS_SRCS := $(wildcard symbols/*.c)
 EXPORT_SRCS := $(wildcard export/*.c)
-USER_SRCS := $(wildcard user/*.c)
+USER_SRCS := $(filter-out user/preload/%,$(wildcard user/*/*.c))
 UNIT_SRCS := $(wildcard tests/unit/test_*.c)
 CORE_OBJS := $(patsubst %.c,$(OUTPUT)/%.o,$(SYMBOLS_SRCS) $(EXPORT_SRCS))
 USER_OBJS := $(patsubst %.c,$(OUTPUT)/%.o,$(USER_SRCS))
@@ -87,8 +87,8 @@ $(OUTPUT)/tests/unit/runner.o: tests/unit/runner.c $(OUTPUT)/tests/unit/registry
 	$(Q)mkdir -p $(dir $@)
 	$(Q)$(CC) $(CFLAGS) -I$(OUTPUT)/tests/unit -c $< -o $@
 
-# user/events.c is plain C over records: unit-tested too (built here without the skeleton).
-$(OUTPUT)/tests/unit/user_events.o: user/events.c | $(OUTPUT)
+# user/slices/events.c is plain C over records: unit-tested too (built here without the skeleton).
+$(OUTPUT)/tests/unit/user_events.o: user/slices/events.c | $(OUTPUT)
 	$(call msg,CC,$@)
 	$(Q)mkdir -p $(dir $@)
 	$(Q)$(CC) $(CFLAGS) -MMD -MP -c $< -o $@
@@ -151,4 +151,4 @@ $(OUTPUT):
 clean:
 	rm -rf $(OUTPUT)
 
--include $(wildcard $(OUTPUT)/*/*.d $(OUTPUT)/tests/unit/*.d)
+-include $(wildcard $(OUTPUT)/*/*.d $(OUTPUT)/user/*/*.d $(OUTPUT)/tests/unit/*.d)

@@ -12,7 +12,7 @@
 #include <unistd.h>
 #include "test.h"
 #include "vizbpf.h"
-#include "user/events.h"
+#include "user/slices/events.h"
 
 int vz_verbose;
 int vz_quiet;

@@ -16,7 +16,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 #include "launch.h"
-#include "log.h"
+#include "user/base/log.h"
 
 static void reap_killed(pid_t pid)
 {

@@ -5,10 +5,10 @@
 #include "symbols/pyoffsets.h"
 #include "fastpath.h"
 #include "freeze.h"
-#include "procmem.h"
-#include "pystack.h"
+#include "user/base/procmem.h"
+#include "user/slices/pystack.h"
 #include "prepare.h"
-#include "log.h"
+#include "user/base/log.h"
 
 /* 3.12's C recursion budget per thread (Py_C_RECURSION_LIMIT) and what vizbpf adds: each call
  * under an eval_frame hook takes 2 units; +3000 lets a recursion reach the default recursion

@@ -5,7 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include "env.h"
-#include "log.h"
+#include "user/base/log.h"
 
 struct env env = {
 	.output = "result.json",

@@ -7,8 +7,8 @@
 #ifndef VZ_ATTACH_H
 #define VZ_ATTACH_H
 
-#include "events.h"
-#include "outputs.h"
+#include "user/slices/events.h"
+#include "user/slices/outputs.h"
 
 /* Runs attach mode for env.pids into out through ev, closing out. Returns the exit status. */
 int attach_run(struct outputs *out, struct events *ev);

@@ -13,7 +13,7 @@
 #include "vizbpf.h"
 #include "symbols/pystr.h"
 #include "events.h"
-#include "log.h"
+#include "user/base/log.h"
 
 #define GEN_FLAGS (VZ_CO_GENERATOR | VZ_CO_COROUTINE | VZ_CO_ASYNC_GENERATOR)
 

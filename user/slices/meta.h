@@ -3,8 +3,8 @@
 #define VZ_META_H
 
 #include "events.h"
-#include "prepare.h"
-#include "tracer.h"
+#include "user/run/prepare.h"
+#include "user/probes/tracer.h"
 #include "export/trace_writer.h"
 #include "symbols/pyinterp.h"
 

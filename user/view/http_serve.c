@@ -18,8 +18,8 @@
 #include <time.h>
 #include <unistd.h>
 #include <zlib.h>
-#include "user/http_serve.h"
-#include "user/http_source.h"
+#include "http_serve.h"
+#include "http_source.h"
 
 /* Per-request tags (MHD's con_cls) for requests whose completion the main loop waits for. */
 static char tag_loaded, tag_failed, tag_html;

@@ -9,9 +9,9 @@
 #include <unistd.h>
 #include "fastpath.h"
 #include "follow.h"
-#include "log.h"
+#include "user/base/log.h"
 #include "procs.h"
-#include "pystack.h"
+#include "user/slices/pystack.h"
 
 /* A child not stopped by then was not stopped for us (a fork from C code without the
  * library's handler, a kernel without bpf_send_signal_task): it runs untraced. */

@@ -7,7 +7,7 @@
 #include <string.h>
 #include <unistd.h>
 #include "outputs.h"
-#include "log.h"
+#include "user/base/log.h"
 
 #define MAX_FILES 1024
 

@@ -8,7 +8,7 @@
 #include "symbols/elf.h"
 #include "symbols/procmaps.h"
 #include "fastpath.h"
-#include "log.h"
+#include "user/base/log.h"
 
 #define SAVED_ENV "VIZBPF_SAVED_LD_PRELOAD"
 

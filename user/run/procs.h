@@ -11,11 +11,11 @@
 #include <stdbool.h>
 #include <stdint.h>
 #include <sys/types.h>
-#include "events.h"
-#include "outputs.h"
+#include "user/slices/events.h"
+#include "user/slices/outputs.h"
 #include "prepare.h"
-#include "procwatch.h"
-#include "tracer.h"
+#include "user/probes/procwatch.h"
+#include "user/probes/tracer.h"
 #include "symbols/pyinterp.h"
 
 struct fastpath;

@@ -15,7 +15,7 @@
 #include "vizbpf.skel.h"
 #include "symbols/pyoffsets.h"
 #include "tracer.h"
-#include "log.h"
+#include "user/base/log.h"
 
 #define VZ_BPF_TRACE_UPROBE_MULTI 48 /* enum bpf_attach_type, Linux 6.6+ */
 #define TRACER_MAX_CHILDREN 1024

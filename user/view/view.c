@@ -22,8 +22,8 @@
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
-#include "user/http_serve.h"
-#include "user/view.h"
+#include "http_serve.h"
+#include "view.h"
 
 extern char **environ;
 

@@ -13,11 +13,11 @@
 #include "env.h"
 #include "follow.h"
 #include "freeze.h"
-#include "log.h"
-#include "procmem.h"
+#include "user/base/log.h"
+#include "user/base/procmem.h"
 #include "procs.h"
-#include "pystack.h"
-#include "pythread.h"
+#include "user/slices/pystack.h"
+#include "user/slices/pythread.h"
 
 #define PROCS_MAX_POLL 64
 #define LOCK_DIR "/run/vizbpf"

@@ -10,7 +10,7 @@
 #include <bpf/bpf.h>
 #include "procwatch.h"
 #include "procwatch.skel.h"
-#include "log.h"
+#include "user/base/log.h"
 
 struct procwatch {
 	struct procwatch_bpf *skel;

@@ -6,7 +6,7 @@
  */
 #include <errno.h>
 #include <string.h>
-#include "procmem.h"
+#include "user/base/procmem.h"
 #include "pystack.h"
 #include "pythread.h"
 #include "symbols/pystr.h"

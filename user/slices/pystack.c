@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: BSD-2-Clause
 #include <errno.h>
 #include <string.h>
-#include "procmem.h"
+#include "user/base/procmem.h"
 #include "pystack.h"
 
 #define MAX_FRAMES 4096

@@ -10,7 +10,7 @@
 #include <unistd.h>
 #include <zlib.h>
 #include "export/json.h"
-#include "user/http_source.h"
+#include "http_source.h"
 
 /* (trace, file) pairs already scanned: a trace can be hundreds of MB, scan it once per file. */
 struct source_ok {
