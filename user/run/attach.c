@@ -190,7 +190,7 @@ int attach_run(struct outputs *out, struct events *ev)
 	procs_init(&ps, ev, out, true);
 	m = (struct attach_meta){ .ps = &ps };
 	/* Watch before looking: a process started meanwhile is not missed. */
-	if (procs_watch(&ps, &o)) {
+	if (procs_watch(&ps, &o, follow_record)) {
 		status = 1;
 		goto out;
 	}

@@ -124,6 +124,14 @@ void follow_fork(struct procs *ps, const struct vz_rec_fork *r)
 	kill(child, SIGCONT);
 }
 
+void follow_record(struct procs *ps, const struct vz_rec_hdr *rec)
+{
+	if (rec->type == VZ_REC_FORK)
+		follow_fork(ps, (const struct vz_rec_fork *)rec);
+	else
+		follow_exec(ps, (const struct vz_rec_exec *)rec);
+}
+
 /* The old image's frames end at the exec, as at an exit. */
 static void end_old_image(struct procs *ps, const struct vz_rec_exec *r)
 {

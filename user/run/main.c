@@ -23,6 +23,7 @@
 #include "user/base/procmem.h"
 #include "user/slices/outputs.h"
 #include "fastpath.h"
+#include "follow.h"
 #include "user/slices/meta.h"
 #include "procs.h"
 #include "attach.h"
@@ -205,7 +206,7 @@ int main(int argc, char **argv)
 	if (have_fast)
 		prepare_use_fastpath(&prep, &fast);
 	prep.follow_forks = have_fast;
-	t = procs_watch(&ps, &(struct procwatch_opts){ 0 }) ? NULL :
+	t = procs_watch(&ps, &(struct procwatch_opts){ 0 }, follow_record) ? NULL :
 		procs_tracer(&ps, &pi, procs_tracer_flags(&prep));
 	mp = t ? procs_add(&ps, pid, &pi, 0, t) : NULL;
 	if (!mp || tracer_attach_pid(t, pid, !have_fast) ||

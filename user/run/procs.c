@@ -11,7 +11,6 @@
 #include <time.h>
 #include <unistd.h>
 #include "env.h"
-#include "follow.h"
 #include "freeze.h"
 #include "user/base/log.h"
 #include "user/base/procmem.h"
@@ -184,10 +183,7 @@ static void handle_pending(struct procs *ps)
 	for (int i = 0; i < ps->n_pending; i++) {
 		struct procs_pending q = ps->pending[i];
 
-		if (q.type == VZ_REC_FORK)
-			follow_fork(ps, &q.fork);
-		else
-			follow_exec(ps, &q.exec);
+		ps->follow(ps, q.type == VZ_REC_FORK ? &q.fork.hdr : &q.exec.hdr);
 	}
 	ps->n_pending = 0;
 }
@@ -218,8 +214,9 @@ static void queue_record(void *ctx, const void *rec)
 		q->exec = *(const struct vz_rec_exec *)rec;
 }
 
-int procs_watch(struct procs *ps, const struct procwatch_opts *o)
+int procs_watch(struct procs *ps, const struct procwatch_opts *o, procs_follow_fn follow)
 {
+	ps->follow = follow;
 	ps->pw = procwatch_open(o, queue_record, ps);
 	return ps->pw ? 0 : -EINVAL;
 }

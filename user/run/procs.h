@@ -3,7 +3,8 @@
  * The processes being traced and the tracers that see them: one tracer (BPF
  * programs + ring buffer) per interpreter binary, shared by every process
  * running it. Launch mode, -p and --all all keep their processes here; forks
- * and execs found by procwatch add to it (user/follow.c).
+ * and execs found by procwatch are handed to the procs_follow_fn given to
+ * procs_watch (user/run/follow.c adds them), which uses this, not the reverse.
  */
 #ifndef VZ_PROCS_H
 #define VZ_PROCS_H
@@ -19,6 +20,12 @@
 #include "symbols/pyinterp.h"
 
 struct fastpath;
+struct procs;
+
+/* Handles a fork or exec that procwatch found (struct vz_rec_fork or vz_rec_exec, by
+ * rec->type), its process stopped until then; called once the tracers' records before it are
+ * read. It must let the process go on (SIGCONT), followed or not. */
+typedef void (*procs_follow_fn)(struct procs *ps, const struct vz_rec_hdr *rec);
 
 struct proc {
 	pid_t pid;
@@ -40,6 +47,7 @@ struct procs {
 	struct events *ev;
 	struct outputs *out;
 	struct procwatch *pw;
+	procs_follow_fn follow;    /* procwatch's records go there */
 	const struct fastpath *fp; /* launch mode's preloaded evaluator, or NULL */
 	bool attach;               /* attach modes: processes found are restored at detach */
 	uint64_t followed;         /* processes added by fork or exec */
@@ -69,8 +77,9 @@ struct proc *procs_find(struct procs *ps, pid_t pid);
 uint64_t procs_runtime(struct proc *p);
 /* Takes /run/vizbpf/PID.lock (attach modes). Returns 0, -EBUSY (another vizbpf) or -errno. */
 int procs_lock(struct proc *p, bool report);
-/* Starts procwatch: its records are queued and handled by procs_drain. Returns 0 or -errno. */
-int procs_watch(struct procs *ps, const struct procwatch_opts *o);
+/* Starts procwatch: its records are queued, and handed to follow by procs_drain. Returns 0 or
+ * -errno. */
+int procs_watch(struct procs *ps, const struct procwatch_opts *o, procs_follow_fn follow);
 /* events_thread_fn (ctx: struct procs): prepares the announced thread state's interpreter. */
 void procs_on_thread(void *ctx, const struct vz_rec_thread *r);
 /* Waits up to timeout_ms for records of any tracer or procwatch and handles them.
