@@ -1,10 +1,7 @@
 // SPDX-License-Identifier: BSD-2-Clause
 /*
- * libmicrohttpd request handling for `vizbpf view`. See http_serve.h for the URL map.
- *
- * Every trace is looked up by its plain file name (no '/', no leading '.', a trace suffix), so
- * no URL can name a file outside what the user gave; in directory mode the name is opened
- * relative to the folder with O_NOFOLLOW, so a planted symlink cannot lead out either.
+ * libmicrohttpd request handling for `vizbpf view`. See http_serve.h for the URL map; every
+ * trace is looked up through view_open_trace (site.c), which keeps URLs inside what was given.
  */
 #include <dirent.h>
 #include <errno.h>
@@ -24,73 +21,6 @@
 /* Per-request tags (MHD's con_cls) for requests whose completion the main loop waits for. */
 static char tag_loaded, tag_failed, tag_html;
 
-static bool has_suffix(const char *s, const char *suf)
-{
-	size_t n = strlen(s), m = strlen(suf);
-
-	return n > m && !strcmp(s + n - m, suf);
-}
-
-enum view_kind view_kind_of(const char *name)
-{
-	if (has_suffix(name, ".json"))
-		return VIEW_JSON;
-	if (has_suffix(name, ".json.gz"))
-		return VIEW_JSON_GZ;
-	if (has_suffix(name, ".html"))
-		return VIEW_HTML;
-	return VIEW_NONE;
-}
-
-int view_open_trace(struct view_site *site, const char *name, enum view_kind *kind)
-{
-	struct stat st;
-	int fd;
-
-	*kind = name ? view_kind_of(name) : VIEW_NONE;
-	if (*kind == VIEW_NONE || strchr(name, '/') || name[0] == '.')
-		return -ENOENT;
-	if (site->dirfd < 0) {
-		if (strcmp(name, site->file_name))
-			return -ENOENT;
-		fd = open(site->file_path, O_RDONLY | O_CLOEXEC);
-	} else {
-		fd = openat(site->dirfd, name, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
-	}
-	if (fd < 0)
-		return -errno;
-	if (fstat(fd, &st) || !S_ISREG(st.st_mode)) {
-		close(fd);
-		return -ENOENT;
-	}
-	return fd;
-}
-
-static enum MHD_Result reply(struct MHD_Connection *c, unsigned int status,
-			     struct MHD_Response *r, const char *type)
-{
-	enum MHD_Result ret;
-
-	if (!r)
-		return MHD_NO;
-	if (type)
-		MHD_add_response_header(r, MHD_HTTP_HEADER_CONTENT_TYPE, type);
-	MHD_add_response_header(r, "X-Content-Type-Options", "nosniff");
-	/* Traces get rewritten under the same name: never let the browser show a stale one. */
-	MHD_add_response_header(r, MHD_HTTP_HEADER_CACHE_CONTROL, "no-store");
-	ret = MHD_queue_response(c, status, r);
-	MHD_destroy_response(r);
-	return ret;
-}
-
-enum MHD_Result http_reply_text(struct MHD_Connection *c, unsigned int status, const char *msg)
-{
-	struct MHD_Response *r;
-
-	r = MHD_create_response_from_buffer(strlen(msg), (void *)msg, MHD_RESPMEM_MUST_COPY);
-	return reply(c, status, r, "text/plain; charset=utf-8");
-}
-
 static enum MHD_Result reply_mem(struct MHD_Connection *c, char *buf, size_t len,
 				 const char *type)
 {
@@ -99,7 +29,7 @@ static enum MHD_Result reply_mem(struct MHD_Connection *c, char *buf, size_t len
 	r = MHD_create_response_from_buffer(len, buf, MHD_RESPMEM_MUST_FREE);
 	if (!r)
 		free(buf);
-	return reply(c, MHD_HTTP_OK, r, type);
+	return http_reply(c, MHD_HTTP_OK, r, type);
 }
 
 /* A growing buffer for generated pages, written through html_write_fn. */
@@ -326,7 +256,7 @@ static enum MHD_Result serve_trace(struct view_site *site, struct MHD_Connection
 						      gz, gunzip_free);
 		if (!r)
 			gzclose(gz);
-		return reply(c, MHD_HTTP_OK, r, type);
+		return http_reply(c, MHD_HTTP_OK, r, type);
 	}
 	r = MHD_create_response_from_fd64(st.st_size, fd);
 	if (!r) {
@@ -339,7 +269,7 @@ static enum MHD_Result serve_trace(struct view_site *site, struct MHD_Connection
 		type = "text/html; charset=utf-8";
 		*con_cls = &tag_html;
 	}
-	return reply(c, MHD_HTTP_OK, r, type);
+	return http_reply(c, MHD_HTTP_OK, r, type);
 }
 
 static enum MHD_Result serve_loaded(struct view_site *site, struct MHD_Connection *c,
@@ -355,8 +285,8 @@ static enum MHD_Result serve_loaded(struct view_site *site, struct MHD_Connectio
 		site->error = NULL;
 	pthread_mutex_unlock(&site->lock);
 	*con_cls = err ? &tag_failed : &tag_loaded;
-	return reply(c, MHD_HTTP_NO_CONTENT,
-		     MHD_create_response_from_buffer(0, NULL, MHD_RESPMEM_PERSISTENT), NULL);
+	return http_reply(c, MHD_HTTP_NO_CONTENT,
+			  MHD_create_response_from_buffer(0, NULL, MHD_RESPMEM_PERSISTENT), NULL);
 }
 
 static enum MHD_Result serve_static(struct view_site *site, struct MHD_Connection *c,
@@ -376,7 +306,7 @@ static enum MHD_Result serve_static(struct view_site *site, struct MHD_Connectio
 	} else {
 		return http_reply_text(c, MHD_HTTP_NOT_FOUND, "not found\n");
 	}
-	return reply(c, MHD_HTTP_OK, r, type);
+	return http_reply(c, MHD_HTTP_OK, r, type);
 }
 
 /* Refuses Host headers other than the loopback names, so a web page that rebinds its own DNS
@@ -440,8 +370,8 @@ static enum MHD_Result handle(void *cls, struct MHD_Connection *c, const char *u
 		return http_serve_source(site, c);
 	/* Browsers ask for it on every page; the viewer sets its own icon. */
 	if (!strcmp(url, "/favicon.ico"))
-		return reply(c, MHD_HTTP_NO_CONTENT,
-			     MHD_create_response_from_buffer(0, NULL, MHD_RESPMEM_PERSISTENT), NULL);
+		return http_reply(c, MHD_HTTP_NO_CONTENT,
+				  MHD_create_response_from_buffer(0, NULL, MHD_RESPMEM_PERSISTENT), NULL);
 	return http_reply_text(c, MHD_HTTP_NOT_FOUND, "not found\n");
 }
 

@@ -7,7 +7,7 @@
 #ifndef VZ_USER_HTTP_SOURCE_H
 #define VZ_USER_HTTP_SOURCE_H
 
-#include "http_serve.h"
+#include "site.h"
 
 /* Largest source file sent; a "source" bigger than this is not one worth reading here. */
 #define SOURCE_MAX_BYTES (16u << 20)
