@@ -151,8 +151,10 @@ static void attach_metadata(struct trace_writer *w, void *ctx)
 {
 	struct attach_meta *m = ctx;
 	struct proc *first = m->ps->v[0];
+	struct meta_changes ch;
 
-	write_metadata(w, first->t, &first->pi, &m->es, &m->ts, &first->prep);
+	prepare_changes(&first->prep, &ch);
+	write_metadata(w, first->t, &first->pi, &m->es, &m->ts, &ch);
 	trace_writer_meta_u64(w, "processes_traced", m->ps->n);
 	trace_writer_meta_u64(w, "processes_followed", m->ps->followed);
 	trace_writer_meta_u64(w, "processes_not_followed", m->ps->missed);

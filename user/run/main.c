@@ -121,8 +121,10 @@ struct launch_meta {
 static void launch_metadata(struct trace_writer *w, void *ctx)
 {
 	const struct launch_meta *m = ctx;
+	struct meta_changes ch;
 
-	write_metadata(w, m->p->t, &m->p->pi, m->es, m->ts, &m->p->prep);
+	prepare_changes(&m->p->prep, &ch);
+	write_metadata(w, m->p->t, &m->p->pi, m->es, m->ts, &ch);
 	trace_writer_meta_u64(w, "processes_followed", m->ps->followed);
 	trace_writer_meta_u64(w, "processes_not_followed", m->ps->missed);
 }

@@ -6,6 +6,7 @@
 #include "fastpath.h"
 #include "freeze.h"
 #include "user/base/procmem.h"
+#include "user/slices/meta.h"
 #include "user/slices/pystack.h"
 #include "prepare.h"
 #include "user/base/log.h"
@@ -40,6 +41,16 @@ int prepare_init(struct prepare *p, int major, int minor)
 void prepare_use_fastpath(struct prepare *p, const struct fastpath *fp)
 {
 	p->fast = fp;
+}
+
+void prepare_changes(const struct prepare *p, struct meta_changes *ch)
+{
+	*ch = (struct meta_changes){
+		.eval_frame_unlocks = p->unlocks,
+		.widened_threads = p->boosted,
+		.widened_late = p->late_widened,
+		.write_errors = p->errors,
+	};
 }
 
 bool prepare_needs_first_stop(const struct prepare *p)

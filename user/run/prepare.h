@@ -17,6 +17,7 @@
 #include "vizbpf.h"
 
 struct fastpath;
+struct meta_changes;
 
 #define PREPARE_MAX_INTERPS 16
 
@@ -56,6 +57,8 @@ void prepare_use_fastpath(struct prepare *p, const struct fastpath *fp);
 int prepare_restore_interps(struct prepare *p, uint32_t pid);
 /* ...and each thread state's C recursion budget. Returns 0 or -errno. */
 int prepare_unwiden(struct prepare *p, uint32_t pid, uint64_t tstate);
+/* The counters above, for the trace metadata (user/slices/meta.h). */
+void prepare_changes(const struct prepare *p, struct meta_changes *ch);
 /* True when the version needs the thread stopped at its first call (launch mode). */
 bool prepare_needs_first_stop(const struct prepare *p);
 

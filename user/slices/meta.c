@@ -13,7 +13,7 @@ void write_producer(struct trace_writer *w)
 
 void write_metadata(struct trace_writer *w, struct tracer *t, const struct py_interp *pi,
 			   const struct events_stats *es, const struct tracer_stats *ts,
-			   const struct prepare *prep)
+			   const struct meta_changes *ch)
 {
 	char version[32];
 
@@ -35,8 +35,8 @@ void write_metadata(struct trace_writer *w, struct tracer *t, const struct py_in
 	trace_writer_meta_u64(w, "unmatched_returns", es->unmatched_returns);
 	trace_writer_meta_u64(w, "unknown_code", es->unknown_code);
 	trace_writer_meta_u64(w, "generator_creations_dropped", es->generator_creations);
-	trace_writer_meta_u64(w, "eval_frame_unlocks", prep->unlocks);
-	trace_writer_meta_u64(w, "recursion_budget_widened_threads", prep->boosted);
-	trace_writer_meta_u64(w, "recursion_budget_widened_late", prep->late_widened);
-	trace_writer_meta_u64(w, "memory_write_errors", prep->errors);
+	trace_writer_meta_u64(w, "eval_frame_unlocks", ch->eval_frame_unlocks);
+	trace_writer_meta_u64(w, "recursion_budget_widened_threads", ch->widened_threads);
+	trace_writer_meta_u64(w, "recursion_budget_widened_late", ch->widened_late);
+	trace_writer_meta_u64(w, "memory_write_errors", ch->write_errors);
 }
