@@ -13,9 +13,6 @@ struct env env = {
 	.ringbuf_bytes = 64ull << 20,
 };
 
-int vz_verbose;
-int vz_quiet;
-
 const char *argp_program_version = "vizbpf " VIZBPF_VERSION;
 static const char doc[] =
 	"vizbpf -- trace every Python call of a program with eBPF, into a Chrome trace.\n"
