@@ -45,7 +45,7 @@ Q = @
 msg = @printf '  %-8s %s\n' "$(1)" "$(patsubst $(CURDIR)/%,%,$(2))";
 endif
 
-.PHONY: all clean test test-unit test-cli bench deps vmlinux viewer demo
+.PHONY: all clean test test-unit test-cli check-layers bench deps vmlinux viewer demo
 .DELETE_ON_ERROR:
 .SECONDARY:
 
@@ -102,7 +102,11 @@ $(OUTPUT)/tests/fixtures/fakepy.so: tests/fixtures/fakepy.c | $(OUTPUT)
 	$(Q)mkdir -p $(dir $@)
 	$(Q)$(CC) -shared -fPIC -g -O0 -Wl,-soname,libpython3.99.so.1.0 $< -o $@
 
-test-unit: $(OUTPUT)/tests/unit_runner $(if $(wildcard tests/fixtures/fakepy.c),$(OUTPUT)/tests/fixtures/fakepy.so)
+# user/ is layered (user/*/README.md): no file includes a header of a layer above its own.
+check-layers:
+	$(Q)tests/tools/check_layers.sh
+
+test-unit: check-layers $(OUTPUT)/tests/unit_runner $(if $(wildcard tests/fixtures/fakepy.c),$(OUTPUT)/tests/fixtures/fakepy.so)
 	$(Q)cd tests/unit && VIZBPF_FIXTURES=$(OUTPUT)/tests/fixtures $(OUTPUT)/tests/unit_runner
 
 test-cli: $(OUTPUT)/vizbpf $(OUTPUT)/libvizbpf-eval.so viewer
