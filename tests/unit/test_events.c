@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: BSD-2-Clause
 /*
- * user/events.c without BPF: synthetic records in, slices out. Covers the
+ * user/slices/events.c without BPF: synthetic records in, slices out. Covers the
  * fast path's exact returns (batched), the uretprobe path's re-synchronisation
  * when returns were never reported, dropped generator creations, and frames
  * still open when a thread exits.

@@ -5,7 +5,7 @@
  * evaluator, replay the Python stacks already running (so they open the
  * trace), un-inline calls (3.11+: interp->eval_frame) and widen C recursion
  * budgets (3.12). Forks of traced processes and execs of their tree are
- * followed (user/follow.c); --all follows every exec of CPython too. Detach
+ * followed (user/run/follow.c); --all follows every exec of CPython too. Detach
  * reverses the interpreter changes the same way. A lock per pid keeps a
  * second vizbpf out.
  */
