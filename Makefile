@@ -60,6 +60,17 @@ $(OUTPUT)/%.skel.h: $(OUTPUT)/%.bpf.o
 	$(call msg,GEN-SKEL,$@)
 	$(Q)$(BPFTOOL) gen skeleton $< name $(subst .,_,$*)_bpf > $@
 
+# The viewer page's script and style, built in as C arrays (html_page_js, html_page_css).
+PAGE_FILES := $(wildcard export/page/*.js export/page/*.css)
+PAGE_HDRS := $(patsubst %,$(OUTPUT)/%.h,$(PAGE_FILES))
+
+$(OUTPUT)/export/page/%.h: export/page/% export/page/embed.sh | $(OUTPUT)
+	$(call msg,EMBED,$@)
+	$(Q)mkdir -p $(dir $@)
+	$(Q)bash export/page/embed.sh html_$(subst .,_,$*) $< > $@
+
+$(OUTPUT)/export/html_report.o: $(PAGE_HDRS)
+
 # Only the loader includes the skeleton; give every user object the dependency.
 $(USER_OBJS): $(OUTPUT)/vizbpf.skel.h $(OUTPUT)/procwatch.skel.h
 
