@@ -5,7 +5,8 @@
 # each folder may include headers of the folders listed after it, and no
 # other folder of user/; no two modules (a .c and its .h) include each other,
 # directly or around a longer circle. Headers outside user/ (bpf/, symbols/,
-# export/, the generated skeletons) are anyone's.
+# export/, the generated skeletons) are for any folder of user/; symbols/ and
+# export/ in turn include nothing of user/ and no libbpf.
 #
 # usage: check_layers.sh [ROOT]   (ROOT: the tree to check, by default this repository)
 set -euo pipefail
@@ -71,6 +72,17 @@ while IFS= read -r -d '' file; do
 	done < <(sed -n -E 's/^[[:space:]]*#[[:space:]]*include[[:space:]]*"([^"]+)".*/\1/p' "$file")
 done < <(find user -type f \( -name '*.c' -o -name '*.h' \) -print0 | sort -z)
 
+# symbols/ and export/ are below all of user/, and build and unit-test without libbpf.
+while IFS= read -r -d '' file; do
+	while IFS= read -r inc; do
+		case $inc in
+		user/* | bpf/libbpf.h | bpf/bpf.h | bpf/btf.h | *.skel.h)
+			complain "$file includes $inc: symbols/ and export/ use neither user/ nor libbpf"
+			;;
+		esac
+	done < <(sed -n -E 's/^[[:space:]]*#[[:space:]]*include[[:space:]]*["<]([^">]+)[">].*/\1/p' "$file")
+done < <(find symbols export -type f \( -name '*.c' -o -name '*.h' \) -print0 | sort -z)
+
 # tsort names the modules of each circle (one of them per line) on stderr.
 if ! loops=$(tsort "$edges" 2>&1 >/dev/null); then
 	complain "modules that include each other (a .c or .h including the other's .h):"
@@ -80,4 +92,4 @@ fi
 if ((fail)); then
 	exit 1
 fi
-echo "check_layers: user/ includes only downwards, no circles"
+echo "check_layers: user/ includes only downwards, no circles; symbols/ and export/ stand alone"
