@@ -132,12 +132,21 @@ struct vz_eval_layout {
 	__s32 code_firstlineno;
 	__s32 tstate_frame;
 	__s32 cframe_current_frame;  /* -1 unless 3.11/3.12 */
-	__s32 crec_offset;           /* 3.12: c_recursion_remaining, else -1 */
-	__s32 crec_boost;
+	__s32 crec_offset;           /* 3.12+: c_recursion_remaining, else -1 */
+	__s32 crec_per_call;         /* C budget the real evaluator takes per activation */
 	__u32 caller_from_frame;     /* <=3.10: f_back is the caller at entry */
 	__u32 follow_forks;          /* a fork()ed child stops (SIGSTOP) until vizbpf probes it */
-	__u32 pad;
+	__s32 frame_ip;              /* f_lasti (<=3.10), prev_instr (3.11/3.12), instr_ptr (3.13) */
+	__u32 frame_ip_size;         /* 4 (f_lasti) or 8 */
+	__u32 frame_may_be_freed;    /* 3.11+: a returned frame's memory may be unmapped */
+	__u32 stack_per_call;        /* bytes of C stack the hook path adds to a call */
 };
+
+/*
+ * A return slot whose frame has this bit set: the call was refused by the recursion check
+ * before its first instruction (RecursionError); sys.setprofile never reports it.
+ */
+#define VZ_RET_REFUSED 1ull
 
 struct vz_rec_fork {
 	struct vz_rec_hdr hdr; /* pid: the child; tid: the parent's thread that forked */

@@ -402,13 +402,31 @@ static void close_frame(struct events *ev, struct thread *t, uint32_t d, uint64_
 	emit(ev, t, d, ts);
 }
 
+/*
+ * The frame at depth d never started: the recursion check refused it (RecursionError) before
+ * its first instruction. sys.setprofile reports no call for it, VizTracer draws none: drop it.
+ */
+static void drop_refused(struct events *ev, struct thread *t, uint32_t d, uint64_t ts)
+{
+	pop_inferred(ev, t, d + 1, ts);
+	t->depth = d;
+	ev->st.calls--;
+	ev->st.calls_refused++;
+}
+
 /* A return that names the frame itself (the fast path): close exactly that frame. */
 static void return_frame(struct events *ev, struct thread *t, uint64_t frame, uint64_t ts)
 {
+	bool refused = frame & VZ_RET_REFUSED;
+
+	frame &= ~VZ_RET_REFUSED;
 	t->last_ns = ts;
 	for (uint32_t d = t->depth; d-- > 0;) {
 		if (t->stack[d].frame == frame) {
-			close_frame(ev, t, d, ts);
+			if (refused)
+				drop_refused(ev, t, d, ts);
+			else
+				close_frame(ev, t, d, ts);
 			return;
 		}
 	}

@@ -16,6 +16,34 @@
 #define C_RECURSION_LIMIT_3_12 1500
 #define C_RECURSION_BOOST_3_12 3000
 
+/* What _PyEval_EvalFrameDefault takes from c_recursion_remaining per activation, and gives back
+ * when it returns: PY_EVAL_C_STACK_UNITS in Python/ceval.c (3.12.1, 3.13.0). */
+#define EVAL_C_STACK_UNITS 2
+
+/*
+ * Where a frame records how far it got: unchanged at the return, the frame never ran (the
+ * recursion check refused it). gdb on the pyenv builds: offsetof(PyFrameObject, f_lasti) (int)
+ * 104 on 3.8.18/3.9.18, 96 on 3.10.13; offsetof(_PyInterpreterFrame, prev_instr) 56 on 3.11.7
+ * and 3.12.1, offsetof(_PyInterpreterFrame, instr_ptr) 56 on 3.13.0.
+ */
+static int frame_ip_offset(int minor)
+{
+	return minor <= 9 ? 104 : minor == 10 ? 96 : 56;
+}
+
+/*
+ * C stack the preloaded evaluator's path adds to a Python call, which it may hand back as stack
+ * segments (user/preload/stackseg.h). Up to 3.10 every call has its evaluator frame untraced
+ * too: only the hook's own frame is added, which it measures itself (0 here). 3.11+ runs a
+ * Python-to-Python call in the caller's evaluator untraced: the whole path is added, hook,
+ * vectorcall chain and evaluator frame (8 MB divided by the depth at which the main thread
+ * overflowed without segments, deep_recursion.py on the pyenv builds, rounded down).
+ */
+static uint32_t hook_stack_per_call(int minor)
+{
+	return minor <= 10 ? 0 : minor == 11 ? 512 : minor == 12 ? 552 : 592;
+}
+
 /*
  * 3.13.0's CALL_ALLOC_AND_ENTER_INIT specialization inlines __init__ without checking
  * interp->eval_frame (every other inlining path checks it). It only specializes for a type with
@@ -49,7 +77,8 @@ bool prepare_needs_first_stop(const struct prepare *p)
 
 /*
  * Points eval_frame at the preloaded evaluator, which calls the real one between its probe
- * sites and widens each thread's C recursion budget itself (on that thread: no race).
+ * sites, gives back on each thread the C recursion budget and C stack its own path takes (on
+ * that thread: no race), and marks the calls the recursion check refused.
  */
 static int switch_to_fastpath(struct prepare *p, uint32_t pid, uint64_t interp,
 			      uint64_t evalframe_addr)
@@ -66,10 +95,14 @@ static int switch_to_fastpath(struct prepare *p, uint32_t pid, uint64_t interp,
 		.code_firstlineno = o->code_firstlineno,
 		.tstate_frame = o->tstate_frame,
 		.cframe_current_frame = o->cframe_current_frame,
-		.crec_offset = p->boost ? o->tstate_c_recursion_remaining : -1,
-		.crec_boost = p->boost,
+		.crec_offset = o->tstate_c_recursion_remaining,
+		.crec_per_call = EVAL_C_STACK_UNITS,
 		.caller_from_frame = p->minor <= 10,
 		.follow_forks = p->follow_forks,
+		.frame_ip = frame_ip_offset(p->minor),
+		.frame_ip_size = p->minor <= 10 ? 4 : 8,
+		.frame_may_be_freed = p->minor >= 11,
+		.stack_per_call = hook_stack_per_call(p->minor),
 	};
 	uint64_t bias, eval;
 	int err;
