@@ -349,6 +349,8 @@ static int push(struct events *ev, struct thread *t, const struct vz_rec_call *r
 		.start_ns = r->hdr.ts_ns,
 		.code = code,
 	};
+	if (t->depth > ev->st.max_depth)
+		ev->st.max_depth = t->depth;
 	return 0;
 }
 

@@ -37,7 +37,6 @@ void write_metadata(struct trace_writer *w, struct tracer *t, const struct py_in
 	trace_writer_meta_u64(w, "generator_creations_dropped", es->generator_creations);
 	trace_writer_meta_u64(w, "calls_refused_by_recursion_limit", es->calls_refused);
 	trace_writer_meta_u64(w, "eval_frame_unlocks", prep->unlocks);
-	trace_writer_meta_u64(w, "recursion_budget_widened_threads", prep->boosted);
-	trace_writer_meta_u64(w, "recursion_budget_widened_late", prep->late_widened);
+	cbudget_metadata(w, &prep->cb, es->max_depth);
 	trace_writer_meta_u64(w, "memory_write_errors", prep->errors);
 }

@@ -223,7 +223,7 @@ static void describe_probes(struct tracer *t)
 	snprintf(t->mechanism, sizeof(t->mechanism),
 		 "uprobe+uretprobe on _PyEval_EvalFrameDefault%s%s",
 		 t->minor >= 11 ? ", eval-frame unlock" : "",
-		 t->minor == 12 ? ", C recursion budget widened" : "");
+		 t->minor >= 12 ? ", C recursion budget widened as the recursion limit needs" : "");
 }
 
 int tracer_attach_pid(struct tracer *t, pid_t pid, bool returns)
@@ -402,7 +402,7 @@ void tracer_use_sites(struct tracer *t)
 	snprintf(t->mechanism, sizeof(t->mechanism),
 		 "nop5 probe sites in libvizbpf-eval.so, the eval_frame around "
 		 "_PyEval_EvalFrameDefault (%s)%s", t->multi ? "uprobe_multi" : "perf uprobes",
-		 t->minor == 12 ? ", C recursion budget widened" : "");
+		 t->minor >= 11 ? ", its C stack and recursion budget given back per call" : "");
 }
 
 int tracer_poll(struct tracer *t, int timeout_ms)
