@@ -213,6 +213,8 @@ struct vz_py_offsets {
 	__s32 frame_code;              /* f_code, or f_executable on 3.13 */
 	__s32 frame_previous;          /* f_back, or previous on 3.11+ */
 	__s32 frame_owner;             /* 3.11+: _PyInterpreterFrame.owner (char), else -1 */
+	__s32 frame_ip;                /* how far the frame got: f_lasti (int) up to 3.10, prev_instr
+	                                * (3.11/3.12), instr_ptr (3.13); unmoved: never started */
 	__s32 code_flags;
 	__s32 code_firstlineno;
 	__s32 code_name;

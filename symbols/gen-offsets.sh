@@ -118,11 +118,14 @@ if V <= (3, 10):
     put("frame_code", need("frame_code", off("PyFrameObject", "f_code")))
     put("frame_previous", need("frame_previous", off("PyFrameObject", "f_back")))
     put("frame_owner", -1)
+    put("frame_ip", need("frame_ip", off("PyFrameObject", "f_lasti")))
 else:
     put("frame_code", need("frame_code", first(("_PyInterpreterFrame", "f_code"),
                                                ("_PyInterpreterFrame", "f_executable"))))
     put("frame_previous", need("frame_previous", off("_PyInterpreterFrame", "previous")))
     put("frame_owner", need("frame_owner", off("_PyInterpreterFrame", "owner")))
+    put("frame_ip", need("frame_ip", first(("_PyInterpreterFrame", "prev_instr"),
+                                           ("_PyInterpreterFrame", "instr_ptr"))))
 
 put("code_flags", need("code_flags", off("PyCodeObject", "co_flags")))
 put("code_firstlineno", need("code_firstlineno", off("PyCodeObject", "co_firstlineno")))

@@ -15,17 +15,6 @@
 #define EVAL_C_STACK_UNITS 2
 
 /*
- * Where a frame records how far it got: unchanged at the return, the frame never ran (the
- * recursion check refused it). gdb on the pyenv builds: offsetof(PyFrameObject, f_lasti) (int)
- * 104 on 3.8.18/3.9.18, 96 on 3.10.13; offsetof(_PyInterpreterFrame, prev_instr) 56 on 3.11.7
- * and 3.12.1, offsetof(_PyInterpreterFrame, instr_ptr) 56 on 3.13.0.
- */
-static int frame_ip_offset(int minor)
-{
-	return minor <= 9 ? 104 : minor == 10 ? 96 : 56;
-}
-
-/*
  * C stack the preloaded evaluator's path adds to a Python call, which it may hand back as stack
  * segments (user/preload/stackseg.h). Up to 3.10 every call has its evaluator frame untraced
  * too: only the hook's own frame is added, which it measures itself (0 here). 3.11+ runs a
@@ -94,7 +83,7 @@ static int switch_to_fastpath(struct prepare *p, uint32_t pid, uint64_t interp,
 		.crec_per_call = EVAL_C_STACK_UNITS,
 		.caller_from_frame = p->minor <= 10,
 		.follow_forks = p->follow_forks,
-		.frame_ip = frame_ip_offset(p->minor),
+		.frame_ip = o->frame_ip,
 		.frame_ip_size = p->minor <= 10 ? 4 : 8,
 		.frame_may_be_freed = p->minor >= 11,
 		.stack_per_call = hook_stack_per_call(p->minor),

@@ -106,6 +106,7 @@ int main(void)
 	P(frame_code, offsetof(_PyInterpreterFrame, f_code));
 	P(frame_previous, offsetof(_PyInterpreterFrame, previous));
 	P(frame_owner, offsetof(_PyInterpreterFrame, owner));
+	P(frame_ip, offsetof(_PyInterpreterFrame, prev_instr));
 	P(code_flags, offsetof(PyCodeObject, co_flags));
 	P(code_firstlineno, offsetof(PyCodeObject, co_firstlineno));
 	P(code_name, offsetof(PyCodeObject, co_name));
