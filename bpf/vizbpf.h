@@ -31,6 +31,9 @@ enum vz_rec_type {
 #define VZ_F_STOPPED (1u << 1)         /* THREAD: SIGSTOP sent to the thread */
 #define VZ_F_RETURN_FRAME (1u << 2)    /* RETURN: 'caller' holds the frame that returned;
 					* CALL: its return will say so */
+#define VZ_F_REFUSED (1u << 3)         /* RETURN (with VZ_F_RETURN_FRAME): that frame never
+					* started, the recursion check refused it; CALL: it will
+					* be refused */
 
 struct vz_rec_hdr {
 	__u64 ts_ns; /* bpf_ktime_get_ns(): CLOCK_MONOTONIC */
@@ -203,6 +206,8 @@ struct vz_py_offsets {
 	__s32 cframe_current_frame;    /* 3.11/3.12 _PyCFrame.current_frame, else -1 */
 	__s32 tstate_interp;           /* PyThreadState.interp */
 	__s32 tstate_c_recursion_remaining; /* 3.12+, else -1 */
+	__s32 tstate_py_recursion_remaining; /* recursion_remaining (3.11), py_recursion_remaining (3.12+) */
+	__s32 tstate_recursion_headroom; /* 3.10+, else -1 */
 	__s32 tstate_native_thread_id; /* 3.11+, else -1 */
 	__s32 tstate_thread_id;        /* pthread id */
 	__s32 tstate_next;

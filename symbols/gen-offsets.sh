@@ -103,6 +103,9 @@ else:
 
 put("tstate_interp", need("tstate_interp", off("PyThreadState", "interp")))
 put("tstate_c_recursion_remaining", first(("PyThreadState", "c_recursion_remaining")))
+put("tstate_py_recursion_remaining", first(("PyThreadState", "py_recursion_remaining"),
+                                           ("PyThreadState", "recursion_remaining")))
+put("tstate_recursion_headroom", first(("PyThreadState", "recursion_headroom")))
 put("tstate_native_thread_id", first(("PyThreadState", "native_thread_id")))
 put("tstate_thread_id", need("tstate_thread_id", off("PyThreadState", "thread_id")))
 put("tstate_next", need("tstate_next", off("PyThreadState", "next")))

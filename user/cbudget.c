@@ -15,11 +15,11 @@ static int32_t c_recursion_limit(int minor)
 }
 
 /* The thread state's copy of the recursion limit, gdb on the pyenv builds:
- * offsetof(PyThreadState, recursion_limit) 32 on 3.11.7, py_recursion_limit 32 on 3.12.1 and
+ * offsetof(PyThreadState, recursion_limit) 36 on 3.11.7, py_recursion_limit 32 on 3.12.1 and
  * 48 on 3.13.0. */
 static int tstate_recursion_limit(int minor)
 {
-	return minor == 11 || minor == 12 ? 32 : 48;
+	return minor == 11 ? 36 : minor == 12 ? 32 : 48;
 }
 
 /* What _PyEval_EvalFrameDefault takes per activation (PY_EVAL_C_STACK_UNITS). */

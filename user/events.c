@@ -389,6 +389,11 @@ static int handle_call(struct events *ev, const struct vz_rec_call *r)
 		t->skip_caller = (r->hdr.flags & VZ_F_RETURN_FRAME) ? r->frame : r->caller;
 		return 0;
 	}
+	/* Refused by the recursion check: it never starts, sys.setprofile reports nothing. */
+	if (r->hdr.flags & VZ_F_REFUSED) {
+		ev->st.calls_refused++;
+		return 0;
+	}
 	ev->st.calls++;
 	if (ev->codes[code].thread_start && ev->on_thread_start)
 		ev->on_thread_start(ev->on_thread_start_ctx, r->hdr.pid, r->frame, t->pyname,
@@ -468,7 +473,8 @@ static int handle_return(struct events *ev, const struct vz_rec_return *r)
 		return 0;
 	}
 	if (r->hdr.flags & VZ_F_RETURN_FRAME) {
-		return_frame(ev, t, r->caller, r->hdr.ts_ns);
+		return_frame(ev, t, r->caller | (r->hdr.flags & VZ_F_REFUSED ? VZ_RET_REFUSED : 0),
+			     r->hdr.ts_ns);
 		return 0;
 	}
 	/* The frame returning is the newest one called from the now-current frame. */

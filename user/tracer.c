@@ -69,7 +69,8 @@ static int code_window(const struct vz_py_offsets *o, __u32 *start)
 	return 0;
 }
 
-/* The same for the frame fields read per call (the code pointer and, 3.11+, the owner byte). */
+/* The same for the frame fields read per call (the code pointer, the instruction position and,
+ * 3.11+, the owner byte). */
 static int frame_window(const struct vz_py_offsets *o, __u32 *start)
 {
 	__s32 lo = o->frame_code, hi = o->frame_code + 8;
@@ -78,6 +79,9 @@ static int frame_window(const struct vz_py_offsets *o, __u32 *start)
 		lo = o->frame_owner < lo ? o->frame_owner : lo;
 		hi = o->frame_owner + 1 > hi ? o->frame_owner + 1 : hi;
 	}
+	/* Where the frame stands (refused calls, see bpf/vizbpf.bpf.c). */
+	lo = o->frame_ip < lo ? o->frame_ip : lo;
+	hi = o->frame_ip + 8 > hi ? o->frame_ip + 8 : hi;
 	/* <=3.10: f_back names the caller at entry (the probe sites read it). */
 	if (o->py_version_hex < 0x030b0000) {
 		lo = o->frame_previous < lo ? o->frame_previous : lo;

@@ -1,4 +1,4 @@
-"""Recursion at the default limit until RecursionError, caught, three times.
+"""Recursion at the default limit (or argv[1]) until RecursionError, caught, three times.
 The call the recursion check refuses never starts: sys.setprofile reports
 no call for it, and the trace must hold none either. The program counts the
 down() calls that started (sys.setprofile itself cannot be the oracle here:
@@ -20,6 +20,8 @@ def attempt():
         return "RecursionError"
 
 
+if len(sys.argv) > 1:
+    sys.setrecursionlimit(int(sys.argv[1]))
 for _ in range(3):
     print(attempt())
 print("down() calls started", started[0])
