@@ -147,6 +147,11 @@ static int32_t highest_limit(const struct cbudget *b)
 	return b->limit_at_detach > b->limit_at_attach ? b->limit_at_detach : b->limit_at_attach;
 }
 
+bool cbudget_exact(const struct cbudget *b)
+{
+	return b->minor < 12 || !b->limit_at_attach;
+}
+
 bool cbudget_exhausted(const struct cbudget *b, uint64_t max_depth)
 {
 	int32_t widened = b->widen_by > 0 ? b->widen_by : 0;
@@ -160,12 +165,14 @@ void cbudget_warn(const struct cbudget *b, int pid, uint64_t max_depth)
 {
 	uint64_t overflow = cbudget_overflow_depth(b, highest_limit(b));
 
-	if (b->widen_by > 0)
-		elog("warning: pid %d: C recursion budget of %llu thread(s) widened by %d units so a "
-		     "recursion reaches the limit of %d as untraced (CPython 3.%d): C-level recursion "
-		     "(nested repr, pickle, ...) can go up to %d levels deeper than untraced",
-		     pid, (unsigned long long)b->widened, b->widen_by, b->limit_at_attach, b->minor,
-		     b->widen_by);
+	if (!cbudget_exact(b))
+		elog("warning: pid %d: CPython 3.%d: traced, each Python call takes %d units of the "
+		     "thread's C recursion budget (%d), untraced none. Widened by %d (%llu thread(s)) "
+		     "so that a recursion reaches the limit of %d: C-level recursion (nested repr, "
+		     "pickle, ...) under d Python frames can go up to %d - %dd units deeper than "
+		     "untraced (shallower where negative)", pid, b->minor, UNITS_PER_CALL, b->c_limit,
+		     b->widen_by > 0 ? b->widen_by : 0, (unsigned long long)b->widened,
+		     b->limit_at_attach, b->widen_by > 0 ? b->widen_by : 0, UNITS_PER_CALL);
 	if (b->late)
 		elog("warning: pid %d: %llu thread(s) had gone deep before vizbpf widened their C "
 		     "recursion budget: a recursion there may have raised RecursionError earlier "
@@ -190,6 +197,7 @@ void cbudget_warn(const struct cbudget *b, int pid, uint64_t max_depth)
 
 void cbudget_metadata(struct trace_writer *w, const struct cbudget *b, uint64_t max_depth)
 {
+	trace_writer_meta_bool(w, "recursion_budget_exact", cbudget_exact(b));
 	trace_writer_meta_bool(w, "recursion_budget_exhausted", cbudget_exhausted(b, max_depth));
 	trace_writer_meta_u64(w, "recursion_budget_widened_threads", b->widened);
 	trace_writer_meta_u64(w, "recursion_budget_widened_late", b->late);

@@ -47,6 +47,9 @@ int cbudget_unwiden(struct cbudget *b, const struct vz_py_offsets *o, uint32_t p
 /* The depth at which a Python recursion overflows the stack traced (and not untraced), 0 if
  * not below limit. */
 uint64_t cbudget_overflow_depth(const struct cbudget *b, int32_t limit);
+/* False where C-level recursion cannot stop where it does untraced (3.12+, budget taken per
+ * call and not given back). */
+bool cbudget_exact(const struct cbudget *b);
 /* True when a Python stack max_depth deep used up the (widened) C budget: its RecursionError may
  * have come earlier than untraced. */
 bool cbudget_exhausted(const struct cbudget *b, uint64_t max_depth);

@@ -224,28 +224,24 @@ deep_depth() {
 	[ "$failed" = 0 ]
 }
 
-# The oracle for a RecursionError is the program itself: sys.setprofile's Python callback
-# hits the limit first and is switched off. Every down() that started is one slice.
-check_refused_calls() { # PY TRACE OUTPUT
-	local py=$1 started n refused
-	started=$(sed -n 's/^down() calls started //p' "$3")
-	n=$(jq '[.traceEvents[] | select(.ph == "X" and (.name | startswith("down (")))] | length' "$2")
-	refused=$(meta "$2" calls_refused_by_recursion_limit)
-	echo "# $py: $started down() calls started, $n slices, $refused refused" >&3
-	[ -n "$started" ] && [ "$n" = "$started" ] && [ "$refused" = 3 ] ||
-		{ echo "$py: $n down() slices for $started calls started, $refused refused (want 3)"; return 1; }
-	python3 "$TOOLS/calltree.py" "$2" /dev/null /dev/null --check-only ||
-		{ echo "$py: invalid nesting"; return 1; }
-}
-
+# Refused deep (default limit) and within the 64 frames whose returns the evaluator probes see
+# (limit 40), through the preloaded evaluator and through the evaluator probes.
 @test "a call refused by the recursion limit (RecursionError) is no slice, and is counted" {
-	local failed=0 py
+	local failed=0 py lib limit
 	for py in $(pythons); do
-		"$py" "$TARGETS/recursion_error.py" >untraced.out
-		"$VIZBPF" -q -o trace.json -- "$py" "$TARGETS/recursion_error.py" >traced.out ||
-			{ echo "$py: traced run failed"; failed=1; continue; }
-		cmp -s traced.out untraced.out || { echo "$py: output differs"; failed=1; continue; }
-		check_refused_calls "$py" trace.json traced.out || failed=1
+		for lib in default none; do
+			for limit in 1000 40; do
+				"$py" "$TARGETS/recursion_error.py" $limit >untraced.out
+				if [ $lib = none ]; then
+					VIZBPF_EVAL_LIB= "$VIZBPF" -q -o trace.json -- "$py" "$TARGETS/recursion_error.py" $limit >traced.out
+				else
+					"$VIZBPF" -q -o trace.json -- "$py" "$TARGETS/recursion_error.py" $limit >traced.out
+				fi || { echo "$py: traced run failed"; failed=1; continue; }
+				cmp -s traced.out untraced.out || { echo "$py: output differs"; failed=1; continue; }
+				check_refused_calls "$py (limit $limit, evaluator library: $lib)" trace.json traced.out ||
+					failed=1
+			done
+		done
 	done
 	[ "$failed" = 0 ]
 }

@@ -20,9 +20,14 @@ def attempt():
         return "RecursionError"
 
 
-if len(sys.argv) > 1:
-    sys.setrecursionlimit(int(sys.argv[1]))
-for _ in range(3):
-    print(attempt())
-print("down() calls started", started[0])
-print("limit", sys.getrecursionlimit())
+def report():
+    for _ in range(3):
+        print(attempt())
+    print("down() calls started", started[0])
+    print("limit", sys.getrecursionlimit())
+
+
+if __name__ == "__main__":
+    if len(sys.argv) > 1:
+        sys.setrecursionlimit(int(sys.argv[1]))
+    report()

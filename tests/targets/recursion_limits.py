@@ -13,11 +13,15 @@ def nested(depth):
     return x
 
 
+started = [0]
+
+
 class Node:
     def __init__(self, child):
         self.child = child
 
     def __repr__(self):
+        started[0] += 1
         return "N(" + repr(self.child) + ")"
 
 
@@ -41,7 +45,13 @@ def deepest(build, use, hi):
     return lo
 
 
-print("repr", deepest(nested, repr, 200000))
-print("pickle", deepest(nested, pickle.dumps, 200000))
-print("pyrepr", deepest(chain, repr, 20000))
-print("limit", sys.getrecursionlimit())
+def report():
+    print("repr", deepest(nested, repr, 200000))
+    print("pickle", deepest(nested, pickle.dumps, 200000))
+    print("pyrepr", deepest(chain, repr, 20000))
+    print("limit", sys.getrecursionlimit())
+    return started[0]
+
+
+if __name__ == "__main__":
+    report()
