@@ -13,6 +13,12 @@
  * returns or the buffer is full. The trace still gets every return, with
  * its own timestamp, at any depth.
  *
+ * What the hook itself costs the program is given back on the spot: the C
+ * recursion budget the real evaluator takes for a call that would have run
+ * inlined untraced (3.12+), and the C stack of its frames (stack segments,
+ * stackseg.h), so recursion limits stay where they are untraced. A call the
+ * recursion check refuses (it never starts) is marked in its return slot.
+ *
  * Nothing here runs until vizbpf, at the first Python call, fills
  * vizbpf_layout and vizbpf_real_eval and points interp->eval_frame at
  * vizbpf_eval3 (3.9+) or vizbpf_eval2 (3.8).
