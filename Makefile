@@ -84,9 +84,10 @@ $(OUTPUT)/vizbpf: $(USER_OBJS) $(CORE_OBJS)
 	$(Q)$(CC) $(CFLAGS) $^ $(LDLIBS) -o $@
 
 # Loaded into the traced interpreter in launch mode (probe sites on 5-byte nops).
-$(OUTPUT)/libvizbpf-eval.so: user/preload/evalhook.c bpf/vizbpf.h | $(OUTPUT)
+EVAL_LIB_SRCS := user/preload/evalhook.c user/preload/stackseg.c
+$(OUTPUT)/libvizbpf-eval.so: $(EVAL_LIB_SRCS) user/preload/stackseg.h bpf/vizbpf.h | $(OUTPUT)
 	$(call msg,LIB,$@)
-	$(Q)$(CC) -O2 -fPIC -shared -Wall -Wextra -std=gnu11 -Ibpf $< -ldl -lpthread -o $@
+	$(Q)$(CC) -O2 -fPIC -shared -Wall -Wextra -std=gnu11 -Ibpf $(EVAL_LIB_SRCS) -ldl -lpthread -o $@
 
 # Unit tests: symbols/ and export/ only, no libbpf, no root, no clang.
 $(OUTPUT)/tests/unit/registry.h: $(UNIT_SRCS) | $(OUTPUT)

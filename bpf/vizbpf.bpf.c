@@ -54,12 +54,26 @@ struct {
  */
 #define VZ_RET_DEPTH 64
 
+/*
+ * A call the recursion check refuses (RecursionError before its first instruction) never
+ * started: sys.setprofile reports nothing for it, so no slice. It returns NULL with its
+ * instruction position (off.frame_ip) where it was at entry. A call with a return instance is
+ * checked at its return; a deeper one, which has none, at the thread's next call or return:
+ * nothing else runs on the thread before it, and only a new frame at the same address (then
+ * it is not checked) could overwrite where it stood. Unchecked (gen.throw(), gen.close(): they
+ * raise where the frame stands and are reported as calls): ip ~0.
+ */
+#define VZ_IP_UNCHECKED (~0ull)
+
 struct vz_thread {
 	__u64 tstate;      /* thread state seen at the last call (returns read the frame from it) */
 	__u64 seen_tstate; /* thread state already unlocked/boosted */
 	__u32 depth;       /* return instances the kernel holds for this thread (ours) */
 	__u32 pad;
 	__u64 frames[VZ_RET_DEPTH]; /* their frames, outermost first */
+	__u64 ips[VZ_RET_DEPTH];    /* ...and where each stood at entry */
+	__u64 deep_frame;  /* the last call without a return instance, 0: checked already */
+	__u64 deep_ip;
 };
 
 /* Task-local storage: no hashing on the per-call path (a hash map costs ~100 ns a lookup). */
@@ -201,6 +215,62 @@ static __always_inline void describe_code_if_new(__u64 id, __u64 code, __u64 sig
 		slot->fast_sig = sig;
 }
 
+/* Where a frame stands now (4 bytes up to 3.10: f_lasti is an int). */
+static __always_inline __u64 frame_ip_now(__u64 frame)
+{
+	__u64 ip = read_ptr(frame + off.frame_ip);
+
+	return off.frame_owner < 0 ? (__u32)ip : ip;
+}
+
+/*
+ * 3.11+: a deep call's frame is gone (its data-stack chunk freed) by the thread's next event,
+ * so whether the recursion check will refuse it is decided at its entry, as the evaluator
+ * decides it (Python/ceval.c, Include/internal/pycore_ceval.h): unless an overflow is being
+ * handled already (recursion_headroom), 3.11 refuses when recursion_remaining <= 0; 3.12+ when
+ * c_recursion_remaining <= 1 (the evaluator takes 1, then checks the next one) or
+ * py_recursion_remaining <= 0.
+ */
+static __always_inline bool will_refuse(__u64 tstate)
+{
+	__s32 headroom = 0, py = 1, c = 2;
+
+	if (!tstate || off.tstate_py_recursion_remaining < 0 || off.tstate_recursion_headroom < 0)
+		return false;
+	bpf_probe_read_user(&headroom, sizeof(headroom),
+			    (const void *)(tstate + off.tstate_recursion_headroom));
+	bpf_probe_read_user(&py, sizeof(py),
+			    (const void *)(tstate + off.tstate_py_recursion_remaining));
+	if (off.tstate_c_recursion_remaining >= 0)
+		bpf_probe_read_user(&c, sizeof(c),
+				    (const void *)(tstate + off.tstate_c_recursion_remaining));
+	return !headroom && (py <= 0 || c <= 1);
+}
+
+/* The thread's last call without a return instance never started: say so (before the event
+ * that reveals it). */
+static __always_inline void check_deep_call(__u64 id, struct vz_thread *ti, __u64 frame,
+					    __u64 caller)
+{
+	struct vz_rec_return *r;
+	__u64 deep = ti->deep_frame;
+
+	if (!deep)
+		return;
+	ti->deep_frame = 0;
+	if (frame == deep || caller == deep || ti->deep_ip == VZ_IP_UNCHECKED ||
+	    frame_ip_now(deep) != ti->deep_ip)
+		return;
+	r = bpf_ringbuf_reserve(&events, sizeof(*r), 0);
+	if (!r) {
+		__sync_fetch_and_add(&lost_records, 1);
+		return;
+	}
+	fill_hdr(&r->hdr, id, VZ_REC_RETURN, VZ_F_RETURN_FRAME | VZ_F_REFUSED);
+	r->caller = deep;
+	bpf_ringbuf_submit(r, submit_flags());
+}
+
 SEC("uprobe")
 int BPF_KPROBE(py_entry)
 {
@@ -209,15 +279,17 @@ int BPF_KPROBE(py_entry)
 	__u8 frame_window[VZ_FRAME_WINDOW_MAX];
 	struct vz_rec_call *r;
 	struct vz_thread *ti;
-	__u64 frame, tstate, code, arg1, arg2, caller;
-	__u32 flags = 0;
+	__u64 frame, tstate, code, arg1, arg2, arg3, caller, ip;
+	__u32 flags = 0, throwflag;
 	__u8 owner;
 
-	/* Read both argument registers first: a ctx offset chosen at run time is rejected. */
+	/* Read the argument registers first: a ctx offset chosen at run time is rejected. */
 	arg1 = PT_REGS_PARM1(ctx);
 	arg2 = PT_REGS_PARM2(ctx);
-	asm volatile("" : "+r"(arg1), "+r"(arg2));
+	arg3 = PT_REGS_PARM3(ctx);
+	asm volatile("" : "+r"(arg1), "+r"(arg2), "+r"(arg3));
 	frame = off.frame_arg == 1 ? arg1 : arg2;
+	throwflag = off.frame_arg == 1 ? arg2 : arg3;
 	if (off.tstate_arg == 1)
 		tstate = arg1;
 	else /* 3.8: the thread holding the GIL, from _PyRuntime (biased by where we were hit) */
@@ -242,12 +314,19 @@ int BPF_KPROBE(py_entry)
 		owner = 0xff;
 		if (off.frame_owner >= 0)
 			bpf_probe_read_user(&owner, 1, (const void *)(frame + off.frame_owner));
+		ip = frame_ip_now(frame);
 	} else {
 		code = window_u64_at(frame_window, frame_window_off, VZ_FRAME_WINDOW_MAX,
 				     off.frame_code);
 		owner = window_u8_at(frame_window, frame_window_off, VZ_FRAME_WINDOW_MAX,
 				     off.frame_owner);
+		ip = window_u64_at(frame_window, frame_window_off, VZ_FRAME_WINDOW_MAX,
+				   off.frame_ip);
+		if (off.frame_owner < 0)
+			ip = (__u32)ip;
 	}
+	if (throwflag)
+		ip = VZ_IP_UNCHECKED;
 	if (!code)
 		return 0;
 	if (bpf_probe_read_user(code_window, sizeof(code_window),
@@ -263,11 +342,19 @@ int BPF_KPROBE(py_entry)
 		caller = ti->frames[(ti->depth - 1) & (VZ_RET_DEPTH - 1)];
 	else
 		caller = current_frame(tstate);
+	check_deep_call(id, ti, frame, caller);
 	/* The kernel is about to take a return instance for this call: it will be seen. */
 	if (returns_on && ti->depth < VZ_RET_DEPTH) {
 		ti->frames[ti->depth & (VZ_RET_DEPTH - 1)] = frame;
+		ti->ips[ti->depth & (VZ_RET_DEPTH - 1)] = ip;
 		ti->depth++;
 		flags |= VZ_F_RETURN_FRAME;
+	} else if (off.frame_owner < 0) {
+		/* <=3.10: the frame object outlives the call for a while (a zombie frame). */
+		ti->deep_frame = frame;
+		ti->deep_ip = ip;
+	} else if (ip != VZ_IP_UNCHECKED && will_refuse(tstate)) {
+		flags |= VZ_F_REFUSED;
 	}
 	r = bpf_ringbuf_reserve(&events, sizeof(*r), 0);
 	if (!r) {
@@ -368,15 +455,23 @@ int BPF_KRETPROBE(py_return)
 	ti = bpf_task_storage_get(&threads, bpf_get_current_task_btf(), 0, 0);
 	if (!ti)
 		return 0;
+	check_deep_call(id, ti, 0, 0);
 	r = bpf_ringbuf_reserve(&events, sizeof(*r), 0);
 	if (!r) {
 		__sync_fetch_and_add(&lost_records, 1);
 		return 0;
 	}
 	if (ti->depth > 0 && ti->depth <= VZ_RET_DEPTH) {
+		__u32 flags = VZ_F_RETURN_FRAME;
+		__u64 frame, ip;
+
 		ti->depth--;
-		fill_hdr(&r->hdr, id, VZ_REC_RETURN, VZ_F_RETURN_FRAME);
-		r->caller = ti->frames[ti->depth & (VZ_RET_DEPTH - 1)];
+		frame = ti->frames[ti->depth & (VZ_RET_DEPTH - 1)];
+		ip = ti->ips[ti->depth & (VZ_RET_DEPTH - 1)];
+		if (!PT_REGS_RC(ctx) && ip != VZ_IP_UNCHECKED && frame_ip_now(frame) == ip)
+			flags |= VZ_F_REFUSED;
+		fill_hdr(&r->hdr, id, VZ_REC_RETURN, flags);
+		r->caller = frame;
 	} else {
 		fill_hdr(&r->hdr, id, VZ_REC_RETURN, 0);
 		r->caller = current_frame(ti->tstate);

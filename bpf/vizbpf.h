@@ -31,6 +31,9 @@ enum vz_rec_type {
 #define VZ_F_STOPPED (1u << 1)         /* THREAD: SIGSTOP sent to the thread */
 #define VZ_F_RETURN_FRAME (1u << 2)    /* RETURN: 'caller' holds the frame that returned;
 					* CALL: its return will say so */
+#define VZ_F_REFUSED (1u << 3)         /* RETURN (with VZ_F_RETURN_FRAME): that frame never
+					* started, the recursion check refused it; CALL: it will
+					* be refused */
 
 struct vz_rec_hdr {
 	__u64 ts_ns; /* bpf_ktime_get_ns(): CLOCK_MONOTONIC */
@@ -132,12 +135,21 @@ struct vz_eval_layout {
 	__s32 code_firstlineno;
 	__s32 tstate_frame;
 	__s32 cframe_current_frame;  /* -1 unless 3.11/3.12 */
-	__s32 crec_offset;           /* 3.12: c_recursion_remaining, else -1 */
-	__s32 crec_boost;
+	__s32 crec_offset;           /* 3.12+: c_recursion_remaining, else -1 */
+	__s32 crec_per_call;         /* C budget the real evaluator takes per activation */
 	__u32 caller_from_frame;     /* <=3.10: f_back is the caller at entry */
 	__u32 follow_forks;          /* a fork()ed child stops (SIGSTOP) until vizbpf probes it */
-	__u32 pad;
+	__s32 frame_ip;              /* f_lasti (<=3.10), prev_instr (3.11/3.12), instr_ptr (3.13) */
+	__u32 frame_ip_size;         /* 4 (f_lasti) or 8 */
+	__u32 frame_may_be_freed;    /* 3.11+: a returned frame's memory may be unmapped */
+	__u32 stack_per_call;        /* bytes of C stack the hook path adds to a call */
 };
+
+/*
+ * A return slot whose frame has this bit set: the call was refused by the recursion check
+ * before its first instruction (RecursionError); sys.setprofile never reports it.
+ */
+#define VZ_RET_REFUSED 1ull
 
 struct vz_rec_fork {
 	struct vz_rec_hdr hdr; /* pid: the child; tid: the parent's thread that forked */
@@ -194,6 +206,8 @@ struct vz_py_offsets {
 	__s32 cframe_current_frame;    /* 3.11/3.12 _PyCFrame.current_frame, else -1 */
 	__s32 tstate_interp;           /* PyThreadState.interp */
 	__s32 tstate_c_recursion_remaining; /* 3.12+, else -1 */
+	__s32 tstate_py_recursion_remaining; /* recursion_remaining (3.11), py_recursion_remaining (3.12+) */
+	__s32 tstate_recursion_headroom; /* 3.10+, else -1 */
 	__s32 tstate_native_thread_id; /* 3.11+, else -1 */
 	__s32 tstate_thread_id;        /* pthread id */
 	__s32 tstate_next;
@@ -204,6 +218,8 @@ struct vz_py_offsets {
 	__s32 frame_code;              /* f_code, or f_executable on 3.13 */
 	__s32 frame_previous;          /* f_back, or previous on 3.11+ */
 	__s32 frame_owner;             /* 3.11+: _PyInterpreterFrame.owner (char), else -1 */
+	__s32 frame_ip;                /* how far the frame got: f_lasti (int) up to 3.10, prev_instr
+	                                * (3.11/3.12), instr_ptr (3.13); unmoved: never started */
 	__s32 code_flags;
 	__s32 code_firstlineno;
 	__s32 code_name;

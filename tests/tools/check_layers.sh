@@ -16,14 +16,14 @@ cd "$root"
 
 # Top to bottom: run drives everything, slices turns records into slices,
 # probes is the BPF programs' host side, base is below all of them; view is
-# apart (only run starts it); preload is loaded into the target, not vizbpf.
+# apart (only run starts it); preload is loaded into the target, not vizbpf, and uses only itself.
 declare -A may_include=(
 	[run]="run slices probes base view"
 	[slices]="slices probes base"
 	[probes]="probes base"
 	[view]="view base"
 	[base]="base"
-	[preload]=""
+	[preload]="preload"
 )
 
 fail=0

@@ -116,15 +116,15 @@ void test_events_fast_path_batched_returns(void)
 		struct vz_rec_hdr hdr;
 		struct vz_return_slot r[2];
 	} batch = { .hdr = { 0, 10, 11, VZ_REC_RETURNS, 2 },
-		    .r = { { 2, 1200000 }, { 1, 1300000 } } };
+		    .r = { { 0x2000, 1200000 }, { 0x1000, 1300000 } } };
 	struct events_stats st;
 
 	if (!setup(&f))
 		return;
 	code(&f, 0xa0, "f", 1, 0);
 	code(&f, 0xb0, "g", 2, 0);
-	call(&f, 1000000, 0xa0, 1, 0, VZ_F_RETURN_FRAME);
-	call(&f, 1100000, 0xb0, 2, 1, VZ_F_RETURN_FRAME);
+	call(&f, 1000000, 0xa0, 0x1000, 0, VZ_F_RETURN_FRAME);
+	call(&f, 1100000, 0xb0, 0x2000, 0x1000, VZ_F_RETURN_FRAME);
 	events_handle(f.ev, &batch, sizeof(batch));
 	finish(&f);
 	has(&f, "f (/x.py:1)", "1000.000", "300.000");
@@ -132,6 +132,35 @@ void test_events_fast_path_batched_returns(void)
 	events_get_stats(f.ev, &st);
 	ASSERT_EQ(st.calls, 2, "calls");
 	ASSERT_EQ(st.returns_inferred, 0, "inferred");
+	teardown(&f);
+}
+
+/* A call the recursion check refused (its return slot says so) is no slice, and is counted. */
+void test_events_refused_call_is_no_slice(void)
+{
+	struct fixture f;
+	struct {
+		struct vz_rec_hdr hdr;
+		struct vz_return_slot r[2];
+	} batch = { .hdr = { 0, 10, 11, VZ_REC_RETURNS, 2 },
+		    .r = { { 0x2000 | VZ_RET_REFUSED, 1200000 }, { 0x1000, 1300000 } } };
+	struct events_stats st;
+
+	if (!setup(&f))
+		return;
+	code(&f, 0xa0, "f", 1, 0);
+	code(&f, 0xb0, "g", 2, 0);
+	call(&f, 1000000, 0xa0, 0x1000, 0, VZ_F_RETURN_FRAME);
+	call(&f, 1100000, 0xb0, 0x2000, 0x1000, VZ_F_RETURN_FRAME);
+	events_handle(f.ev, &batch, sizeof(batch));
+	finish(&f);
+	has(&f, "f (/x.py:1)", "1000.000", "300.000");
+	ASSERT_FALSE(f.out && strstr(f.out, "\"g (/x.py:2)\""), "a refused call drawn");
+	events_get_stats(f.ev, &st);
+	ASSERT_EQ(st.calls, 1, "calls");
+	ASSERT_EQ(st.calls_refused, 1, "calls refused");
+	ASSERT_EQ(st.returns_inferred, 0, "inferred");
+	ASSERT_EQ(st.unmatched_returns, 0, "unmatched");
 	teardown(&f);
 }
 

@@ -69,7 +69,8 @@ static int code_window(const struct vz_py_offsets *o, __u32 *start)
 	return 0;
 }
 
-/* The same for the frame fields read per call (the code pointer and, 3.11+, the owner byte). */
+/* The same for the frame fields read per call (the code pointer, the instruction position and,
+ * 3.11+, the owner byte). */
 static int frame_window(const struct vz_py_offsets *o, __u32 *start)
 {
 	__s32 lo = o->frame_code, hi = o->frame_code + 8;
@@ -78,6 +79,9 @@ static int frame_window(const struct vz_py_offsets *o, __u32 *start)
 		lo = o->frame_owner < lo ? o->frame_owner : lo;
 		hi = o->frame_owner + 1 > hi ? o->frame_owner + 1 : hi;
 	}
+	/* Where the frame stands (refused calls, see bpf/vizbpf.bpf.c). */
+	lo = o->frame_ip < lo ? o->frame_ip : lo;
+	hi = o->frame_ip + 8 > hi ? o->frame_ip + 8 : hi;
 	/* <=3.10: f_back names the caller at entry (the probe sites read it). */
 	if (o->py_version_hex < 0x030b0000) {
 		lo = o->frame_previous < lo ? o->frame_previous : lo;
@@ -223,7 +227,7 @@ static void describe_probes(struct tracer *t)
 	snprintf(t->mechanism, sizeof(t->mechanism),
 		 "uprobe+uretprobe on _PyEval_EvalFrameDefault%s%s",
 		 t->minor >= 11 ? ", eval-frame unlock" : "",
-		 t->minor == 12 ? ", C recursion budget widened" : "");
+		 t->minor >= 12 ? ", C recursion budget widened as the recursion limit needs" : "");
 }
 
 int tracer_attach_pid(struct tracer *t, pid_t pid, bool returns)
@@ -402,7 +406,7 @@ void tracer_use_sites(struct tracer *t)
 	snprintf(t->mechanism, sizeof(t->mechanism),
 		 "nop5 probe sites in libvizbpf-eval.so, the eval_frame around "
 		 "_PyEval_EvalFrameDefault (%s)%s", t->multi ? "uprobe_multi" : "perf uprobes",
-		 t->minor == 12 ? ", C recursion budget widened" : "");
+		 t->minor >= 11 ? ", its C stack and recursion budget given back per call" : "");
 }
 
 int tracer_poll(struct tracer *t, int timeout_ms)

@@ -153,7 +153,7 @@ static void attach_metadata(struct trace_writer *w, void *ctx)
 	struct proc *first = m->ps->v[0];
 	struct meta_changes ch;
 
-	prepare_changes(&first->prep, &ch);
+	prepare_changes(&first->prep, m->es.max_depth, &ch);
 	write_metadata(w, first->t, &first->pi, &m->es, &m->ts, &ch);
 	trace_writer_meta_u64(w, "processes_traced", m->ps->n);
 	trace_writer_meta_u64(w, "processes_followed", m->ps->followed);
@@ -226,11 +226,7 @@ out:
 		events_get_stats(ev, &m.es);
 		procs_stats(&ps, &m.ts);
 		for (int i = 0; i < ps.n; i++)
-			if (ps.v[i]->prep.late_widened)
-				elog("warning: pid %d: %llu thread(s) started after attach had gone deep "
-				     "before vizbpf widened their C recursion budget (CPython 3.12): a "
-				     "recursion deeper than ~750 there may have raised RecursionError",
-				     ps.v[i]->pid, (unsigned long long)ps.v[i]->prep.late_widened);
+			cbudget_warn(&ps.v[i]->prep.cb, ps.v[i]->pid, m.es.max_depth);
 		if (m.ts.lost_records)
 			elog("warning: %llu events lost (ring buffer full): try --buffer_size",
 			     (unsigned long long)m.ts.lost_records);

@@ -123,7 +123,7 @@ static void launch_metadata(struct trace_writer *w, void *ctx)
 	const struct launch_meta *m = ctx;
 	struct meta_changes ch;
 
-	prepare_changes(&m->p->prep, &ch);
+	prepare_changes(&m->p->prep, m->es->max_depth, &ch);
 	write_metadata(w, m->p->t, &m->p->pi, m->es, m->ts, &ch);
 	trace_writer_meta_u64(w, "processes_followed", m->ps->followed);
 	trace_writer_meta_u64(w, "processes_not_followed", m->ps->missed);
@@ -260,10 +260,7 @@ int main(int argc, char **argv)
 		elog("warning: %llu events and %llu code descriptions lost (ring buffer full): "
 		     "try --buffer_size", (unsigned long long)tstats.lost_records,
 		     (unsigned long long)tstats.lost_code_records);
-	if (mp->prep.late_widened)
-		elog("warning: %llu thread(s) had gone deep before vizbpf widened their C recursion "
-		     "budget (CPython 3.12): a recursion deeper than ~750 there may have raised "
-		     "RecursionError", (unsigned long long)mp->prep.late_widened);
+	cbudget_warn(&mp->prep.cb, mp->pid, estats.max_depth);
 	if (mp->prep.errors)
 		elog("warning: %llu writes into the interpreter failed: calls may be missing",
 		     (unsigned long long)mp->prep.errors);

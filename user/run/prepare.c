@@ -11,11 +11,22 @@
 #include "prepare.h"
 #include "user/base/log.h"
 
-/* 3.12's C recursion budget per thread (Py_C_RECURSION_LIMIT) and what vizbpf adds: each call
- * under an eval_frame hook takes 2 units; +3000 lets a recursion reach the default recursion
- * limit of 1000 as it does untraced (measured, DESIGN.md). */
-#define C_RECURSION_LIMIT_3_12 1500
-#define C_RECURSION_BOOST_3_12 3000
+/* What _PyEval_EvalFrameDefault takes from c_recursion_remaining per activation, and gives back
+ * when it returns: PY_EVAL_C_STACK_UNITS in Python/ceval.c (3.12.1, 3.13.0). */
+#define EVAL_C_STACK_UNITS 2
+
+/*
+ * C stack the preloaded evaluator's path adds to a Python call, which it may hand back as stack
+ * segments (user/preload/stackseg.h). Up to 3.10 every call has its evaluator frame untraced
+ * too: only the hook's own frame is added, which it measures itself (0 here). 3.11+ runs a
+ * Python-to-Python call in the caller's evaluator untraced: the whole path is added, hook,
+ * vectorcall chain and evaluator frame (8 MB divided by the depth at which the main thread
+ * overflowed without segments, deep_recursion.py on the pyenv builds, rounded down).
+ */
+static uint32_t hook_stack_per_call(int minor)
+{
+	return minor <= 10 ? 0 : minor == 11 ? 512 : minor == 12 ? 552 : 592;
+}
 
 /*
  * 3.13.0's CALL_ALLOC_AND_ENTER_INIT specialization inlines __init__ without checking
@@ -34,7 +45,8 @@ int prepare_init(struct prepare *p, int major, int minor)
 		return -EOPNOTSUPP;
 	p->minor = minor;
 	p->unlock = minor >= 11;
-	p->boost = minor == 12 ? C_RECURSION_BOOST_3_12 : 0;
+	p->widen = minor >= 11;
+	cbudget_init(&p->cb, minor);
 	return 0;
 }
 
@@ -43,24 +55,24 @@ void prepare_use_fastpath(struct prepare *p, const struct fastpath *fp)
 	p->fast = fp;
 }
 
-void prepare_changes(const struct prepare *p, struct meta_changes *ch)
+void prepare_changes(const struct prepare *p, uint64_t max_depth, struct meta_changes *ch)
 {
 	*ch = (struct meta_changes){
 		.eval_frame_unlocks = p->unlocks,
-		.widened_threads = p->boosted,
-		.widened_late = p->late_widened,
 		.write_errors = p->errors,
 	};
+	cbudget_changes(&p->cb, max_depth, ch);
 }
 
 bool prepare_needs_first_stop(const struct prepare *p)
 {
-	return p->unlock || p->boost || p->fast;
+	return p->unlock || p->fast;
 }
 
 /*
  * Points eval_frame at the preloaded evaluator, which calls the real one between its probe
- * sites and widens each thread's C recursion budget itself (on that thread: no race).
+ * sites, gives back on each thread the C recursion budget and C stack its own path takes (on
+ * that thread: no race), and marks the calls the recursion check refused.
  */
 static int switch_to_fastpath(struct prepare *p, uint32_t pid, uint64_t interp,
 			      uint64_t evalframe_addr)
@@ -77,10 +89,14 @@ static int switch_to_fastpath(struct prepare *p, uint32_t pid, uint64_t interp,
 		.code_firstlineno = o->code_firstlineno,
 		.tstate_frame = o->tstate_frame,
 		.cframe_current_frame = o->cframe_current_frame,
-		.crec_offset = p->boost ? o->tstate_c_recursion_remaining : -1,
-		.crec_boost = p->boost,
+		.crec_offset = o->tstate_c_recursion_remaining,
+		.crec_per_call = EVAL_C_STACK_UNITS,
 		.caller_from_frame = p->minor <= 10,
 		.follow_forks = p->follow_forks,
+		.frame_ip = o->frame_ip,
+		.frame_ip_size = p->minor <= 10 ? 4 : 8,
+		.frame_may_be_freed = p->minor >= 11,
+		.stack_per_call = hook_stack_per_call(p->minor),
 	};
 	uint64_t bias, eval;
 	int err;
@@ -164,42 +180,7 @@ int prepare_restore_interps(struct prepare *p, uint32_t pid)
 
 int prepare_unwiden(struct prepare *p, uint32_t pid, uint64_t tstate)
 {
-	uint64_t addr = tstate + p->off.tstate_c_recursion_remaining;
-	int32_t remaining;
-	int err;
-
-	if (!p->boost || p->off.tstate_c_recursion_remaining < 0)
-		return 0;
-	err = procmem_read(pid, addr, &remaining, sizeof(remaining));
-	if (err || remaining <= C_RECURSION_LIMIT_3_12)
-		return err; /* not widened */
-	/* A thread deep in a recursion right now has spent part of it: it gets back what it
-	 * will have when it unwinds, never less than nothing. */
-	remaining = remaining > p->boost ? remaining - p->boost : 1;
-	return procmem_write(pid, addr, &remaining, sizeof(remaining));
-}
-
-static int widen(struct prepare *p, uint32_t pid, uint64_t tstate)
-{
-	uint64_t addr = tstate + p->off.tstate_c_recursion_remaining;
-	int32_t remaining;
-	int err;
-
-	err = procmem_read(pid, addr, &remaining, sizeof(remaining));
-	if (err)
-		return err;
-	/* Above the interpreter's own limit: widened already (a thread state seen again). */
-	if (remaining > C_RECURSION_LIMIT_3_12)
-		return 0;
-	/* Widened after the thread already went deep (a thread that announced itself while its
-	 * process ran): a recursion beyond ~750 may have hit RecursionError before. Say so. */
-	if (remaining < C_RECURSION_LIMIT_3_12 - 200)
-		p->late_widened++;
-	remaining += p->boost;
-	err = procmem_write(pid, addr, &remaining, sizeof(remaining));
-	if (!err)
-		p->boosted++;
-	return err;
+	return p->fast_used ? 0 : cbudget_unwiden(&p->cb, &p->off, pid, tstate);
 }
 
 int prepare_thread(struct prepare *p, uint32_t pid, uint64_t tstate, uint64_t evalframe_addr)
@@ -208,9 +189,9 @@ int prepare_thread(struct prepare *p, uint32_t pid, uint64_t tstate, uint64_t ev
 
 	if (p->unlock || p->fast)
 		err = unlock(p, pid, tstate, evalframe_addr);
-	/* The preloaded evaluator widens each thread's budget itself. */
-	if (!err && p->boost && !p->fast_used && p->off.tstate_c_recursion_remaining >= 0)
-		err = widen(p, pid, tstate);
+	/* The preloaded evaluator gives back what each call takes itself. */
+	if (!err && p->widen && !p->fast_used)
+		err = cbudget_widen(&p->cb, &p->off, pid, tstate);
 	if (err) {
 		p->errors++;
 		vlog("pid %u: cannot prepare thread state 0x%llx: %s", pid,
@@ -239,8 +220,10 @@ int prepare_thread_checked(struct prepare *p, uint32_t pid, uint64_t tstate,
 	struct freeze *fz;
 	int err;
 
-	/* Nothing to write for one more thread of an interpreter already switched. */
-	if (!p->boost && (p->n_unlocked > 0 || (!p->unlock && !p->fast)))
+	/* Nothing to write for one more thread of an interpreter already switched, unless its
+	 * C recursion budget is to be widened. */
+	if ((p->fast_used || !p->widen || p->cb.widen_by == 0) &&
+	    (p->n_unlocked > 0 || (!p->unlock && !p->fast)))
 		return 0;
 	fz = malloc(sizeof(*fz));
 	if (!fz)

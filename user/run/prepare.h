@@ -4,8 +4,9 @@
  * kernel's lockdown forbids BPF writes to user memory):
  * - 3.11+: interp->eval_frame = _PyEval_EvalFrameDefault, so every Python
  *   call is a C call of the evaluator the probes sit on (no inlining);
- * - 3.12: each thread's c_recursion_remaining widened, since each call now
- *   also spends C recursion budget (RecursionError at depth ~749 otherwise);
+ * - 3.12+: each thread's c_recursion_remaining widened, since each call now
+ *   also spends C recursion budget (user/run/cbudget.h), unless the preloaded
+ *   evaluator gives it back per call;
  * - 3.13: no version tags for new heap types (see prepare.c).
  */
 #ifndef VZ_PREPARE_H
@@ -14,6 +15,7 @@
 #include <linux/types.h>
 #include <stdbool.h>
 #include <stdint.h>
+#include "cbudget.h"
 #include "vizbpf.h"
 
 struct fastpath;
@@ -28,10 +30,9 @@ struct prepare {
 	bool fast_used;       /* eval_frame points at the preloaded evaluator */
 	bool follow_forks;    /* ...which stops fork()ed children for vizbpf to follow */
 	bool unlock;          /* write eval_frame */
-	int32_t boost;        /* units added to c_recursion_remaining, 0: none */
+	bool widen;           /* 3.11+ without the preloaded evaluator: see cbudget.h */
+	struct cbudget cb;
 	uint64_t unlocks;     /* eval_frame writes done */
-	uint64_t boosted;     /* thread states widened */
-	uint64_t late_widened; /* ...after they had gone deep already (RecursionError possible) */
 	uint64_t errors;      /* failed reads/writes of the target's memory */
 	struct {
 		uint64_t interp, was, now; /* eval_frame before and after vizbpf wrote it */
@@ -55,10 +56,11 @@ int prepare_thread_checked(struct prepare *p, uint32_t pid, uint64_t tstate,
 void prepare_use_fastpath(struct prepare *p, const struct fastpath *fp);
 /* Attach mode, at detach: put back eval_frame (and 3.13's version tags) where vizbpf set them. */
 int prepare_restore_interps(struct prepare *p, uint32_t pid);
-/* ...and each thread state's C recursion budget. Returns 0 or -errno. */
+/* ...and each thread state's C recursion budget (and notes the recursion limit then).
+ * Returns 0 or -errno. */
 int prepare_unwiden(struct prepare *p, uint32_t pid, uint64_t tstate);
 /* The counters above, for the trace metadata (user/slices/meta.h). */
-void prepare_changes(const struct prepare *p, struct meta_changes *ch);
+void prepare_changes(const struct prepare *p, uint64_t max_depth, struct meta_changes *ch);
 /* True when the version needs the thread stopped at its first call (launch mode). */
 bool prepare_needs_first_stop(const struct prepare *p);
 

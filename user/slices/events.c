@@ -349,6 +349,8 @@ static int push(struct events *ev, struct thread *t, const struct vz_rec_call *r
 		.start_ns = r->hdr.ts_ns,
 		.code = code,
 	};
+	if (t->depth > ev->st.max_depth)
+		ev->st.max_depth = t->depth;
 	return 0;
 }
 
@@ -387,6 +389,11 @@ static int handle_call(struct events *ev, const struct vz_rec_call *r)
 		t->skip_caller = (r->hdr.flags & VZ_F_RETURN_FRAME) ? r->frame : r->caller;
 		return 0;
 	}
+	/* Refused by the recursion check: it never starts, sys.setprofile reports nothing. */
+	if (r->hdr.flags & VZ_F_REFUSED) {
+		ev->st.calls_refused++;
+		return 0;
+	}
 	ev->st.calls++;
 	if (ev->codes[code].thread_start && ev->on_thread_start)
 		ev->on_thread_start(ev->on_thread_start_ctx, r->hdr.pid, r->frame, t->pyname,
@@ -402,13 +409,31 @@ static void close_frame(struct events *ev, struct thread *t, uint32_t d, uint64_
 	emit(ev, t, d, ts);
 }
 
+/*
+ * The frame at depth d never started: the recursion check refused it (RecursionError) before
+ * its first instruction. sys.setprofile reports no call for it, VizTracer draws none: drop it.
+ */
+static void drop_refused(struct events *ev, struct thread *t, uint32_t d, uint64_t ts)
+{
+	pop_inferred(ev, t, d + 1, ts);
+	t->depth = d;
+	ev->st.calls--;
+	ev->st.calls_refused++;
+}
+
 /* A return that names the frame itself (the fast path): close exactly that frame. */
 static void return_frame(struct events *ev, struct thread *t, uint64_t frame, uint64_t ts)
 {
+	bool refused = frame & VZ_RET_REFUSED;
+
+	frame &= ~VZ_RET_REFUSED;
 	t->last_ns = ts;
 	for (uint32_t d = t->depth; d-- > 0;) {
 		if (t->stack[d].frame == frame) {
-			close_frame(ev, t, d, ts);
+			if (refused)
+				drop_refused(ev, t, d, ts);
+			else
+				close_frame(ev, t, d, ts);
 			return;
 		}
 	}
@@ -448,7 +473,8 @@ static int handle_return(struct events *ev, const struct vz_rec_return *r)
 		return 0;
 	}
 	if (r->hdr.flags & VZ_F_RETURN_FRAME) {
-		return_frame(ev, t, r->caller, r->hdr.ts_ns);
+		return_frame(ev, t, r->caller | (r->hdr.flags & VZ_F_REFUSED ? VZ_RET_REFUSED : 0),
+			     r->hdr.ts_ns);
 		return 0;
 	}
 	/* The frame returning is the newest one called from the now-current frame. */

@@ -22,6 +22,8 @@ struct events_stats {
 	uint64_t unmatched_returns; /* returns that matched no open call */
 	uint64_t unknown_code;      /* calls whose code object was never described */
 	uint64_t generator_creations; /* 3.11+ generator-creation evaluations dropped */
+	uint64_t calls_refused;     /* calls the recursion check refused before they ran, dropped */
+	uint64_t max_depth;         /* deepest Python stack seen on a thread */
 	uint64_t unknown_records;   /* records of an unknown type */
 };
 

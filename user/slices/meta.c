@@ -35,8 +35,14 @@ void write_metadata(struct trace_writer *w, struct tracer *t, const struct py_in
 	trace_writer_meta_u64(w, "unmatched_returns", es->unmatched_returns);
 	trace_writer_meta_u64(w, "unknown_code", es->unknown_code);
 	trace_writer_meta_u64(w, "generator_creations_dropped", es->generator_creations);
+	trace_writer_meta_u64(w, "calls_refused_by_recursion_limit", es->calls_refused);
 	trace_writer_meta_u64(w, "eval_frame_unlocks", ch->eval_frame_unlocks);
+	trace_writer_meta_bool(w, "recursion_budget_exact", ch->budget_exact);
+	trace_writer_meta_bool(w, "recursion_budget_exhausted", ch->budget_exhausted);
 	trace_writer_meta_u64(w, "recursion_budget_widened_threads", ch->widened_threads);
 	trace_writer_meta_u64(w, "recursion_budget_widened_late", ch->widened_late);
+	trace_writer_meta_u64(w, "recursion_budget_widened_by", ch->widened_by);
+	trace_writer_meta_u64(w, "recursion_limit_traced", ch->limit_traced);
+	trace_writer_meta_u64(w, "recursion_depth_overflowing_stack", ch->depth_overflowing_stack);
 	trace_writer_meta_u64(w, "memory_write_errors", ch->write_errors);
 }

@@ -2,6 +2,7 @@
 #ifndef VZ_META_H
 #define VZ_META_H
 
+#include <stdbool.h>
 #include <stdint.h>
 #include "events.h"
 #include "user/probes/tracer.h"
@@ -12,9 +13,15 @@
  * layer does not see: the run layer hands the numbers down). */
 struct meta_changes {
 	uint64_t eval_frame_unlocks;
-	uint64_t widened_threads;
-	uint64_t widened_late;
 	uint64_t write_errors;
+	/* C recursion budgets (user/run/cbudget.h) */
+	bool budget_exact;        /* recursion limits stay where they are untraced */
+	bool budget_exhausted;    /* a widened budget was used up */
+	uint64_t widened_threads; /* thread states widened */
+	uint64_t widened_late;    /* ...after they had gone deep already */
+	uint64_t widened_by;      /* units added to each */
+	uint64_t limit_traced;    /* the highest recursion limit seen */
+	uint64_t depth_overflowing_stack; /* a recursion this deep could overflow the C stack; 0: none */
 };
 
 /* What made the trace: vizbpf and its version. */
