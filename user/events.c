@@ -39,7 +39,7 @@ struct thread {
 	uint32_t pid;
 	bool exited;
 	char comm[16];
-	char pyname[64]; /* threading.Thread.name, when the thread started through threading */
+	char pyname[VZ_THREAD_NAME_MAX * 2]; /* threading.Thread.name, when it started through threading */
 	uint64_t last_ns;
 	struct frame *stack;
 	uint32_t depth;
@@ -388,7 +388,8 @@ static int handle_call(struct events *ev, const struct vz_rec_call *r)
 		return 0;
 	}
 	ev->st.calls++;
-	if (ev->codes[code].thread_start && ev->on_thread_start)
+	/* BPF names a thread as it starts; this reads it for a stack found running (attach). */
+	if (ev->codes[code].thread_start && ev->on_thread_start && !t->pyname[0])
 		ev->on_thread_start(ev->on_thread_start_ctx, r->hdr.pid, r->frame, t->pyname,
 				    sizeof(t->pyname));
 	return push(ev, t, r, code);
@@ -463,9 +464,19 @@ static int handle_return(struct events *ev, const struct vz_rec_return *r)
 	return 0;
 }
 
+static int handle_thread_name(struct events *ev, const struct vz_rec_thread_name *r)
+{
+	struct thread *t = get_thread(ev, r->hdr.tid, r->hdr.pid);
+
+	if (!t)
+		return -ENOMEM;
+	pystr_to_utf8(&r->name_hdr, r->name, t->pyname, sizeof(t->pyname));
+	return 0;
+}
+
 static void name_thread(struct events *ev, const struct thread *t)
 {
-	char name[64];
+	char name[VZ_THREAD_NAME_MAX * 2 + 32];
 
 	if (t->pyname[0])
 		snprintf(name, sizeof(name), "%s", t->pyname);
@@ -542,6 +553,8 @@ int events_handle(void *ctx, const void *data, size_t size)
 		return size >= sizeof(struct vz_rec_exit) ? handle_exit(ev, data) : 0;
 	case VZ_REC_RETURNS:
 		return handle_returns(ev, data, size);
+	case VZ_REC_THREAD_NAME:
+		return size >= sizeof(struct vz_rec_thread_name) ? handle_thread_name(ev, data) : 0;
 	case VZ_REC_THREAD:
 		if (size >= sizeof(struct vz_rec_thread) && ev->on_thread)
 			ev->on_thread(ev->on_thread_ctx, data);

@@ -134,6 +134,33 @@ thread_names() {
 	[ "$failed" = 0 ]
 }
 
+@test "threads that live under a millisecond are named too (launch and attach)" {
+	local failed=0 py want got
+	for py in $(pythons); do
+		"$VIZBPF" -q -o trace.json -- "$py" "$TARGETS/short_threads.py" >out.txt ||
+			{ echo "$py: vizbpf failed"; failed=1; continue; }
+		want=$(tail -n 1 out.txt)
+		got=$(thread_names trace.json)
+		[ "$got" = "$want" ] || { echo "$py: tracks '$got', threads '$want'"; failed=1; }
+		# attached before the threads start
+		rm -f go vz.err
+		"$py" "$TARGETS/short_threads.py" "$BATS_TEST_TMPDIR/go" >out.txt 3>&- &
+		local pid=$!
+		wait_for_line out.txt ready || failed=1
+		"$VIZBPF" -o trace.json -p $pid 2>vz.err 3>&- &
+		local vpid=$!
+		wait_for_line vz.err tracing || failed=1
+		touch go
+		wait $pid || failed=1
+		wait $vpid || { echo "$py -p: vizbpf failed: $(cat vz.err)"; failed=1; }
+		want=$(tail -n 1 out.txt)
+		got=$(thread_names trace.json)
+		[ "$got" = "$want" ] || { echo "$py -p: tracks '$got', threads '$want'"; failed=1; }
+		echo "# $py: 20 short threads named in launch and attach mode" >&3
+	done
+	[ "$failed" = 0 ]
+}
+
 @test "a child still being followed when the traced program exits is let go, never left stopped" {
 	local failed=0 py i done
 	for py in $(pythons); do
