@@ -656,6 +656,9 @@ void events_hold_end(struct events *ev, uint32_t pid, uint64_t end_ns)
 
 	if (holds_end(ev->holds, pid, end_ns, &d))
 		return;
+	if (vz_verbose >= 2)
+		fprintf(stderr, "vizbpf: pid %u: %s: %.3f ms, cut out of its time\n", pid, d.why,
+			d.held_ns / 1e6);
 	w = ev->finished ? NULL : writer(ev, pid);
 	if (!w)
 		return;

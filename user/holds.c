@@ -95,14 +95,20 @@ static uint64_t sub(uint64_t ts, uint64_t cut)
 	return ts > cut ? ts - cut : 0;
 }
 
-static uint64_t program_ns(const struct clock *c, uint64_t ts)
+static uint64_t program_ns(struct clock *c, uint64_t ts)
 {
 	for (uint32_t i = c->n; i-- > 0;) {
-		const struct hold *x = &c->v[i];
+		struct hold *x = &c->v[i];
 
 		if (ts < x->start)
 			continue;
-		if (x->end == OPEN || ts < x->end)
+		/* Still open: the process ran until then (a stop takes effect a little after it
+		 * is asked for, a freeze seizes thread after thread): the hold starts later. */
+		if (x->end == OPEN) {
+			x->start = ts;
+			return sub(ts, x->cut_before);
+		}
+		if (ts < x->end)
 			return sub(x->start, x->cut_before);
 		return sub(ts, cut_after(x));
 	}
@@ -111,7 +117,7 @@ static uint64_t program_ns(const struct clock *c, uint64_t ts)
 
 uint64_t holds_program_ns(struct holds *h, uint32_t pid, uint64_t ts)
 {
-	const struct clock *c;
+	struct clock *c;
 
 	if (!h->n)
 		return ts;

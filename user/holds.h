@@ -6,8 +6,9 @@
  * a fork or an exec it follows; attach and detach), the program does nothing it would do
  * untraced, yet a slice open across the hold would be drawn that much longer. So each
  * process keeps its holds: a time maps to itself minus what was held before it, a time
- * inside a hold (or in one not over yet) to the hold's start. The mapping never decreases
- * with time, so slices that nested still nest. A process that starts from a traced one
+ * inside a hold to the hold's start. A hold is known to begin a little before it does (the
+ * record of a stop comes before the stop takes effect): a time seen while it is open moves
+ * its start there. The mapping never decreases with time, so slices that nested still nest. A process that starts from a traced one
  * (a fork, the exec of a child) shares the time its parent had cut out before it started,
  * so the two stay aligned.
  */
@@ -40,7 +41,8 @@ int holds_end(struct holds *h, uint32_t pid, uint64_t end_ns, struct hold_done *
 /* child starts from parent at ts_ns: it forgets any earlier process with its pid and shares
  * what parent had cut out by then. */
 int holds_inherit(struct holds *h, uint32_t parent, uint32_t child, uint64_t ts_ns);
-/* ts_ns (raw) of process pid in program time. */
+/* ts_ns (raw) of process pid in program time (times come in the order they were taken, per
+ * process, as they do from one ring buffer). */
 uint64_t holds_program_ns(struct holds *h, uint32_t pid, uint64_t ts_ns);
 
 #endif

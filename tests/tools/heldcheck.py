@@ -3,10 +3,14 @@
     python heldcheck.py TRACE.json ELAPSED_MS WALL_MS [SLACK_MS]
 
 ELAPSED_MS: what the program measured itself (tests/targets/timed.py); WALL_MS: how long the
-whole vizbpf command took. On the program's main thread every top-level slice must last at
-most ELAPSED_MS + SLACK_MS (default 5), the program's own <module> at least ELAPSED_MS (the
-cut never eats the program's time), and a marker (instant, cat "vizbpf") named "vizbpf: held
-to set up tracing" must say it was held 0 < held_ms < WALL_MS. Exit 0 when so, 1 with why.
+whole vizbpf command took. On the program's main thread, the first call (where a launched
+program is held to set up tracing: its untraced duration is well under a millisecond) and
+every top-level slice open at a vizbpf marker must last at most ELAPSED_MS + SLACK_MS
+(default 5); the program's own <module> between ELAPSED_MS (the cut never eats the program's
+time) and ELAPSED_MS + SLACK_MS; and a marker (instant, cat "vizbpf") named "vizbpf: held to
+set up tracing" must say it was held 0 < held_ms < WALL_MS. (Startup imports, site's .pth
+files, are the program's time but not measured by it: other top slices are not bounded.)
+Exit 0 when so, 1 with why.
 """
 import json
 import sys
@@ -26,18 +30,20 @@ def main():
         if e["ts"] >= end:
             top.append(e)
             end = e["ts"] + e["dur"]
-    for e in top:
+    all_marks = [e for e in events if e.get("ph") == "i" and e.get("cat") == "vizbpf"
+                 and e["pid"] == pid and e["tid"] == pid]
+    held_over = [e for e in top if any(e["ts"] <= m["ts"] <= e["ts"] + e["dur"] for m in all_marks)]
+    for e in [top[0]] + held_over:
         if e["dur"] / 1000 > elapsed + slack:
             bad.append("top slice %s lasts %.3f ms, the program measured %.3f ms"
                        % (e["name"], e["dur"] / 1000, elapsed))
     module = [e for e in top if e["name"].startswith("<module> (") and "timed.py" in e["name"]]
     if len(module) != 1:
         bad.append("no single <module> of timed.py among the top slices")
-    elif module[0]["dur"] / 1000 < elapsed:
-        bad.append("<module> lasts %.3f ms, less than the %.3f ms the program measured"
+    elif not elapsed <= module[0]["dur"] / 1000 <= elapsed + slack:
+        bad.append("<module> lasts %.3f ms, the program measured %.3f ms"
                    % (module[0]["dur"] / 1000, elapsed))
-    marks = [e for e in events if e.get("ph") == "i" and e.get("cat") == "vizbpf"
-             and e["name"] == "vizbpf: held to set up tracing" and e["pid"] == pid]
+    marks = [e for e in all_marks if e["name"] == "vizbpf: held to set up tracing"]
     if len(marks) != 1:
         bad.append("%d 'held to set up tracing' markers, not 1" % len(marks))
     elif not 0 < marks[0]["args"]["held_ms"] < wall:
@@ -45,9 +51,8 @@ def main():
     if bad:
         print("\n".join(bad))
         return 1
-    print("longest top slice %.3f ms (program: %.3f ms), <module> %.3f ms, held %.3f ms"
-          % (max(e["dur"] for e in top) / 1000, elapsed, module[0]["dur"] / 1000,
-             marks[0]["args"]["held_ms"]))
+    print("first call %.3f ms, <module> %.3f ms (program: %.3f ms), held %.3f ms there"
+          % (top[0]["dur"] / 1000, module[0]["dur"] / 1000, elapsed, marks[0]["args"]["held_ms"]))
     return 0
 
 

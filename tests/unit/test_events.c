@@ -257,9 +257,9 @@ static void call_pid(struct fixture *f, uint32_t pid, uint64_t ts, uint64_t code
 
 /*
  * The launch-mode first call: the thread announces itself and stops (hold begins at the
- * announcement), its call record follows with a later time, the process waits 135 ms while
- * vizbpf sets up. The call starts where the hold does, the 135 ms are cut out of it, the
- * marker says how long it was held.
+ * announcement), its call record follows with a later time (the stop takes effect after
+ * it), the process waits 135 ms while vizbpf sets up. The hold starts at the last thing the
+ * program did, the 135 ms are cut out of the slices open then, the marker says how long.
  */
 void test_events_hold_cut_out_of_open_slices(void)
 {
@@ -274,17 +274,17 @@ void test_events_hold_cut_out_of_open_slices(void)
 	ASSERT_OK(events_hold_begin(f.ev, 10, 11, 2000000, VZ_HOLD_FIRST_CALL), "begin");
 	ASSERT_EQ(events_hold_begin(f.ev, 10, 11, 2000100, VZ_HOLD_THREAD), -EBUSY, "one at a time");
 	call(&f, 2000500, 0xb0, 2, 1, 0); /* recorded before the stop took effect */
-	events_hold_end(f.ev, 10, 137000000);
+	events_hold_end(f.ev, 10, 137000500);
 	call(&f, 137000700, 0xc0, 3, 2, 0);
 	ret(&f, 137001000, 2);
 	ret(&f, 137002000, 1);
 	ret(&f, 138000000, 0);
 	finish(&f);
 	has(&f, "h (/x.py:3)", "2000.700", "0.300");
-	has(&f, "g (/x.py:2)", "2000.000", "2.000");
+	has(&f, "g (/x.py:2)", "2000.500", "1.500");
 	has(&f, "f (/x.py:1)", "1000.000", "2000.000");
 	has_text(&f, "{\"ph\":\"i\",\"cat\":\"vizbpf\",\"name\":\"vizbpf: held to set up tracing\","
-		     "\"ts\":2000.000,\"pid\":10,\"tid\":11,\"s\":\"t\",\"args\":{\"held_ms\":135.000}}");
+		     "\"ts\":2000.500,\"pid\":10,\"tid\":11,\"s\":\"t\",\"args\":{\"held_ms\":135.000}}");
 	teardown(&f);
 }
 
