@@ -82,6 +82,7 @@ static int attach_running(struct procs *ps, pid_t pid, bool report)
 	if (!p)
 		return -EINVAL;
 	r.p = p;
+	p->first_call_seen = true; /* long ago: what announces itself now is a new thread */
 	err = procs_lock(p, true);
 	if (err) {
 		p->gone = true;

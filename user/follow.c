@@ -103,6 +103,7 @@ void follow_fork(struct procs *ps, const struct vz_rec_fork *r)
 	events_hold_begin(ps->ev, child, child, r->hdr.ts_ns, VZ_HOLD_FORK);
 	p->prep = parent->prep;
 	p->restore = parent->restore;
+	p->first_call_seen = true; /* in its parent */
 	runtime = procs_runtime(p);
 	if (runtime)
 		pystack_threads(child, &p->prep.off, runtime, pick_thread, &pick);
