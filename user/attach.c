@@ -97,7 +97,9 @@ static int attach_running(struct procs *ps, pid_t pid, bool report)
 		p->gone = true;
 		return err;
 	}
-	/* The running frames start at r.ts, inside the hold: at its start in the trace. */
+	/* A process of its own (nothing cut before: not a reused pid's cuts). The running
+	 * frames start at r.ts, inside the hold: at its start in the trace. */
+	events_hold_inherit(ps->ev, 0, pid, held_since);
 	events_hold_begin(ps->ev, pid, pid, held_since, VZ_HOLD_ATTACH);
 	err = tracer_add_pid(t, pid);
 	if (!err) {
