@@ -144,8 +144,8 @@ void procs_on_thread(void *ctx, const struct vz_rec_thread *r)
 	first = !p->first_call_seen;
 	p->first_call_seen = true;
 	/* Stopped at this call: by the ptracer (launch), or for real (then it waits for SIGCONT).
-	 * Nothing races the writes. The hold begins at this record: the thread's call record,
-	 * after it, is taken before the stop and belongs at the hold's start. */
+	 * Nothing races the writes. The hold begins at this record, or at the last one taken
+	 * before the stop took effect (the thread's call record: holds.h). */
 	if (r->hdr.flags & VZ_F_STOPPED) {
 		events_hold_begin(ps->ev, p->pid, r->hdr.tid, r->hdr.ts_ns,
 				  first ? VZ_HOLD_FIRST_CALL : VZ_HOLD_THREAD);
