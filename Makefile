@@ -99,14 +99,15 @@ $(OUTPUT)/tests/unit/runner.o: tests/unit/runner.c $(OUTPUT)/tests/unit/registry
 	$(Q)mkdir -p $(dir $@)
 	$(Q)$(CC) $(CFLAGS) -I$(OUTPUT)/tests/unit -c $< -o $@
 
-# user/slices/events.c is plain C over records: unit-tested too (built here without the skeleton).
-$(OUTPUT)/tests/unit/user_events.o: user/slices/events.c | $(OUTPUT)
+# user/slices/events.c and holds.c are plain C over records: unit-tested too (built here
+# without the skeleton).
+$(OUTPUT)/tests/unit/user_%.o: user/slices/%.c | $(OUTPUT)
 	$(call msg,CC,$@)
 	$(Q)mkdir -p $(dir $@)
 	$(Q)$(CC) $(CFLAGS) -MMD -MP -c $< -o $@
 
 $(OUTPUT)/tests/unit_runner: $(OUTPUT)/tests/unit/runner.o $(UNIT_OBJS) $(CORE_OBJS) \
-			     $(OUTPUT)/tests/unit/user_events.o
+			     $(OUTPUT)/tests/unit/user_events.o $(OUTPUT)/tests/unit/user_holds.o
 	$(call msg,LINK,$@)
 	$(Q)$(CC) $(CFLAGS) $^ $(LDLIBS_CORE) -o $@
 

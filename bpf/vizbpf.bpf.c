@@ -96,6 +96,8 @@ struct code_slot {
 	__u64 code;
 	__u64 sig;      /* computed here from the code window */
 	__u64 fast_sig; /* computed by the preloaded evaluator */
+	__u32 thread_start; /* threading's Thread._bootstrap_inner: its call names the thread */
+	__u32 pad;
 };
 
 struct {
@@ -166,8 +168,13 @@ static __always_inline bool announce_thread(__u64 id, __u64 tstate, __u64 evalfr
 	return true;
 }
 
-/* Describes a code object the first time it is seen (or seen changed at the same address). */
-static __always_inline void describe_code(__u64 id, __u64 code, const __u8 *w)
+#include "pythread.bpf.h"
+
+/*
+ * Describes a code object the first time it is seen (or seen changed at the same address).
+ * Returns whether it is Thread._bootstrap_inner (known from the slot after the first time).
+ */
+static __always_inline bool describe_code(__u64 id, __u64 code, const __u8 *w)
 {
 	__u64 name = window_u64(w, off.code_qualname >= 0 ? off.code_qualname : off.code_name);
 	__u64 file = window_u64(w, off.code_filename);
@@ -178,12 +185,14 @@ static __always_inline void describe_code(__u64 id, __u64 code, const __u8 *w)
 	struct vz_rec_code *r;
 
 	slot = bpf_map_lookup_elem(&codes, &idx);
-	if (!slot || (slot->code == code && slot->sig == sig))
-		return;
+	if (!slot)
+		return false;
+	if (slot->code == code && slot->sig == sig)
+		return slot->thread_start;
 	r = bpf_ringbuf_reserve(&events, sizeof(*r), 0);
 	if (!r) {
 		__sync_fetch_and_add(&lost_code_records, 1);
-		return;
+		return false;
 	}
 	fill_hdr(&r->hdr, id, VZ_REC_CODE, 0);
 	r->code = code;
@@ -191,28 +200,35 @@ static __always_inline void describe_code(__u64 id, __u64 code, const __u8 *w)
 	r->co_flags = window_u32(w, off.code_flags);
 	read_pystr(name, &r->name_hdr, r->name, VZ_NAME_MAX);
 	read_pystr(file, &r->file_hdr, r->file, VZ_FILE_MAX);
+	slot->thread_start = is_thread_start(r);
 	bpf_ringbuf_submit(r, 0);
 	slot->code = code;
 	slot->sig = sig;
+	return slot->thread_start;
 }
 
 /* describe_code() for the fast path: the signature comes computed; read only on a miss. */
-static __always_inline void describe_code_if_new(__u64 id, __u64 code, __u64 sig)
+static __always_inline bool describe_code_if_new(__u64 id, __u64 code, __u64 sig)
 {
 	__u32 idx = (__u32)((code >> 4) ^ (code >> 20)) & (VZ_CODE_SLOTS - 1);
 	__u8 window[VZ_CODE_WINDOW_MAX];
 	struct code_slot *slot;
 
 	sig ^= id >> 32;
+	bool thread_start;
+
 	slot = bpf_map_lookup_elem(&codes, &idx);
-	if (!slot || (slot->code == code && slot->fast_sig == sig))
-		return;
+	if (!slot)
+		return false;
+	if (slot->code == code && slot->fast_sig == sig)
+		return slot->thread_start;
 	if (bpf_probe_read_user(window, sizeof(window), (const void *)(code + code_window_off)))
 		read_code_fields(code, window);
 	slot->code = 0; /* describe_code() below fills the slot with its own signature */
-	describe_code(id, code, window);
+	thread_start = describe_code(id, code, window);
 	if (slot->code == code)
 		slot->fast_sig = sig;
+	return thread_start;
 }
 
 /* Where a frame stands now (4 bytes up to 3.10: f_lasti is an int). */
@@ -332,7 +348,8 @@ int BPF_KPROBE(py_entry)
 	if (bpf_probe_read_user(code_window, sizeof(code_window),
 				(const void *)(code + code_window_off)))
 		read_code_fields(code, code_window);
-	describe_code(id, code, code_window);
+	if (describe_code(id, code, code_window))
+		send_thread_name(id, frame);
 
 	/* Generator creation (3.11+) runs a thread-owned frame; resumes run generator-owned ones. */
 	if (off.frame_owner >= 0 && owner == 0)
@@ -419,7 +436,8 @@ int BPF_KPROBE(site_entry)
 	struct vz_rec_call *r;
 
 	emit_returns(id, ctx->r9, PT_REGS_RC(ctx)); /* PT_REGS_PARM6: not in libbpf 1.1 */
-	describe_code_if_new(id, code, sig);
+	if (describe_code_if_new(id, code, sig))
+		send_thread_name(id, PT_REGS_PARM1(ctx));
 	r = bpf_ringbuf_reserve(&events, sizeof(*r), 0);
 	if (!r) {
 		__sync_fetch_and_add(&lost_records, 1);

@@ -24,6 +24,7 @@ enum vz_rec_type {
 	VZ_REC_RETURNS = 6, /* struct vz_rec_returns: returns buffered by the preloaded evaluator */
 	VZ_REC_FORK = 7,   /* struct vz_rec_fork: a traced process forked (hdr.pid: the child) */
 	VZ_REC_EXEC = 8,   /* struct vz_rec_exec: a watched process exec'd, and waits (SIGSTOP) */
+	VZ_REC_THREAD_NAME = 9, /* struct vz_rec_thread_name: a threading.Thread starts */
 };
 
 /* vz_rec_hdr.flags */
@@ -186,6 +187,48 @@ struct vz_exe_key {
 	__u32 dev;
 	__u32 pad;
 };
+
+/* Bytes of a threading.Thread's name captured by BPF. */
+#define VZ_THREAD_NAME_MAX 128
+
+/*
+ * Sent by the probe of Thread._bootstrap_inner's call, on the thread itself: the thread is
+ * certainly alive and its Thread object too, however short it lives.
+ */
+struct vz_rec_thread_name {
+	struct vz_rec_hdr hdr;
+	struct vz_pystr_hdr name_hdr; /* threading.Thread._name */
+	char name[VZ_THREAD_NAME_MAX];
+};
+
+/*
+ * Where a threading.Thread object keeps its attributes, for one minor version (filled by
+ * user/pythread.c, read by BPF and by user space alike). 'dict_kind' says how an instance
+ * finds its attributes: VZ_ATTRS_* below.
+ */
+enum vz_attrs_kind {
+	VZ_ATTRS_DICTOFFSET = 1, /* <=3.10: the instance dict at type->tp_dictoffset */
+	VZ_ATTRS_311 = 2,        /* managed dict at obj[-3], else dict-less values at obj[-4] */
+	VZ_ATTRS_312 = 3,        /* obj[-3]: the dict, or the values + 1 (tagged) */
+	VZ_ATTRS_313 = 4,        /* managed dict at obj[-3], else inline values after the object */
+};
+
+struct vz_thread_layout {
+	__s32 frame_self;        /* the frame's first local (self): f_localsplus / localsplus */
+	__u32 attrs_kind;        /* enum vz_attrs_kind */
+	__s32 type_flags;        /* PyTypeObject.tp_flags */
+	__s32 type_basicsize;    /* PyTypeObject.tp_basicsize */
+	__s32 type_dictoffset;   /* PyTypeObject.tp_dictoffset */
+	__s32 type_cached_keys;  /* PyHeapTypeObject.ht_cached_keys */
+	__s32 dict_keys;         /* PyDictObject.ma_keys */
+	__s32 dict_values;       /* PyDictObject.ma_values */
+	__s32 values_array;      /* the value array's offset in PyDictValues (3.13: 8) */
+	__u32 old_keys;          /* <=3.10 PyDictKeysObject (dk_size, dk_nentries, then indices) */
+};
+
+#define VZ_TPFLAGS_INLINE_VALUES (1ull << 2) /* 3.13 */
+/* Attributes of a Thread object looked at for _name (threading sets about 15). */
+#define VZ_THREAD_ATTRS_MAX 64
 
 struct vz_rec_exit {
 	struct vz_rec_hdr hdr;

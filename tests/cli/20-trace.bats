@@ -134,6 +134,51 @@ thread_names() {
 	[ "$failed" = 0 ]
 }
 
+@test "threads that live under a millisecond are named too (launch and attach)" {
+	local failed=0 py want got
+	for py in $(pythons); do
+		"$VIZBPF" -q -o trace.json -- "$py" "$TARGETS/short_threads.py" >out.txt ||
+			{ echo "$py: vizbpf failed"; failed=1; continue; }
+		want=$(tail -n 1 out.txt)
+		got=$(thread_names trace.json)
+		[ "$got" = "$want" ] || { echo "$py: tracks '$got', threads '$want'"; failed=1; }
+		# attached before the threads start
+		rm -f go vz.err
+		"$py" "$TARGETS/short_threads.py" "$BATS_TEST_TMPDIR/go" >out.txt 3>&- &
+		local pid=$!
+		wait_for_line out.txt ready || failed=1
+		"$VIZBPF" -o trace.json -p $pid 2>vz.err 3>&- &
+		local vpid=$!
+		wait_for_line vz.err tracing || failed=1
+		touch go
+		wait $pid || failed=1
+		wait $vpid || { echo "$py -p: vizbpf failed: $(cat vz.err)"; failed=1; }
+		want=$(tail -n 1 out.txt)
+		got=$(thread_names trace.json)
+		[ "$got" = "$want" ] || { echo "$py -p: tracks '$got', threads '$want'"; failed=1; }
+		echo "# $py: 20 short threads named in launch and attach mode" >&3
+	done
+	[ "$failed" = 0 ]
+}
+
+@test "vizbpf's hold at the first call is cut out of the program's slices and marked" {
+	local failed=0 py elapsed t0 t1
+	for py in $(pythons); do
+		t0=$(date +%s%N)
+		"$VIZBPF" -q -o trace.json -- "$py" "$TARGETS/timed.py" >out.txt ||
+			{ echo "$py: vizbpf failed"; failed=1; continue; }
+		t1=$(date +%s%N)
+		elapsed=$(tail -n 1 out.txt)
+		# the top slices last what the program measured (within 5 ms), the hold is marked
+		python3 "$TOOLS/heldcheck.py" trace.json "$elapsed" $(((t1 - t0) / 1000000)) >check.txt ||
+			{ echo "$py: $(cat check.txt)"; failed=1; continue; }
+		python3 "$TOOLS/calltree.py" trace.json - - --check-only >nest.txt ||
+			{ echo "$py: $(head -5 nest.txt)"; failed=1; continue; }
+		echo "# $py: $(cat check.txt)" >&3
+	done
+	[ "$failed" = 0 ]
+}
+
 @test "a child still being followed when the traced program exits is let go, never left stopped" {
 	local failed=0 py i done
 	for py in $(pythons); do

@@ -59,8 +59,15 @@ while IFS= read -r -d '' file; do
 		*)
 			# A bare name is the including file's folder, or else from -I (bpf/, the
 			# generated skeletons): those are not user/'s.
-			[[ -e user/$layer/$inc ]] || continue
-			target=user/$layer/$inc
+			if [[ -e user/$layer/$inc ]]; then
+				target=user/$layer/$inc
+			else
+				other=$(cd user && find . -path ./preload -prune -o -name "$inc" -print | head -1)
+				if [[ -n $other ]]; then
+					complain "$file: #include \"$inc\" names user/${other#./} without its folder"
+				fi
+				continue
+			fi
 			;;
 		esac
 		to=${target#user/}

@@ -5,6 +5,7 @@
  * when returns were never reported, dropped generator creations, and frames
  * still open when a thread exits.
  */
+#include <errno.h>
 #include <linux/types.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -40,13 +41,13 @@ static bool setup(struct fixture *f)
 	return ASSERT_OK_PTR(f->ev, "events_new");
 }
 
-/* Finishes the trace and reads it back into f->out. */
-static void finish(struct fixture *f)
+/* Finishes the trace (end_ns: see events_finish) and reads it back into f->out. */
+static void finish_at(struct fixture *f, uint64_t end_ns)
 {
 	FILE *in;
 	long n;
 
-	events_finish(f->ev, 0);
+	events_finish(f->ev, end_ns);
 	ASSERT_OK(trace_writer_close(f->w), "close");
 	in = fopen(f->path, "r");
 	fseek(in, 0, SEEK_END);
@@ -57,6 +58,11 @@ static void finish(struct fixture *f)
 		(void)VZ_FAIL_("short read");
 	fclose(in);
 	unlink(f->path);
+}
+
+static void finish(struct fixture *f)
+{
+	finish_at(f, 0);
 }
 
 static void teardown(struct fixture *f)
@@ -257,5 +263,117 @@ void test_events_open_frames_at_last_call_nest(void)
 	has(&f, "h (/x.py:3)", "4.000", "0.000");
 	has(&f, "g (/x.py:2)", "4.000", "0.001");
 	has(&f, "f (/x.py:1)", "1.000", "3.002");
+	teardown(&f);
+}
+
+static bool has_text(struct fixture *f, const char *want)
+{
+	if (f->out && strstr(f->out, want))
+		return true;
+	return VZ_FAIL_("no %s in:\n%s", want, f->out ? f->out : "");
+}
+
+static void call_pid(struct fixture *f, uint32_t pid, uint64_t ts, uint64_t code, uint64_t frame,
+		     uint64_t caller)
+{
+	struct vz_rec_call r = { .hdr = { ts, pid, pid, VZ_REC_CALL, 0 } };
+
+	r.code = code;
+	r.frame = frame;
+	r.caller = caller;
+	events_handle(f->ev, &r, sizeof(r));
+}
+
+/*
+ * The launch-mode first call: the thread announces itself and stops (hold begins at the
+ * announcement), its call record follows with a later time (the stop takes effect after
+ * it), the process waits 135 ms while vizbpf sets up. The hold starts at the last thing the
+ * program did, the 135 ms are cut out of the slices open then, the marker says how long.
+ */
+void test_events_hold_cut_out_of_open_slices(void)
+{
+	struct fixture f;
+
+	if (!setup(&f))
+		return;
+	code(&f, 0xa0, "f", 1, 0);
+	code(&f, 0xb0, "g", 2, 0);
+	code(&f, 0xc0, "h", 3, 0);
+	call(&f, 1000000, 0xa0, 1, 0, 0);
+	ASSERT_OK(events_hold_begin(f.ev, 10, 11, 2000000, VZ_HOLD_FIRST_CALL), "begin");
+	ASSERT_EQ(events_hold_begin(f.ev, 10, 11, 2000100, VZ_HOLD_THREAD), -EBUSY, "one at a time");
+	call(&f, 2000500, 0xb0, 2, 1, 0); /* recorded before the stop took effect */
+	events_hold_end(f.ev, 10, 137000500);
+	call(&f, 137000700, 0xc0, 3, 2, 0);
+	ret(&f, 137001000, 2);
+	ret(&f, 137002000, 1);
+	ret(&f, 138000000, 0);
+	finish(&f);
+	has(&f, "h (/x.py:3)", "2000.700", "0.300");
+	has(&f, "g (/x.py:2)", "2000.500", "1.500");
+	has(&f, "f (/x.py:1)", "1000.000", "2000.000");
+	has_text(&f, "{\"ph\":\"i\",\"cat\":\"vizbpf\",\"name\":\"vizbpf: held to set up tracing\","
+		     "\"ts\":2000.500,\"pid\":10,\"tid\":11,\"s\":\"t\",\"args\":{\"held_ms\":135.000}}");
+	teardown(&f);
+}
+
+/* Two holds add up; a time inside the second maps to its start; nesting stays strict. */
+void test_events_holds_add_up(void)
+{
+	struct fixture f;
+
+	if (!setup(&f))
+		return;
+	code(&f, 0xa0, "f", 1, 0);
+	code(&f, 0xb0, "g", 2, 0);
+	call(&f, 1000, 0xa0, 1, 0, 0);
+	events_hold(f.ev, 10, 11, 2000, 5000, VZ_HOLD_THREAD);   /* 3 us */
+	call(&f, 6000, 0xb0, 2, 1, 0);                            /* -> 3000 */
+	events_hold(f.ev, 10, 11, 7000, 17000, VZ_HOLD_THREAD);  /* 10 us */
+	ret(&f, 17500, 1);                                        /* -> 4500 */
+	ret(&f, 18000, 0);                                        /* -> 5000 */
+	finish(&f);
+	has(&f, "g (/x.py:2)", "3.000", "1.500");
+	has(&f, "f (/x.py:1)", "1.000", "4.000");
+	has_text(&f, "\"ts\":4.000,\"pid\":10,\"tid\":11,\"s\":\"t\",\"args\":{\"held_ms\":0.010}}");
+	teardown(&f);
+}
+
+/* A forked child shares the time cut out of its parent before the fork; its own hold (held
+ * to be followed) is cut from it alone. */
+void test_events_fork_child_inherits_parent_cuts(void)
+{
+	struct fixture f;
+
+	if (!setup(&f))
+		return;
+	code(&f, 0xa0, "f", 1, 0);
+	call(&f, 1000, 0xa0, 1, 0, 0);
+	events_hold(f.ev, 10, 10, 2000, 102000, VZ_HOLD_FIRST_CALL); /* parent: 100 us */
+	events_hold_inherit(f.ev, 10, 20, 200000);                 /* fork at 200 us -> 100 us */
+	events_hold(f.ev, 20, 20, 200000, 250000, VZ_HOLD_FORK);    /* child held 50 us */
+	call_pid(&f, 20, 250100, 0xa0, 5, 0);                         /* -> 100.1 us */
+	call_pid(&f, 10, 250100, 0xa0, 6, 1);                         /* -> 150.1 us */
+	finish(&f);
+	has_text(&f, "\"ts\":100.100,\"dur\":0.000,\"pid\":20,");
+	has_text(&f, "\"ts\":150.100,\"dur\":0.000,\"pid\":10,");
+	has_text(&f, "\"name\":\"vizbpf: held to follow a fork\",\"ts\":100.000,\"pid\":20,\"tid\":20");
+	teardown(&f);
+}
+
+/* Detach holds the process still before tracing stops: calls still running end where the
+ * hold began, not after it. */
+void test_events_detach_hold_ends_open_calls_at_its_start(void)
+{
+	struct fixture f;
+
+	if (!setup(&f))
+		return;
+	code(&f, 0xa0, "f", 1, 0);
+	call(&f, 1000, 0xa0, 1, 0, 0);
+	ASSERT_OK(events_hold_begin(f.ev, 10, 10, 5000, VZ_HOLD_DETACH), "begin");
+	events_hold_end(f.ev, 10, 155000);
+	finish_at(&f, 155100);
+	has(&f, "f (/x.py:1)", "1.000", "4.100");
 	teardown(&f);
 }

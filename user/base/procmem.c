@@ -2,6 +2,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
+#include <string.h>
 #include <sys/uio.h>
 #include <time.h>
 #include <unistd.h>
@@ -27,6 +28,23 @@ bool proc_alive(uint32_t pid)
 
 	snprintf(path, sizeof(path), "/proc/%u/stat", pid);
 	return access(path, F_OK) == 0;
+}
+
+uint32_t proc_ppid(uint32_t pid)
+{
+	char path[64], buf[512], *p;
+	unsigned ppid = 0;
+	FILE *f;
+
+	snprintf(path, sizeof(path), "/proc/%u/stat", pid);
+	f = fopen(path, "re");
+	if (!f)
+		return 0;
+	/* The state and the ppid follow the command name, which may hold spaces and ')'. */
+	if (fgets(buf, sizeof(buf), f) && (p = strrchr(buf, ')')) && sscanf(p + 1, " %*c %u", &ppid) != 1)
+		ppid = 0;
+	fclose(f);
+	return ppid;
 }
 
 uint64_t monotonic_ns(void)

@@ -13,6 +13,8 @@ int procmem_write(uint32_t pid, uint64_t addr, const void *buf, size_t len);
 
 /* The process exists (it may be a zombie). */
 bool proc_alive(uint32_t pid);
+/* Its parent's pid, 0 if unknown. */
+uint32_t proc_ppid(uint32_t pid);
 /* CLOCK_MONOTONIC in ns: the clock of bpf_ktime_get_ns(), so of every record. */
 uint64_t monotonic_ns(void);
 /* The command line of pid, arguments joined by spaces ("" when it cannot be read). */

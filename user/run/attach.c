@@ -58,7 +58,7 @@ static int attach_running(struct procs *ps, pid_t pid, bool report)
 	struct freeze *fz;
 	struct tracer *t;
 	struct proc *p;
-	uint64_t bias;
+	uint64_t bias, held_since;
 	char msg[512];
 	int err;
 
@@ -82,12 +82,14 @@ static int attach_running(struct procs *ps, pid_t pid, bool report)
 	if (!p)
 		return -EINVAL;
 	r.p = p;
+	p->first_call_seen = true; /* long ago: what announces itself now is a new thread */
 	err = procs_lock(p, true);
 	if (err) {
 		p->gone = true;
 		return err;
 	}
 	fz = malloc(sizeof(*fz));
+	held_since = monotonic_ns();
 	err = fz ? freeze_process(pid, fz) : -ENOMEM;
 	if (err) {
 		elog("pid %d: cannot stop its threads (ptrace: %s)", pid, strerror(-err));
@@ -95,6 +97,10 @@ static int attach_running(struct procs *ps, pid_t pid, bool report)
 		p->gone = true;
 		return err;
 	}
+	/* A process of its own (nothing cut before: not a reused pid's cuts). The running
+	 * frames start at r.ts, inside the hold: at its start in the trace. */
+	events_hold_inherit(ps->ev, 0, pid, held_since);
+	events_hold_begin(ps->ev, pid, pid, held_since, VZ_HOLD_ATTACH);
 	err = tracer_add_pid(t, pid);
 	if (!err) {
 		tracer_mark_started(t, pid);
@@ -102,6 +108,7 @@ static int attach_running(struct procs *ps, pid_t pid, bool report)
 		pystack_threads(pid, &off, bias + pi.pyruntime_vaddr, on_thread, &r);
 	}
 	thaw_process(fz);
+	events_hold_end(ps->ev, pid, monotonic_ns());
 	free(fz);
 	if (err) {
 		p->gone = true;

@@ -10,6 +10,7 @@
 #include "fastpath.h"
 #include "follow.h"
 #include "user/base/log.h"
+#include "user/base/procmem.h"
 #include "procs.h"
 #include "user/slices/pystack.h"
 
@@ -96,9 +97,13 @@ void follow_fork(struct procs *ps, const struct vz_rec_fork *r)
 		kill(child, SIGCONT);
 		return;
 	}
-	/* Its memory is a copy of its parent's: so is what vizbpf changed there. */
+	/* Its memory is a copy of its parent's: so is what vizbpf changed there. Its time is
+	 * its parent's until the fork; from then on it is held, until let go below. */
+	events_hold_inherit(ps->ev, r->parent, child, r->hdr.ts_ns);
+	events_hold_begin(ps->ev, child, child, r->hdr.ts_ns, VZ_HOLD_FORK);
 	p->prep = parent->prep;
 	p->restore = parent->restore;
+	p->first_call_seen = true; /* in its parent */
 	runtime = procs_runtime(p);
 	if (runtime)
 		pystack_threads(child, &p->prep.off, runtime, pick_thread, &pick);
@@ -122,6 +127,7 @@ void follow_fork(struct procs *ps, const struct vz_rec_fork *r)
 		procs_name(ps, child, "python (forked)");
 	}
 	kill(child, SIGCONT);
+	events_hold_end(ps->ev, child, monotonic_ns());
 }
 
 void follow_record(struct procs *ps, const struct vz_rec_hdr *rec)
@@ -177,6 +183,9 @@ void follow_exec(struct procs *ps, const struct vz_rec_exec *r)
 		kill(pid, SIGCONT);
 		return;
 	}
+	/* A new process of the tree (its fork was not followed) shares its parent's time. */
+	if (!procs_find(ps, pid))
+		events_hold_inherit(ps->ev, proc_ppid(pid), pid, r->hdr.ts_ns);
 	end_old_image(ps, r);
 	err = exe_path(pid, exe, sizeof(exe));
 	if (!err)
@@ -206,5 +215,7 @@ void follow_exec(struct procs *ps, const struct vz_rec_exec *r)
 	vlog("pid %d exec'd CPython %d.%d (%s): traced from its first call", pid, pi.major,
 	     pi.minor, exe);
 	procs_name(ps, pid, pi.exe);
+	events_hold_begin(ps->ev, pid, pid, r->hdr.ts_ns, VZ_HOLD_EXEC);
 	kill(pid, SIGCONT);
+	events_hold_end(ps->ev, pid, monotonic_ns());
 }

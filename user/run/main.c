@@ -144,6 +144,7 @@ int main(int argc, char **argv)
 	struct fastpath fast;
 	struct prepare prep;
 	struct py_interp pi;
+	uint64_t held_since;
 	bool have_fast;
 	int exit_code = 1, st = 0, err;
 	pid_t pid;
@@ -189,6 +190,7 @@ int main(int argc, char **argv)
 	if (have_fast)
 		fastpath_export_env(&fast);
 	pid = launch_start(env.command, &pi, &exit_code);
+	held_since = monotonic_ns(); /* at the exec of CPython, until probed */
 	if (have_fast)
 		fastpath_unexport_env();
 	if (pid < 0)
@@ -224,8 +226,10 @@ int main(int argc, char **argv)
 	procs_lock(mp, false); /* keeps a vizbpf -p / --all out of it */
 	procs_name(&ps, pid, pi.exe);
 	stop = (struct first_stop){ .ps = &ps, .p = mp };
+	events_hold(ev, pid, pid, held_since, monotonic_ns(), VZ_HOLD_EXEC);
 	err = launch_release(pid, prepare_needs_first_stop(&prep), at_first_call, &stop, &st);
 	mp->ptraced = false;
+	events_hold_end(ev, pid, monotonic_ns()); /* the first call's, begun at its record */
 	if (err < 0) {
 		elog("cannot resume pid %d: %s", pid, strerror(-err));
 		kill(pid, SIGKILL);

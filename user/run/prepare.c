@@ -214,12 +214,13 @@ static int is_tstate(void *ctx, const struct pystack_thread *th)
 }
 
 int prepare_thread_checked(struct prepare *p, uint32_t pid, uint64_t tstate,
-			   uint64_t evalframe_addr, uint64_t runtime)
+			   uint64_t evalframe_addr, uint64_t runtime, uint64_t *held_since)
 {
 	struct live_check c = { tstate, 0 };
 	struct freeze *fz;
 	int err;
 
+	*held_since = 0;
 	/* Nothing to write for one more thread of an interpreter already switched, unless its
 	 * C recursion budget is to be widened. */
 	if ((p->fast_used || !p->widen || p->cb.widen_by == 0) &&
@@ -228,7 +229,10 @@ int prepare_thread_checked(struct prepare *p, uint32_t pid, uint64_t tstate,
 	fz = malloc(sizeof(*fz));
 	if (!fz)
 		return -ENOMEM;
+	*held_since = monotonic_ns();
 	err = freeze_process(pid, fz);
+	if (err)
+		*held_since = 0;
 	if (!err) {
 		/* A short-lived thread may have ended and its state been freed since it announced
 		 * itself: write only into a state the interpreter still lists. */

@@ -50,8 +50,9 @@ int prepare_thread(struct prepare *p, uint32_t pid, uint64_t tstate, uint64_t ev
  * with every thread held still, and only if the state is still alive. runtime: run-time
  * address of _PyRuntime in pid. Returns 0 or -errno.
  */
+/* *held_since: when it began holding the process still (to cut it out of the trace), or 0. */
 int prepare_thread_checked(struct prepare *p, uint32_t pid, uint64_t tstate,
-			   uint64_t evalframe_addr, uint64_t runtime);
+			   uint64_t evalframe_addr, uint64_t runtime, uint64_t *held_since);
 /* Switch eval_frame to the preloaded evaluator of fp (launch mode) instead. */
 void prepare_use_fastpath(struct prepare *p, const struct fastpath *fp);
 /* Attach mode, at detach: put back eval_frame (and 3.13's version tags) where vizbpf set them. */

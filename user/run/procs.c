@@ -132,24 +132,37 @@ void procs_on_thread(void *ctx, const struct vz_rec_thread *r)
 {
 	struct procs *ps = ctx;
 	struct proc *p = procs_find(ps, r->hdr.pid);
-	uint64_t runtime;
+	uint64_t runtime, held_since;
+	bool first;
 
 	if (!p || ps->closing) {
 		if ((r->hdr.flags & VZ_F_STOPPED) && !(p && p->ptraced))
 			kill(r->hdr.pid, SIGCONT);
 		return;
 	}
+	first = !p->first_call_seen;
+	p->first_call_seen = true;
 	/* Stopped at this call: by the ptracer (launch), or for real (then it waits for SIGCONT).
-	 * Nothing races the writes. */
+	 * Nothing races the writes. The hold begins at this record, or at the last one taken
+	 * before the stop took effect (the thread's call record: holds.h). */
 	if (r->hdr.flags & VZ_F_STOPPED) {
+		events_hold_begin(ps->ev, p->pid, r->hdr.tid, r->hdr.ts_ns,
+				  first ? VZ_HOLD_FIRST_CALL : VZ_HOLD_THREAD);
 		prepare_thread(&p->prep, p->pid, r->tstate, r->evalframe_addr);
-		if (!p->ptraced)
+		if (!p->ptraced) { /* else the launcher lets it go, and ends the hold */
 			kill(p->pid, SIGCONT);
+			events_hold_end(ps->ev, p->pid, monotonic_ns());
+		}
 		return;
 	}
 	runtime = procs_runtime(p);
-	if (runtime)
-		prepare_thread_checked(&p->prep, p->pid, r->tstate, r->evalframe_addr, runtime);
+	if (!runtime)
+		return;
+	prepare_thread_checked(&p->prep, p->pid, r->tstate, r->evalframe_addr, runtime,
+			       &held_since);
+	if (held_since)
+		events_hold(ps->ev, p->pid, r->hdr.tid, held_since, monotonic_ns(),
+			    first ? VZ_HOLD_FIRST_CALL : VZ_HOLD_THREAD);
 }
 
 /* One vizbpf per process: a second one would see its eval_frame already set and restore it
@@ -279,6 +292,7 @@ void procs_detach(struct procs *ps)
 	struct timespec settle = { 0, 150 * 1000 * 1000 };
 	int n = ps->n; /* the drains below may follow more: those are not held */
 	struct freeze **fz = calloc(n ? n : 1, sizeof(*fz));
+	uint64_t held_since;
 	int frozen = 0;
 
 	for (int i = 0; fz && i < n; i++) {
@@ -287,11 +301,15 @@ void procs_detach(struct procs *ps)
 		if (!p->restore || p->gone || !proc_alive(p->pid))
 			continue;
 		fz[i] = malloc(sizeof(*fz[i]));
+		held_since = monotonic_ns();
 		if (fz[i] && freeze_process(p->pid, fz[i])) {
 			elog("pid %d: cannot stop its threads to detach cleanly", p->pid);
 			free(fz[i]);
 			fz[i] = NULL;
 		}
+		/* Tracing ends here for it: what still runs at the end ends where the hold began. */
+		if (fz[i])
+			events_hold_begin(ps->ev, p->pid, p->pid, held_since, VZ_HOLD_DETACH);
 		frozen += !!fz[i];
 	}
 	if (frozen)
@@ -314,6 +332,7 @@ void procs_detach(struct procs *ps)
 		if (runtime)
 			pystack_threads(p->pid, &p->prep.off, runtime, unwiden_one, p);
 		thaw_process(fz[i]);
+		events_hold_end(ps->ev, p->pid, monotonic_ns());
 		free(fz[i]);
 	}
 	free(fz);

@@ -37,6 +37,7 @@ struct proc {
 	bool ptraced;       /* launch: still under vizbpf's ptrace (it swallows BPF's SIGSTOP) */
 	bool restore;       /* attach modes: undo the interpreter changes at detach */
 	bool gone;
+	bool first_call_seen; /* its first call was announced (later announcements: new threads) */
 };
 
 struct procs {

@@ -13,6 +13,7 @@
 #include "vizbpf.h"
 #include "symbols/pystr.h"
 #include "events.h"
+#include "holds.h"
 #include "user/base/log.h"
 
 #define GEN_FLAGS (VZ_CO_GENERATOR | VZ_CO_COROUTINE | VZ_CO_ASYNC_GENERATOR)
@@ -39,7 +40,7 @@ struct thread {
 	uint32_t pid;
 	bool exited;
 	char comm[16];
-	char pyname[64]; /* threading.Thread.name, when the thread started through threading */
+	char pyname[VZ_THREAD_NAME_MAX * 2]; /* threading.Thread.name, when it started through threading */
 	uint64_t last_ns;
 	struct frame *stack;
 	uint32_t depth;
@@ -73,6 +74,7 @@ struct events {
 	events_thread_start_fn on_thread_start;
 	void *on_thread_start_ctx;
 	bool finished; /* events_finish ran: only thread announcements are still dispatched */
+	struct holds *holds; /* vizbpf's holds of each process, cut out of its time */
 };
 
 static inline uint32_t hash64(uint64_t v)
@@ -332,7 +334,8 @@ static void pop_inferred(struct events *ev, struct thread *t, uint32_t keep, uin
 	}
 }
 
-static int push(struct events *ev, struct thread *t, const struct vz_rec_call *r, uint32_t code)
+static int push(struct events *ev, struct thread *t, const struct vz_rec_call *r, uint64_t ts,
+		uint32_t code)
 {
 	if (t->depth == t->cap) {
 		uint32_t cap = t->cap ? t->cap * 2 : 64;
@@ -346,7 +349,7 @@ static int push(struct events *ev, struct thread *t, const struct vz_rec_call *r
 	t->stack[t->depth++] = (struct frame){
 		.frame = r->frame,
 		.caller = r->caller,
-		.start_ns = r->hdr.ts_ns,
+		.start_ns = ts,
 		.code = code,
 	};
 	if (t->depth > ev->st.max_depth)
@@ -354,21 +357,28 @@ static int push(struct events *ev, struct thread *t, const struct vz_rec_call *r
 	return 0;
 }
 
+/* A record's time in program time: without vizbpf's holds of its process (holds.h). */
+static inline uint64_t program_ns(struct events *ev, uint32_t pid, uint64_t ts)
+{
+	return holds_program_ns(ev->holds, pid, ts);
+}
+
 static int handle_call(struct events *ev, const struct vz_rec_call *r)
 {
 	struct thread *t = get_thread(ev, r->hdr.tid, r->hdr.pid);
+	uint64_t ts = program_ns(ev, r->hdr.pid, r->hdr.ts_ns);
 	uint32_t *slot, code;
 
 	if (!t)
 		return -ENOMEM;
-	t->last_ns = r->hdr.ts_ns;
+	t->last_ns = ts;
 	/* Whatever is open above the caller has returned unseen. */
 	if (!r->caller) {
-		pop_inferred(ev, t, 0, r->hdr.ts_ns);
+		pop_inferred(ev, t, 0, ts);
 	} else {
 		for (uint32_t d = t->depth; d-- > 0;) {
 			if (t->stack[d].frame == r->caller) {
-				pop_inferred(ev, t, d + 1, r->hdr.ts_ns);
+				pop_inferred(ev, t, d + 1, ts);
 				break;
 			}
 		}
@@ -395,10 +405,11 @@ static int handle_call(struct events *ev, const struct vz_rec_call *r)
 		return 0;
 	}
 	ev->st.calls++;
-	if (ev->codes[code].thread_start && ev->on_thread_start)
+	/* BPF names a thread as it starts; this reads it for a stack found running (attach). */
+	if (ev->codes[code].thread_start && ev->on_thread_start && !t->pyname[0])
 		ev->on_thread_start(ev->on_thread_start_ctx, r->hdr.pid, r->frame, t->pyname,
 				    sizeof(t->pyname));
-	return push(ev, t, r, code);
+	return push(ev, t, r, ts, code);
 }
 
 /* The frame at depth d returned at ts: what is above it returned unseen before. */
@@ -454,19 +465,20 @@ static int handle_returns(struct events *ev, const struct vz_rec_returns *r, siz
 		return 0;
 	}
 	for (uint32_t i = 0; i < n; i++)
-		return_frame(ev, t, r->r[i].frame, r->r[i].ts_ns);
+		return_frame(ev, t, r->r[i].frame, program_ns(ev, r->hdr.pid, r->r[i].ts_ns));
 	return 0;
 }
 
 static int handle_return(struct events *ev, const struct vz_rec_return *r)
 {
 	struct thread *t = find_thread(ev, r->hdr.tid);
+	uint64_t ts = program_ns(ev, r->hdr.pid, r->hdr.ts_ns);
 
 	if (!t || t->exited) {
 		ev->st.unmatched_returns++;
 		return 0;
 	}
-	t->last_ns = r->hdr.ts_ns;
+	t->last_ns = ts;
 	/* A generator creation returns right after it was called (nothing runs in between). */
 	if (t->skipped && r->caller == t->skip_caller) {
 		t->skipped--;
@@ -474,13 +486,13 @@ static int handle_return(struct events *ev, const struct vz_rec_return *r)
 	}
 	if (r->hdr.flags & VZ_F_RETURN_FRAME) {
 		return_frame(ev, t, r->caller | (r->hdr.flags & VZ_F_REFUSED ? VZ_RET_REFUSED : 0),
-			     r->hdr.ts_ns);
+			     ts);
 		return 0;
 	}
 	/* The frame returning is the newest one called from the now-current frame. */
 	for (uint32_t d = t->depth; d-- > 0;) {
 		if (t->stack[d].caller == r->caller) {
-			close_frame(ev, t, d, r->hdr.ts_ns);
+			close_frame(ev, t, d, ts);
 			return 0;
 		}
 	}
@@ -489,9 +501,19 @@ static int handle_return(struct events *ev, const struct vz_rec_return *r)
 	return 0;
 }
 
+static int handle_thread_name(struct events *ev, const struct vz_rec_thread_name *r)
+{
+	struct thread *t = get_thread(ev, r->hdr.tid, r->hdr.pid);
+
+	if (!t)
+		return -ENOMEM;
+	pystr_to_utf8(&r->name_hdr, r->name, t->pyname, sizeof(t->pyname));
+	return 0;
+}
+
 static void name_thread(struct events *ev, const struct thread *t)
 {
-	char name[64];
+	char name[VZ_THREAD_NAME_MAX * 2 + 32];
 
 	if (t->pyname[0])
 		snprintf(name, sizeof(name), "%s", t->pyname);
@@ -512,7 +534,7 @@ static int handle_exit(struct events *ev, const struct vz_rec_exit *r)
 	if (!t || t->exited)
 		return 0;
 	/* Frames still open when the thread ends (os._exit, a fatal signal) end with it. */
-	pop_inferred(ev, t, 0, r->hdr.ts_ns);
+	pop_inferred(ev, t, 0, program_ns(ev, r->hdr.pid, r->hdr.ts_ns));
 	memcpy(t->comm, r->comm, sizeof(t->comm));
 	t->comm[sizeof(t->comm) - 1] = '\0';
 	t->exited = true;
@@ -568,6 +590,8 @@ int events_handle(void *ctx, const void *data, size_t size)
 		return size >= sizeof(struct vz_rec_exit) ? handle_exit(ev, data) : 0;
 	case VZ_REC_RETURNS:
 		return handle_returns(ev, data, size);
+	case VZ_REC_THREAD_NAME:
+		return size >= sizeof(struct vz_rec_thread_name) ? handle_thread_name(ev, data) : 0;
 	case VZ_REC_THREAD:
 		if (size >= sizeof(struct vz_rec_thread) && ev->on_thread)
 			ev->on_thread(ev->on_thread_ctx, data);
@@ -587,7 +611,8 @@ struct events *events_new(struct trace_writer *w, const struct events_filter *fi
 		return NULL;
 	ev->w = w;
 	ev->filter = *filter;
-	if (index_init(&ev->code_index, 4096) || index_init(&ev->thread_index, 256))
+	ev->holds = holds_new();
+	if (!ev->holds || index_init(&ev->code_index, 4096) || index_init(&ev->thread_index, 256))
 		goto fail;
 	unknown = add_code(ev, 0, 0, 0, "<unknown>", "?", 0);
 	if (unknown < 0)
@@ -628,18 +653,57 @@ void events_finish(struct events *ev, uint64_t end_ns)
 	ev->finished = true;
 	for (uint32_t i = 0; i < ev->n_threads; i++) {
 		struct thread *t = &ev->threads[i];
+		uint64_t end = end_ns ? program_ns(ev, t->pid, end_ns) : 0;
 
 		if (t->exited)
 			continue;
-		if (end_ns > t->last_ns) {
+		if (end > t->last_ns) {
 			/* Still running when tracing stopped: they end there, not inferred. */
 			while (t->depth)
-				emit(ev, t, --t->depth, end_ns);
+				emit(ev, t, --t->depth, end);
 		}
 		pop_inferred(ev, t, 0, t->last_ns);
 		t->exited = true;
 		name_thread(ev, t);
 	}
+}
+
+int events_hold_begin(struct events *ev, uint32_t pid, uint32_t tid, uint64_t start_ns,
+		      const char *why)
+{
+	return holds_begin(ev->holds, pid, tid, start_ns, why);
+}
+
+void events_hold_end(struct events *ev, uint32_t pid, uint64_t end_ns)
+{
+	struct trace_writer *w;
+	struct hold_done d;
+	char args[64];
+
+	if (holds_end(ev->holds, pid, end_ns, &d))
+		return;
+	if (vz_verbose >= 2)
+		fprintf(stderr, "vizbpf: pid %u: %s: %.3f ms, cut out of its time\n", pid, d.why,
+			d.held_ns / 1e6);
+	w = ev->finished ? NULL : writer(ev, pid);
+	if (!w)
+		return;
+	/* An instant, not a slice: the time is cut out, a slice would overlap the program's. */
+	snprintf(args, sizeof(args), "{\"held_ms\":%.3f}", d.held_ns / 1e6);
+	trace_writer_instant_cat(w, "vizbpf", d.why, d.at_ns, d.pid, d.tid, 't', args);
+	ev->st.holds++;
+}
+
+void events_hold(struct events *ev, uint32_t pid, uint32_t tid, uint64_t start_ns,
+		 uint64_t end_ns, const char *why)
+{
+	if (!events_hold_begin(ev, pid, tid, start_ns, why))
+		events_hold_end(ev, pid, end_ns);
+}
+
+void events_hold_inherit(struct events *ev, uint32_t parent, uint32_t child, uint64_t ts_ns)
+{
+	holds_inherit(ev->holds, parent, child, ts_ns);
 }
 
 void events_get_stats(const struct events *ev, struct events_stats *s)
@@ -659,5 +723,6 @@ void events_free(struct events *ev)
 	free(ev->threads);
 	free(ev->code_index.slots);
 	free(ev->thread_index.slots);
+	holds_free(ev->holds);
 	free(ev);
 }

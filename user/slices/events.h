@@ -25,6 +25,7 @@ struct events_stats {
 	uint64_t calls_refused;     /* calls the recursion check refused before they ran, dropped */
 	uint64_t max_depth;         /* deepest Python stack seen on a thread */
 	uint64_t unknown_records;   /* records of an unknown type */
+	uint64_t holds;             /* times vizbpf held a process (cut out, marked) */
 };
 
 struct events_filter {
@@ -61,6 +62,28 @@ void events_finish(struct events *ev, uint64_t end_ns);
 /* After events_finish, records are dropped; thread announcements still reach on_thread.
  * events_stop drops them from now on without writing anything (vizbpf failed). */
 void events_stop(struct events *ev);
+/*
+ * vizbpf holds process pid still from start_ns (CLOCK_MONOTONIC) until events_hold_end: that
+ * time is cut out of the process's timeline (user/holds.h) and marked on thread tid with an
+ * instant, cat "vizbpf", named why (static text), args {"held_ms": ...}. events_hold_begin
+ * returns -EBUSY when pid is already held (that hold goes on).
+ */
+int events_hold_begin(struct events *ev, uint32_t pid, uint32_t tid, uint64_t start_ns,
+		      const char *why);
+void events_hold_end(struct events *ev, uint32_t pid, uint64_t end_ns);
+void events_hold(struct events *ev, uint32_t pid, uint32_t tid, uint64_t start_ns,
+		 uint64_t end_ns, const char *why);
+/* child (a fork, or an exec'd child) starts from parent at ts_ns: it shares parent's cuts. */
+void events_hold_inherit(struct events *ev, uint32_t parent, uint32_t child, uint64_t ts_ns);
+
+/* What each kind of hold is called (its marker's name). */
+#define VZ_HOLD_FIRST_CALL "vizbpf: held to set up tracing"
+#define VZ_HOLD_EXEC "vizbpf: held at exec to probe it"
+#define VZ_HOLD_THREAD "vizbpf: held to set up a new thread"
+#define VZ_HOLD_FORK "vizbpf: held to follow a fork"
+#define VZ_HOLD_ATTACH "vizbpf: held to attach"
+#define VZ_HOLD_DETACH "vizbpf: held to detach"
+
 void events_get_stats(const struct events *ev, struct events_stats *s);
 void events_free(struct events *ev);
 

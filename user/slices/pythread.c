@@ -9,26 +9,10 @@
 #include "user/base/procmem.h"
 #include "pystack.h"
 #include "pythread.h"
+#include "symbols/pythread_layout.h"
 #include "symbols/pystr.h"
 
-#define TYPE_FLAGS 0xa8          /* PyTypeObject.tp_flags */
-#define TYPE_BASICSIZE 0x20      /* PyTypeObject.tp_basicsize */
-#define TYPE_DICTOFFSET 0x120    /* PyTypeObject.tp_dictoffset */
-#define DICT_KEYS 0x20           /* PyDictObject.ma_keys */
-#define DICT_VALUES 0x28         /* PyDictObject.ma_values */
-#define TPFLAGS_INLINE_VALUES (1ul << 2) /* 3.13 */
-#define MAX_ENTRIES 256
-
-static int64_t localsplus(int minor)
-{
-	return minor <= 9 ? 0x168 : minor == 10 ? 0x160 : 0x48;
-}
-
-/* PyHeapTypeObject.ht_cached_keys: the keys shared by instances whose values have no dict. */
-static int64_t cached_keys(int minor)
-{
-	return minor == 9 ? 0x360 : minor <= 11 ? 0x368 : 0x370;
-}
+#define MAX_ENTRIES VZ_THREAD_ATTRS_MAX
 
 struct attrs {
 	uint64_t keys;   /* PyDictKeysObject* */
@@ -36,7 +20,8 @@ struct attrs {
 };
 
 /* Where obj's attributes are: its dict (combined or split), or 3.11+'s dict-less values. */
-static int find_attrs(uint32_t pid, int minor, uint64_t obj, struct attrs *a)
+static int find_attrs(uint32_t pid, const struct vz_thread_layout *l, uint64_t obj,
+		      struct attrs *a)
 {
 	uint64_t type = procmem_ptr(pid, obj + 8), dict = 0, v;
 	int64_t dictoffset = 0;
@@ -44,18 +29,16 @@ static int find_attrs(uint32_t pid, int minor, uint64_t obj, struct attrs *a)
 	*a = (struct attrs){ 0 };
 	if (!type)
 		return -EFAULT;
-	if (minor <= 10) {
-		procmem_read(pid, type + TYPE_DICTOFFSET, &dictoffset, sizeof(dictoffset));
+	if (l->attrs_kind == VZ_ATTRS_DICTOFFSET) {
+		procmem_read(pid, type + l->type_dictoffset, &dictoffset, sizeof(dictoffset));
 		if (dictoffset <= 0)
 			return -ENOENT;
 		dict = procmem_ptr(pid, obj + dictoffset);
-	} else if (minor == 11) {
-		/* managed dict at obj[-3], values at obj[-4] */
+	} else if (l->attrs_kind == VZ_ATTRS_311) {
 		dict = procmem_ptr(pid, obj - 24);
 		if (!dict)
 			a->values = procmem_ptr(pid, obj - 32);
-	} else if (minor == 12) {
-		/* obj[-3]: the dict, or the values stored minus one (bit 0 set) */
+	} else if (l->attrs_kind == VZ_ATTRS_312) {
 		v = procmem_ptr(pid, obj - 24);
 		if (v & 1)
 			a->values = v + 1;
@@ -65,35 +48,34 @@ static int find_attrs(uint32_t pid, int minor, uint64_t obj, struct attrs *a)
 		uint64_t flags = 0, basic = 0;
 		uint8_t valid = 0;
 
-		/* 3.13: managed dict at obj[-3]; without one, inline values after the object
-		 * (struct _dictvalues: capacity, size, embedded, valid, then the array). */
+		/* struct _dictvalues after the object: capacity, size, embedded, valid, array */
 		dict = procmem_ptr(pid, obj - 24);
-		if (!dict && !procmem_read(pid, type + TYPE_FLAGS, &flags, sizeof(flags)) &&
-		    (flags & TPFLAGS_INLINE_VALUES) &&
-		    !procmem_read(pid, type + TYPE_BASICSIZE, &basic, sizeof(basic)) &&
+		if (!dict && !procmem_read(pid, type + l->type_flags, &flags, sizeof(flags)) &&
+		    (flags & VZ_TPFLAGS_INLINE_VALUES) &&
+		    !procmem_read(pid, type + l->type_basicsize, &basic, sizeof(basic)) &&
 		    !procmem_read(pid, obj + basic + 3, &valid, 1) && valid)
-			a->values = obj + basic + 8;
+			a->values = obj + basic + l->values_array;
 	}
 	if (dict) {
-		a->keys = procmem_ptr(pid, dict + DICT_KEYS);
-		a->values = procmem_ptr(pid, dict + DICT_VALUES);
-		if (a->values && minor >= 13)
-			a->values += 8;
+		a->keys = procmem_ptr(pid, dict + l->dict_keys);
+		a->values = procmem_ptr(pid, dict + l->dict_values);
+		if (a->values)
+			a->values += l->values_array;
 	} else if (a->values) {
-		a->keys = procmem_ptr(pid, type + cached_keys(minor));
+		a->keys = procmem_ptr(pid, type + l->type_cached_keys);
 	}
 	return a->keys ? 0 : -ENOENT;
 }
 
 /* Looks attr up among the keys; *value gets what it maps to. */
-static int lookup(uint32_t pid, int minor, const struct vz_py_offsets *off, const struct attrs *a,
-		  const char *attr, uint64_t *value)
+static int lookup(uint32_t pid, const struct vz_thread_layout *l, const struct vz_py_offsets *off,
+		  const struct attrs *a, const char *attr, uint64_t *value)
 {
 	uint64_t entries, esz, key_at, value_at;
 	int64_t n = 0;
 	size_t len = strlen(attr);
 
-	if (minor <= 10) {
+	if (l->old_keys) {
 		int64_t size = 0;
 		uint64_t ib;
 
@@ -138,15 +120,18 @@ static int lookup(uint32_t pid, int minor, const struct vz_py_offsets *off, cons
 int pythread_name(uint32_t pid, int minor, const struct vz_py_offsets *off, uint64_t frame,
 		  char *out, size_t cap)
 {
-	uint64_t self = procmem_ptr(pid, frame + localsplus(minor)), name;
+	struct vz_thread_layout l;
+	uint64_t self, name;
 	struct vz_pystr_hdr h;
 	struct attrs a;
 	char buf[256];
 	int err;
 
+	py_thread_layout(minor, &l);
+	self = procmem_ptr(pid, frame + l.frame_self);
 	if (!self)
 		return -EFAULT;
-	err = find_attrs(pid, minor, self, &a) ?: lookup(pid, minor, off, &a, "_name", &name);
+	err = find_attrs(pid, &l, self, &a) ?: lookup(pid, &l, off, &a, "_name", &name);
 	if (err)
 		return err;
 	pystack_read_str(pid, off, name, &h, buf, sizeof(buf));

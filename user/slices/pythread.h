@@ -1,9 +1,10 @@
 /* SPDX-License-Identifier: BSD-2-Clause */
 /*
- * The name of a Python thread (threading.Thread.name), read from the target's
- * memory when the thread starts: the frame of Thread._bootstrap_inner holds
- * the Thread object, whose _name attribute is looked up in its instance dict
- * (or 3.11+'s values kept without a dict) as CPython lays it out per version.
+ * The name of a Python thread (threading.Thread.name): the frame of
+ * Thread._bootstrap_inner holds the Thread object, whose _name attribute is looked up in its
+ * instance dict (or 3.11+'s values kept without a dict) as CPython lays it out per version.
+ * BPF reads it on the thread as it starts (bpf/pythread.bpf.h); user space reads it here for
+ * threads already running when vizbpf attaches, while they are held still.
  */
 #ifndef VZ_PYTHREAD_H
 #define VZ_PYTHREAD_H
