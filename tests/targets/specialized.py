@@ -1,0 +1,114 @@
+"""Calls CPython's specializing interpreter (3.11+) may run inline, in a hot loop,
+warmed up before the part that is compared:
+
+    specialized.py            warm up, run phase(), exit (launch mode)
+    specialized.py GO         print "ready", warm up until the file GO exists (attach
+                              there), run phase(), print "worked", wait for GO.end
+
+Each kind of call has its own site in work(), so a site specialized while warming up
+is the one phase() runs: __init__ of a class created (CALL_ALLOC_AND_ENTER_INIT),
+obj[i] with a Python __getitem__ (BINARY_SUBSCR_GETITEM), a property
+(LOAD_ATTR_PROPERTY), a __getattribute__ override (LOAD_ATTR_GETATTRIBUTE_OVERRIDDEN),
+a generator in a for loop (FOR_ITER_GEN), yield from and await (SEND_GEN), and plain
+Python calls (CALL_PY_EXACT_ARGS, CALL_PY_WITH_DEFAULTS / CALL_PY_GENERAL,
+CALL_BOUND_METHOD_EXACT_ARGS). No function object is created after warming up.
+"""
+import os
+import sys
+import time
+
+
+class Point:
+    def __init__(self, x):
+        self.x = x
+
+
+class Seq:
+    def __getitem__(self, i):
+        return i
+
+    def method(self, i):
+        return i
+
+
+class Prop:
+    @property
+    def value(self):
+        return 1
+
+
+class Attr:
+    def __getattribute__(self, name):
+        return 2
+
+
+def gen(n):
+    for i in range(n):
+        yield i
+
+
+def delegate(n):
+    yield from gen(n)
+
+
+async def leaf():
+    return 1
+
+
+async def chain():
+    return await leaf()
+
+
+def drive(coro):
+    try:
+        coro.send(None)
+    except StopIteration as stop:
+        return stop.value
+
+
+def plain(i):
+    return i
+
+
+def defaults(i, j=1):
+    return i + j
+
+
+def work(n):
+    s, p, a = Seq(), Prop(), Attr()
+    total = 0
+    for i in range(n):
+        Point(i)
+        total += s[i] + p.value + a.anything
+        for x in gen(2):
+            total += x
+        for x in delegate(2):
+            total += x
+        total += drive(chain())
+        total += plain(i) + defaults(i) + s.method(i)
+    return total
+
+
+def phase():
+    return work(20)
+
+
+def main(go=None):
+    if go is None:
+        for _ in range(20):
+            work(100)
+    else:
+        print("ready", flush=True)
+        while not os.path.exists(go):
+            work(100)
+            time.sleep(0.001)
+    print("phase", phase(), flush=True)
+
+
+if __name__ == "__main__":
+    go = sys.argv[1] if len(sys.argv) > 1 else None
+    main(go)
+    if go is not None:
+        print("worked", flush=True)
+        while not os.path.exists(go + ".end"):
+            time.sleep(0.01)
