@@ -37,6 +37,11 @@ int prepare_init(struct prepare *p, int major, int minor)
 	return 0;
 }
 
+int prepare_find_gaps(struct prepare *p, const struct py_interp *pi)
+{
+	return specgap_init(&p->gap, pi);
+}
+
 void prepare_use_fastpath(struct prepare *p, const struct fastpath *fp)
 {
 	p->fast = fp;
@@ -128,6 +133,8 @@ static int unlock(struct prepare *p, uint32_t pid, uint64_t tstate, uint64_t eva
 			p->unlocked[p->n_unlocked].version_tag = tag;
 		err = procmem_write(pid, interp + INTERP_NEXT_VERSION_TAG_3_13, &zero, sizeof(zero));
 	}
+	/* Not an error of this thread's preparation: specgap counts and reports its own. */
+	specgap_close(&p->gap, pid, interp, evalframe_addr - p->gap.evalframe_vaddr, &p->off);
 	if (p->n_unlocked < PREPARE_MAX_INTERPS)
 		p->n_unlocked++;
 	return err;
@@ -148,7 +155,7 @@ int prepare_restore_interps(struct prepare *p, uint32_t pid)
 					    &p->unlocked[i].version_tag, sizeof(uint32_t)) ?: err;
 	}
 	p->n_unlocked = 0;
-	return err;
+	return specgap_restore(&p->gap, pid) ?: err;
 }
 
 int prepare_unwiden(struct prepare *p, uint32_t pid, uint64_t tstate)

@@ -6,7 +6,8 @@
  *   call is a C call of the evaluator the probes sit on (no inlining);
  * - 3.12: each thread's c_recursion_remaining widened, since each call now
  *   also spends C recursion budget (RecursionError at depth ~749 otherwise);
- * - 3.13: no version tags for new heap types (see prepare.c).
+ * - 3.13: no version tags for new heap types (see prepare.c);
+ * - 3.11, 3.13.0: what was specialized past eval_frame undone (specgap.h).
  */
 #ifndef VZ_PREPARE_H
 #define VZ_PREPARE_H
@@ -14,7 +15,10 @@
 #include <linux/types.h>
 #include <stdbool.h>
 #include <stdint.h>
+#include "specgap.h"
 #include "vizbpf.h"
+
+struct py_interp;
 
 struct fastpath;
 
@@ -37,6 +41,7 @@ struct prepare {
 		uint32_t version_tag;      /* 3.13: next_version_tag before */
 	} unlocked[PREPARE_MAX_INTERPS];
 	int n_unlocked;
+	struct specgap gap;    /* 3.11, 3.13.0: specializations that skip eval_frame */
 };
 
 /* Sets up *p for CPython major.minor. Returns 0 or -EOPNOTSUPP. */
@@ -50,6 +55,9 @@ int prepare_thread(struct prepare *p, uint32_t pid, uint64_t tstate, uint64_t ev
  */
 int prepare_thread_checked(struct prepare *p, uint32_t pid, uint64_t tstate,
 			   uint64_t evalframe_addr, uint64_t runtime);
+/* Finds what closing the version's specialization gaps needs in pi's files (specgap.h):
+ * once, after prepare_init. Returns 0 or -errno (said why; tracing goes on). */
+int prepare_find_gaps(struct prepare *p, const struct py_interp *pi);
 /* Switch eval_frame to the preloaded evaluator of fp (launch mode) instead. */
 void prepare_use_fastpath(struct prepare *p, const struct fastpath *fp);
 /* Attach mode, at detach: put back eval_frame (and 3.13's version tags) where vizbpf set them. */

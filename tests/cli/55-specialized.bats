@@ -58,7 +58,7 @@ attach_and_check() {
 	"$py" "$TOOLS/oracle.py" oracle.json "$target" "$go" >oracle.out
 	cmp -s out.txt oracle.out || { echo "$py: output differs: $(diff out.txt oracle.out)"; return 1; }
 	compare "$py" --root=phase || return 1
-	echo "# $py: $(cat cmp.txt); restored: $after" >&3
+	echo "# $py: $(cat cmp.txt); restored: ${after//$'\n'/, }" >&3
 }
 
 @test "specialized calls: launched, every call of the warmed-up sites is in the trace" {

@@ -1,0 +1,378 @@
+// SPDX-License-Identifier: BSD-2-Clause
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include "symbols/elf.h"
+#include "symbols/funcversion.h"
+#include "symbols/pyinterp.h"
+#include "log.h"
+#include "procmem.h"
+#include "specgap.h"
+
+/* 3.11: BINARY_SUBSCR caches a function version only if it fits 16 bits. */
+#define FUNC_VERSION_PAST_CACHE 0x10000u
+/* Bounds on what a sane process holds: beyond them, something is being misread. */
+#define MAX_TYPES (1u << 20)
+#define MAX_DICT_ENTRIES (1 << 20)
+#define ENTRIES_PER_READ 256
+
+static const char GETITEM[] = "__getitem__";
+
+int specgap_init(struct specgap *g, const struct py_interp *pi)
+{
+	struct elf_file *elf;
+	char err[600] = "";
+	int ret = 0;
+
+	*g = (struct specgap){ 0 };
+	if (py_type_layout__get(pi->major, pi->minor, &g->tl))
+		return 0; /* no gap in this version */
+	/* 3.13.1 checks eval_frame in CALL_ALLOC_AND_ENTER_INIT (micro -1: unknown, close it). */
+	if (pi->minor == 13 && pi->micro > 0)
+		return 0;
+	elf = elf_file__open(pi->lib);
+	if (!elf) {
+		elog("%s: %s: calls some specialized instructions run inline may be missing",
+		     pi->lib, strerror(errno));
+		return -errno;
+	}
+	g->evalframe_vaddr = pi->evalframe_vaddr;
+	if (elf_file__sym(elf, "PyBaseObject_Type", &g->object_type, NULL) ||
+	    elf_file__sym(elf, "PyFunction_Type", &g->function_type, NULL) ||
+	    elf_file__sym(elf, "_Py_NoneStruct", &g->none, NULL)) {
+		snprintf(err, sizeof(err), "%.400s: no PyBaseObject_Type, PyFunction_Type or "
+			 "_Py_NoneStruct", pi->lib);
+		ret = -ENOENT;
+	} else if (pi->minor == 11) {
+		ret = funcversion_find_counter(elf, &g->func_counter, err, sizeof(err));
+	}
+	elf_file__close(elf);
+	if (ret) {
+		elog("warning: %s; %s", err,
+		     pi->minor == 11 ? "obj[key] calls of a Python __getitem__ may be missing "
+				       "from the trace after the first few at a place" :
+				       "__init__ calls specialized before attach may be missing");
+		return ret;
+	}
+	g->active = true;
+	return 0;
+}
+
+/* A set of addresses (open addressing), to visit each type once. */
+struct addr_set {
+	uint64_t *v;
+	size_t cap, n;
+};
+
+static int set_add(struct addr_set *s, uint64_t a)
+{
+	size_t i;
+
+	if (2 * (s->n + 1) > s->cap) {
+		struct addr_set grown = { calloc(s->cap ? 2 * s->cap : 1024, sizeof(uint64_t)),
+					  s->cap ? 2 * s->cap : 1024, 0 };
+
+		if (!grown.v)
+			return -ENOMEM;
+		for (size_t j = 0; j < s->cap; j++)
+			if (s->v[j])
+				set_add(&grown, s->v[j]);
+		free(s->v);
+		*s = grown;
+	}
+	for (i = (a >> 4) * 0x9e3779b97f4a7c15ull >> 20 & (s->cap - 1); s->v[i];
+	     i = (i + 1) & (s->cap - 1))
+		if (s->v[i] == a)
+			return 0;
+	s->v[i] = a;
+	s->n++;
+	return 1;
+}
+
+struct walk {
+	struct specgap *g;
+	uint32_t pid;
+	uint64_t interp;
+	void *restoring; /* non-NULL: put 3.11 versions back */
+	struct addr_set seen;
+	uint64_t *stack;
+	size_t n, cap;
+	int err;
+};
+
+typedef void (*entry_fn)(struct walk *w, uint64_t key, uint64_t value, void *ctx);
+
+/* Calls fn for each live entry of a combined dict (a subclass registry or a class
+ * namespace; never split). Returns 0 or -errno. */
+static int dict_each(struct walk *w, uint64_t dict, entry_fn fn, void *ctx)
+{
+	const struct py_type_layout *t = &w->g->tl;
+	uint64_t keys = procmem_ptr(w->pid, dict + t->dict_keys), entries, buf[3 * ENTRIES_PER_READ];
+	uint8_t hdr[64];
+	int64_t nentries;
+	int kind, size, words;
+
+	if (!keys || procmem_ptr(w->pid, dict + t->dict_values) ||
+	    procmem_read(w->pid, keys, hdr, t->keys_indices))
+		return -EINVAL;
+	memcpy(&nentries, hdr + t->keys_nentries, sizeof(nentries));
+	kind = hdr[t->keys_kind];
+	if (hdr[t->keys_log2_index_bytes] > 32 || nentries < 0 || nentries > MAX_DICT_ENTRIES)
+		return -EINVAL;
+	/* DICT_KEYS_GENERAL (0): {hash, key, value}; unicode kinds: {key, value}. */
+	size = kind == 0 ? t->dict_entry_size : t->dict_unicode_entry_size;
+	words = size / 8;
+	entries = keys + t->keys_indices + (1ull << hdr[t->keys_log2_index_bytes]);
+	for (int64_t i = 0; i < nentries; i += ENTRIES_PER_READ) {
+		int n = nentries - i < ENTRIES_PER_READ ? (int)(nentries - i) : ENTRIES_PER_READ;
+
+		if (procmem_read(w->pid, entries + i * size, buf, (size_t)n * size))
+			return -EFAULT;
+		for (int j = 0; j < n; j++) {
+			uint64_t *e = buf + j * words;
+
+			if (e[words - 1]) /* NULL value: a deleted entry */
+				fn(w, e[words - 2], e[words - 1], ctx);
+		}
+	}
+	return 0;
+}
+
+/* A registry entry: a weak reference to a subclass (None once it is gone). */
+static void push_subclass(struct walk *w, uint64_t key, uint64_t ref, void *ctx)
+{
+	uint64_t type = procmem_ptr(w->pid, ref + w->g->tl.weakref_object);
+
+	(void)key, (void)ctx;
+	if (!type || type == w->g->none + w->g->bias || w->err)
+		return;
+	if (w->n == w->cap) {
+		size_t cap = w->cap ? 2 * w->cap : 256;
+		uint64_t *v = realloc(w->stack, cap * sizeof(*v));
+
+		if (!v) {
+			w->err = -ENOMEM;
+			return;
+		}
+		w->stack = v;
+		w->cap = cap;
+	}
+	w->stack[w->n++] = type;
+}
+
+/* Where type's subclass registry is: in the type, or for a static type (3.12+) in the
+ * interpreter's state for it (CPython's managed_static_type_state lookup). */
+static uint64_t subclasses_of(struct walk *w, uint64_t type, uint64_t flags)
+{
+	const struct py_type_layout *t = &w->g->tl;
+	uint64_t field = procmem_ptr(w->pid, type + t->tp_subclasses), idx, state;
+
+	if (t->interp_static_states < 0 || !(flags & PY_TPFLAGS_STATIC_BUILTIN))
+		return field;
+	idx = field - 1;
+	if (idx >= (uint64_t)t->n_static_states)
+		return 0;
+	state = w->interp + t->interp_static_states + idx * t->static_state_size;
+	if (procmem_ptr(w->pid, state + t->static_state_type) != type) {
+		if (idx >= (uint64_t)t->n_ext_states)
+			return 0;
+		state = w->interp + t->interp_ext_states + idx * t->static_state_size;
+		if (procmem_ptr(w->pid, state + t->static_state_type) != type)
+			return 0;
+	}
+	return procmem_ptr(w->pid, state + t->static_state_subclasses);
+}
+
+/* 3.13: what type_modified() does to a type (Objects/typeobject.c, 3.13.0
+ * type_modified_unlocked): version tag 0, and for a heap type the cached __getitem__
+ * dropped. Type watchers are not called: nothing in the type changed. */
+static void untag(struct walk *w, uint64_t type, uint64_t flags)
+{
+	const struct py_type_layout *t = &w->g->tl;
+	uint32_t tag = 0, zero = 0;
+	uint64_t null = 0;
+
+	if (!(flags & PY_TPFLAGS_HEAPTYPE) ||
+	    procmem_read(w->pid, type + t->tp_version_tag, &tag, sizeof(tag)) || !tag)
+		return;
+	if (procmem_write(w->pid, type + t->tp_version_tag, &zero, sizeof(zero)) ||
+	    procmem_write(w->pid, type + t->heap_spec_getitem, &null, sizeof(null)))
+		w->g->errors++;
+	else
+		w->g->types_untagged++;
+}
+
+static bool is_getitem(struct walk *w, uint64_t key)
+{
+	const struct specgap *o = w->g;
+	uint32_t state = 0;
+	int64_t len = 0;
+	char s[sizeof(GETITEM)];
+
+	/* Compact ASCII (state bits 5 and 6), like every identifier. */
+	if (procmem_read(w->pid, key + o->unicode_state, &state, sizeof(state)) ||
+	    (state & 0x60) != 0x60 ||
+	    procmem_read(w->pid, key + o->unicode_length, &len, sizeof(len)) ||
+	    len != (int64_t)strlen(GETITEM) ||
+	    procmem_read(w->pid, key + o->unicode_ascii_data, s, strlen(GETITEM)))
+		return false;
+	return !memcmp(s, GETITEM, strlen(GETITEM));
+}
+
+/*
+ * 3.11: a class's own Python __getitem__ whose version BINARY_SUBSCR could have cached
+ * gets the next one past 16 bits (restoring: its old one back).
+ */
+static void move_getitem(struct walk *w, uint64_t key, uint64_t value, void *ctx)
+{
+	const struct py_type_layout *t = &w->g->tl;
+	struct specgap *g = w->g;
+	uint32_t version = 0, now;
+	bool restoring = ctx != NULL;
+
+	if (procmem_ptr(w->pid, value + 8) != g->function_type + g->bias || !is_getitem(w, key) ||
+	    procmem_read(w->pid, value + t->func_version, &version, sizeof(version)))
+		return;
+	if (restoring) {
+		/* Ours, unchanged since (a change sets 0): the old one is right again. */
+		if (version < g->base || version - g->base >= g->n_moved)
+			return;
+		now = g->was[version - g->base];
+	} else {
+		if (!version || version > 0xffff)
+			return; /* not cacheable by BINARY_SUBSCR */
+		/* Out of room to remember it, or CPython out of versions: 0, "not versioned
+		 * yet", is always safe (BINARY_SUBSCR re-specializing then takes a version). */
+		now = 0;
+		if (g->base && g->n_moved < SPECGAP_MAX_MOVED) {
+			g->was[g->n_moved] = version;
+			now = g->base + g->n_moved++;
+		}
+	}
+	if (procmem_write(w->pid, value + t->func_version, &now, sizeof(now)))
+		g->errors++;
+	else
+		g->functions_moved++;
+}
+
+static void visit(struct walk *w, uint64_t type)
+{
+	uint64_t flags = procmem_ptr(w->pid, type + w->g->tl.tp_flags), dict;
+
+	w->g->types_seen++;
+	if (w->g->func_counter) {
+		dict = procmem_ptr(w->pid, type + w->g->tl.tp_dict);
+		if ((flags & PY_TPFLAGS_HEAPTYPE) && dict)
+			dict_each(w, dict, move_getitem, w->restoring);
+	} else {
+		untag(w, type, flags);
+	}
+	dict = subclasses_of(w, type, flags);
+	if (dict)
+		dict_each(w, dict, push_subclass, NULL);
+}
+
+/* Every type reachable from `object` through the subclass registries: all of them. */
+static int walk_types(struct walk *w)
+{
+	int added;
+
+	w->stack = malloc(sizeof(*w->stack));
+	if (!w->stack)
+		return -ENOMEM;
+	w->cap = 1;
+	w->stack[w->n++] = w->g->object_type + w->g->bias;
+	while (w->n && !w->err) {
+		uint64_t type = w->stack[--w->n];
+
+		added = set_add(&w->seen, type);
+		if (added < 0)
+			w->err = added;
+		else if (added && w->seen.n <= MAX_TYPES)
+			visit(w, type);
+	}
+	free(w->stack);
+	free(w->seen.v);
+	return w->err;
+}
+
+/* 3.11: where the __getitem__s' new versions start: past 16 bits, or past what CPython
+ * has given out already. 0: CPython is out of versions (nothing to hand out). */
+static int take_counter(struct specgap *g, uint32_t pid)
+{
+	uint32_t now = 0;
+	int err;
+
+	if (g->counter_moved)
+		return 0;
+	err = procmem_read(pid, g->func_counter + g->bias, &now, sizeof(now));
+	if (err)
+		return err;
+	g->counter_was = now;
+	g->base = !now ? 0 : now < FUNC_VERSION_PAST_CACHE ? FUNC_VERSION_PAST_CACHE : now;
+	g->counter_moved = now != 0;
+	return 0;
+}
+
+/* ...and the counter moved past the versions handed out. */
+static int give_counter(struct specgap *g, uint32_t pid)
+{
+	uint32_t next = g->base + g->n_moved;
+
+	if (!g->counter_moved || next == g->counter_was)
+		return 0;
+	return procmem_write(pid, g->func_counter + g->bias, &next, sizeof(next));
+}
+
+int specgap_close(struct specgap *g, uint32_t pid, uint64_t interp, uint64_t bias,
+		  const struct vz_py_offsets *off)
+{
+	struct walk w = { .g = g, .pid = pid, .interp = interp };
+	int err = 0;
+
+	if (!g->active)
+		return 0;
+	g->bias = bias;
+	g->unicode_state = off->unicode_state;
+	g->unicode_length = off->unicode_length;
+	g->unicode_ascii_data = off->unicode_ascii_data;
+	if (g->func_counter)
+		err = take_counter(g, pid);
+	if (!err)
+		err = walk_types(&w);
+	if (g->func_counter)
+		err = give_counter(g, pid) ?: err;
+	vlog("pid %u: %llu types seen, %llu untagged, %llu __getitem__ versions moved%s", pid,
+	     (unsigned long long)g->types_seen, (unsigned long long)g->types_untagged,
+	     (unsigned long long)g->functions_moved, err ? " (stopped by an error)" : "");
+	if (err)
+		g->errors++;
+	return err;
+}
+
+int specgap_restore(struct specgap *g, uint32_t pid)
+{
+	struct walk w = { .g = g, .pid = pid, .restoring = g };
+	uint32_t now = 0;
+	int err;
+
+	if (!g->counter_moved)
+		return 0;
+	g->counter_moved = false;
+	err = procmem_read(pid, g->func_counter + g->bias, &now, sizeof(now));
+	if (err)
+		return err;
+	/* A version handed out meanwhile may sit in a cache: going back would give it out
+	 * again to another function, which that cache would take for the first. Left where
+	 * they are, only BINARY_SUBSCR's specialization of a __getitem__ stays off. */
+	if (now != g->base + g->n_moved) {
+		vlog("pid %u: %u function versions given out while traced: __getitem__ versions "
+		     "and the counter stay past 16 bits", pid, now - (g->base + g->n_moved));
+		return 0;
+	}
+	err = walk_types(&w);
+	if (!err && now != g->counter_was)
+		err = procmem_write(pid, g->func_counter + g->bias, &g->counter_was,
+				    sizeof(g->counter_was));
+	return err;
+}
