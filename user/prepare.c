@@ -146,13 +146,17 @@ int prepare_restore_interps(struct prepare *p, uint32_t pid)
 
 	for (int i = 0; i < p->n_unlocked; i++) {
 		uint64_t at = p->unlocked[i].interp + p->off.interp_eval_frame, cur = 0;
+		uint32_t tag = 1;
 
 		/* Put back what was there unless someone changed it since. */
 		if (!procmem_read(pid, at, &cur, sizeof(cur)) && cur == p->unlocked[i].now)
 			err = procmem_write(pid, at, &p->unlocked[i].was, sizeof(p->unlocked[i].was)) ?: err;
-		if (p->minor == 13)
-			err = procmem_write(pid, p->unlocked[i].interp + INTERP_NEXT_VERSION_TAG_3_13,
-					    &p->unlocked[i].version_tag, sizeof(uint32_t)) ?: err;
+		/* Still 0 unless a thread held still in the middle of handing out a tag
+		 * wrote the next one back: then CPython's value stays (going back would give
+		 * a tag out twice). */
+		at = p->unlocked[i].interp + INTERP_NEXT_VERSION_TAG_3_13;
+		if (p->minor == 13 && !procmem_read(pid, at, &tag, sizeof(tag)) && !tag)
+			err = procmem_write(pid, at, &p->unlocked[i].version_tag, sizeof(tag)) ?: err;
 	}
 	p->n_unlocked = 0;
 	return specgap_restore(&p->gap, pid) ?: err;

@@ -27,9 +27,6 @@ int specgap_init(struct specgap *g, const struct py_interp *pi)
 	*g = (struct specgap){ 0 };
 	if (py_type_layout__get(pi->major, pi->minor, &g->tl))
 		return 0; /* no gap in this version */
-	/* 3.13.1 checks eval_frame in CALL_ALLOC_AND_ENTER_INIT (micro -1: unknown, close it). */
-	if (pi->minor == 13 && pi->micro > 0)
-		return 0;
 	elf = elf_file__open(pi->lib);
 	if (!elf) {
 		elog("%s: %s: calls some specialized instructions run inline may be missing",
