@@ -22,7 +22,7 @@ compare() { # PY ROOT...
 	local py=$1
 	shift
 	python3 "$TOOLS/calltree.py" trace.json oracle.json "$TARGETS/specialized.py" "$@" >cmp.txt ||
-		{ echo "$py: call trees differ:"; head -60 cmp.txt; return 1; }
+		{ echo "$py: call trees differ:"; head -40 cmp.txt; return 1; }
 }
 
 launch_and_check() {
