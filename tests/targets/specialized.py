@@ -4,6 +4,9 @@ warmed up before the part that is compared:
     specialized.py            warm up, run phase(), exit (launch mode)
     specialized.py GO         print "ready", warm up until the file GO exists (attach
                               there), run phase(), print "worked", wait for GO.end
+                              (detach there), then write the specialized instructions
+                              of work(), delegate() and chain() once they have run a while
+                              again to GO.ops
 
 Each kind of call has its own site in work(), so a site specialized while warming up
 is the one phase() runs: __init__ of a class created (CALL_ALLOC_AND_ENTER_INIT),
@@ -105,6 +108,21 @@ def main(go=None):
     print("phase", phase(), flush=True)
 
 
+def specialized_after(path):
+    """Runs the loop long enough for any site to specialize again (past the longest
+    back-off, 4096 tries) and writes what work() holds then (3.11+) to path."""
+    import dis
+
+    for _ in range(5):
+        work(2000)
+    if sys.version_info >= (3, 11):
+        ops = {"%s %s" % (f.__name__, i.opname)
+               for f in (work, delegate, chain)
+               for i in dis.get_instructions(f, adaptive=True)}
+        with open(path, "w") as f:
+            f.write("\n".join(sorted(ops)) + "\n")
+
+
 if __name__ == "__main__":
     go = sys.argv[1] if len(sys.argv) > 1 else None
     main(go)
@@ -112,3 +130,4 @@ if __name__ == "__main__":
         print("worked", flush=True)
         while not os.path.exists(go + ".end"):
             time.sleep(0.01)
+        specialized_after(go + ".ops")
