@@ -15,6 +15,8 @@
 #define MAX_TYPES (1u << 20)
 #define MAX_DICT_ENTRIES (1 << 20)
 #define ENTRIES_PER_READ 256
+/* Enough for tp_flags..tp_version_tag of every version with a table. */
+#define TYPE_HEAD 256
 
 static const char GETITEM[] = "__getitem__";
 
@@ -91,6 +93,7 @@ struct walk {
 	uint32_t pid;
 	uint64_t interp;
 	void *restoring; /* non-NULL: put 3.11 versions back */
+	uint64_t getitem_key; /* the "__getitem__" string once seen */
 	struct addr_set seen;
 	uint64_t *stack;
 	size_t n, cap;
@@ -159,10 +162,10 @@ static void push_subclass(struct walk *w, uint64_t key, uint64_t ref, void *ctx)
 
 /* Where type's subclass registry is: in the type, or for a static type (3.12+) in the
  * interpreter's state for it (CPython's managed_static_type_state lookup). */
-static uint64_t subclasses_of(struct walk *w, uint64_t type, uint64_t flags)
+static uint64_t subclasses_of(struct walk *w, uint64_t type, uint64_t flags, uint64_t field)
 {
 	const struct py_type_layout *t = &w->g->tl;
-	uint64_t field = procmem_ptr(w->pid, type + t->tp_subclasses), idx, state;
+	uint64_t idx, state;
 
 	if (t->interp_static_states < 0 || !(flags & PY_TPFLAGS_STATIC_BUILTIN))
 		return field;
@@ -183,15 +186,12 @@ static uint64_t subclasses_of(struct walk *w, uint64_t type, uint64_t flags)
 /* 3.13: what type_modified() does to a type (Objects/typeobject.c, 3.13.0
  * type_modified_unlocked): version tag 0, and for a heap type the cached __getitem__
  * dropped. Type watchers are not called: nothing in the type changed. */
-static void untag(struct walk *w, uint64_t type, uint64_t flags)
+static void untag(struct walk *w, uint64_t type)
 {
 	const struct py_type_layout *t = &w->g->tl;
-	uint32_t tag = 0, zero = 0;
+	uint32_t zero = 0;
 	uint64_t null = 0;
 
-	if (!(flags & PY_TPFLAGS_HEAPTYPE) ||
-	    procmem_read(w->pid, type + t->tp_version_tag, &tag, sizeof(tag)) || !tag)
-		return;
 	if (procmem_write(w->pid, type + t->tp_version_tag, &zero, sizeof(zero)) ||
 	    procmem_write(w->pid, type + t->heap_spec_getitem, &null, sizeof(null)))
 		w->g->errors++;
@@ -202,18 +202,26 @@ static void untag(struct walk *w, uint64_t type, uint64_t flags)
 static bool is_getitem(struct walk *w, uint64_t key)
 {
 	const struct specgap *o = w->g;
-	uint32_t state = 0;
-	int64_t len = 0;
-	char s[sizeof(GETITEM)];
+	size_t n = strlen(GETITEM), from = o->unicode_length;
+	size_t to = o->unicode_ascii_data + n;
+	uint8_t buf[128];
+	uint32_t state;
+	int64_t len;
 
-	/* Compact ASCII (state bits 5 and 6), like every identifier. */
-	if (procmem_read(w->pid, key + o->unicode_state, &state, sizeof(state)) ||
-	    (state & 0x60) != 0x60 ||
-	    procmem_read(w->pid, key + o->unicode_length, &len, sizeof(len)) ||
-	    len != (int64_t)strlen(GETITEM) ||
-	    procmem_read(w->pid, key + o->unicode_ascii_data, s, strlen(GETITEM)))
+	/* Class namespaces mostly share the interned string: no need to read it again. */
+	if (key == w->getitem_key)
+		return true;
+	if (to > sizeof(buf) || from > (size_t)o->unicode_state ||
+	    procmem_read(w->pid, key + from, buf, to - from))
 		return false;
-	return !memcmp(s, GETITEM, strlen(GETITEM));
+	memcpy(&len, buf + o->unicode_length - from, sizeof(len));
+	memcpy(&state, buf + o->unicode_state - from, sizeof(state));
+	/* Compact ASCII (state bits 5 and 6), like every identifier. */
+	if ((state & 0x60) != 0x60 || len != (int64_t)n ||
+	    memcmp(buf + o->unicode_ascii_data - from, GETITEM, n))
+		return false;
+	w->getitem_key = key;
+	return true;
 }
 
 /*
@@ -227,7 +235,7 @@ static void move_getitem(struct walk *w, uint64_t key, uint64_t value, void *ctx
 	uint32_t version = 0, now;
 	bool restoring = ctx != NULL;
 
-	if (procmem_ptr(w->pid, value + 8) != g->function_type + g->bias || !is_getitem(w, key) ||
+	if (!is_getitem(w, key) || procmem_ptr(w->pid, value + 8) != g->function_type + g->bias ||
 	    procmem_read(w->pid, value + t->func_version, &version, sizeof(version)))
 		return;
 	if (restoring) {
@@ -254,17 +262,27 @@ static void move_getitem(struct walk *w, uint64_t key, uint64_t value, void *ctx
 
 static void visit(struct walk *w, uint64_t type)
 {
-	uint64_t flags = procmem_ptr(w->pid, type + w->g->tl.tp_flags), dict;
+	const struct py_type_layout *t = &w->g->tl;
+	uint8_t head[TYPE_HEAD];
+	uint64_t flags, dict, subclasses;
+	uint32_t tag;
 
+	/* The fields wanted lie between tp_flags and tp_version_tag: one read. */
+	if (t->tp_version_tag + 4 - t->tp_flags > TYPE_HEAD ||
+	    procmem_read(w->pid, type + t->tp_flags, head, t->tp_version_tag + 4 - t->tp_flags))
+		return;
+	memcpy(&flags, head, sizeof(flags));
+	memcpy(&dict, head + t->tp_dict - t->tp_flags, sizeof(dict));
+	memcpy(&subclasses, head + t->tp_subclasses - t->tp_flags, sizeof(subclasses));
+	memcpy(&tag, head + t->tp_version_tag - t->tp_flags, sizeof(tag));
 	w->g->types_seen++;
 	if (w->g->func_counter) {
-		dict = procmem_ptr(w->pid, type + w->g->tl.tp_dict);
 		if ((flags & PY_TPFLAGS_HEAPTYPE) && dict)
 			dict_each(w, dict, move_getitem, w->restoring);
-	} else {
-		untag(w, type, flags);
+	} else if ((flags & PY_TPFLAGS_HEAPTYPE) && tag) {
+		untag(w, type);
 	}
-	dict = subclasses_of(w, type, flags);
+	dict = subclasses_of(w, type, flags, subclasses);
 	if (dict)
 		dict_each(w, dict, push_subclass, NULL);
 }
@@ -367,7 +385,7 @@ int specgap_restore(struct specgap *g, uint32_t pid)
 		     "and the counter stay past 16 bits", pid, now - (g->base + g->n_moved));
 		return 0;
 	}
-	err = walk_types(&w);
+	err = g->n_moved ? walk_types(&w) : 0;
 	if (!err && now != g->counter_was)
 		err = procmem_write(pid, g->func_counter + g->bias, &g->counter_was,
 				    sizeof(g->counter_was));
