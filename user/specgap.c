@@ -31,8 +31,8 @@ int specgap_init(struct specgap *g, const struct py_interp *pi)
 		return 0; /* no gap in this version */
 	elf = elf_file__open(pi->lib);
 	if (!elf) {
-		elog("%s: %s: calls some specialized instructions run inline may be missing",
-		     pi->lib, strerror(errno));
+		elog("warning: %s: %s: calls that specialized instructions run inline may be "
+		     "missing from the trace", pi->lib, strerror(errno));
 		return -errno;
 	}
 	g->evalframe_vaddr = pi->evalframe_vaddr;
@@ -343,6 +343,7 @@ int specgap_close(struct specgap *g, uint32_t pid, uint64_t interp, uint64_t bia
 		  const struct vz_py_offsets *off)
 {
 	struct walk w = { .g = g, .pid = pid, .interp = interp };
+	uint64_t start = monotonic_ns();
 	int err = 0;
 
 	if (!g->active)
@@ -357,9 +358,10 @@ int specgap_close(struct specgap *g, uint32_t pid, uint64_t interp, uint64_t bia
 		err = walk_types(&w);
 	if (g->func_counter)
 		err = give_counter(g, pid) ?: err;
-	vlog("pid %u: %llu types seen, %llu untagged, %llu __getitem__ versions moved%s", pid,
-	     (unsigned long long)g->types_seen, (unsigned long long)g->types_untagged,
-	     (unsigned long long)g->functions_moved, err ? " (stopped by an error)" : "");
+	vlog("pid %u: %llu types seen, %llu untagged, %llu __getitem__ versions moved in %.1f ms%s",
+	     pid, (unsigned long long)g->types_seen, (unsigned long long)g->types_untagged,
+	     (unsigned long long)g->functions_moved, (monotonic_ns() - start) / 1e6,
+	     err ? " (stopped by an error)" : "");
 	if (err)
 		g->errors++;
 	return err;
