@@ -100,14 +100,17 @@ struct walk {
 	int err;
 };
 
-typedef void (*entry_fn)(struct walk *w, uint64_t key, uint64_t value, void *ctx);
+/* n (at most ENTRIES_PER_READ) live entries of a dict */
+typedef void (*entries_fn)(struct walk *w, const uint64_t *keys, const uint64_t *values, int n,
+			   void *ctx);
 
-/* Calls fn for each live entry of a combined dict (a subclass registry or a class
- * namespace; never split). Returns 0 or -errno. */
-static int dict_each(struct walk *w, uint64_t dict, entry_fn fn, void *ctx)
+/* Calls fn with the live entries of a combined dict (a subclass registry or a class
+ * namespace; never split), a batch at a time. Returns 0 or -errno. */
+static int dict_each(struct walk *w, uint64_t dict, entries_fn fn, void *ctx)
 {
 	const struct py_type_layout *t = &w->g->tl;
 	uint64_t keys = procmem_ptr(w->pid, dict + t->dict_keys), entries, buf[3 * ENTRIES_PER_READ];
+	uint64_t keys_of[ENTRIES_PER_READ], values_of[ENTRIES_PER_READ];
 	uint8_t hdr[64];
 	int64_t nentries;
 	int kind, size, words;
@@ -128,24 +131,25 @@ static int dict_each(struct walk *w, uint64_t dict, entry_fn fn, void *ctx)
 
 		if (procmem_read(w->pid, entries + i * size, buf, (size_t)n * size))
 			return -EFAULT;
+		int live = 0;
+
 		for (int j = 0; j < n; j++) {
 			uint64_t *e = buf + j * words;
 
-			if (e[words - 1]) /* NULL value: a deleted entry */
-				fn(w, e[words - 2], e[words - 1], ctx);
+			if (!e[words - 1]) /* NULL value: a deleted entry */
+				continue;
+			keys_of[live] = e[words - 2];
+			values_of[live++] = e[words - 1];
 		}
+		fn(w, keys_of, values_of, live, ctx);
 	}
 	return 0;
 }
 
-/* A registry entry: a weak reference to a subclass (None once it is gone). */
-static void push_subclass(struct walk *w, uint64_t key, uint64_t ref, void *ctx)
+static void push(struct walk *w, uint64_t type)
 {
-	uint64_t type = procmem_ptr(w->pid, ref + w->g->tl.weakref_object);
-
-	(void)key, (void)ctx;
 	if (!type || type == w->g->none + w->g->bias || w->err)
-		return;
+		return; /* a dead weak reference points to None */
 	if (w->n == w->cap) {
 		size_t cap = w->cap ? 2 * w->cap : 256;
 		uint64_t *v = realloc(w->stack, cap * sizeof(*v));
@@ -158,6 +162,21 @@ static void push_subclass(struct walk *w, uint64_t key, uint64_t ref, void *ctx)
 		w->cap = cap;
 	}
 	w->stack[w->n++] = type;
+}
+
+/* Registry entries: weak references to the subclasses. */
+static void push_subclasses(struct walk *w, const uint64_t *keys, const uint64_t *refs, int n,
+			    void *ctx)
+{
+	uint64_t at[ENTRIES_PER_READ] = { 0 }, types[ENTRIES_PER_READ];
+	bool all;
+
+	(void)keys, (void)ctx;
+	for (int i = 0; i < n; i++)
+		at[i] = refs[i] + w->g->tl.weakref_object;
+	all = !procmem_read_each(w->pid, at, n, types, sizeof(types[0]));
+	for (int i = 0; i < n; i++)
+		push(w, all ? types[i] : procmem_ptr(w->pid, at[i]));
 }
 
 /* Where type's subclass registry is: in the type, or for a static type (3.12+) in the
@@ -199,43 +218,68 @@ static void untag(struct walk *w, uint64_t type)
 		w->g->types_untagged++;
 }
 
-static bool is_getitem(struct walk *w, uint64_t key)
+/* A "__getitem__" str: compact ASCII (state bits 5 and 6), like every identifier. The
+ * window read for a key: from its length to the end of those characters. */
+#define KEY_WINDOW 64
+
+static bool window_is_getitem(const struct specgap *o, const uint8_t *win)
 {
-	const struct specgap *o = w->g;
 	size_t n = strlen(GETITEM), from = o->unicode_length;
-	size_t to = o->unicode_ascii_data + n;
-	uint8_t buf[128];
 	uint32_t state;
 	int64_t len;
 
+	memcpy(&len, win, sizeof(len));
+	memcpy(&state, win + o->unicode_state - from, sizeof(state));
+	return (state & 0x60) == 0x60 && len == (int64_t)n &&
+	       !memcmp(win + o->unicode_ascii_data - from, GETITEM, n);
+}
+
+/* Which keys are "__getitem__" (at most one per dict), reading every other key once
+ * and all of them in one system call. Returns its index, or -1. */
+static int find_getitem(struct walk *w, const uint64_t *keys, int n)
+{
+	const struct specgap *o = w->g;
+	uint8_t win[ENTRIES_PER_READ][KEY_WINDOW];
+	uint64_t at[ENTRIES_PER_READ] = { 0 };
+	size_t len = o->unicode_ascii_data + strlen(GETITEM) - o->unicode_length;
+
 	/* Class namespaces mostly share the interned string: no need to read it again. */
-	if (key == w->getitem_key)
-		return true;
-	if (to > sizeof(buf) || from > (size_t)o->unicode_state ||
-	    procmem_read(w->pid, key + from, buf, to - from))
-		return false;
-	memcpy(&len, buf + o->unicode_length - from, sizeof(len));
-	memcpy(&state, buf + o->unicode_state - from, sizeof(state));
-	/* Compact ASCII (state bits 5 and 6), like every identifier. */
-	if ((state & 0x60) != 0x60 || len != (int64_t)n ||
-	    memcmp(buf + o->unicode_ascii_data - from, GETITEM, n))
-		return false;
-	w->getitem_key = key;
-	return true;
+	for (int i = 0; i < n; i++)
+		if (keys[i] == w->getitem_key)
+			return i;
+	if (len > KEY_WINDOW || o->unicode_state < o->unicode_length)
+		return -1;
+	for (int i = 0; i < n; i++)
+		at[i] = keys[i] + o->unicode_length;
+	/* Packed: key i's window at i * len. */
+	if (procmem_read_each(w->pid, at, n, win, len)) {
+		/* One not readable: each on its own. */
+		for (int i = 0; i < n; i++)
+			if (!procmem_read(w->pid, at[i], win[0], len) && window_is_getitem(o, win[0]))
+				return w->getitem_key = keys[i], i;
+		return -1;
+	}
+	for (int i = 0; i < n; i++)
+		if (window_is_getitem(o, (const uint8_t *)win + i * len))
+			return w->getitem_key = keys[i], i;
+	return -1;
 }
 
 /*
  * 3.11: a class's own Python __getitem__ whose version BINARY_SUBSCR could have cached
  * gets the next one past 16 bits (restoring: its old one back).
  */
-static void move_getitem(struct walk *w, uint64_t key, uint64_t value, void *ctx)
+static void move_getitem(struct walk *w, const uint64_t *keys, const uint64_t *values, int n,
+			 void *ctx)
 {
 	const struct py_type_layout *t = &w->g->tl;
 	struct specgap *g = w->g;
 	uint32_t version = 0, now;
 	bool restoring = ctx != NULL;
+	int i = find_getitem(w, keys, n);
+	uint64_t value = i >= 0 ? values[i] : 0;
 
-	if (!is_getitem(w, key) || procmem_ptr(w->pid, value + 8) != g->function_type + g->bias ||
+	if (!value || procmem_ptr(w->pid, value + 8) != g->function_type + g->bias ||
 	    procmem_read(w->pid, value + t->func_version, &version, sizeof(version)))
 		return;
 	if (restoring) {
@@ -284,7 +328,7 @@ static void visit(struct walk *w, uint64_t type)
 	}
 	dict = subclasses_of(w, type, flags, subclasses);
 	if (dict)
-		dict_each(w, dict, push_subclass, NULL);
+		dict_each(w, dict, push_subclasses, NULL);
 }
 
 /* Every type reachable from `object` through the subclass registries: all of them. */
