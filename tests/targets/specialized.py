@@ -14,7 +14,9 @@ obj[i] with a Python __getitem__ (BINARY_SUBSCR_GETITEM), a property
 (LOAD_ATTR_PROPERTY), a __getattribute__ override (LOAD_ATTR_GETATTRIBUTE_OVERRIDDEN),
 a generator in a for loop (FOR_ITER_GEN), yield from and await (SEND_GEN), and plain
 Python calls (CALL_PY_EXACT_ARGS, CALL_PY_WITH_DEFAULTS / CALL_PY_GENERAL,
-CALL_BOUND_METHOD_EXACT_ARGS). No function object is created after warming up.
+CALL_BOUND_METHOD_EXACT_ARGS / _GENERAL, and the generic CALL_FUNCTION_EX and
+CALL_KW, which inline Python calls too). No function object is created after
+warming up.
 """
 import os
 import sys
@@ -32,6 +34,9 @@ class Seq:
 
     def method(self, i):
         return i
+
+    def method_defaults(self, i, j=1):
+        return i + j
 
 
 class Prop:
@@ -79,6 +84,7 @@ def defaults(i, j=1):
 
 def work(n):
     s, p, a = Seq(), Prop(), Attr()
+    bound, bound_defaults, args = s.method, s.method_defaults, (1, 2)
     total = 0
     for i in range(n):
         Point(i)
@@ -88,7 +94,8 @@ def work(n):
         for x in delegate(2):
             total += x
         total += drive(chain())
-        total += plain(i) + defaults(i) + s.method(i)
+        total += plain(i) + defaults(i) + s.method(i) + bound(i) + bound_defaults(i)
+        total += defaults(*args) + defaults(i, j=2)
     return total
 
 
