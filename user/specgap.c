@@ -320,10 +320,10 @@ static void visit(struct walk *w, uint64_t type)
 	memcpy(&subclasses, head + t->tp_subclasses - t->tp_flags, sizeof(subclasses));
 	memcpy(&tag, head + t->tp_version_tag - t->tp_flags, sizeof(tag));
 	w->g->types_seen++;
-	if (w->g->func_counter) {
+	if (w->g->func_counter) { /* 3.11: BINARY_SUBSCR_GETITEM's gap */
 		if ((flags & PY_TPFLAGS_HEAPTYPE) && dict)
 			dict_each(w, dict, move_getitem, w->restoring);
-	} else if ((flags & PY_TPFLAGS_HEAPTYPE) && tag) {
+	} else if ((flags & PY_TPFLAGS_HEAPTYPE) && tag) { /* 3.13: CALL_ALLOC_AND_ENTER_INIT's */
 		untag(w, type);
 	}
 	dict = subclasses_of(w, type, flags, subclasses);
