@@ -15,6 +15,19 @@ int procmem_read(uint32_t pid, uint64_t addr, void *buf, size_t len)
 	return process_vm_readv(pid, &local, 1, &remote, 1, 0) == (ssize_t)len ? 0 : -errno;
 }
 
+int procmem_read_each(uint32_t pid, const uint64_t *addrs, size_t n, void *out, size_t len)
+{
+	struct iovec local = { out, n * len }, remote[PROCMEM_MAX_EACH];
+	ssize_t r;
+
+	if (n > PROCMEM_MAX_EACH)
+		return -E2BIG;
+	for (size_t i = 0; i < n; i++)
+		remote[i] = (struct iovec){ (void *)addrs[i], len };
+	r = n ? process_vm_readv(pid, &local, 1, remote, n, 0) : 0;
+	return r == (ssize_t)(n * len) ? 0 : r < 0 ? -errno : -EFAULT;
+}
+
 int procmem_write(uint32_t pid, uint64_t addr, const void *buf, size_t len)
 {
 	struct iovec local = { (void *)buf, len }, remote = { (void *)addr, len };

@@ -10,6 +10,10 @@
 /* Return 0, or -errno (-EFAULT: not mapped, -ESRCH: no such process). */
 int procmem_read(uint32_t pid, uint64_t addr, void *buf, size_t len);
 int procmem_write(uint32_t pid, uint64_t addr, const void *buf, size_t len);
+/* len bytes at each of n addresses into out[i * len], in one system call (n at most
+ * PROCMEM_MAX_EACH). -EFAULT when any of them is not mapped. */
+#define PROCMEM_MAX_EACH 256
+int procmem_read_each(uint32_t pid, const uint64_t *addrs, size_t n, void *out, size_t len);
 
 /* The process exists (it may be a zombie). */
 bool proc_alive(uint32_t pid);

@@ -205,6 +205,7 @@ int main(int argc, char **argv)
 		waitpid(pid, &st, 0);
 		goto fail_output;
 	}
+	prepare_find_gaps(&prep, &pi);
 	procs_init(&ps, ev, out, false);
 	ps.fp = have_fast ? &fast : NULL;
 	if (have_fast)

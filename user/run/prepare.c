@@ -50,6 +50,11 @@ int prepare_init(struct prepare *p, int major, int minor)
 	return 0;
 }
 
+int prepare_find_gaps(struct prepare *p, const struct py_interp *pi)
+{
+	return specgap_init(&p->gap, pi);
+}
+
 void prepare_use_fastpath(struct prepare *p, const struct fastpath *fp)
 {
 	p->fast = fp;
@@ -155,6 +160,8 @@ static int unlock(struct prepare *p, uint32_t pid, uint64_t tstate, uint64_t eva
 			p->unlocked[p->n_unlocked].version_tag = tag;
 		err = procmem_write(pid, interp + INTERP_NEXT_VERSION_TAG_3_13, &zero, sizeof(zero));
 	}
+	/* Not an error of this thread's preparation: specgap counts and reports its own. */
+	specgap_close(&p->gap, pid, interp, evalframe_addr - p->gap.evalframe_vaddr, &p->off);
 	if (p->n_unlocked < PREPARE_MAX_INTERPS)
 		p->n_unlocked++;
 	return err;
@@ -166,16 +173,20 @@ int prepare_restore_interps(struct prepare *p, uint32_t pid)
 
 	for (int i = 0; i < p->n_unlocked; i++) {
 		uint64_t at = p->unlocked[i].interp + p->off.interp_eval_frame, cur = 0;
+		uint32_t tag = 1;
 
 		/* Put back what was there unless someone changed it since. */
 		if (!procmem_read(pid, at, &cur, sizeof(cur)) && cur == p->unlocked[i].now)
 			err = procmem_write(pid, at, &p->unlocked[i].was, sizeof(p->unlocked[i].was)) ?: err;
-		if (p->minor == 13)
-			err = procmem_write(pid, p->unlocked[i].interp + INTERP_NEXT_VERSION_TAG_3_13,
-					    &p->unlocked[i].version_tag, sizeof(uint32_t)) ?: err;
+		/* Still 0 unless a thread held still in the middle of handing out a tag
+		 * wrote the next one back: then CPython's value stays (going back would give
+		 * a tag out twice). */
+		at = p->unlocked[i].interp + INTERP_NEXT_VERSION_TAG_3_13;
+		if (p->minor == 13 && !procmem_read(pid, at, &tag, sizeof(tag)) && !tag)
+			err = procmem_write(pid, at, &p->unlocked[i].version_tag, sizeof(tag)) ?: err;
 	}
 	p->n_unlocked = 0;
-	return err;
+	return specgap_restore(&p->gap, pid) ?: err;
 }
 
 int prepare_unwiden(struct prepare *p, uint32_t pid, uint64_t tstate)

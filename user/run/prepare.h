@@ -7,7 +7,8 @@
  * - 3.12+: each thread's c_recursion_remaining widened, since each call now
  *   also spends C recursion budget (user/run/cbudget.h), unless the preloaded
  *   evaluator gives it back per call;
- * - 3.13: no version tags for new heap types (see prepare.c).
+ * - 3.13: no version tags for new heap types (see prepare.c);
+ * - 3.11, 3.13.0: what was specialized past eval_frame undone (specgap.h).
  */
 #ifndef VZ_PREPARE_H
 #define VZ_PREPARE_H
@@ -16,7 +17,10 @@
 #include <stdbool.h>
 #include <stdint.h>
 #include "cbudget.h"
+#include "specgap.h"
 #include "vizbpf.h"
+
+struct py_interp;
 
 struct fastpath;
 struct meta_changes;
@@ -39,6 +43,7 @@ struct prepare {
 		uint32_t version_tag;      /* 3.13: next_version_tag before */
 	} unlocked[PREPARE_MAX_INTERPS];
 	int n_unlocked;
+	struct specgap gap;    /* 3.11, 3.13.0: specializations that skip eval_frame */
 };
 
 /* Sets up *p for CPython major.minor. Returns 0 or -EOPNOTSUPP. */
@@ -53,6 +58,9 @@ int prepare_thread(struct prepare *p, uint32_t pid, uint64_t tstate, uint64_t ev
 /* *held_since: when it began holding the process still (to cut it out of the trace), or 0. */
 int prepare_thread_checked(struct prepare *p, uint32_t pid, uint64_t tstate,
 			   uint64_t evalframe_addr, uint64_t runtime, uint64_t *held_since);
+/* Finds what closing the version's specialization gaps needs in pi's files (specgap.h):
+ * once, after prepare_init. Returns 0 or -errno (said why; tracing goes on). */
+int prepare_find_gaps(struct prepare *p, const struct py_interp *pi);
 /* Switch eval_frame to the preloaded evaluator of fp (launch mode) instead. */
 void prepare_use_fastpath(struct prepare *p, const struct fastpath *fp);
 /* Attach mode, at detach: put back eval_frame (and 3.13's version tags) where vizbpf set them. */

@@ -93,6 +93,7 @@ struct proc *procs_add(struct procs *ps, pid_t pid, const struct py_interp *pi, 
 	p->lock_fd = -1;
 	p->restore = ps->attach;
 	prepare_init(&p->prep, pi->major, pi->minor);
+	prepare_find_gaps(&p->prep, pi);
 	ps->v[ps->n++] = p;
 	return p;
 }
