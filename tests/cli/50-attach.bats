@@ -82,6 +82,25 @@ attach_and_check() {
 	wait $ppid
 }
 
+@test "lock files: a stale one never refuses a trace, and none is left behind" {
+	local go="$BATS_TEST_TMPDIR/go"
+	python3 "$TARGETS/attach_target.py" "$go" >out.txt 2>&1 3>&- &
+	local ppid=$!
+	wait_for_line out.txt ready
+	# What a vizbpf killed with SIGKILL leaves: the file, no lock on it.
+	mkdir -p /run/vizbpf
+	touch /run/vizbpf/$ppid.lock
+	run -0 "$VIZBPF" -o trace.json --duration 0.3 -p $ppid
+	touch "$go" "$go.end"
+	wait $ppid
+	[ ! -e /run/vizbpf/$ppid.lock ]
+	# Launch mode takes the lock of the program it runs, and removes it too.
+	run -0 "$VIZBPF" -q -o launch.json -- python3 -c 'import os; print(os.getpid())'
+	local lpid=${lines[0]}
+	[[ $lpid =~ ^[0-9]+$ ]]
+	[ ! -e /run/vizbpf/$lpid.lock ]
+}
+
 @test "attach: a pid that is gone, or not Python, is a one-line error" {
 	run -1 "$VIZBPF" -o t.json -p 999999
 	[[ $output == "vizbpf: no process 999999" ]]

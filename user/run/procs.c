@@ -166,29 +166,62 @@ void procs_on_thread(void *ctx, const struct vz_rec_thread *r)
 			    first ? VZ_HOLD_FIRST_CALL : VZ_HOLD_THREAD);
 }
 
-/* One vizbpf per process: a second one would see its eval_frame already set and restore it
- * under the first. The lock goes with vizbpf, however it ends. */
+static void lock_path(pid_t pid, char *path, size_t cap)
+{
+	snprintf(path, cap, LOCK_DIR "/%d.lock", pid);
+}
+
+/*
+ * One vizbpf per process: a second one would see its eval_frame already set and restore it
+ * under the first. The lock (flock) goes with vizbpf, however it ends, so a file left behind
+ * by a killed vizbpf never refuses a trace; the file itself is removed at release. Removing
+ * it races with a vizbpf opening it at that moment, which would then hold a lock on a file
+ * no longer there: a lock counts only while its file is still the one at the path.
+ */
 int procs_lock(struct proc *p, bool report)
 {
+	struct stat held, there;
 	char path[64];
 
 	mkdir(LOCK_DIR, 0755);
-	snprintf(path, sizeof(path), LOCK_DIR "/%d.lock", p->pid);
-	p->lock_fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0644);
-	if (p->lock_fd < 0) {
-		if (report)
-			elog("cannot create %s: %s", path, strerror(errno));
-		return -errno;
+	lock_path(p->pid, path, sizeof(path));
+	for (int tries = 0; tries < 100; tries++) {
+		p->lock_fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0600);
+		if (p->lock_fd < 0) {
+			if (report)
+				elog("cannot create %s: %s", path, strerror(errno));
+			return -errno;
+		}
+		if (flock(p->lock_fd, LOCK_EX | LOCK_NB)) {
+			if (report)
+				elog("pid %d is already traced by another vizbpf (%s is locked)",
+				     p->pid, path);
+			close(p->lock_fd);
+			p->lock_fd = -1;
+			return -EBUSY;
+		}
+		if (!fstat(p->lock_fd, &held) && !stat(path, &there) &&
+		    held.st_ino == there.st_ino && held.st_dev == there.st_dev)
+			return 0;
+		close(p->lock_fd); /* removed by its last holder meanwhile: take the new one */
 	}
-	if (flock(p->lock_fd, LOCK_EX | LOCK_NB)) {
-		if (report)
-			elog("pid %d is already traced by another vizbpf (%s is locked)", p->pid,
-			     path);
-		close(p->lock_fd);
-		p->lock_fd = -1;
-		return -EBUSY;
-	}
-	return 0;
+	p->lock_fd = -1;
+	if (report)
+		elog("%s keeps being replaced: cannot lock it", path);
+	return -EAGAIN;
+}
+
+/* Removes the lock file while still holding it, so nobody can take the lock on it after. */
+static void procs_unlock(struct proc *p)
+{
+	char path[64];
+
+	if (p->lock_fd < 0)
+		return;
+	lock_path(p->pid, path, sizeof(path));
+	unlink(path);
+	close(p->lock_fd);
+	p->lock_fd = -1;
 }
 
 static void handle_pending(struct procs *ps)
@@ -372,8 +405,7 @@ void procs_close(struct procs *ps)
 	for (int i = 0; i < ps->n_tracers; i++)
 		tracer_close(ps->tracers[i]);
 	for (int i = 0; i < ps->n; i++) {
-		if (ps->v[i]->lock_fd >= 0)
-			close(ps->v[i]->lock_fd);
+		procs_unlock(ps->v[i]);
 		free(ps->v[i]);
 	}
 	free(ps->tracers);
