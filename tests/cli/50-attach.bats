@@ -90,10 +90,12 @@ attach_and_check() {
 	# What a vizbpf killed with SIGKILL leaves: the file, no lock on it.
 	mkdir -p /run/vizbpf
 	touch /run/vizbpf/$ppid.lock
-	run -0 "$VIZBPF" -o trace.json --duration 0.3 -p $ppid
+	# The same pid twice is that pid once (it used to refuse itself as "already traced").
+	run -0 "$VIZBPF" -o trace.json --duration 0.3 -p $ppid,$ppid
 	touch "$go" "$go.end"
 	wait $ppid
 	[ ! -e /run/vizbpf/$ppid.lock ]
+	[ "$(meta trace.json processes_traced)" = 1 ]
 	# Launch mode takes the lock of the program it runs, and removes it too.
 	run -0 "$VIZBPF" -q -o launch.json -- python3 -c 'import os; print(os.getpid())'
 	local lpid=${lines[0]}

@@ -2,6 +2,7 @@
 /* argp options. Unknown or unsupported options exit 64 with a one-line reason. */
 #include <argp.h>
 #include <errno.h>
+#include <math.h>
 #include <stdlib.h>
 #include <string.h>
 #include "env.h"
@@ -89,6 +90,23 @@ static long parse_num(struct argp_state *state, const char *arg, long min, long 
 	return v;
 }
 
+#define MAX_DURATION_S 1e9 /* about 31 years */
+#define MAX_BUFFER_MB 2048
+
+static bool has_suffix(const char *s, const char *suffix)
+{
+	size_t n = strlen(s), m = strlen(suffix);
+
+	return n > m && !strcmp(s + n - m, suffix);
+}
+
+/* What the writer can produce (export/trace_writer.c): anything else would be written as
+ * JSON that `vizbpf view` and the viewers then refuse. */
+static bool output_kind_known(const char *path)
+{
+	return has_suffix(path, ".json") || has_suffix(path, ".json.gz") || has_suffix(path, ".html");
+}
+
 static error_t parse_opt(int key, char *arg, struct argp_state *state)
 {
 	long v;
@@ -106,7 +124,13 @@ static error_t parse_opt(int key, char *arg, struct argp_state *state)
 		for (tok = strtok_r(copy, ",", &save); tok; tok = strtok_r(NULL, ",", &save)) {
 			if (env.n_pids == VZ_MAX_PIDS)
 				argp_error(state, "too many pids (max %d)", VZ_MAX_PIDS);
-			env.pids[env.n_pids++] = parse_num(state, tok, 1, 0x3fffffff);
+			long pid = parse_num(state, tok, 1, 0x3fffffff);
+			bool again = false;
+
+			for (int i = 0; i < env.n_pids; i++)
+				again |= env.pids[i] == pid;
+			if (!again) /* -p T,T is T once */
+				env.pids[env.n_pids++] = pid;
 		}
 		free(copy);
 		break;
@@ -130,8 +154,11 @@ static error_t parse_opt(int key, char *arg, struct argp_state *state)
 
 		errno = 0;
 		env.duration = strtod(arg, &end);
-		if (errno || end == arg || *end || env.duration <= 0)
-			argp_error(state, "invalid --duration '%s' (seconds, > 0)", arg);
+		/* inf, nan and values past a nanosecond count's range would detach at once or never */
+		if (errno || end == arg || *end || !isfinite(env.duration) || env.duration <= 0 ||
+		    env.duration > MAX_DURATION_S)
+			argp_error(state, "invalid --duration '%s' (seconds: a number > 0 and at most %g)",
+				   arg, MAX_DURATION_S);
 		break;
 	}
 	case 'v':
@@ -159,7 +186,8 @@ static error_t parse_opt(int key, char *arg, struct argp_state *state)
 	case OPT_IGNORE_C_FUNCTION:
 		break;
 	case OPT_BUFFER_SIZE:
-		v = parse_num(state, arg, 1, 4096);
+		/* The kernel takes a ring buffer of at most 2^31 bytes (a power of two in 32 bits). */
+		v = parse_num(state, arg, 1, MAX_BUFFER_MB);
 		if (v & (v - 1))
 			argp_error(state, "--buffer_size must be a power of two, got %ld", v);
 		env.ringbuf_bytes = (uint64_t)v << 20;
@@ -187,6 +215,9 @@ static error_t parse_opt(int key, char *arg, struct argp_state *state)
 			argp_error(state, "no program given: vizbpf [OPTIONS] -- PROGRAM [ARGS...]");
 		if (env.duration && !env.n_pids && !env.all)
 			argp_error(state, "--duration is for the attach modes (-p PID, --all)");
+		if (!output_kind_known(env.output))
+			argp_error(state, "-o '%s': the name must end in .json, .json.gz or .html",
+				   env.output);
 		break;
 	default:
 		return ARGP_ERR_UNKNOWN;
