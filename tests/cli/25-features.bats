@@ -101,3 +101,19 @@ attach_and_compare() { # PY ROOT
 	done
 	[ "$failed" = 0 ]
 }
+
+@test "a __del__ or generator close run as a function's locals go hangs under its caller (launch and fallback)" {
+	local failed=0 py target="$TARGETS/finalizers.py"
+	for py in $(pythons); do
+		for lib in preload none; do
+			if [ $lib = none ]; then export VIZBPF_EVAL_LIB=; else unset VIZBPF_EVAL_LIB; fi
+			"$VIZBPF" -q -o trace.json -- "$py" "$target" >traced.out || { echo "$py $lib: vizbpf failed"; failed=1; continue; }
+			"$py" "$TOOLS/oracle.py" oracle.json "$target" >oracle.out
+			cmp -s traced.out oracle.out || { echo "$py $lib: output differs"; failed=1; }
+			python3 "$TOOLS/calltree.py" trace.json oracle.json "$target" >cmp.txt ||
+				{ echo "$py $lib: call trees differ:"; head -30 cmp.txt; failed=1; continue; }
+			echo "# $py $lib: $(cat cmp.txt)" >&3
+		done
+	done
+	[ "$failed" = 0 ]
+}
