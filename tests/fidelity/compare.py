@@ -165,16 +165,23 @@ def main():
     fidelity = same / max(na, nb) if max(na, nb) else 1.0
     print("%d %d %.6f" % (na, nb, fidelity))
     if "--diff" in sys.argv:
-        diffs = [(b[p] - a[p], p) for p in set(a) | set(b) if a[p] != b[p]]
-        # Report a differing subtree once: skip paths whose parent differs the same way.
-        top = [(d, p) for d, p in diffs
-               if paths.parent[p] == ROOT or a[paths.parent[p]] == b[paths.parent[p]]]
-        top.sort(key=lambda x: -abs(x[0]))
+        diffs = {p: b[p] - a[p] for p in set(a) | set(b) if a[p] != b[p]}
+        # Report a differing subtree once, at its topmost differing path, with the calls
+        # that differ in all of it.
+        weight = Counter()
+        for p, d in diffs.items():
+            top, q = p, paths.parent[p]
+            while q != ROOT:
+                if q in diffs:
+                    top = q
+                q = paths.parent[q]
+            weight[top] += abs(d)
         with open(sys.argv[sys.argv.index("--diff") + 1], "w") as f:
-            f.write("# %s: %d calls, %s: %d calls; differing paths (count in B - count in A),"
-                    " topmost of each differing subtree:\n" % (a_path, na, b_path, nb))
-            for d, p in top[:200]:
-                f.write("%+6d  %s\n" % (d, paths.render(p)))
+            f.write("# %s: %d calls, %s: %d calls. Differing subtrees, largest first: calls"
+                    " differing in it, count of its top path in B - in A, its top path\n"
+                    % (a_path, na, b_path, nb))
+            for p, w in weight.most_common(200):
+                f.write("%7d %+6d  %s\n" % (w, diffs[p], paths.render(p)))
 
 
 main()

@@ -15,7 +15,6 @@ CPython runs audit hooks with profiling off unless a hook has __cantrace__;
 vizbpf sees them like any call, so the oracle marks every hook the program adds
 as traceable (addaudithook_cantrace below; compare.py ignores this file's frames).
 """
-import json
 import runpy
 import sys
 import threading
@@ -106,6 +105,7 @@ def main():
         replaced = sys.getprofile() is not profile or getattr(local, "rearmed", False)
         sys.setprofile(None)
         threading.setprofile(None)
+        import json  # only now: the program imports what it imports, as untraced
         with open(out, "w") as f:
             json.dump({"codes": codes, "threads": threads, "hook_replaced": replaced}, f)
     sys.exit(status)
