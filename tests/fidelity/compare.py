@@ -8,8 +8,7 @@ Each call is reduced to its path: the names (qualname file:line) of its
 ancestors, from an anchor down. The anchor on the main thread is the program's
 <module> in the file ANCHOR (what `python -m X` or `python X.py` runs: the
 interpreter's start-up and exit, and the oracle's own frames, lie outside it);
-on other threads it is their run() called by Thread._bootstrap_inner (the
-oracle's hook starts inside _bootstrap_inner). Only the process that ran the
+on other threads it is their run() called by Thread._bootstrap_inner. Only the process that ran the
 anchor first counts: the oracle sees no other.
 
 Fidelity = calls whose path is in both runs (as a multiset) / calls of the
@@ -59,7 +58,7 @@ def is_anchor(name, anchor):
 
 def is_thread_run(name, parent_name):
     return (name.split(" ", 1)[0].endswith("run") and parent_name is not None
-            and parent_name.startswith("Thread._bootstrap_inner "))
+            and parent_name.split(" ", 1)[0] in ("Thread._bootstrap_inner", "_bootstrap_inner"))
 
 
 ORACLE_FILE = " " + os.path.join(os.path.dirname(os.path.abspath(__file__)), "oracle_compact.py:")

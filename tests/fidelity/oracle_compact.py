@@ -14,16 +14,21 @@ oracle missed part of the run (an oracle artefact, not vizbpf's).
 CPython runs audit hooks with profiling off unless a hook has __cantrace__;
 vizbpf sees them like any call, so the oracle marks every hook the program adds
 as traceable (addaudithook_cantrace below; compare.py ignores this file's frames).
+
+The oracle imports nothing the program would not (runpy runs `python -m` anyway):
+a module it imported first would be missing from the program's imports. So no
+threading.setprofile: the hook goes to new threads through _thread's start
+functions, which threading binds when the program imports it.
 """
+import _thread
 import runpy
 import sys
-import threading
 
 armed = True
 codes = []
 code_ids = {}  # code object -> index; holding them keeps addresses from being reused
 threads = []
-local = threading.local()
+local = _thread._local()
 
 
 def profile(frame, event, arg):
@@ -56,8 +61,7 @@ def rearm(event, args):
     local.rearming = True  # sys._getframe is itself an audit event
     stack = []
     frame = sys._getframe(1)
-    while frame is not None and frame.f_code.co_filename != __file__ and not (
-            frame.f_code.co_name == "_bootstrap_inner" and frame.f_code.co_filename == threading.__file__):
+    while frame is not None and frame.f_code.co_filename != __file__:
         code = frame.f_code
         i = code_ids.get(code)
         if i is None:
@@ -81,6 +85,17 @@ def addaudithook_cantrace(hook, _add=sys.addaudithook):
     return _add(hook)
 
 
+def profiled(function):
+    def thread_start(*args, **kwargs):
+        sys.setprofile(profile)
+        return function(*args, **kwargs)
+    return thread_start
+
+
+def start_profiled(start):
+    return lambda function, *args, **kwargs: start(profiled(function), *args, **kwargs)
+
+
 def main():
     out = sys.argv[1]
     sys.addaudithook(rearm)
@@ -89,7 +104,11 @@ def main():
         module, sys.argv = sys.argv[3], [sys.argv[3]] + sys.argv[4:]
     else:
         module, sys.argv = None, sys.argv[2:]
-    threading.setprofile(profile)
+    for name in ("start_new_thread", "start_joinable_thread", "start_new"):
+        if hasattr(_thread, name):
+            setattr(_thread, name, start_profiled(getattr(_thread, name)))
+    if "threading" in sys.modules:
+        sys.modules["threading"].setprofile(profile)
     sys.setprofile(profile)
     status = 0
     try:
@@ -104,7 +123,6 @@ def main():
         armed = False
         replaced = sys.getprofile() is not profile or getattr(local, "rearmed", False)
         sys.setprofile(None)
-        threading.setprofile(None)
         import json  # only now: the program imports what it imports, as untraced
         with open(out, "w") as f:
             json.dump({"codes": codes, "threads": threads, "hook_replaced": replaced}, f)

@@ -9,8 +9,10 @@
 #   FIDELITY_ALL=1 tests/fidelity/run.sh   # every interpreter present (long)
 #   FIDELITY_PYTHONS="/usr/bin/python3.11" FIDELITY_SUITES="test_json json.tool" tests/fidelity/run.sh
 #
-# Outputs (traces, oracle runs, the differing paths) in $FIDELITY_OUT
-# (default .output/fidelity/<python>/<suite>.*). Root and a built .output/vizbpf needed.
+# Outputs in $FIDELITY_OUT (default .output/fidelity/<python>/<suite>.*): the differing
+# subtrees (.diff.txt; the oracle's own: .noise.txt), the runs' output; the traces and
+# oracle runs too with FIDELITY_KEEP=1. FIDELITY_EVAL_LIB= (empty) traces through the
+# uprobe fallback instead of the preloaded evaluator. Root and a built .output/vizbpf needed.
 set -u
 REPO=$(cd "$(dirname "$0")/../.." && pwd)
 VIZBPF=${VIZBPF:-$REPO/.output/vizbpf}
@@ -18,11 +20,13 @@ OUT=${FIDELITY_OUT:-$REPO/.output/fidelity}
 HERE=$REPO/tests/fidelity
 PYENV=${PYENV_ROOT:-$HOME/.pyenv}
 
-# CPython's test suites (python -m test NAME...), then stdlib tools.
-ALL_SUITES="test_json test_functools test_generators test_exceptions test_itertools test_re
-test_contextlib test_dataclasses test_asyncio.test_locks+test_asyncio.test_queues test_threading
+# CPython's test suites (python -m test NAME...; + joins several in one run), then stdlib
+# tools. test_threading (a minute and more under the oracle) only with FIDELITY_SUITES=all.
+DEFAULT_SUITES="test_json test_functools test_generators test_exceptions test_itertools test_re
+test_contextlib test_dataclasses test_asyncio.test_locks+test_asyncio.test_queues
 json.tool compileall pydoc timeit"
-SUITES=${FIDELITY_SUITES:-$ALL_SUITES}
+SUITES=${FIDELITY_SUITES:-$DEFAULT_SUITES}
+[ "$SUITES" = all ] && SUITES="$DEFAULT_SUITES test_threading"
 
 pythons() {
 	if [ -n "${FIDELITY_PYTHONS:-}" ]; then echo "$FIDELITY_PYTHONS"; return; fi
@@ -63,7 +67,7 @@ for py in $(pythons); do
 		WORK=$(mktemp -d)
 		suite_args "$py" "$suite" || continue
 		base=$dir/$suite
-		(cd "$WORK" && timeout 600 "$VIZBPF" -q -o "$base.trace.json" -- "$py" "${ARGS[@]}" >"$base.vizbpf.out" 2>&1)
+		(cd "$WORK" && ${FIDELITY_EVAL_LIB+env VIZBPF_EVAL_LIB="$FIDELITY_EVAL_LIB"} timeout 600 "$VIZBPF" -q -o "$base.trace.json" -- "$py" "${ARGS[@]}" >"$base.vizbpf.out" 2>&1)
 		rc_v=$?
 		(cd "$WORK" && timeout 600 "$py" "$HERE/oracle_compact.py" "$base.1.oracle.json" "${ARGS[@]}" >"$base.oracle.out" 2>&1)
 		rc_1=$?
@@ -74,6 +78,8 @@ for py in $(pythons); do
 		replaced=$(python3 -c 'import json,sys; print(" (oracle hook replaced by the program)" if json.load(open(sys.argv[1]))["hook_replaced"] else "")' "$base.1.oracle.json" 2>/dev/null)
 		printf '%-12s %-44s %9s %9s %9s %9s  %s/%s/%s%s\n' "$ver" "$suite" "$n_o" "$n_v" "$fid" "$noise" "$rc_v" "$rc_1" "$rc_2" "$replaced"
 		rm -rf "$WORK"
+		# A suite's trace is hundreds of MB: kept only when asked.
+		[ -n "${FIDELITY_KEEP:-}" ] || rm -f "$base.trace.json" "$base.1.oracle.json" "$base.2.oracle.json"
 	done
 done
 echo "differing call paths: $OUT/<python>/<suite>.diff.txt (oracle noise: .noise.txt)"
