@@ -64,6 +64,10 @@ for py in $(pythons); do
 	dir=$OUT/$ver
 	mkdir -p "$dir"
 	for suite in $SUITES; do
+		if [[ $suite == test_* ]] && ! "$py" -c 'import test.libregrtest' 2>/dev/null; then
+			printf '%-12s %-44s  (CPython test suite not shipped with this interpreter)\n' "$ver" "$suite"
+			continue
+		fi
 		WORK=$(mktemp -d)
 		suite_args "$py" "$suite" || continue
 		base=$dir/$suite
