@@ -151,6 +151,18 @@ def class_bodies():
             Registry.made[-2:], len(Resource.closed) > 0]
 
 
+def leaves_finalizers():
+    keep = Resource()
+    gen = leaf(2)
+    next(gen)
+    return keep is not None
+
+
+def finalizers():
+    """__del__ and a generator close run as a returning frame's locals go: calls of its caller."""
+    return [leaves_finalizers(), leaves_finalizers()]
+
+
 # --- comprehensions ------------------------------------------------------------
 
 def comprehensions():
@@ -432,7 +444,7 @@ def asynchronous():
 # --- sections ---------------------------------------------------------------------
 
 def main_sections():
-    return [descriptors(), partials_and_lambdas(), class_bodies(), comprehensions(),
+    return [descriptors(), partials_and_lambdas(), class_bodies(), finalizers(), comprehensions(),
             context_managers(), generators(), exceptions(), recursion(), asynchronous()]
 
 
