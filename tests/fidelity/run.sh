@@ -22,6 +22,8 @@ PYENV=${PYENV_ROOT:-$HOME/.pyenv}
 
 # CPython's test suites (python -m test NAME...; + joins several in one run), then stdlib
 # tools. test_threading (a minute and more under the oracle) only with FIDELITY_SUITES=all.
+# On 3.13 test_json takes minutes and a 10 GB trace (its recursion tests go deep there):
+# leave it out with FIDELITY_SUITES on an all-interpreter run.
 DEFAULT_SUITES="test_json test_functools test_generators test_exceptions test_itertools test_re
 test_contextlib test_dataclasses test_asyncio.test_locks+test_asyncio.test_queues
 json.tool compileall pydoc timeit"
