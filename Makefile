@@ -45,7 +45,7 @@ Q = @
 msg = @printf '  %-8s %s\n' "$(1)" "$(patsubst $(CURDIR)/%,%,$(2))";
 endif
 
-.PHONY: all clean test test-unit test-cli check-layers bench deps vmlinux viewer demo
+.PHONY: all clean test test-unit test-cli check-layers bench fidelity deps vmlinux viewer demo
 .DELETE_ON_ERROR:
 .SECONDARY:
 
@@ -133,6 +133,11 @@ demo: all
 
 bench: $(OUTPUT)/vizbpf $(OUTPUT)/libvizbpf-eval.so
 	$(Q)VIZBPF=$(OUTPUT)/vizbpf bash tests/bench/run.sh
+
+# Real code (CPython's test suites, stdlib tools) against the oracle: a harness for
+# humans, not part of `make test`. FIDELITY_ALL=1: every interpreter (see the script).
+fidelity: $(OUTPUT)/vizbpf $(OUTPUT)/libvizbpf-eval.so
+	$(Q)VIZBPF=$(OUTPUT)/vizbpf FIDELITY_OUT=$(OUTPUT)/fidelity bash tests/fidelity/run.sh
 
 # Everything the project needs from Debian (run once, as root), and the viewer tests' npm package.
 deps:

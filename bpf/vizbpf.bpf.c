@@ -25,6 +25,8 @@ const volatile __u64 evalframe_vaddr = 0;
 const volatile __u64 pyruntime_vaddr = 0;
 /* <=3.10: frame->f_back is the caller when the frame starts (site_entry). */
 const volatile bool caller_from_frame = false;
+/* 3.12+: activations have entry frames on the C stack (VZ_FRAME_OWNED_BY_CSTACK). */
+const volatile bool entry_frames = false;
 /* Stop the first thread of each process at its first call (SIGSTOP, to the ptracer). */
 const volatile bool stop_first_call = false;
 /* 3.12: stop every thread state's first call too, so its C recursion budget is widened before
@@ -355,10 +357,21 @@ int BPF_KPROBE(py_entry)
 	if (off.frame_owner >= 0 && owner == 0)
 		flags |= VZ_F_OWNED_BY_THREAD;
 
-	if (ti->depth > 0 && ti->depth < VZ_RET_DEPTH)
+	if (ti->depth > 0 && ti->depth < VZ_RET_DEPTH) {
 		caller = ti->frames[(ti->depth - 1) & (VZ_RET_DEPTH - 1)];
-	else
+		/* 3.12+: the activation on top may be clearing its frame, which has returned (see
+		 * VZ_FRAME_OWNED_BY_CSTACK); then the thread's current frame is not that frame. */
+		if (entry_frames) {
+			__u64 current = current_frame(tstate);
+
+			if (current != caller)
+				caller = skip_entry_frames(current);
+		}
+	} else {
 		caller = current_frame(tstate);
+		if (entry_frames)
+			caller = skip_entry_frames(caller);
+	}
 	check_deep_call(id, ti, frame, caller);
 	/* The kernel is about to take a return instance for this call: it will be seen. */
 	if (returns_on && ti->depth < VZ_RET_DEPTH) {

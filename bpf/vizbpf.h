@@ -29,6 +29,14 @@ enum vz_rec_type {
 
 /* vz_rec_hdr.flags */
 #define VZ_F_OWNED_BY_THREAD (1u << 0) /* 3.11+: frame->owner == FRAME_OWNED_BY_THREAD */
+
+/*
+ * 3.12+: _PyInterpreterFrame.owner of an evaluator activation's entry frame, on the C stack.
+ * It is the thread's current frame only while the evaluator clears a frame that returned or
+ * raised (its locals' __del__, a generator's close run then): such a call's Python caller
+ * is the frame before it, to which the cleared frame has already returned.
+ */
+#define VZ_FRAME_OWNED_BY_CSTACK 3
 #define VZ_F_STOPPED (1u << 1)         /* THREAD: SIGSTOP sent to the thread */
 #define VZ_F_RETURN_FRAME (1u << 2)    /* RETURN: 'caller' holds the frame that returned;
 					* CALL: its return will say so */

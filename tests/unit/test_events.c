@@ -225,6 +225,37 @@ void test_events_generator_creation_dropped(void)
 	teardown(&f);
 }
 
+/* 3.12+: f's frame is cleared after it returned, inside its evaluator: a __del__ run then names
+ * f's caller, so f ends there; f's own return, which comes after, is no stray. */
+void test_events_call_from_cleared_frame_ends_it(void)
+{
+	struct fixture f;
+	struct {
+		struct vz_rec_hdr hdr;
+		struct vz_return_slot r[3];
+	} batch = { .hdr = { 0, 10, 11, VZ_REC_RETURNS, 3 },
+		    .r = { { 0x30, 1400000 }, { 0x20, 1500000 }, { 0x10, 1600000 } } };
+	struct events_stats st;
+
+	if (!setup(&f))
+		return;
+	code(&f, 0xa0, "main", 1, 0);
+	code(&f, 0xb0, "f", 2, 0);
+	code(&f, 0xc0, "Obj.__del__", 3, 0);
+	call(&f, 1000000, 0xa0, 0x10, 0, VZ_F_RETURN_FRAME);
+	call(&f, 1100000, 0xb0, 0x20, 0x10, VZ_F_RETURN_FRAME);
+	call(&f, 1300000, 0xc0, 0x30, 0x10, VZ_F_RETURN_FRAME); /* caller: main, not f */
+	events_handle(f.ev, &batch, sizeof(batch));
+	finish(&f);
+	has(&f, "f (/x.py:2)", "1100.000", "199.999");
+	has(&f, "Obj.__del__ (/x.py:3)", "1300.000", "100.000");
+	has(&f, "main (/x.py:1)", "1000.000", "600.000");
+	events_get_stats(f.ev, &st);
+	ASSERT_EQ(st.returns_inferred, 1, "inferred");
+	ASSERT_EQ(st.unmatched_returns, 0, "unmatched");
+	teardown(&f);
+}
+
 void test_events_thread_exit_closes_open_frames(void)
 {
 	struct fixture f;

@@ -187,6 +187,10 @@ static __attribute__((noinline)) int enter(void *tstate, void *frame)
 		caller = LOAD(uint64_t, tstate, l->tstate_frame);
 		if (l->cframe_current_frame >= 0 && caller)
 			caller = LOAD(uint64_t, caller, l->cframe_current_frame);
+		/* A frame being cleared runs this call (see VZ_FRAME_OWNED_BY_CSTACK). */
+		while (l->frame_owner >= 0 && caller &&
+		       LOAD(uint8_t, caller, l->frame_owner) == VZ_FRAME_OWNED_BY_CSTACK)
+			caller = LOAD(uint64_t, caller, l->frame_previous);
 	}
 	sig = LOAD(uint64_t, code, l->code_name) ^ (LOAD(uint64_t, code, l->code_filename) << 1) ^
 	      ((uint64_t)LOAD(uint32_t, code, l->code_firstlineno) << 48);

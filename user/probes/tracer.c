@@ -108,6 +108,7 @@ static int load(struct tracer *t, const struct py_interp *pi, const struct vz_py
 	t->skel->rodata->frame_window_off = fwindow;
 	t->skel->rodata->caller_from_frame = pi->minor <= 10;
 	py_thread_layout(pi->minor, (struct vz_thread_layout *)&t->skel->rodata->tl);
+	t->skel->rodata->entry_frames = pi->minor >= 12;
 	t->skel->rodata->evalframe_vaddr = pi->evalframe_vaddr;
 	t->skel->rodata->pyruntime_vaddr = pi->pyruntime_vaddr;
 	t->skel->rodata->stop_first_call = !!(flags & TRACER_STOP_FIRST_CALL);

@@ -45,6 +45,7 @@ struct thread {
 	struct frame *stack;
 	uint32_t depth;
 	uint32_t cap;
+	uint64_t left_early;   /* a frame closed because a call named a caller below it */
 	uint32_t skipped;      /* dropped generator creations whose return is still to come */
 	uint64_t skip_caller;  /* ...and their caller */
 };
@@ -378,6 +379,11 @@ static int handle_call(struct events *ev, const struct vz_rec_call *r)
 	} else {
 		for (uint32_t d = t->depth; d-- > 0;) {
 			if (t->stack[d].frame == r->caller) {
+				/* 3.12+: a frame being cleared (its locals' __del__, a generator's
+				 * close) has returned, though its evaluator has not yet: its own
+				 * return comes later and is no stray. */
+				if (d + 1 < t->depth)
+					t->left_early = t->stack[d + 1].frame;
 				pop_inferred(ev, t, d + 1, ts);
 				break;
 			}
@@ -447,6 +453,10 @@ static void return_frame(struct events *ev, struct thread *t, uint64_t frame, ui
 				close_frame(ev, t, d, ts);
 			return;
 		}
+	}
+	if (frame && frame == t->left_early) {
+		t->left_early = 0;
+		return;
 	}
 	ev->st.unmatched_returns++;
 }
