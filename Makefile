@@ -31,7 +31,7 @@ BPF_CFLAGS := -g -O2 -target bpf -D__TARGET_ARCH_$(ARCH) -Ivmlinux -Ibpf \
 
 SYMBOLS_SRCS := $(wildcard symbols/*.c)
 EXPORT_SRCS := $(wildcard export/*.c)
-USER_SRCS := $(wildcard user/*.c)
+USER_SRCS := $(filter-out user/preload/%,$(wildcard user/*/*.c))
 UNIT_SRCS := $(wildcard tests/unit/test_*.c)
 CORE_OBJS := $(patsubst %.c,$(OUTPUT)/%.o,$(SYMBOLS_SRCS) $(EXPORT_SRCS))
 USER_OBJS := $(patsubst %.c,$(OUTPUT)/%.o,$(USER_SRCS))
@@ -45,7 +45,7 @@ Q = @
 msg = @printf '  %-8s %s\n' "$(1)" "$(patsubst $(CURDIR)/%,%,$(2))";
 endif
 
-.PHONY: all clean test test-unit test-cli bench deps vmlinux viewer demo
+.PHONY: all clean test test-unit test-cli check-layers bench fidelity deps vmlinux viewer demo
 .DELETE_ON_ERROR:
 .SECONDARY:
 
@@ -60,6 +60,17 @@ $(OUTPUT)/%.skel.h: $(OUTPUT)/%.bpf.o
 	$(call msg,GEN-SKEL,$@)
 	$(Q)$(BPFTOOL) gen skeleton $< name $(subst .,_,$*)_bpf > $@
 
+# The viewer page's script and style, built in as C arrays (html_page_js, html_page_css).
+PAGE_FILES := $(wildcard export/page/*.js export/page/*.css)
+PAGE_HDRS := $(patsubst %,$(OUTPUT)/%.h,$(PAGE_FILES))
+
+$(OUTPUT)/export/page/%.h: export/page/% export/page/embed.sh | $(OUTPUT)
+	$(call msg,EMBED,$@)
+	$(Q)mkdir -p $(dir $@)
+	$(Q)bash export/page/embed.sh html_$(subst .,_,$*) $< > $@
+
+$(OUTPUT)/export/html_report.o: $(PAGE_HDRS)
+
 # Only the loader includes the skeleton; give every user object the dependency.
 $(USER_OBJS): $(OUTPUT)/vizbpf.skel.h $(OUTPUT)/procwatch.skel.h
 
@@ -73,9 +84,10 @@ $(OUTPUT)/vizbpf: $(USER_OBJS) $(CORE_OBJS)
 	$(Q)$(CC) $(CFLAGS) $^ $(LDLIBS) -o $@
 
 # Loaded into the traced interpreter in launch mode (probe sites on 5-byte nops).
-$(OUTPUT)/libvizbpf-eval.so: user/preload/evalhook.c bpf/vizbpf.h | $(OUTPUT)
+EVAL_LIB_SRCS := user/preload/evalhook.c user/preload/stackseg.c
+$(OUTPUT)/libvizbpf-eval.so: $(EVAL_LIB_SRCS) user/preload/stackseg.h bpf/vizbpf.h | $(OUTPUT)
 	$(call msg,LIB,$@)
-	$(Q)$(CC) -O2 -fPIC -shared -Wall -Wextra -std=gnu11 -Ibpf $< -ldl -lpthread -o $@
+	$(Q)$(CC) -O2 -fPIC -shared -Wall -Wextra -std=gnu11 -Ibpf $(EVAL_LIB_SRCS) -ldl -lpthread -o $@
 
 # Unit tests: symbols/ and export/ only, no libbpf, no root, no clang.
 $(OUTPUT)/tests/unit/registry.h: $(UNIT_SRCS) | $(OUTPUT)
@@ -87,14 +99,15 @@ $(OUTPUT)/tests/unit/runner.o: tests/unit/runner.c $(OUTPUT)/tests/unit/registry
 	$(Q)mkdir -p $(dir $@)
 	$(Q)$(CC) $(CFLAGS) -I$(OUTPUT)/tests/unit -c $< -o $@
 
-# user/events.c is plain C over records: unit-tested too (built here without the skeleton).
-$(OUTPUT)/tests/unit/user_events.o: user/events.c | $(OUTPUT)
+# user/slices/events.c and holds.c are plain C over records: unit-tested too (built here
+# without the skeleton).
+$(OUTPUT)/tests/unit/user_%.o: user/slices/%.c | $(OUTPUT)
 	$(call msg,CC,$@)
 	$(Q)mkdir -p $(dir $@)
 	$(Q)$(CC) $(CFLAGS) -MMD -MP -c $< -o $@
 
 $(OUTPUT)/tests/unit_runner: $(OUTPUT)/tests/unit/runner.o $(UNIT_OBJS) $(CORE_OBJS) \
-			     $(OUTPUT)/tests/unit/user_events.o
+			     $(OUTPUT)/tests/unit/user_events.o $(OUTPUT)/tests/unit/user_holds.o
 	$(call msg,LINK,$@)
 	$(Q)$(CC) $(CFLAGS) $^ $(LDLIBS_CORE) -o $@
 
@@ -102,7 +115,11 @@ $(OUTPUT)/tests/fixtures/fakepy.so: tests/fixtures/fakepy.c | $(OUTPUT)
 	$(Q)mkdir -p $(dir $@)
 	$(Q)$(CC) -shared -fPIC -g -O0 -Wl,-soname,libpython3.99.so.1.0 $< -o $@
 
-test-unit: $(OUTPUT)/tests/unit_runner $(if $(wildcard tests/fixtures/fakepy.c),$(OUTPUT)/tests/fixtures/fakepy.so)
+# user/ is layered (user/*/README.md): no file includes a header of a layer above its own.
+check-layers:
+	$(Q)tests/tools/check_layers.sh
+
+test-unit: check-layers $(OUTPUT)/tests/unit_runner $(if $(wildcard tests/fixtures/fakepy.c),$(OUTPUT)/tests/fixtures/fakepy.so)
 	$(Q)cd tests/unit && VIZBPF_FIXTURES=$(OUTPUT)/tests/fixtures $(OUTPUT)/tests/unit_runner
 
 test-cli: $(OUTPUT)/vizbpf $(OUTPUT)/libvizbpf-eval.so viewer
@@ -116,6 +133,11 @@ demo: all
 
 bench: $(OUTPUT)/vizbpf $(OUTPUT)/libvizbpf-eval.so
 	$(Q)VIZBPF=$(OUTPUT)/vizbpf bash tests/bench/run.sh
+
+# Real code (CPython's test suites, stdlib tools) against the oracle: a harness for
+# humans, not part of `make test`. FIDELITY_ALL=1: every interpreter (see the script).
+fidelity: $(OUTPUT)/vizbpf $(OUTPUT)/libvizbpf-eval.so
+	$(Q)VIZBPF=$(OUTPUT)/vizbpf FIDELITY_OUT=$(OUTPUT)/fidelity bash tests/fidelity/run.sh
 
 # Everything the project needs from Debian (run once, as root), and the viewer tests' npm package.
 deps:
@@ -151,4 +173,4 @@ $(OUTPUT):
 clean:
 	rm -rf $(OUTPUT)
 
--include $(wildcard $(OUTPUT)/*/*.d $(OUTPUT)/tests/unit/*.d)
+-include $(wildcard $(OUTPUT)/*/*.d $(OUTPUT)/user/*/*.d $(OUTPUT)/tests/unit/*.d)

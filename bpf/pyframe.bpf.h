@@ -25,6 +25,20 @@ static __always_inline __u64 read_ptr(__u64 addr)
 	return v;
 }
 
+/* 3.12+: the Python frame below any activation entry frames (see VZ_FRAME_OWNED_BY_CSTACK). */
+static __always_inline __u64 skip_entry_frames(__u64 frame)
+{
+	for (int i = 0; i < 8 && frame; i++) {
+		__u8 owner = 0;
+
+		bpf_probe_read_user(&owner, 1, (const void *)(frame + off.frame_owner));
+		if (owner != VZ_FRAME_OWNED_BY_CSTACK)
+			break;
+		frame = read_ptr(frame + off.frame_previous);
+	}
+	return frame;
+}
+
 /* The frame the thread is executing now (the caller, seen from a new frame's entry). */
 static __always_inline __u64 current_frame(__u64 tstate)
 {

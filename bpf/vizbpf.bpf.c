@@ -26,6 +26,8 @@ const volatile __u64 evalframe_vaddr = 0;
 const volatile __u64 pyruntime_vaddr = 0;
 /* <=3.10: frame->f_back is the caller when the frame starts (site_entry). */
 const volatile bool caller_from_frame = false;
+/* 3.12+: activations have entry frames on the C stack (VZ_FRAME_OWNED_BY_CSTACK). */
+const volatile bool entry_frames = false;
 /* Stop the first thread of each process at its first call (SIGSTOP, to the ptracer). */
 const volatile bool stop_first_call = false;
 /* 3.12: stop every thread state's first call too, so its C recursion budget is widened before
@@ -55,12 +57,26 @@ struct {
  */
 #define VZ_RET_DEPTH 64
 
+/*
+ * A call the recursion check refuses (RecursionError before its first instruction) never
+ * started: sys.setprofile reports nothing for it, so no slice. It returns NULL with its
+ * instruction position (off.frame_ip) where it was at entry. A call with a return instance is
+ * checked at its return; a deeper one, which has none, at the thread's next call or return:
+ * nothing else runs on the thread before it, and only a new frame at the same address (then
+ * it is not checked) could overwrite where it stood. Unchecked (gen.throw(), gen.close(): they
+ * raise where the frame stands and are reported as calls): ip ~0.
+ */
+#define VZ_IP_UNCHECKED (~0ull)
+
 struct vz_thread {
 	__u64 tstate;      /* thread state seen at the last call (returns read the frame from it) */
 	__u64 seen_tstate; /* thread state already unlocked/boosted */
 	__u32 depth;       /* return instances the kernel holds for this thread (ours) */
 	__u32 pad;
 	__u64 frames[VZ_RET_DEPTH]; /* their frames, outermost first */
+	__u64 ips[VZ_RET_DEPTH];    /* ...and where each stood at entry */
+	__u64 deep_frame;  /* the last call without a return instance, 0: checked already */
+	__u64 deep_ip;
 };
 
 /* Task-local storage: no hashing on the per-call path (a hash map costs ~100 ns a lookup). */
@@ -83,6 +99,8 @@ struct code_slot {
 	__u64 code;
 	__u64 sig;      /* computed here from the code window */
 	__u64 fast_sig; /* computed by the preloaded evaluator */
+	__u32 thread_start; /* threading's Thread._bootstrap_inner: its call names the thread */
+	__u32 pad;
 };
 
 struct {
@@ -158,8 +176,13 @@ static __always_inline __u32 code_slot_index(__u64 code)
 	return (__u32)((code >> 4) ^ (code >> 20)) & (VZ_CODE_SLOTS - 1);
 }
 
-/* Describes a code object the first time it is seen (or seen changed at the same address). */
-static __always_inline void describe_code(__u64 id, __u64 code, const __u8 *w)
+#include "pythread.bpf.h"
+
+/*
+ * Describes a code object the first time it is seen (or seen changed at the same address).
+ * Returns whether it is Thread._bootstrap_inner (known from the slot after the first time).
+ */
+static __always_inline bool describe_code(__u64 id, __u64 code, const __u8 *w)
 {
 	__u64 name = window_u64(w, off.code_qualname >= 0 ? off.code_qualname : off.code_name);
 	__u64 file = window_u64(w, off.code_filename);
@@ -169,12 +192,14 @@ static __always_inline void describe_code(__u64 id, __u64 code, const __u8 *w)
 	struct vz_rec_code *r;
 
 	slot = bpf_map_lookup_elem(&codes, &idx);
-	if (!slot || (slot->code == code && slot->sig == sig))
-		return;
+	if (!slot)
+		return false;
+	if (slot->code == code && slot->sig == sig)
+		return slot->thread_start;
 	r = bpf_ringbuf_reserve(&events, sizeof(*r), 0);
 	if (!r) {
 		__sync_fetch_and_add(&lost_code_records, 1);
-		return;
+		return false;
 	}
 	fill_hdr(&r->hdr, id, VZ_REC_CODE, 0);
 	r->code = code;
@@ -182,28 +207,91 @@ static __always_inline void describe_code(__u64 id, __u64 code, const __u8 *w)
 	r->co_flags = window_u32(w, off.code_flags);
 	read_pystr(name, &r->name_hdr, r->name, VZ_NAME_MAX);
 	read_pystr(file, &r->file_hdr, r->file, VZ_FILE_MAX);
+	slot->thread_start = is_thread_start(r);
 	bpf_ringbuf_submit(r, 0);
 	slot->code = code;
 	slot->sig = sig;
+	return slot->thread_start;
 }
 
 /* describe_code() for the fast path: the signature comes computed; read only on a miss. */
-static __always_inline void describe_code_if_new(__u64 id, __u64 code, __u64 sig)
+static __always_inline bool describe_code_if_new(__u64 id, __u64 code, __u64 sig)
 {
 	__u32 idx = code_slot_index(code);
 	__u8 window[VZ_CODE_WINDOW_MAX] __attribute__((aligned(8)));
 	struct code_slot *slot;
 
 	sig ^= id >> 32;
+	bool thread_start;
+
 	slot = bpf_map_lookup_elem(&codes, &idx);
-	if (!slot || (slot->code == code && slot->fast_sig == sig))
-		return;
+	if (!slot)
+		return false;
+	if (slot->code == code && slot->fast_sig == sig)
+		return slot->thread_start;
 	if (bpf_probe_read_user(window, sizeof(window), (const void *)(code + code_window_off)))
 		read_code_fields(code, window);
 	slot->code = 0; /* describe_code() below fills the slot with its own signature */
-	describe_code(id, code, window);
+	thread_start = describe_code(id, code, window);
 	if (slot->code == code)
 		slot->fast_sig = sig;
+	return thread_start;
+}
+
+/* Where a frame stands now (4 bytes up to 3.10: f_lasti is an int). */
+static __always_inline __u64 frame_ip_now(__u64 frame)
+{
+	__u64 ip = read_ptr(frame + off.frame_ip);
+
+	return off.frame_owner < 0 ? (__u32)ip : ip;
+}
+
+/*
+ * 3.11+: a deep call's frame is gone (its data-stack chunk freed) by the thread's next event,
+ * so whether the recursion check will refuse it is decided at its entry, as the evaluator
+ * decides it (Python/ceval.c, Include/internal/pycore_ceval.h): unless an overflow is being
+ * handled already (recursion_headroom), 3.11 refuses when recursion_remaining <= 0; 3.12+ when
+ * c_recursion_remaining <= 1 (the evaluator takes 1, then checks the next one) or
+ * py_recursion_remaining <= 0.
+ */
+static __always_inline bool will_refuse(__u64 tstate)
+{
+	__s32 headroom = 0, py = 1, c = 2;
+
+	if (!tstate || off.tstate_py_recursion_remaining < 0 || off.tstate_recursion_headroom < 0)
+		return false;
+	bpf_probe_read_user(&headroom, sizeof(headroom),
+			    (const void *)(tstate + off.tstate_recursion_headroom));
+	bpf_probe_read_user(&py, sizeof(py),
+			    (const void *)(tstate + off.tstate_py_recursion_remaining));
+	if (off.tstate_c_recursion_remaining >= 0)
+		bpf_probe_read_user(&c, sizeof(c),
+				    (const void *)(tstate + off.tstate_c_recursion_remaining));
+	return !headroom && (py <= 0 || c <= 1);
+}
+
+/* The thread's last call without a return instance never started: say so (before the event
+ * that reveals it). */
+static __always_inline void check_deep_call(__u64 id, struct vz_thread *ti, __u64 frame,
+					    __u64 caller)
+{
+	struct vz_rec_return *r;
+	__u64 deep = ti->deep_frame;
+
+	if (!deep)
+		return;
+	ti->deep_frame = 0;
+	if (frame == deep || caller == deep || ti->deep_ip == VZ_IP_UNCHECKED ||
+	    frame_ip_now(deep) != ti->deep_ip)
+		return;
+	r = bpf_ringbuf_reserve(&events, sizeof(*r), 0);
+	if (!r) {
+		__sync_fetch_and_add(&lost_records, 1);
+		return;
+	}
+	fill_hdr(&r->hdr, id, VZ_REC_RETURN, VZ_F_RETURN_FRAME | VZ_F_REFUSED);
+	r->caller = deep;
+	bpf_ringbuf_submit(r, submit_flags());
 }
 
 SEC("uprobe")
@@ -215,15 +303,17 @@ int BPF_KPROBE(py_entry)
 	__u8 frame_window[VZ_FRAME_WINDOW_MAX] __attribute__((aligned(8)));
 	struct vz_rec_call *r;
 	struct vz_thread *ti;
-	__u64 frame, tstate, code, arg1, arg2, caller;
-	__u32 flags = 0;
+	__u64 frame, tstate, code, arg1, arg2, arg3, caller, ip;
+	__u32 flags = 0, throwflag;
 	__u8 owner;
 
-	/* Read both argument registers first: a ctx offset chosen at run time is rejected. */
+	/* Read the argument registers first: a ctx offset chosen at run time is rejected. */
 	arg1 = PT_REGS_PARM1(ctx);
 	arg2 = PT_REGS_PARM2(ctx);
-	asm volatile("" : "+r"(arg1), "+r"(arg2));
+	arg3 = PT_REGS_PARM3(ctx);
+	asm volatile("" : "+r"(arg1), "+r"(arg2), "+r"(arg3));
 	frame = off.frame_arg == 1 ? arg1 : arg2;
+	throwflag = off.frame_arg == 1 ? arg2 : arg3;
 	if (off.tstate_arg == 1)
 		tstate = arg1;
 	else /* 3.8: the thread holding the GIL, from _PyRuntime (biased by where we were hit) */
@@ -248,32 +338,59 @@ int BPF_KPROBE(py_entry)
 		owner = 0xff;
 		if (off.frame_owner >= 0)
 			bpf_probe_read_user(&owner, 1, (const void *)(frame + off.frame_owner));
+		ip = frame_ip_now(frame);
 	} else {
 		code = window_u64_at(frame_window, frame_window_off, VZ_FRAME_WINDOW_MAX,
 				     off.frame_code);
 		owner = window_u8_at(frame_window, frame_window_off, VZ_FRAME_WINDOW_MAX,
 				     off.frame_owner);
+		ip = window_u64_at(frame_window, frame_window_off, VZ_FRAME_WINDOW_MAX,
+				   off.frame_ip);
+		if (off.frame_owner < 0)
+			ip = (__u32)ip;
 	}
+	if (throwflag)
+		ip = VZ_IP_UNCHECKED;
 	if (!code)
 		return 0;
 	if (bpf_probe_read_user(code_window, sizeof(code_window),
 				(const void *)(code + code_window_off)))
 		read_code_fields(code, code_window);
-	describe_code(id, code, code_window);
+	if (describe_code(id, code, code_window))
+		send_thread_name(id, frame);
 
 	/* Generator creation (3.11+) runs a thread-owned frame; resumes run generator-owned ones. */
 	if (off.frame_owner >= 0 && owner == 0)
 		flags |= VZ_F_OWNED_BY_THREAD;
 
-	if (ti->depth > 0 && ti->depth < VZ_RET_DEPTH)
+	if (ti->depth > 0 && ti->depth < VZ_RET_DEPTH) {
 		caller = ti->frames[(ti->depth - 1) & (VZ_RET_DEPTH - 1)];
-	else
+		/* 3.12+: the activation on top may be clearing its frame, which has returned (see
+		 * VZ_FRAME_OWNED_BY_CSTACK); then the thread's current frame is not that frame. */
+		if (entry_frames) {
+			__u64 current = current_frame(tstate);
+
+			if (current != caller)
+				caller = skip_entry_frames(current);
+		}
+	} else {
 		caller = current_frame(tstate);
+		if (entry_frames)
+			caller = skip_entry_frames(caller);
+	}
+	check_deep_call(id, ti, frame, caller);
 	/* The kernel is about to take a return instance for this call: it will be seen. */
 	if (returns_on && ti->depth < VZ_RET_DEPTH) {
 		ti->frames[ti->depth & (VZ_RET_DEPTH - 1)] = frame;
+		ti->ips[ti->depth & (VZ_RET_DEPTH - 1)] = ip;
 		ti->depth++;
 		flags |= VZ_F_RETURN_FRAME;
+	} else if (off.frame_owner < 0) {
+		/* <=3.10: the frame object outlives the call for a while (a zombie frame). */
+		ti->deep_frame = frame;
+		ti->deep_ip = ip;
+	} else if (ip != VZ_IP_UNCHECKED && will_refuse(tstate)) {
+		flags |= VZ_F_REFUSED;
 	}
 	r = bpf_ringbuf_reserve(&events, sizeof(*r), 0);
 	if (!r) {
@@ -338,7 +455,8 @@ int BPF_KPROBE(site_entry)
 	struct vz_rec_call *r;
 
 	emit_returns(id, ctx->r9, PT_REGS_RC(ctx)); /* PT_REGS_PARM6: not in libbpf 1.1 */
-	describe_code_if_new(id, code, sig);
+	if (describe_code_if_new(id, code, sig))
+		send_thread_name(id, PT_REGS_PARM1(ctx));
 	r = bpf_ringbuf_reserve(&events, sizeof(*r), 0);
 	if (!r) {
 		__sync_fetch_and_add(&lost_records, 1);
@@ -374,15 +492,23 @@ int BPF_KRETPROBE(py_return)
 	ti = bpf_task_storage_get(&threads, bpf_get_current_task_btf(), 0, 0);
 	if (!ti)
 		return 0;
+	check_deep_call(id, ti, 0, 0);
 	r = bpf_ringbuf_reserve(&events, sizeof(*r), 0);
 	if (!r) {
 		__sync_fetch_and_add(&lost_records, 1);
 		return 0;
 	}
 	if (ti->depth > 0 && ti->depth <= VZ_RET_DEPTH) {
+		__u32 flags = VZ_F_RETURN_FRAME;
+		__u64 frame, ip;
+
 		ti->depth--;
-		fill_hdr(&r->hdr, id, VZ_REC_RETURN, VZ_F_RETURN_FRAME);
-		r->caller = ti->frames[ti->depth & (VZ_RET_DEPTH - 1)];
+		frame = ti->frames[ti->depth & (VZ_RET_DEPTH - 1)];
+		ip = ti->ips[ti->depth & (VZ_RET_DEPTH - 1)];
+		if (!PT_REGS_RC(ctx) && ip != VZ_IP_UNCHECKED && frame_ip_now(frame) == ip)
+			flags |= VZ_F_REFUSED;
+		fill_hdr(&r->hdr, id, VZ_REC_RETURN, flags);
+		r->caller = frame;
 	} else {
 		fill_hdr(&r->hdr, id, VZ_REC_RETURN, 0);
 		r->caller = current_frame(ti->tstate);

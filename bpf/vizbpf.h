@@ -24,13 +24,25 @@ enum vz_rec_type {
 	VZ_REC_RETURNS = 6, /* struct vz_rec_returns: returns buffered by the preloaded evaluator */
 	VZ_REC_FORK = 7,   /* struct vz_rec_fork: a traced process forked (hdr.pid: the child) */
 	VZ_REC_EXEC = 8,   /* struct vz_rec_exec: a watched process exec'd, and waits (SIGSTOP) */
+	VZ_REC_THREAD_NAME = 9, /* struct vz_rec_thread_name: a threading.Thread starts */
 };
 
 /* vz_rec_hdr.flags */
 #define VZ_F_OWNED_BY_THREAD (1u << 0) /* 3.11+: frame->owner == FRAME_OWNED_BY_THREAD */
+
+/*
+ * 3.12+: _PyInterpreterFrame.owner of an evaluator activation's entry frame, on the C stack.
+ * It is the thread's current frame only while the evaluator clears a frame that returned or
+ * raised (its locals' __del__, a generator's close run then): such a call's Python caller
+ * is the frame before it, to which the cleared frame has already returned.
+ */
+#define VZ_FRAME_OWNED_BY_CSTACK 3
 #define VZ_F_STOPPED (1u << 1)         /* THREAD: SIGSTOP sent to the thread */
 #define VZ_F_RETURN_FRAME (1u << 2)    /* RETURN: 'caller' holds the frame that returned;
 					* CALL: its return will say so */
+#define VZ_F_REFUSED (1u << 3)         /* RETURN (with VZ_F_RETURN_FRAME): that frame never
+					* started, the recursion check refused it; CALL: it will
+					* be refused */
 
 struct vz_rec_hdr {
 	__u64 ts_ns; /* bpf_ktime_get_ns(): CLOCK_MONOTONIC */
@@ -133,12 +145,21 @@ struct vz_eval_layout {
 	__s32 code_version;          /* 3.12+, else -1 */
 	__s32 tstate_frame;
 	__s32 cframe_current_frame;  /* -1 unless 3.11/3.12 */
-	__s32 crec_offset;           /* 3.12: c_recursion_remaining, else -1 */
-	__s32 crec_boost;
+	__s32 crec_offset;           /* 3.12+: c_recursion_remaining, else -1 */
+	__s32 crec_per_call;         /* C budget the real evaluator takes per activation */
 	__u32 caller_from_frame;     /* <=3.10: f_back is the caller at entry */
 	__u32 follow_forks;          /* a fork()ed child stops (SIGSTOP) until vizbpf probes it */
-	__u32 pad;
+	__s32 frame_ip;              /* f_lasti (<=3.10), prev_instr (3.11/3.12), instr_ptr (3.13) */
+	__u32 frame_ip_size;         /* 4 (f_lasti) or 8 */
+	__u32 frame_may_be_freed;    /* 3.11+: a returned frame's memory may be unmapped */
+	__u32 stack_per_call;        /* bytes of C stack the hook path adds to a call */
 };
+
+/*
+ * A return slot whose frame has this bit set: the call was refused by the recursion check
+ * before its first instruction (RecursionError); sys.setprofile never reports it.
+ */
+#define VZ_RET_REFUSED 1ull
 
 struct vz_rec_fork {
 	struct vz_rec_hdr hdr; /* pid: the child; tid: the parent's thread that forked */
@@ -176,6 +197,48 @@ struct vz_exe_key {
 	__u32 pad;
 };
 
+/* Bytes of a threading.Thread's name captured by BPF. */
+#define VZ_THREAD_NAME_MAX 128
+
+/*
+ * Sent by the probe of Thread._bootstrap_inner's call, on the thread itself: the thread is
+ * certainly alive and its Thread object too, however short it lives.
+ */
+struct vz_rec_thread_name {
+	struct vz_rec_hdr hdr;
+	struct vz_pystr_hdr name_hdr; /* threading.Thread._name */
+	char name[VZ_THREAD_NAME_MAX];
+};
+
+/*
+ * Where a threading.Thread object keeps its attributes, for one minor version (filled by
+ * user/pythread.c, read by BPF and by user space alike). 'dict_kind' says how an instance
+ * finds its attributes: VZ_ATTRS_* below.
+ */
+enum vz_attrs_kind {
+	VZ_ATTRS_DICTOFFSET = 1, /* <=3.10: the instance dict at type->tp_dictoffset */
+	VZ_ATTRS_311 = 2,        /* managed dict at obj[-3], else dict-less values at obj[-4] */
+	VZ_ATTRS_312 = 3,        /* obj[-3]: the dict, or the values + 1 (tagged) */
+	VZ_ATTRS_313 = 4,        /* managed dict at obj[-3], else inline values after the object */
+};
+
+struct vz_thread_layout {
+	__s32 frame_self;        /* the frame's first local (self): f_localsplus / localsplus */
+	__u32 attrs_kind;        /* enum vz_attrs_kind */
+	__s32 type_flags;        /* PyTypeObject.tp_flags */
+	__s32 type_basicsize;    /* PyTypeObject.tp_basicsize */
+	__s32 type_dictoffset;   /* PyTypeObject.tp_dictoffset */
+	__s32 type_cached_keys;  /* PyHeapTypeObject.ht_cached_keys */
+	__s32 dict_keys;         /* PyDictObject.ma_keys */
+	__s32 dict_values;       /* PyDictObject.ma_values */
+	__s32 values_array;      /* the value array's offset in PyDictValues (3.13: 8) */
+	__u32 old_keys;          /* <=3.10 PyDictKeysObject (dk_size, dk_nentries, then indices) */
+};
+
+#define VZ_TPFLAGS_INLINE_VALUES (1ull << 2) /* 3.13 */
+/* Attributes of a Thread object looked at for _name (threading sets about 15). */
+#define VZ_THREAD_ATTRS_MAX 64
+
 struct vz_rec_exit {
 	struct vz_rec_hdr hdr;
 	char comm[16];
@@ -195,6 +258,8 @@ struct vz_py_offsets {
 	__s32 cframe_current_frame;    /* 3.11/3.12 _PyCFrame.current_frame, else -1 */
 	__s32 tstate_interp;           /* PyThreadState.interp */
 	__s32 tstate_c_recursion_remaining; /* 3.12+, else -1 */
+	__s32 tstate_py_recursion_remaining; /* recursion_remaining (3.11), py_recursion_remaining (3.12+) */
+	__s32 tstate_recursion_headroom; /* 3.10+, else -1 */
 	__s32 tstate_native_thread_id; /* 3.11+, else -1 */
 	__s32 tstate_thread_id;        /* pthread id */
 	__s32 tstate_next;
@@ -205,6 +270,8 @@ struct vz_py_offsets {
 	__s32 frame_code;              /* f_code, or f_executable on 3.13 */
 	__s32 frame_previous;          /* f_back, or previous on 3.11+ */
 	__s32 frame_owner;             /* 3.11+: _PyInterpreterFrame.owner (char), else -1 */
+	__s32 frame_ip;                /* how far the frame got: f_lasti (int) up to 3.10, prev_instr
+	                                * (3.11/3.12), instr_ptr (3.13); unmoved: never started */
 	__s32 code_flags;
 	__s32 code_firstlineno;
 	__s32 code_name;

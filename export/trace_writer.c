@@ -222,12 +222,25 @@ void trace_writer_thread_name(struct trace_writer *w, uint32_t pid, uint32_t tid
 void trace_writer_instant(struct trace_writer *w, const char *name, uint64_t ts_ns, uint32_t pid,
 			  uint32_t tid, char scope, const char *args_json)
 {
+	trace_writer_instant_cat(w, NULL, name, ts_ns, pid, tid, scope, args_json);
+}
+
+void trace_writer_instant_cat(struct trace_writer *w, const char *cat, const char *name,
+			      uint64_t ts_ns, uint32_t pid, uint32_t tid, char scope,
+			      const char *args_json)
+{
 	char s[] = ",\"s\":\"t\"";
 
 	if (scope == 'p' || scope == 'g')
 		s[6] = scope;
 	begin_event(w);
-	put_cstr(w, "{\"ph\":\"i\",\"name\":");
+	put_cstr(w, "{\"ph\":\"i\",");
+	if (cat) {
+		put_cstr(w, "\"cat\":");
+		put_quoted(w, cat);
+		put_cstr(w, ",");
+	}
+	put_cstr(w, "\"name\":");
 	put_quoted(w, name);
 	put_cstr(w, ",\"ts\":");
 	put_us(w, ts_ns);

@@ -60,6 +60,11 @@ void trace_writer_thread_name(struct trace_writer *w, uint32_t pid, uint32_t tid
 void trace_writer_instant(struct trace_writer *w, const char *name, uint64_t ts_ns, uint32_t pid,
 			  uint32_t tid, char scope, const char *args_json);
 
+/* The same with "cat":cat (escaped here; NULL: none). */
+void trace_writer_instant_cat(struct trace_writer *w, const char *cat, const char *name,
+			      uint64_t ts_ns, uint32_t pid, uint32_t tid, char scope,
+			      const char *args_json);
+
 /* "ph":"C" counter event with one named numeric series (NaN/inf are written as 0). */
 void trace_writer_counter(struct trace_writer *w, const char *name, uint64_t ts_ns, uint32_t pid,
 			  const char *series, double value);

@@ -103,6 +103,9 @@ else:
 
 put("tstate_interp", need("tstate_interp", off("PyThreadState", "interp")))
 put("tstate_c_recursion_remaining", first(("PyThreadState", "c_recursion_remaining")))
+put("tstate_py_recursion_remaining", first(("PyThreadState", "py_recursion_remaining"),
+                                           ("PyThreadState", "recursion_remaining")))
+put("tstate_recursion_headroom", first(("PyThreadState", "recursion_headroom")))
 put("tstate_native_thread_id", first(("PyThreadState", "native_thread_id")))
 put("tstate_thread_id", need("tstate_thread_id", off("PyThreadState", "thread_id")))
 put("tstate_next", need("tstate_next", off("PyThreadState", "next")))
@@ -118,11 +121,14 @@ if V <= (3, 10):
     put("frame_code", need("frame_code", off("PyFrameObject", "f_code")))
     put("frame_previous", need("frame_previous", off("PyFrameObject", "f_back")))
     put("frame_owner", -1)
+    put("frame_ip", need("frame_ip", off("PyFrameObject", "f_lasti")))
 else:
     put("frame_code", need("frame_code", first(("_PyInterpreterFrame", "f_code"),
                                                ("_PyInterpreterFrame", "f_executable"))))
     put("frame_previous", need("frame_previous", off("_PyInterpreterFrame", "previous")))
     put("frame_owner", need("frame_owner", off("_PyInterpreterFrame", "owner")))
+    put("frame_ip", need("frame_ip", first(("_PyInterpreterFrame", "prev_instr"),
+                                           ("_PyInterpreterFrame", "instr_ptr"))))
 
 put("code_flags", need("code_flags", off("PyCodeObject", "co_flags")))
 put("code_firstlineno", need("code_firstlineno", off("PyCodeObject", "co_firstlineno")))

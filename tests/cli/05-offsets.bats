@@ -96,6 +96,8 @@ int main(void)
 	P(tstate_frame, offsetof(PyThreadState, cframe));
 	P(cframe_current_frame, offsetof(_PyCFrame, current_frame));
 	P(tstate_interp, offsetof(PyThreadState, interp));
+	P(tstate_py_recursion_remaining, offsetof(PyThreadState, recursion_remaining));
+	P(tstate_recursion_headroom, offsetof(PyThreadState, recursion_headroom));
 	P(tstate_native_thread_id, offsetof(PyThreadState, native_thread_id));
 	P(tstate_thread_id, offsetof(PyThreadState, thread_id));
 	P(tstate_next, offsetof(PyThreadState, next));
@@ -106,6 +108,7 @@ int main(void)
 	P(frame_code, offsetof(_PyInterpreterFrame, f_code));
 	P(frame_previous, offsetof(_PyInterpreterFrame, previous));
 	P(frame_owner, offsetof(_PyInterpreterFrame, owner));
+	P(frame_ip, offsetof(_PyInterpreterFrame, prev_instr));
 	P(code_flags, offsetof(PyCodeObject, co_flags));
 	P(code_firstlineno, offsetof(PyCodeObject, co_firstlineno));
 	P(code_name, offsetof(PyCodeObject, co_name));

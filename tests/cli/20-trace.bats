@@ -134,6 +134,51 @@ thread_names() {
 	[ "$failed" = 0 ]
 }
 
+@test "threads that live under a millisecond are named too (launch and attach)" {
+	local failed=0 py want got
+	for py in $(pythons); do
+		"$VIZBPF" -q -o trace.json -- "$py" "$TARGETS/short_threads.py" >out.txt ||
+			{ echo "$py: vizbpf failed"; failed=1; continue; }
+		want=$(tail -n 1 out.txt)
+		got=$(thread_names trace.json)
+		[ "$got" = "$want" ] || { echo "$py: tracks '$got', threads '$want'"; failed=1; }
+		# attached before the threads start
+		rm -f go vz.err
+		"$py" "$TARGETS/short_threads.py" "$BATS_TEST_TMPDIR/go" >out.txt 3>&- &
+		local pid=$!
+		wait_for_line out.txt ready || failed=1
+		"$VIZBPF" -o trace.json -p $pid 2>vz.err 3>&- &
+		local vpid=$!
+		wait_for_line vz.err tracing || failed=1
+		touch go
+		wait $pid || failed=1
+		wait $vpid || { echo "$py -p: vizbpf failed: $(cat vz.err)"; failed=1; }
+		want=$(tail -n 1 out.txt)
+		got=$(thread_names trace.json)
+		[ "$got" = "$want" ] || { echo "$py -p: tracks '$got', threads '$want'"; failed=1; }
+		echo "# $py: 20 short threads named in launch and attach mode" >&3
+	done
+	[ "$failed" = 0 ]
+}
+
+@test "vizbpf's hold at the first call is cut out of the program's slices and marked" {
+	local failed=0 py elapsed t0 t1
+	for py in $(pythons); do
+		t0=$(date +%s%N)
+		"$VIZBPF" -q -o trace.json -- "$py" "$TARGETS/timed.py" >out.txt ||
+			{ echo "$py: vizbpf failed"; failed=1; continue; }
+		t1=$(date +%s%N)
+		elapsed=$(tail -n 1 out.txt)
+		# the top slices last what the program measured (within 5 ms), the hold is marked
+		python3 "$TOOLS/heldcheck.py" trace.json "$elapsed" $(((t1 - t0) / 1000000)) >check.txt ||
+			{ echo "$py: $(cat check.txt)"; failed=1; continue; }
+		python3 "$TOOLS/calltree.py" trace.json - - --check-only >nest.txt ||
+			{ echo "$py: $(head -5 nest.txt)"; failed=1; continue; }
+		echo "# $py: $(cat check.txt)" >&3
+	done
+	[ "$failed" = 0 ]
+}
+
 @test "a child still being followed when the traced program exits is let go, never left stopped" {
 	local failed=0 py i done
 	for py in $(pythons); do
@@ -180,6 +225,68 @@ thread_names() {
 		[ "$n" = 951 ] || { echo "$py: $n down() slices, expected 951"; failed=1; }
 		python3 "$TOOLS/calltree.py" trace.json /dev/null /dev/null --check-only ||
 			{ echo "$py: invalid nesting"; failed=1; }
+	done
+	[ "$failed" = 0 ]
+}
+
+# Depth for deep_recursion.py: 50000 on 3.11+ (no C stack per call untraced); up to 3.10 each
+# call takes an evaluator frame untraced too, so a depth 3-5% short of where the untraced run
+# overflows 8 MB (measured: 3.8 16786, 3.9 23750, 3.10 20078), beyond where the hook's frames
+# overflowed it before they were given room (3.8 ~14870, 3.9 ~21796, 3.10 ~18671).
+deep_depth() {
+	case $("$1" -c 'import sys; print(sys.version_info[1])') in
+	8) echo 16000 ;; 9) echo 23000 ;; 10) echo 19500 ;; *) echo 50000 ;;
+	esac
+}
+
+@test "deep recursion, the recursion limit raised: completes traced as it does untraced" {
+	local failed=0 py depth want got n
+	for py in $(pythons); do
+		depth=$(deep_depth "$py")
+		want=$("$py" "$TARGETS/deep_recursion.py" "$depth" 2>&1) ||
+			{ echo "$py: fails untraced at depth $depth: $want"; failed=1; continue; }
+		got=$("$VIZBPF" -q -o trace.json -- "$py" "$TARGETS/deep_recursion.py" "$depth" 2>&1) ||
+			{ echo "$py: traced run failed (status $?): ${got: -300}"; failed=1; continue; }
+		[ "$got" = "$want" ] || { echo "$py: '${got: -300}' != '$want'"; failed=1; continue; }
+		n=$(jq '[.traceEvents[] | select(.ph == "X" and (.name | startswith("down (")))] | length' trace.json)
+		[ "$n" = $((depth + 1)) ] || { echo "$py: $n down() slices, expected $((depth + 1))"; failed=1; }
+		python3 "$TOOLS/calltree.py" trace.json /dev/null /dev/null --check-only ||
+			{ echo "$py: invalid nesting"; failed=1; }
+		echo "# $py: depth $depth, $n down() slices" >&3
+	done
+	[ "$failed" = 0 ]
+}
+
+@test "nested repr, pickle and Python __repr__ fail at the depth they fail untraced" {
+	local failed=0 py want got
+	for py in $(pythons); do
+		want=$("$py" "$TARGETS/recursion_limits.py" 2>&1)
+		got=$("$VIZBPF" -q -o trace.json -- "$py" "$TARGETS/recursion_limits.py" 2>&1) ||
+			{ echo "$py: traced run failed: $got"; failed=1; continue; }
+		[ "$got" = "$want" ] || { echo "$py: traced: $(echo $got) untraced: $(echo $want)"; failed=1; continue; }
+		echo "# $py: $(echo $got)" >&3
+	done
+	[ "$failed" = 0 ]
+}
+
+# Refused deep (default limit) and within the 64 frames whose returns the evaluator probes see
+# (limit 40), through the preloaded evaluator and through the evaluator probes.
+@test "a call refused by the recursion limit (RecursionError) is no slice, and is counted" {
+	local failed=0 py lib limit
+	for py in $(pythons); do
+		for lib in default none; do
+			for limit in 1000 40; do
+				"$py" "$TARGETS/recursion_error.py" $limit >untraced.out
+				if [ $lib = none ]; then
+					VIZBPF_EVAL_LIB= "$VIZBPF" -q -o trace.json -- "$py" "$TARGETS/recursion_error.py" $limit >traced.out
+				else
+					"$VIZBPF" -q -o trace.json -- "$py" "$TARGETS/recursion_error.py" $limit >traced.out
+				fi || { echo "$py: traced run failed"; failed=1; continue; }
+				cmp -s traced.out untraced.out || { echo "$py: output differs"; failed=1; continue; }
+				check_refused_calls "$py (limit $limit, evaluator library: $lib)" trace.json traced.out ||
+					failed=1
+			done
+		done
 	done
 	[ "$failed" = 0 ]
 }

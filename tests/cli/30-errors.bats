@@ -47,3 +47,22 @@ setup() {
 	run -1 setpriv --reuid=65534 --regid=65534 --clear-groups "$VIZBPF" -o /tmp/t.json -- python3 -c pass
 	[[ $output == *"needs root"* ]]
 }
+
+@test "options out of range are refused while parsing, with the range" {
+	local d
+	for d in inf -inf nan 1e308 0 -1; do
+		run -64 "$VIZBPF" --duration "$d" -p 1
+		[[ ${lines[0]} == "vizbpf: invalid --duration '$d' (seconds: a number > 0 and at most 1e+09)" ]]
+	done
+	run -64 "$VIZBPF" --buffer_size 4096 -- python3 -c pass
+	[[ ${lines[0]} == "vizbpf: invalid number '4096' (expected 1..2048)" ]]
+}
+
+@test "an output name whose kind vizbpf cannot write is refused before anything runs" {
+	local o
+	for o in t.txt t.bz2 t.gz t; do
+		run -64 "$VIZBPF" -o "$o" -- python3 -c 'open("ran", "w")'
+		[[ ${lines[0]} == "vizbpf: -o '$o': the name must end in .json, .json.gz or .html" ]]
+		[ ! -e ran ] && [ ! -e "$o" ]
+	done
+}

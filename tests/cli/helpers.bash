@@ -88,3 +88,17 @@ build_peek() {
 	(cd "$REPO" && cc -D_GNU_SOURCE -I. -Ibpf tests/fixtures/peek_eval_frame.c symbols/*.c -lelf \
 		-o "$BATS_FILE_TMPDIR/peek_eval_frame")
 }
+
+# The oracle for a RecursionError is the program itself: sys.setprofile's Python callback
+# hits the limit first and is switched off. Every down() that started is one slice.
+check_refused_calls() { # WHAT TRACE OUTPUT
+	local py=$1 started n refused
+	started=$(sed -n 's/^down() calls started //p' "$3")
+	n=$(jq '[.traceEvents[] | select(.ph == "X" and (.name | startswith("down (")))] | length' "$2")
+	refused=$(meta "$2" calls_refused_by_recursion_limit)
+	echo "# $py: $started down() calls started, $n slices, $refused refused" >&3
+	[ -n "$started" ] && [ "$n" = "$started" ] && [ "$refused" = 3 ] ||
+		{ echo "$py: $n down() slices for $started calls started, $refused refused (want 3)"; return 1; }
+	python3 "$TOOLS/calltree.py" "$2" /dev/null /dev/null --check-only ||
+		{ echo "$py: invalid nesting"; return 1; }
+}

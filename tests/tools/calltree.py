@@ -136,6 +136,8 @@ def canonical(forests):
 
 
 def main():
+    # render() recurses once per level: traces of deep recursions are deeper than the default.
+    sys.setrecursionlimit(max(sys.getrecursionlimit(), 20000))
     trace_path, oracle_path, target = sys.argv[1:4]
     target = os.path.realpath(target)
     trace = load(trace_path)

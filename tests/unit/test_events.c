@@ -1,10 +1,11 @@
 // SPDX-License-Identifier: BSD-2-Clause
 /*
- * user/events.c without BPF: synthetic records in, slices out. Covers the
+ * user/slices/events.c without BPF: synthetic records in, slices out. Covers the
  * fast path's exact returns (batched), the uretprobe path's re-synchronisation
  * when returns were never reported, dropped generator creations, and frames
  * still open when a thread exits.
  */
+#include <errno.h>
 #include <linux/types.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -12,7 +13,7 @@
 #include <unistd.h>
 #include "test.h"
 #include "vizbpf.h"
-#include "user/events.h"
+#include "user/slices/events.h"
 
 int vz_verbose;
 int vz_quiet;
@@ -40,13 +41,13 @@ static bool setup(struct fixture *f)
 	return ASSERT_OK_PTR(f->ev, "events_new");
 }
 
-/* Finishes the trace and reads it back into f->out. */
-static void finish(struct fixture *f)
+/* Finishes the trace (end_ns: see events_finish) and reads it back into f->out. */
+static void finish_at(struct fixture *f, uint64_t end_ns)
 {
 	FILE *in;
 	long n;
 
-	events_finish(f->ev, 0);
+	events_finish(f->ev, end_ns);
 	ASSERT_OK(trace_writer_close(f->w), "close");
 	in = fopen(f->path, "r");
 	fseek(in, 0, SEEK_END);
@@ -57,6 +58,11 @@ static void finish(struct fixture *f)
 		(void)VZ_FAIL_("short read");
 	fclose(in);
 	unlink(f->path);
+}
+
+static void finish(struct fixture *f)
+{
+	finish_at(f, 0);
 }
 
 static void teardown(struct fixture *f)
@@ -116,15 +122,15 @@ void test_events_fast_path_batched_returns(void)
 		struct vz_rec_hdr hdr;
 		struct vz_return_slot r[2];
 	} batch = { .hdr = { 0, 10, 11, VZ_REC_RETURNS, 2 },
-		    .r = { { 2, 1200000 }, { 1, 1300000 } } };
+		    .r = { { 0x2000, 1200000 }, { 0x1000, 1300000 } } };
 	struct events_stats st;
 
 	if (!setup(&f))
 		return;
 	code(&f, 0xa0, "f", 1, 0);
 	code(&f, 0xb0, "g", 2, 0);
-	call(&f, 1000000, 0xa0, 1, 0, VZ_F_RETURN_FRAME);
-	call(&f, 1100000, 0xb0, 2, 1, VZ_F_RETURN_FRAME);
+	call(&f, 1000000, 0xa0, 0x1000, 0, VZ_F_RETURN_FRAME);
+	call(&f, 1100000, 0xb0, 0x2000, 0x1000, VZ_F_RETURN_FRAME);
 	events_handle(f.ev, &batch, sizeof(batch));
 	finish(&f);
 	has(&f, "f (/x.py:1)", "1000.000", "300.000");
@@ -132,6 +138,35 @@ void test_events_fast_path_batched_returns(void)
 	events_get_stats(f.ev, &st);
 	ASSERT_EQ(st.calls, 2, "calls");
 	ASSERT_EQ(st.returns_inferred, 0, "inferred");
+	teardown(&f);
+}
+
+/* A call the recursion check refused (its return slot says so) is no slice, and is counted. */
+void test_events_refused_call_is_no_slice(void)
+{
+	struct fixture f;
+	struct {
+		struct vz_rec_hdr hdr;
+		struct vz_return_slot r[2];
+	} batch = { .hdr = { 0, 10, 11, VZ_REC_RETURNS, 2 },
+		    .r = { { 0x2000 | VZ_RET_REFUSED, 1200000 }, { 0x1000, 1300000 } } };
+	struct events_stats st;
+
+	if (!setup(&f))
+		return;
+	code(&f, 0xa0, "f", 1, 0);
+	code(&f, 0xb0, "g", 2, 0);
+	call(&f, 1000000, 0xa0, 0x1000, 0, VZ_F_RETURN_FRAME);
+	call(&f, 1100000, 0xb0, 0x2000, 0x1000, VZ_F_RETURN_FRAME);
+	events_handle(f.ev, &batch, sizeof(batch));
+	finish(&f);
+	has(&f, "f (/x.py:1)", "1000.000", "300.000");
+	ASSERT_FALSE(f.out && strstr(f.out, "\"g (/x.py:2)\""), "a refused call drawn");
+	events_get_stats(f.ev, &st);
+	ASSERT_EQ(st.calls, 1, "calls");
+	ASSERT_EQ(st.calls_refused, 1, "calls refused");
+	ASSERT_EQ(st.returns_inferred, 0, "inferred");
+	ASSERT_EQ(st.unmatched_returns, 0, "unmatched");
 	teardown(&f);
 }
 
@@ -190,6 +225,37 @@ void test_events_generator_creation_dropped(void)
 	teardown(&f);
 }
 
+/* 3.12+: f's frame is cleared after it returned, inside its evaluator: a __del__ run then names
+ * f's caller, so f ends there; f's own return, which comes after, is no stray. */
+void test_events_call_from_cleared_frame_ends_it(void)
+{
+	struct fixture f;
+	struct {
+		struct vz_rec_hdr hdr;
+		struct vz_return_slot r[3];
+	} batch = { .hdr = { 0, 10, 11, VZ_REC_RETURNS, 3 },
+		    .r = { { 0x30, 1400000 }, { 0x20, 1500000 }, { 0x10, 1600000 } } };
+	struct events_stats st;
+
+	if (!setup(&f))
+		return;
+	code(&f, 0xa0, "main", 1, 0);
+	code(&f, 0xb0, "f", 2, 0);
+	code(&f, 0xc0, "Obj.__del__", 3, 0);
+	call(&f, 1000000, 0xa0, 0x10, 0, VZ_F_RETURN_FRAME);
+	call(&f, 1100000, 0xb0, 0x20, 0x10, VZ_F_RETURN_FRAME);
+	call(&f, 1300000, 0xc0, 0x30, 0x10, VZ_F_RETURN_FRAME); /* caller: main, not f */
+	events_handle(f.ev, &batch, sizeof(batch));
+	finish(&f);
+	has(&f, "f (/x.py:2)", "1100.000", "199.999");
+	has(&f, "Obj.__del__ (/x.py:3)", "1300.000", "100.000");
+	has(&f, "main (/x.py:1)", "1000.000", "600.000");
+	events_get_stats(f.ev, &st);
+	ASSERT_EQ(st.returns_inferred, 1, "inferred");
+	ASSERT_EQ(st.unmatched_returns, 0, "unmatched");
+	teardown(&f);
+}
+
 void test_events_thread_exit_closes_open_frames(void)
 {
 	struct fixture f;
@@ -228,5 +294,117 @@ void test_events_open_frames_at_last_call_nest(void)
 	has(&f, "h (/x.py:3)", "4.000", "0.000");
 	has(&f, "g (/x.py:2)", "4.000", "0.001");
 	has(&f, "f (/x.py:1)", "1.000", "3.002");
+	teardown(&f);
+}
+
+static bool has_text(struct fixture *f, const char *want)
+{
+	if (f->out && strstr(f->out, want))
+		return true;
+	return VZ_FAIL_("no %s in:\n%s", want, f->out ? f->out : "");
+}
+
+static void call_pid(struct fixture *f, uint32_t pid, uint64_t ts, uint64_t code, uint64_t frame,
+		     uint64_t caller)
+{
+	struct vz_rec_call r = { .hdr = { ts, pid, pid, VZ_REC_CALL, 0 } };
+
+	r.code = code;
+	r.frame = frame;
+	r.caller = caller;
+	events_handle(f->ev, &r, sizeof(r));
+}
+
+/*
+ * The launch-mode first call: the thread announces itself and stops (hold begins at the
+ * announcement), its call record follows with a later time (the stop takes effect after
+ * it), the process waits 135 ms while vizbpf sets up. The hold starts at the last thing the
+ * program did, the 135 ms are cut out of the slices open then, the marker says how long.
+ */
+void test_events_hold_cut_out_of_open_slices(void)
+{
+	struct fixture f;
+
+	if (!setup(&f))
+		return;
+	code(&f, 0xa0, "f", 1, 0);
+	code(&f, 0xb0, "g", 2, 0);
+	code(&f, 0xc0, "h", 3, 0);
+	call(&f, 1000000, 0xa0, 1, 0, 0);
+	ASSERT_OK(events_hold_begin(f.ev, 10, 11, 2000000, VZ_HOLD_FIRST_CALL), "begin");
+	ASSERT_EQ(events_hold_begin(f.ev, 10, 11, 2000100, VZ_HOLD_THREAD), -EBUSY, "one at a time");
+	call(&f, 2000500, 0xb0, 2, 1, 0); /* recorded before the stop took effect */
+	events_hold_end(f.ev, 10, 137000500);
+	call(&f, 137000700, 0xc0, 3, 2, 0);
+	ret(&f, 137001000, 2);
+	ret(&f, 137002000, 1);
+	ret(&f, 138000000, 0);
+	finish(&f);
+	has(&f, "h (/x.py:3)", "2000.700", "0.300");
+	has(&f, "g (/x.py:2)", "2000.500", "1.500");
+	has(&f, "f (/x.py:1)", "1000.000", "2000.000");
+	has_text(&f, "{\"ph\":\"i\",\"cat\":\"vizbpf\",\"name\":\"vizbpf: held to set up tracing\","
+		     "\"ts\":2000.500,\"pid\":10,\"tid\":11,\"s\":\"t\",\"args\":{\"held_ms\":135.000}}");
+	teardown(&f);
+}
+
+/* Two holds add up; a time inside the second maps to its start; nesting stays strict. */
+void test_events_holds_add_up(void)
+{
+	struct fixture f;
+
+	if (!setup(&f))
+		return;
+	code(&f, 0xa0, "f", 1, 0);
+	code(&f, 0xb0, "g", 2, 0);
+	call(&f, 1000, 0xa0, 1, 0, 0);
+	events_hold(f.ev, 10, 11, 2000, 5000, VZ_HOLD_THREAD);   /* 3 us */
+	call(&f, 6000, 0xb0, 2, 1, 0);                            /* -> 3000 */
+	events_hold(f.ev, 10, 11, 7000, 17000, VZ_HOLD_THREAD);  /* 10 us */
+	ret(&f, 17500, 1);                                        /* -> 4500 */
+	ret(&f, 18000, 0);                                        /* -> 5000 */
+	finish(&f);
+	has(&f, "g (/x.py:2)", "3.000", "1.500");
+	has(&f, "f (/x.py:1)", "1.000", "4.000");
+	has_text(&f, "\"ts\":4.000,\"pid\":10,\"tid\":11,\"s\":\"t\",\"args\":{\"held_ms\":0.010}}");
+	teardown(&f);
+}
+
+/* A forked child shares the time cut out of its parent before the fork; its own hold (held
+ * to be followed) is cut from it alone. */
+void test_events_fork_child_inherits_parent_cuts(void)
+{
+	struct fixture f;
+
+	if (!setup(&f))
+		return;
+	code(&f, 0xa0, "f", 1, 0);
+	call(&f, 1000, 0xa0, 1, 0, 0);
+	events_hold(f.ev, 10, 10, 2000, 102000, VZ_HOLD_FIRST_CALL); /* parent: 100 us */
+	events_hold_inherit(f.ev, 10, 20, 200000);                 /* fork at 200 us -> 100 us */
+	events_hold(f.ev, 20, 20, 200000, 250000, VZ_HOLD_FORK);    /* child held 50 us */
+	call_pid(&f, 20, 250100, 0xa0, 5, 0);                         /* -> 100.1 us */
+	call_pid(&f, 10, 250100, 0xa0, 6, 1);                         /* -> 150.1 us */
+	finish(&f);
+	has_text(&f, "\"ts\":100.100,\"dur\":0.000,\"pid\":20,");
+	has_text(&f, "\"ts\":150.100,\"dur\":0.000,\"pid\":10,");
+	has_text(&f, "\"name\":\"vizbpf: held to follow a fork\",\"ts\":100.000,\"pid\":20,\"tid\":20");
+	teardown(&f);
+}
+
+/* Detach holds the process still before tracing stops: calls still running end where the
+ * hold began, not after it. */
+void test_events_detach_hold_ends_open_calls_at_its_start(void)
+{
+	struct fixture f;
+
+	if (!setup(&f))
+		return;
+	code(&f, 0xa0, "f", 1, 0);
+	call(&f, 1000, 0xa0, 1, 0, 0);
+	ASSERT_OK(events_hold_begin(f.ev, 10, 10, 5000, VZ_HOLD_DETACH), "begin");
+	events_hold_end(f.ev, 10, 155000);
+	finish_at(&f, 155100);
+	has(&f, "f (/x.py:1)", "1.000", "4.100");
 	teardown(&f);
 }

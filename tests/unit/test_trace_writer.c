@@ -124,6 +124,7 @@ static void write_sample(struct trace_writer *w)
 	NAME_LIT(w, "\"<module> (fib.py:1)\"", 12345678901ull, 1234567, 4242, 4243);
 	trace_writer_instant(w, "gc", 2000001, 4242, 4243, 'p', "{\"gen\":2}");
 	trace_writer_instant(w, "fork", 3000000, 1, 1, 'x', NULL);
+	trace_writer_instant_cat(w, "vizbpf", "held", 3500000, 1, 2, 't', "{\"held_ms\":1.5}");
 	trace_writer_counter(w, "rss", 4000000, 4242, "bytes", 1048576);
 	trace_writer_meta_str(w, "version", "0.1.0");
 	trace_writer_meta_bool(w, "overflow", false);
@@ -145,6 +146,8 @@ static const char sample_doc[] =
 	"{\"ph\":\"i\",\"name\":\"gc\",\"ts\":2000.001,\"pid\":4242,\"tid\":4243,\"s\":\"p\","
 	"\"args\":{\"gen\":2}},\n"
 	"{\"ph\":\"i\",\"name\":\"fork\",\"ts\":3000.000,\"pid\":1,\"tid\":1,\"s\":\"t\"},\n"
+	"{\"ph\":\"i\",\"cat\":\"vizbpf\",\"name\":\"held\",\"ts\":3500.000,\"pid\":1,\"tid\":2,"
+	"\"s\":\"t\",\"args\":{\"held_ms\":1.5}},\n"
 	"{\"ph\":\"C\",\"name\":\"rss\",\"ts\":4000.000,\"pid\":4242,"
 	"\"args\":{\"bytes\":1048576}}\n"
 	"],\"displayTimeUnit\":\"ns\",\"viztracer_metadata\":{\"version\":\"0.1.0\","
@@ -362,16 +365,17 @@ void test_trace_writer_parses_with_jq(void)
 	if (!ASSERT_OK(trace_writer_close(w), "close"))
 		goto out;
 
-	ASSERT_STREQ(jq(".traceEvents | length", path), "9", "event count");
+	ASSERT_STREQ(jq(".traceEvents | length", path), "10", "event count");
 	ASSERT_STREQ(jq(".displayTimeUnit", path), "ns", "displayTimeUnit");
-	ASSERT_STREQ(jq(".traceEvents[7].name", path),
+	ASSERT_STREQ(jq(".traceEvents[8].name", path),
 		     "odd \"q\" \\ \t caf\xc3\xa9 \xef\xbf\xbd </script> (x.py:9)", "name");
-	ASSERT_STREQ(jq(".traceEvents[7].pid", path), "4294967295", "pid u32 max");
+	ASSERT_STREQ(jq(".traceEvents[8].pid", path), "4294967295", "pid u32 max");
 	ASSERT_STREQ(jq(".traceEvents[2].ts", path), "1000", "ts in us");
 	ASSERT_STREQ(jq(".traceEvents[3].dur", path), "1234.567", "dur in us");
-	ASSERT_STREQ(jq(".traceEvents[8].args.ratio", path), "0.25", "counter value");
+	ASSERT_STREQ(jq(".traceEvents[9].args.ratio", path), "0.25", "counter value");
+	ASSERT_STREQ(jq(".traceEvents[6].cat", path), "vizbpf", "instant's cat");
 	ASSERT_STREQ(jq(".traceEvents[1].args.name", path), "Main\"Thread", "thread name");
-	ASSERT_STREQ(jq("[.traceEvents[] | .ph] | join(\"\")", path), "MMXXiiCXC", "phases");
+	ASSERT_STREQ(jq("[.traceEvents[] | .ph] | join(\"\")", path), "MMXXiiiCXC", "phases");
 	ASSERT_STREQ(jq(".viztracer_metadata | keys_unsorted | join(\",\")", path),
 		     "version,overflow,lost_events,mechanism,kernel", "meta order");
 	ASSERT_STREQ(jq(".viztracer_metadata.overflow", path), "false", "overflow");

@@ -13,12 +13,19 @@
  * returns or the buffer is full. The trace still gets every return, with
  * its own timestamp, at any depth.
  *
+ * What the hook itself costs the program is given back on the spot: the C
+ * recursion budget the real evaluator takes for a call that would have run
+ * inlined untraced (3.12+), and the C stack of its frames (stack segments,
+ * stackseg.h), so recursion limits stay where they are untraced. A call the
+ * recursion check refuses (it never starts) is marked in its return slot.
+ *
  * Nothing here runs until vizbpf, at the first Python call, fills
  * vizbpf_layout and vizbpf_real_eval and points interp->eval_frame at
  * vizbpf_eval3 (3.9+) or vizbpf_eval2 (3.8).
  */
 #define _GNU_SOURCE
 #include <dlfcn.h>
+#include <limits.h>
 #include <linux/types.h>
 #include <pthread.h>
 #include <signal.h>
@@ -26,8 +33,10 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
+#include <sys/uio.h>
 #include <time.h>
 #include <unistd.h>
+#include "stackseg.h"
 #include "vizbpf.h"
 
 typedef void *(*eval3_fn)(void *tstate, void *frame, int throwflag);
@@ -39,11 +48,10 @@ typedef void *(*eval2_fn)(void *frame, int throwflag);
 /* Written by vizbpf (process memory) before eval_frame points here. Protected: bound locally,
  * no GOT load on the per-call path. */
 EXPORT void *vizbpf_real_eval;
-EXPORT struct vz_eval_layout vizbpf_layout = { .crec_offset = -1 };
+EXPORT struct vz_eval_layout vizbpf_layout = { .crec_offset = -1, .frame_ip = -1 };
 
 static TLS struct vz_pending pending;
 static TLS uint32_t depth;
-static TLS void *widened; /* the thread state whose C recursion budget this thread widened */
 
 #define GEN_FLAGS (VZ_CO_GENERATOR | VZ_CO_COROUTINE | VZ_CO_ASYNC_GENERATOR)
 #define NOP5 ".byte 0x0f, 0x1f, 0x44, 0x00, 0x00\n"
@@ -59,15 +67,43 @@ static inline uint64_t now_ns(void)
 	return (uint64_t)ts.tv_sec * 1000000000u + ts.tv_nsec;
 }
 
-/* 3.12: each call through an eval_frame hook also spends C recursion budget; widen it once per
- * thread state, here on its own thread, where nothing races the write. */
-static inline void widen(void *tstate)
+/*
+ * 3.12+: the real evaluator takes crec_per_call units of the thread's C recursion budget
+ * (PY_EVAL_C_STACK_UNITS) whenever it is called. Untraced, a Python-to-Python call is inlined
+ * and takes none, so the hook gives them back for such a call, on this thread while it runs
+ * (nothing races the write). A call made through C (a __repr__ called by repr()) pays them
+ * untraced too and gets nothing back. A direct call is recognised by the budget: on the way
+ * from an evaluator to the hook of a call it makes, CALL spends none, while C code in between
+ * (PyObject_Repr, ...) spends some. budget_inside: the budget inside the innermost hooked
+ * evaluator of this thread, as a direct call from it finds it.
+ */
+static TLS int budget_inside = INT_MIN;
+
+struct budget {
+	int *at;
+	int given;
+	int outer;
+};
+
+static inline void budget_enter(struct budget *b, void *tstate)
 {
 	const struct vz_eval_layout *l = &vizbpf_layout;
 
-	if (__builtin_expect(tstate != widened, 0) && l->crec_offset >= 0 && tstate) {
-		widened = tstate;
-		LOAD(int, tstate, l->crec_offset) += l->crec_boost;
+	b->at = NULL;
+	if (l->crec_offset < 0 || !tstate)
+		return;
+	b->at = (int *)((char *)tstate + l->crec_offset);
+	b->outer = budget_inside;
+	b->given = *b->at == b->outer ? l->crec_per_call : 0;
+	budget_inside = *b->at + b->given - l->crec_per_call;
+	*b->at += b->given;
+}
+
+static inline void budget_leave(const struct budget *b)
+{
+	if (b->at) {
+		*b->at -= b->given;
+		budget_inside = b->outer;
 	}
 }
 
@@ -98,6 +134,63 @@ static inline uint64_t code_signature(void *code)
 }
 
 /*
+ * The frame's instruction position (f_lasti up to 3.10, prev_instr or instr_ptr after). If it
+ * has not moved when the evaluator returns NULL, the recursion check refused the call before
+ * its first instruction. Not so with throwflag (gen.throw(), gen.close()): that evaluation
+ * raises where the frame stands, and sys.setprofile reports it as a call.
+ */
+static inline uint64_t frame_ip(void *frame)
+{
+	const struct vz_eval_layout *l = &vizbpf_layout;
+	uint64_t ip = 0;
+
+	if (l->frame_ip >= 0)
+		memcpy(&ip, (char *)frame + l->frame_ip, l->frame_ip_size);
+	return ip;
+}
+
+static __attribute__((noinline)) int never_ran(void *frame, uint64_t ip_before)
+{
+	const struct vz_eval_layout *l = &vizbpf_layout;
+	uint64_t ip = 0;
+
+	if (l->frame_ip < 0)
+		return 0;
+	if (l->frame_may_be_freed) {
+		/* 3.11+: the evaluator has popped the frame; the first frame of a data stack chunk
+		 * takes the chunk with it (unmapped). Read it the way that cannot fault. */
+		struct iovec here = { &ip, l->frame_ip_size };
+		struct iovec there = { (char *)frame + l->frame_ip, l->frame_ip_size };
+
+		if (process_vm_readv(getpid(), &here, 1, &there, 1, 0) != (ssize_t)l->frame_ip_size)
+			return 0;
+	} else {
+		memcpy(&ip, (char *)frame + l->frame_ip, l->frame_ip_size);
+	}
+	return ip == ip_before;
+}
+
+/*
+ * Calls the real evaluator, on a stack segment when this thread's stack is low. What the hook
+ * owes a call: layout.stack_per_call (3.11+: the whole path), or 0 for just its own frame
+ * (the evaluator function this is inlined into, return address included).
+ */
+static __attribute__((always_inline)) inline void *call_real(void *a, void *b, long c)
+{
+	if (__builtin_expect(stackseg_low(), 0)) {
+		size_t per_call = vizbpf_layout.stack_per_call;
+		char *sp;
+
+		if (!per_call) {
+			asm volatile("mov %%rsp, %0" : "=r"(sp));
+			per_call = (char *)__builtin_frame_address(0) + 16 - sp;
+		}
+		return stackseg_call(vizbpf_real_eval, a, b, c, (size_t)depth * per_call);
+	}
+	return ((eval3_fn)vizbpf_real_eval)(a, b, (int)c);
+}
+
+/*
  * The entry site: frame, code, caller, signature of the code object (code_signature()),
  * timestamp, and the returns noted since the last site. Returns 1 when the call is traced (not
  * a generator being created).
@@ -120,6 +213,10 @@ static __attribute__((noinline)) int enter(void *tstate, void *frame)
 		caller = LOAD(uint64_t, tstate, l->tstate_frame);
 		if (l->cframe_current_frame >= 0 && caller)
 			caller = LOAD(uint64_t, caller, l->cframe_current_frame);
+		/* A frame being cleared runs this call (see VZ_FRAME_OWNED_BY_CSTACK). */
+		while (l->frame_owner >= 0 && caller &&
+		       LOAD(uint8_t, caller, l->frame_owner) == VZ_FRAME_OWNED_BY_CSTACK)
+			caller = LOAD(uint64_t, caller, l->frame_previous);
 	}
 	sig = code_signature(code);
 	{
@@ -137,11 +234,11 @@ static __attribute__((noinline)) int enter(void *tstate, void *frame)
 	return 1;
 }
 
-static __attribute__((noinline)) void leave(void *frame)
+static __attribute__((noinline)) void leave(void *frame, int refused)
 {
 	uint32_t n = pending.n;
 
-	pending.r[n].frame = (uint64_t)frame;
+	pending.r[n].frame = (uint64_t)frame | (refused ? VZ_RET_REFUSED : 0);
 	pending.r[n].ts_ns = now_ns();
 	pending.n = ++n;
 	if (--depth == 0 || n == VZ_PENDING_MAX) {
@@ -153,24 +250,33 @@ static __attribute__((noinline)) void leave(void *frame)
 __attribute__((noinline, visibility("default"))) void *vizbpf_eval3(void *tstate, void *frame,
 								     int throwflag)
 {
+	struct budget b;
+	uint64_t ip;
 	void *ret;
 
-	widen(tstate);
-	if (!enter(tstate, frame))
-		return ((eval3_fn)vizbpf_real_eval)(tstate, frame, throwflag);
-	ret = ((eval3_fn)vizbpf_real_eval)(tstate, frame, throwflag);
-	leave(frame);
+	budget_enter(&b, tstate);
+	if (!enter(tstate, frame)) {
+		ret = call_real(tstate, frame, throwflag);
+		budget_leave(&b);
+		return ret;
+	}
+	ip = frame_ip(frame);
+	ret = call_real(tstate, frame, throwflag);
+	budget_leave(&b);
+	leave(frame, !ret && !throwflag && never_ran(frame, ip));
 	return ret;
 }
 
 /* 3.8: _PyFrameEvalFunction has no thread state argument (the caller is f_back there). */
 __attribute__((noinline, visibility("default"))) void *vizbpf_eval2(void *frame, int throwflag)
 {
+	uint64_t ip;
 	void *ret;
 
 	enter(NULL, frame);
-	ret = ((eval2_fn)vizbpf_real_eval)(frame, throwflag);
-	leave(frame);
+	ip = frame_ip(frame);
+	ret = call_real(frame, (void *)(long)throwflag, 0);
+	leave(frame, !ret && !throwflag && never_ran(frame, ip));
 	return ret;
 }
 

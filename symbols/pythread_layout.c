@@ -1,0 +1,24 @@
+// SPDX-License-Identifier: BSD-2-Clause
+/*
+ * Where a threading.Thread keeps its _name, per CPython minor version. Offsets from gdb on the
+ * pyenv builds with debug info (3.8.18 ... 3.13.0): p &((T*)0)->field; the same for every build
+ * of a minor version (the ABI of these structs is fixed within one).
+ */
+#include "pythread_layout.h"
+
+void py_thread_layout(int minor, struct vz_thread_layout *l)
+{
+	*l = (struct vz_thread_layout){
+		.frame_self = minor <= 9 ? 0x168 : minor == 10 ? 0x160 : 0x48,
+		.attrs_kind = minor <= 10 ? VZ_ATTRS_DICTOFFSET : minor == 11 ? VZ_ATTRS_311 :
+			      minor == 12 ? VZ_ATTRS_312 : VZ_ATTRS_313,
+		.type_flags = 0xa8,
+		.type_basicsize = 0x20,
+		.type_dictoffset = 0x120,
+		.type_cached_keys = minor == 9 ? 0x360 : minor <= 11 ? 0x368 : 0x370,
+		.dict_keys = 0x20,
+		.dict_values = 0x28,
+		.values_array = minor >= 13 ? 8 : 0,
+		.old_keys = minor <= 10,
+	};
+}

@@ -1,0 +1,507 @@
+// SPDX-License-Identifier: BSD-2-Clause
+/*
+ * One skeleton per traced interpreter: the offsets of its CPython version
+ * go to rodata before load, so the verifier drops the other versions' paths.
+ */
+#include <errno.h>
+#include <linux/types.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+#include <sys/syscall.h>
+#include <bpf/libbpf.h>
+#include <bpf/bpf.h>
+#include "vizbpf.h"
+#include "vizbpf.skel.h"
+#include "symbols/pyoffsets.h"
+#include "symbols/pythread_layout.h"
+#include "tracer.h"
+#include "user/base/log.h"
+
+#define VZ_BPF_TRACE_UPROBE_MULTI 48 /* enum bpf_attach_type, Linux 6.6+ */
+#define TRACER_MAX_CHILDREN 1024
+
+struct tracer {
+	struct vizbpf_bpf *skel;
+	bool multi; /* the probe sites use uprobe_multi links */
+	struct ring_buffer *rb;
+	struct bpf_link *entry, *ret, *exit, *site_entry, *site_flush; /* of the first pid */
+	int child_fds[2 * TRACER_MAX_CHILDREN]; /* site links of followed children */
+	int n_child_fds;
+	struct pid_links {
+		pid_t pid;
+		struct bpf_link *entry, *ret;
+	} *more; /* evaluator probes of the other processes */
+	int n_more, cap_more;
+	int site_entry_fd, site_flush_fd; /* uprobe_multi link fds, or -1 */
+	struct bpf_link **deallocs; /* code_freed, one per probed process (3.8-3.11) */
+	int n_deallocs, cap_deallocs;
+	uint64_t code_dealloc_offset; /* 0: not probed (3.12+ have co_version, or not found) */
+	pid_t pid;
+	int minor;
+	char mechanism[160];
+	char lib[4096];
+	uint64_t evalframe_offset;
+};
+
+static int libbpf_print(enum libbpf_print_level level, const char *fmt, va_list args)
+{
+	if (level == LIBBPF_DEBUG && vz_verbose < 2)
+		return 0;
+	if (level == LIBBPF_INFO && vz_verbose < 1)
+		return 0;
+	return vfprintf(stderr, fmt, args);
+}
+
+/* The smallest window of the code object covering every field read per call. */
+static int code_window(const struct vz_py_offsets *o, __u32 *start)
+{
+	__s32 f[] = { o->code_flags, o->code_firstlineno, o->code_name, o->code_qualname,
+		      o->code_filename, o->code_version };
+	__s32 lo = INT32_MAX, hi = 0;
+
+	for (size_t i = 0; i < sizeof(f) / sizeof(f[0]); i++) {
+		if (f[i] < 0)
+			continue;
+		lo = f[i] < lo ? f[i] : lo;
+		hi = f[i] + 8 > hi ? f[i] + 8 : hi;
+	}
+	lo &= ~7; /* BPF rejects misaligned stack loads: keep fields aligned in the copy */
+	if (lo == INT32_MAX || hi - lo > 192)
+		return -EINVAL;
+	*start = lo;
+	return 0;
+}
+
+/* The same for the frame fields read per call (the code pointer, the instruction position and,
+ * 3.11+, the owner byte). */
+static int frame_window(const struct vz_py_offsets *o, __u32 *start)
+{
+	__s32 lo = o->frame_code, hi = o->frame_code + 8;
+
+	if (o->frame_owner >= 0) {
+		lo = o->frame_owner < lo ? o->frame_owner : lo;
+		hi = o->frame_owner + 1 > hi ? o->frame_owner + 1 : hi;
+	}
+	/* Where the frame stands (refused calls, see bpf/vizbpf.bpf.c). */
+	lo = o->frame_ip < lo ? o->frame_ip : lo;
+	hi = o->frame_ip + 8 > hi ? o->frame_ip + 8 : hi;
+	/* <=3.10: f_back names the caller at entry (the probe sites read it). */
+	if (o->py_version_hex < 0x030b0000) {
+		lo = o->frame_previous < lo ? o->frame_previous : lo;
+		hi = o->frame_previous + 8 > hi ? o->frame_previous + 8 : hi;
+	}
+	lo &= ~7;
+	if (lo < 0 || hi - lo > 88)
+		return -EINVAL;
+	*start = lo;
+	return 0;
+}
+
+static int load(struct tracer *t, const struct py_interp *pi, const struct vz_py_offsets *off,
+		__u32 window, __u32 fwindow, uint64_t ringbuf_bytes, unsigned flags)
+{
+	int err;
+
+	t->skel = vizbpf_bpf__open();
+	if (!t->skel)
+		return -errno;
+	t->skel->rodata->off = *off;
+	t->skel->rodata->code_window_off = window;
+	t->skel->rodata->frame_window_off = fwindow;
+	t->skel->rodata->caller_from_frame = pi->minor <= 10;
+	py_thread_layout(pi->minor, (struct vz_thread_layout *)&t->skel->rodata->tl);
+	t->skel->rodata->entry_frames = pi->minor >= 12;
+	t->skel->rodata->evalframe_vaddr = pi->evalframe_vaddr;
+	t->skel->rodata->pyruntime_vaddr = pi->pyruntime_vaddr;
+	t->skel->rodata->stop_first_call = !!(flags & TRACER_STOP_FIRST_CALL);
+	t->skel->rodata->stop_new_threads = !!(flags & TRACER_STOP_NEW_THREADS);
+	t->skel->rodata->wakeup_bytes = ringbuf_bytes / 4;
+	bpf_map__set_max_entries(t->skel->maps.events, ringbuf_bytes);
+	if (t->multi) {
+		bpf_program__set_expected_attach_type(t->skel->progs.site_entry,
+						      (enum bpf_attach_type)VZ_BPF_TRACE_UPROBE_MULTI);
+		bpf_program__set_expected_attach_type(t->skel->progs.site_flush,
+						      (enum bpf_attach_type)VZ_BPF_TRACE_UPROBE_MULTI);
+	}
+	err = vizbpf_bpf__load(t->skel);
+	if (err && errno == EPERM)
+		err = -EPERM;
+	return err;
+}
+
+struct tracer *tracer_open(const struct py_interp *pi, uint64_t ringbuf_bytes, unsigned flags,
+			   tracer_record_fn fn, void *ctx)
+{
+	struct vz_py_offsets off;
+	struct tracer *t;
+	__u32 window, fwindow;
+	int err;
+
+	libbpf_set_print(libbpf_print);
+	if (py_offsets__get(pi->major, pi->minor, &off)) {
+		elog("CPython %d.%d is not supported (supported: %s)", pi->major, pi->minor,
+		     py_offsets__supported());
+		return NULL;
+	}
+	if (code_window(&off, &window) || frame_window(&off, &fwindow)) {
+		elog("internal: code object fields of CPython %d.%d are too far apart", pi->major,
+		     pi->minor);
+		return NULL;
+	}
+	t = calloc(1, sizeof(*t));
+	if (!t)
+		return NULL;
+	snprintf(t->lib, sizeof(t->lib), "%s", pi->lib);
+	t->minor = pi->minor;
+	t->site_entry_fd = t->site_flush_fd = -1;
+	t->evalframe_offset = pi->evalframe_offset;
+	/* 3.12+ tell a reused address by co_version (bpf/codesig.bpf.h); before, by its free. */
+	if (pi->minor <= 11) {
+		t->code_dealloc_offset = pi->code_dealloc_offset;
+		if (!t->code_dealloc_offset)
+			ilog("%s: code objects' tp_dealloc not found: a code object created where a "
+			     "freed one was may keep its name", pi->lib);
+	}
+
+	if (off.tstate_arg == 0 && (!pi->pyruntime_vaddr || off.runtime_tstate_current < 0)) {
+		elog("CPython %d.%d in %s: _PyRuntime not found, cannot find thread states",
+		     pi->major, pi->minor, pi->lib);
+		goto fail;
+	}
+	/* uprobe_multi links (Linux 6.6+) skip the perf-event layer on every hit. */
+	t->multi = true;
+	err = load(t, pi, &off, window, fwindow, ringbuf_bytes, flags);
+	if (err && err != -EPERM) {
+		vlog("loading with uprobe_multi links failed (%s): using perf-event uprobes",
+		     strerror(-err));
+		vizbpf_bpf__destroy(t->skel);
+		t->multi = false;
+		err = load(t, pi, &off, window, fwindow, ringbuf_bytes, flags);
+	}
+	if (err) {
+		if (err == -EPERM)
+			elog("loading BPF programs: permission denied (run as root: needs "
+			     "CAP_BPF, CAP_PERFMON and CAP_SYS_ADMIN)");
+		else
+			elog("loading BPF programs failed: %s", strerror(-err));
+		goto fail;
+	}
+	t->rb = ring_buffer__new(bpf_map__fd(t->skel->maps.events), (ring_buffer_sample_fn)fn, ctx,
+				 NULL);
+	if (!t->rb) {
+		elog("ring buffer: %s", strerror(errno));
+		goto fail;
+	}
+return t;
+fail:
+	tracer_close(t);
+	return NULL;
+}
+
+static struct bpf_link *attach_uprobe(struct bpf_program *prog, pid_t pid, const char *file,
+				      uint64_t offset, bool retprobe)
+{
+	LIBBPF_OPTS(bpf_uprobe_opts, opts, .retprobe = retprobe);
+	struct bpf_link *link;
+
+	link = bpf_program__attach_uprobe_opts(prog, pid, file, offset, &opts);
+	if (!link)
+		elog("attaching a %s to %s+0x%llx in pid %d: %s", retprobe ? "uretprobe" : "uprobe",
+		     file, (unsigned long long)offset, pid, strerror(errno));
+	return link;
+}
+
+/* Thread exits (and the first call, for stop_first_call) are reported for these processes. */
+static int mark_traced(struct tracer *t, pid_t pid)
+{
+	__u32 key = pid;
+	__u8 one = 1;
+
+	bpf_map__delete_elem(t->skel->maps.started_pids, &key, sizeof(key), 0);
+	return bpf_map__update_elem(t->skel->maps.traced_pids, &key, sizeof(key), &one,
+				    sizeof(one), BPF_ANY);
+}
+
+static int attach_exit(struct tracer *t)
+{
+	if (t->exit)
+		return 0;
+	t->exit = bpf_program__attach(t->skel->progs.handle_exit);
+	if (!t->exit) {
+		elog("attaching to sched_process_exit: %s", strerror(errno));
+		return -errno;
+	}
+	return 0;
+}
+
+/* 3.8-3.11: a code object freed in pid leaves the cache of described ones (code_freed). */
+static int attach_dealloc(struct tracer *t, pid_t pid)
+{
+	struct bpf_link *l;
+
+	if (!t->code_dealloc_offset)
+		return 0;
+	if (t->n_deallocs == t->cap_deallocs) {
+		int cap = t->cap_deallocs ? 2 * t->cap_deallocs : 16;
+		void *p = realloc(t->deallocs, cap * sizeof(*t->deallocs));
+
+		if (!p)
+			return -ENOMEM;
+		t->deallocs = p;
+		t->cap_deallocs = cap;
+	}
+	l = attach_uprobe(t->skel->progs.code_freed, pid, t->lib, t->code_dealloc_offset, false);
+	if (!l)
+		return -errno;
+	t->deallocs[t->n_deallocs++] = l;
+	return 0;
+}
+
+static void describe_probes(struct tracer *t)
+{
+	snprintf(t->mechanism, sizeof(t->mechanism),
+		 "uprobe+uretprobe on _PyEval_EvalFrameDefault%s%s",
+		 t->minor >= 11 ? ", eval-frame unlock" : "",
+		 t->minor >= 12 ? ", C recursion budget widened as the recursion limit needs" : "");
+}
+
+int tracer_attach_pid(struct tracer *t, pid_t pid, bool returns)
+{
+	int err;
+
+	t->pid = pid;
+	err = mark_traced(t, pid);
+	if (err)
+		return err;
+	err = attach_dealloc(t, pid);
+	if (err)
+		return err;
+	t->entry = attach_uprobe(t->skel->progs.py_entry, pid, t->lib, t->evalframe_offset, false);
+	if (!t->entry)
+		return -errno;
+	if (returns && tracer_attach_returns(t))
+		return -errno;
+	err = attach_exit(t);
+	if (!err && !t->mechanism[0])
+		describe_probes(t);
+	return err;
+}
+
+int tracer_add_pid(struct tracer *t, pid_t pid)
+{
+	struct pid_links *l;
+	int err;
+
+	if (!t->pid)
+		return tracer_attach_pid(t, pid, true);
+	for (int i = 0; i < t->n_more; i++)
+		if (t->more[i].pid == pid)
+			return mark_traced(t, pid); /* probed already (an exec of the same binary) */
+	if (t->n_more == t->cap_more) {
+		int cap = t->cap_more ? 2 * t->cap_more : 16;
+		void *p = realloc(t->more, cap * sizeof(*t->more));
+
+		if (!p)
+			return -ENOMEM;
+		t->more = p;
+		t->cap_more = cap;
+	}
+	err = mark_traced(t, pid) ?: attach_dealloc(t, pid);
+	if (err)
+		return err;
+	l = &t->more[t->n_more];
+	*l = (struct pid_links){ .pid = pid };
+	l->entry = attach_uprobe(t->skel->progs.py_entry, pid, t->lib, t->evalframe_offset, false);
+	if (!l->entry)
+		return -errno;
+	l->ret = attach_uprobe(t->skel->progs.py_return, pid, t->lib, t->evalframe_offset, true);
+	if (!l->ret) {
+		err = -errno;
+		bpf_link__destroy(l->entry);
+		return err;
+	}
+	t->n_more++;
+	t->skel->bss->returns_on = 1;
+	if (!t->mechanism[0])
+		describe_probes(t);
+	return attach_exit(t);
+}
+
+void tracer_mark_started(struct tracer *t, pid_t pid)
+{
+	__u32 key = pid;
+	__u8 one = 1;
+
+	bpf_map__update_elem(t->skel->maps.started_pids, &key, sizeof(key), &one, sizeof(one),
+			     BPF_ANY);
+}
+
+int tracer_attach_returns(struct tracer *t)
+{
+	t->ret = attach_uprobe(t->skel->progs.py_return, t->pid, t->lib, t->evalframe_offset, true);
+	if (!t->ret)
+		return -errno;
+	t->skel->bss->returns_on = 1;
+	return 0;
+}
+
+/*
+ * A uprobe_multi link by hand: libbpf 1.1 predates them. The layout is link_create's
+ * uprobe_multi member of union bpf_attr (Linux 6.6+).
+ */
+static int link_uprobe_multi(struct bpf_program *prog, const char *path, uint64_t offset,
+			     pid_t pid)
+{
+	union {
+		struct {
+			__u32 prog_fd, target_fd, attach_type, flags;
+			__u64 path, offsets, ref_ctr_offsets, cookies;
+			__u32 cnt, multi_flags, pid;
+		} link_create;
+		char size[256]; /* the kernel wants what it does not know zeroed */
+	} attr;
+	int fd;
+
+	memset(&attr, 0, sizeof(attr));
+	attr.link_create.prog_fd = bpf_program__fd(prog);
+	attr.link_create.attach_type = VZ_BPF_TRACE_UPROBE_MULTI;
+	attr.link_create.path = (__u64)(uintptr_t)path;
+	attr.link_create.offsets = (__u64)(uintptr_t)&offset;
+	attr.link_create.cnt = 1;
+	attr.link_create.pid = pid;
+	fd = syscall(__NR_bpf, BPF_LINK_CREATE, &attr, sizeof(attr));
+	if (fd < 0)
+		elog("attaching a uprobe_multi link to %s+0x%llx in pid %d: %s", path,
+		     (unsigned long long)offset, pid, strerror(errno));
+	return fd < 0 ? -errno : fd;
+}
+
+int tracer_attach_sites(struct tracer *t, const char *lib, uint64_t entry_off, uint64_t flush_off)
+{
+	if (t->multi) {
+		t->site_entry_fd = link_uprobe_multi(t->skel->progs.site_entry, lib, entry_off, t->pid);
+		if (t->site_entry_fd < 0)
+			return t->site_entry_fd;
+		t->site_flush_fd = link_uprobe_multi(t->skel->progs.site_flush, lib, flush_off,
+						      t->pid);
+		return t->site_flush_fd < 0 ? t->site_flush_fd : 0;
+	}
+	t->site_entry = attach_uprobe(t->skel->progs.site_entry, t->pid, lib, entry_off, false);
+	if (!t->site_entry)
+		return -errno;
+	t->site_flush = attach_uprobe(t->skel->progs.site_flush, t->pid, lib, flush_off, false);
+	return t->site_flush ? 0 : -errno;
+}
+
+int tracer_attach_sites_pid(struct tracer *t, pid_t pid, const char *lib, uint64_t entry_off,
+			    uint64_t flush_off)
+{
+	int e, f;
+
+	if (!t->multi || t->n_child_fds + 2 > 2 * TRACER_MAX_CHILDREN)
+		return -EOPNOTSUPP;
+	/* First: the child's code objects are its parent's, freed in either. */
+	e = attach_dealloc(t, pid);
+	if (e)
+		return e;
+	e = link_uprobe_multi(t->skel->progs.site_entry, lib, entry_off, pid);
+	if (e < 0)
+		return e;
+	f = link_uprobe_multi(t->skel->progs.site_flush, lib, flush_off, pid);
+	if (f < 0) {
+		close(e);
+		return f;
+	}
+	t->child_fds[t->n_child_fds++] = e;
+	t->child_fds[t->n_child_fds++] = f;
+	return mark_traced(t, pid);
+}
+
+void tracer_detach(struct tracer *t)
+{
+	for (int i = 0; i < t->n_child_fds; i++)
+		close(t->child_fds[i]);
+	t->n_child_fds = 0;
+	for (int i = 0; i < t->n_deallocs; i++)
+		bpf_link__destroy(t->deallocs[i]);
+	t->n_deallocs = 0;
+	for (int i = 0; i < t->n_more; i++) {
+		bpf_link__destroy(t->more[i].entry);
+		bpf_link__destroy(t->more[i].ret);
+	}
+	t->n_more = 0;
+	bpf_link__destroy(t->entry);
+	bpf_link__destroy(t->ret);
+	bpf_link__destroy(t->site_entry);
+	bpf_link__destroy(t->site_flush);
+	t->entry = t->ret = t->site_entry = t->site_flush = NULL;
+	if (t->site_entry_fd >= 0)
+		close(t->site_entry_fd);
+	if (t->site_flush_fd >= 0)
+		close(t->site_flush_fd);
+	t->site_entry_fd = t->site_flush_fd = -1;
+}
+
+void tracer_use_sites(struct tracer *t)
+{
+	/* The evaluator's own probe has done its job (the first call); the sites see the rest. */
+	bpf_link__destroy(t->entry);
+	bpf_link__destroy(t->ret);
+	t->entry = t->ret = NULL;
+	snprintf(t->mechanism, sizeof(t->mechanism),
+		 "nop5 probe sites in libvizbpf-eval.so, the eval_frame around "
+		 "_PyEval_EvalFrameDefault (%s)%s", t->multi ? "uprobe_multi" : "perf uprobes",
+		 t->minor >= 11 ? ", its C stack and recursion budget given back per call" : "");
+}
+
+int tracer_poll(struct tracer *t, int timeout_ms)
+{
+	int n = ring_buffer__poll(t->rb, timeout_ms);
+
+	/* Records are submitted without wake-ups (they double the probe cost): read anyway. */
+	if (n >= 0)
+		n = ring_buffer__consume(t->rb);
+	return n;
+}
+
+int tracer_fd(struct tracer *t)
+{
+	return ring_buffer__epoll_fd(t->rb);
+}
+
+int tracer_drain(struct tracer *t)
+{
+	return ring_buffer__consume(t->rb);
+}
+
+void tracer_read_stats(struct tracer *t, struct tracer_stats *s)
+{
+	const struct vizbpf_bpf__bss *b = t->skel->bss;
+
+	s->lost_records = b->lost_records;
+	s->lost_code_records = b->lost_code_records;
+}
+
+const char *tracer_lib(struct tracer *t)
+{
+	return t->lib;
+}
+
+const char *tracer_mechanism(struct tracer *t)
+{
+	return t->mechanism;
+}
+
+void tracer_close(struct tracer *t)
+{
+	if (!t)
+		return;
+	ring_buffer__free(t->rb);
+	tracer_detach(t);
+	bpf_link__destroy(t->exit);
+	vizbpf_bpf__destroy(t->skel);
+	free(t->more);
+	free(t->deallocs);
+	free(t);
+}

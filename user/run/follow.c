@@ -1,0 +1,221 @@
+// SPDX-License-Identifier: BSD-2-Clause
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <signal.h>
+#include <stdio.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+#include "fastpath.h"
+#include "follow.h"
+#include "user/base/log.h"
+#include "user/base/procmem.h"
+#include "procs.h"
+#include "user/slices/pystack.h"
+
+/* A child not stopped by then was not stopped for us (a fork from C code without the
+ * library's handler, a kernel without bpf_send_signal_task): it runs untraced. */
+#define STOP_WAIT_MS 2000
+
+static int stopped(pid_t pid)
+{
+	char path[64], buf[256], *p;
+	ssize_t n;
+	int fd;
+
+	snprintf(path, sizeof(path), "/proc/%d/stat", pid);
+	fd = open(path, O_RDONLY);
+	if (fd < 0)
+		return -1;
+	n = read(fd, buf, sizeof(buf) - 1);
+	close(fd);
+	if (n <= 0)
+		return -1;
+	buf[n] = '\0';
+	p = strrchr(buf, ')'); /* the state follows the command name, which may hold spaces */
+	return p && (p[2] == 'T' || p[2] == 't');
+}
+
+static int wait_stopped(pid_t pid)
+{
+	struct timespec ms = { 0, 1000 * 1000 };
+	int st = 0;
+
+	for (int i = 0; i < STOP_WAIT_MS && (st = stopped(pid)) == 0; i++)
+		nanosleep(&ms, NULL);
+	return st;
+}
+
+unsigned follow_tracer_flags(int major, int minor)
+{
+	struct prepare p;
+
+	return prepare_init(&p, major, minor) ? 0 : procs_tracer_flags(&p);
+}
+
+struct pick {
+	uint32_t tid, child;
+	struct pystack_thread th;
+	int found;
+};
+
+/* The thread state of the thread that forked (the only thread of the child). */
+static int pick_thread(void *ctx, const struct pystack_thread *th)
+{
+	struct pick *p = ctx;
+
+	if (th->tid == p->tid || th->tid == p->child) {
+		p->th = *th;
+		p->found = 1;
+		return 1;
+	}
+	return 0;
+}
+
+void follow_fork(struct procs *ps, const struct vz_rec_fork *r)
+{
+	pid_t child = r->hdr.pid;
+	struct proc *parent = procs_find(ps, r->parent), *p;
+	struct pick pick = { .tid = r->hdr.tid, .child = child };
+	uint64_t runtime;
+	int err;
+
+	if (ps->closing) {
+		if (wait_stopped(child) == 1)
+			kill(child, SIGCONT);
+		return;
+	}
+	if (wait_stopped(child) != 1) {
+		vlog("fork %d -> %d: the child did not stop for us; not followed", r->parent, child);
+		ps->missed++;
+		return;
+	}
+	p = parent ? procs_add(ps, child, &parent->pi, parent->bias, parent->t) : NULL;
+	if (!p) {
+		ps->missed++;
+		kill(child, SIGCONT);
+		return;
+	}
+	/* Its memory is a copy of its parent's: so is what vizbpf changed there. Its time is
+	 * its parent's until the fork; from then on it is held, until let go below. */
+	events_hold_inherit(ps->ev, r->parent, child, r->hdr.ts_ns);
+	events_hold_begin(ps->ev, child, child, r->hdr.ts_ns, VZ_HOLD_FORK);
+	p->prep = parent->prep;
+	p->restore = parent->restore;
+	p->first_call_seen = true; /* in its parent */
+	runtime = procs_runtime(p);
+	if (runtime)
+		pystack_threads(child, &p->prep.off, runtime, pick_thread, &pick);
+	if (pick.found) {
+		pick.th.tid = child;
+		pystack_replay(child, &p->prep.off, &pick.th, r->hdr.ts_ns, events_handle, ps->ev);
+	}
+	if (r->hdr.flags == VZ_PROC_FAST && ps->fp) {
+		err = tracer_attach_sites_pid(p->t, child, ps->fp->lib, ps->fp->entry_off,
+					      ps->fp->flush_off);
+	} else {
+		err = tracer_add_pid(p->t, child);
+		tracer_mark_started(p->t, child);
+	}
+	if (err) {
+		ps->missed++;
+		p->gone = true;
+	} else {
+		ps->followed++;
+		procs_lock(p, false);
+		procs_name(ps, child, "python (forked)");
+	}
+	kill(child, SIGCONT);
+	events_hold_end(ps->ev, child, monotonic_ns());
+}
+
+void follow_record(struct procs *ps, const struct vz_rec_hdr *rec)
+{
+	if (rec->type == VZ_REC_FORK)
+		follow_fork(ps, (const struct vz_rec_fork *)rec);
+	else
+		follow_exec(ps, (const struct vz_rec_exec *)rec);
+}
+
+/* The old image's frames end at the exec, as at an exit. */
+static void end_old_image(struct procs *ps, const struct vz_rec_exec *r)
+{
+	struct vz_rec_exit x = { .hdr = r->hdr };
+	struct proc *old = procs_find(ps, r->hdr.pid);
+
+	if (old)
+		old->gone = true;
+	x.hdr.type = VZ_REC_EXIT;
+	x.hdr.tid = r->hdr.pid;
+	memcpy(x.comm, r->comm, sizeof(x.comm));
+	events_handle(ps->ev, &x, sizeof(x));
+}
+
+/* The executable as seen from here (a process in a container sees other files). */
+static int exe_path(pid_t pid, char *exe, size_t cap)
+{
+	char link[64], target[PATH_MAX - 32];
+	ssize_t n;
+
+	snprintf(link, sizeof(link), "/proc/%d/exe", pid);
+	n = readlink(link, target, sizeof(target) - 1);
+	if (n < 0)
+		return -errno;
+	target[n] = '\0';
+	if (access(target, R_OK) == 0)
+		snprintf(exe, cap, "%s", target);
+	else
+		snprintf(exe, cap, "/proc/%d/root%s", pid, target);
+	return 0;
+}
+
+void follow_exec(struct procs *ps, const struct vz_rec_exec *r)
+{
+	pid_t pid = r->hdr.pid;
+	static struct py_interp pi; /* 8 KB: not on the stack */
+	char exe[PATH_MAX], msg[512];
+	struct tracer *t;
+	struct proc *p;
+	int err;
+
+	if (ps->closing) {
+		kill(pid, SIGCONT);
+		return;
+	}
+	/* A new process of the tree (its fork was not followed) shares its parent's time. */
+	if (!procs_find(ps, pid))
+		events_hold_inherit(ps->ev, proc_ppid(pid), pid, r->hdr.ts_ns);
+	end_old_image(ps, r);
+	err = exe_path(pid, exe, sizeof(exe));
+	if (!err)
+		err = py_interp__inspect(exe, &pi, msg, sizeof(msg));
+	if (err) {
+		if (err == -EOPNOTSUPP) {
+			elog("pid %d: %s: not traced", pid, msg);
+			ps->missed++;
+		}
+		/* Not CPython (or not one vizbpf traces): never stopped again. */
+		if (err == -ENOEXEC || err == -EOPNOTSUPP)
+			procwatch_verdict(ps->pw, r->ino, r->dev, VZ_EXE_OTHER);
+		kill(pid, SIGCONT);
+		return;
+	}
+	procwatch_verdict(ps->pw, r->ino, r->dev, VZ_EXE_PYTHON);
+	t = procs_tracer(ps, &pi, follow_tracer_flags(pi.major, pi.minor));
+	p = t && !tracer_add_pid(t, pid) ? procs_add(ps, pid, &pi, 0, t) : NULL;
+	if (!p) {
+		ps->missed++;
+		kill(pid, SIGCONT);
+		return;
+	}
+	procs_lock(p, false);
+	procwatch_set(ps->pw, pid, VZ_PROC_PROBED);
+	ps->followed++;
+	vlog("pid %d exec'd CPython %d.%d (%s): traced from its first call", pid, pi.major,
+	     pi.minor, exe);
+	procs_name(ps, pid, pi.exe);
+	events_hold_begin(ps->ev, pid, pid, r->hdr.ts_ns, VZ_HOLD_EXEC);
+	kill(pid, SIGCONT);
+	events_hold_end(ps->ev, pid, monotonic_ns());
+}

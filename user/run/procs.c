@@ -1,0 +1,415 @@
+// SPDX-License-Identifier: BSD-2-Clause
+#include <errno.h>
+#include <fcntl.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/file.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+#include "env.h"
+#include "freeze.h"
+#include "user/base/log.h"
+#include "user/base/procmem.h"
+#include "procs.h"
+#include "user/slices/pystack.h"
+#include "user/slices/pythread.h"
+
+#define PROCS_MAX_POLL 64
+#define LOCK_DIR "/run/vizbpf"
+
+/* Names a thread after its threading.Thread, read from the process while it starts. */
+static void on_thread_start(void *ctx, uint32_t pid, uint64_t frame, char *name, size_t cap)
+{
+	struct proc *p = procs_find(ctx, pid);
+	int err = p ? pythread_name(pid, p->pi.minor, &p->prep.off, frame, name, cap) : -ESRCH;
+
+	if (err) {
+		vlog("pid %u: the name of a thread starting cannot be read: %s", pid, strerror(-err));
+		name[0] = '\0';
+	}
+}
+
+void procs_init(struct procs *ps, struct events *ev, struct outputs *out, bool attach)
+{
+	*ps = (struct procs){ .ev = ev, .out = out, .attach = attach };
+	events_on_thread(ev, procs_on_thread, ps);
+	events_on_thread_start(ev, on_thread_start, ps);
+}
+
+unsigned procs_tracer_flags(const struct prepare *p)
+{
+	return (prepare_needs_first_stop(p) ? TRACER_STOP_FIRST_CALL : 0) |
+	       (p->minor == 12 ? TRACER_STOP_NEW_THREADS : 0);
+}
+
+struct tracer *procs_tracer(struct procs *ps, const struct py_interp *pi, unsigned flags)
+{
+	struct tracer *t, **v;
+
+	for (int i = 0; i < ps->n_tracers; i++)
+		if (!strcmp(tracer_lib(ps->tracers[i]), pi->lib))
+			return ps->tracers[i];
+	if (ps->n_tracers >= PROCS_MAX_POLL - 1) {
+		elog("more than %d distinct interpreters: %s not traced", PROCS_MAX_POLL - 1,
+		     pi->lib);
+		return NULL;
+	}
+	v = realloc(ps->tracers, (ps->n_tracers + 1) * sizeof(*v));
+	if (!v)
+		return NULL;
+	ps->tracers = v;
+	t = tracer_open(pi, env.ringbuf_bytes, flags, events_handle, ps->ev);
+	if (t)
+		ps->tracers[ps->n_tracers++] = t;
+	return t;
+}
+
+struct proc *procs_add(struct procs *ps, pid_t pid, const struct py_interp *pi, uint64_t bias,
+		       struct tracer *t)
+{
+	struct proc *p = calloc(1, sizeof(*p));
+
+	if (!p)
+		return NULL;
+	if (ps->n == ps->cap) {
+		int cap = ps->cap ? 2 * ps->cap : 16;
+		void *v = realloc(ps->v, cap * sizeof(*ps->v));
+
+		if (!v) {
+			free(p);
+			return NULL;
+		}
+		ps->v = v;
+		ps->cap = cap;
+	}
+	p->pid = pid;
+	p->t = t;
+	p->pi = *pi;
+	p->bias = bias;
+	p->lock_fd = -1;
+	p->restore = ps->attach;
+	prepare_init(&p->prep, pi->major, pi->minor);
+	prepare_find_gaps(&p->prep, pi);
+	ps->v[ps->n++] = p;
+	return p;
+}
+
+struct proc *procs_find(struct procs *ps, pid_t pid)
+{
+	/* The newest first: a pid reused after its process ended, or re-exec'd. */
+	for (int i = ps->n - 1; i >= 0; i--)
+		if (ps->v[i]->pid == pid && !ps->v[i]->gone)
+			return ps->v[i];
+	return NULL;
+}
+
+void procs_name(struct procs *ps, pid_t pid, const char *fallback)
+{
+	struct trace_writer *w = outputs_for(ps->out, pid);
+	char cmdline[512];
+
+	proc_cmdline(pid, cmdline, sizeof(cmdline));
+	if (w)
+		trace_writer_process_name(w, pid, cmdline[0] ? cmdline : fallback);
+}
+
+/* The bias of the interpreter in p, for reading _PyRuntime (an exec'd process: known late). */
+uint64_t procs_runtime(struct proc *p)
+{
+	struct py_interp pi;
+	char err[256];
+
+	if (!p->bias && !py_interp__inspect_pid(p->pid, &pi, &p->bias, err, sizeof(err)) &&
+	    strcmp(pi.lib, p->pi.lib))
+		p->bias = 0; /* not what it was probed as */
+	return p->bias ? p->bias + p->pi.pyruntime_vaddr : 0;
+}
+
+void procs_on_thread(void *ctx, const struct vz_rec_thread *r)
+{
+	struct procs *ps = ctx;
+	struct proc *p = procs_find(ps, r->hdr.pid);
+	uint64_t runtime, held_since;
+	bool first;
+
+	if (!p || ps->closing) {
+		if ((r->hdr.flags & VZ_F_STOPPED) && !(p && p->ptraced))
+			kill(r->hdr.pid, SIGCONT);
+		return;
+	}
+	first = !p->first_call_seen;
+	p->first_call_seen = true;
+	/* Stopped at this call: by the ptracer (launch), or for real (then it waits for SIGCONT).
+	 * Nothing races the writes. The hold begins at this record, or at the last one taken
+	 * before the stop took effect (the thread's call record: holds.h). */
+	if (r->hdr.flags & VZ_F_STOPPED) {
+		events_hold_begin(ps->ev, p->pid, r->hdr.tid, r->hdr.ts_ns,
+				  first ? VZ_HOLD_FIRST_CALL : VZ_HOLD_THREAD);
+		prepare_thread(&p->prep, p->pid, r->tstate, r->evalframe_addr);
+		if (!p->ptraced) { /* else the launcher lets it go, and ends the hold */
+			kill(p->pid, SIGCONT);
+			events_hold_end(ps->ev, p->pid, monotonic_ns());
+		}
+		return;
+	}
+	runtime = procs_runtime(p);
+	if (!runtime)
+		return;
+	prepare_thread_checked(&p->prep, p->pid, r->tstate, r->evalframe_addr, runtime,
+			       &held_since);
+	if (held_since)
+		events_hold(ps->ev, p->pid, r->hdr.tid, held_since, monotonic_ns(),
+			    first ? VZ_HOLD_FIRST_CALL : VZ_HOLD_THREAD);
+}
+
+static void lock_path(pid_t pid, char *path, size_t cap)
+{
+	snprintf(path, cap, LOCK_DIR "/%d.lock", pid);
+}
+
+/*
+ * One vizbpf per process: a second one would see its eval_frame already set and restore it
+ * under the first. The lock (flock) goes with vizbpf, however it ends, so a file left behind
+ * by a killed vizbpf never refuses a trace; the file itself is removed at release. Removing
+ * it races with a vizbpf opening it at that moment, which would then hold a lock on a file
+ * no longer there: a lock counts only while its file is still the one at the path.
+ */
+int procs_lock(struct proc *p, bool report)
+{
+	struct stat held, there;
+	char path[64];
+
+	mkdir(LOCK_DIR, 0755);
+	lock_path(p->pid, path, sizeof(path));
+	for (int tries = 0; tries < 100; tries++) {
+		p->lock_fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0600);
+		if (p->lock_fd < 0) {
+			if (report)
+				elog("cannot create %s: %s", path, strerror(errno));
+			return -errno;
+		}
+		if (flock(p->lock_fd, LOCK_EX | LOCK_NB)) {
+			if (report)
+				elog("pid %d is already traced by another vizbpf (%s is locked)",
+				     p->pid, path);
+			close(p->lock_fd);
+			p->lock_fd = -1;
+			return -EBUSY;
+		}
+		if (!fstat(p->lock_fd, &held) && !stat(path, &there) &&
+		    held.st_ino == there.st_ino && held.st_dev == there.st_dev)
+			return 0;
+		close(p->lock_fd); /* removed by its last holder meanwhile: take the new one */
+	}
+	p->lock_fd = -1;
+	if (report)
+		elog("%s keeps being replaced: cannot lock it", path);
+	return -EAGAIN;
+}
+
+/* Removes the lock file while still holding it, so nobody can take the lock on it after. */
+static void procs_unlock(struct proc *p)
+{
+	char path[64];
+
+	if (p->lock_fd < 0)
+		return;
+	lock_path(p->pid, path, sizeof(path));
+	unlink(path);
+	close(p->lock_fd);
+	p->lock_fd = -1;
+}
+
+static void handle_pending(struct procs *ps)
+{
+	/* Handlers may queue more (never in practice: they run between polls). */
+	for (int i = 0; i < ps->n_pending; i++) {
+		struct procs_pending q = ps->pending[i];
+
+		ps->follow(ps, q.type == VZ_REC_FORK ? &q.fork.hdr : &q.exec.hdr);
+	}
+	ps->n_pending = 0;
+}
+
+/* procwatch_record_fn: a fork or exec waits until the tracers' records before it are read. */
+static void queue_record(void *ctx, const void *rec)
+{
+	struct procs *ps = ctx;
+	const struct vz_rec_hdr *h = rec;
+	struct procs_pending *q;
+
+	if (ps->n_pending == ps->cap_pending) {
+		int cap = ps->cap_pending ? 2 * ps->cap_pending : 16;
+		void *v = realloc(ps->pending, cap * sizeof(*ps->pending));
+
+		if (!v) {
+			ps->missed++;
+			return;
+		}
+		ps->pending = v;
+		ps->cap_pending = cap;
+	}
+	q = &ps->pending[ps->n_pending++];
+	q->type = h->type;
+	if (h->type == VZ_REC_FORK)
+		q->fork = *(const struct vz_rec_fork *)rec;
+	else
+		q->exec = *(const struct vz_rec_exec *)rec;
+}
+
+int procs_watch(struct procs *ps, const struct procwatch_opts *o, procs_follow_fn follow)
+{
+	ps->follow = follow;
+	ps->pw = procwatch_open(o, queue_record, ps);
+	return ps->pw ? 0 : -EINVAL;
+}
+
+/*
+ * procwatch first, into the queue; then every tracer; then the queue. A fork or exec
+ * record is handled after the records its process sent before it.
+ */
+void procs_drain(struct procs *ps)
+{
+	int n;
+
+	if (ps->pw)
+		procwatch_drain(ps->pw);
+	do {
+		n = 0;
+		for (int i = 0; i < ps->n_tracers; i++) {
+			int k = tracer_drain(ps->tracers[i]);
+
+			n += k > 0 ? k : 0;
+		}
+	} while (n > 0);
+	handle_pending(ps);
+}
+
+int procs_poll(struct procs *ps, int timeout_ms)
+{
+	struct pollfd fds[PROCS_MAX_POLL];
+	int n = 0, r;
+
+	for (int i = 0; i < ps->n_tracers && n < PROCS_MAX_POLL - 1; i++)
+		fds[n++] = (struct pollfd){ .fd = tracer_fd(ps->tracers[i]), .events = POLLIN };
+	if (ps->pw)
+		fds[n++] = (struct pollfd){ .fd = procwatch_fd(ps->pw), .events = POLLIN };
+	r = poll(fds, n, timeout_ms);
+	if (r < 0 && errno != EINTR)
+		return -errno;
+	/* Records are mostly submitted without wake-ups (they double the probe cost): read
+	 * anyway. */
+	procs_drain(ps);
+	return r < 0 ? -EINTR : r;
+}
+
+static int unwiden_one(void *ctx, const struct pystack_thread *th)
+{
+	struct proc *p = ctx;
+
+	prepare_unwiden(&p->prep, p->pid, th->tstate);
+	return 0;
+}
+
+/*
+ * Takes the probes out and puts the interpreters back as they were, every process held
+ * still. Removing a uretprobe waits until every return instance the kernel still tracks is
+ * released; the kernel releases a thread's instances 100 ms after its last uretprobe hit,
+ * which a thread making calls all the time never reaches. Held still, it does.
+ */
+void procs_detach(struct procs *ps)
+{
+	struct timespec settle = { 0, 150 * 1000 * 1000 };
+	int n = ps->n; /* the drains below may follow more: those are not held */
+	struct freeze **fz = calloc(n ? n : 1, sizeof(*fz));
+	uint64_t held_since;
+	int frozen = 0;
+
+	for (int i = 0; fz && i < n; i++) {
+		struct proc *p = ps->v[i];
+
+		if (!p->restore || p->gone || !proc_alive(p->pid))
+			continue;
+		fz[i] = malloc(sizeof(*fz[i]));
+		held_since = monotonic_ns();
+		if (fz[i] && freeze_process(p->pid, fz[i])) {
+			elog("pid %d: cannot stop its threads to detach cleanly", p->pid);
+			free(fz[i]);
+			fz[i] = NULL;
+		}
+		/* Tracing ends here for it: what still runs at the end ends where the hold began. */
+		if (fz[i])
+			events_hold_begin(ps->ev, p->pid, p->pid, held_since, VZ_HOLD_DETACH);
+		frozen += !!fz[i];
+	}
+	if (frozen)
+		nanosleep(&settle, NULL);
+	/* From here, what shows up is let go unchanged: nothing would restore it. */
+	ps->closing = true;
+	procs_drain(ps);
+	for (int i = 0; i < ps->n_tracers; i++)
+		tracer_detach(ps->tracers[i]);
+	procs_drain(ps); /* a first call stopped just before the probes went */
+	for (int i = 0; fz && i < n; i++) {
+		struct proc *p = ps->v[i];
+		uint64_t runtime;
+
+		if (!fz[i])
+			continue;
+		prepare_restore_interps(&p->prep, p->pid);
+		/* Only the thread states alive now: an ended thread's memory may be reused. */
+		runtime = procs_runtime(p);
+		if (runtime)
+			pystack_threads(p->pid, &p->prep.off, runtime, unwiden_one, p);
+		thaw_process(fz[i]);
+		events_hold_end(ps->ev, p->pid, monotonic_ns());
+		free(fz[i]);
+	}
+	free(fz);
+}
+
+void procs_stats(struct procs *ps, struct tracer_stats *s)
+{
+	*s = (struct tracer_stats){ 0 };
+	for (int i = 0; i < ps->n_tracers; i++) {
+		struct tracer_stats one;
+
+		tracer_read_stats(ps->tracers[i], &one);
+		s->lost_records += one.lost_records;
+		s->lost_code_records += one.lost_code_records;
+	}
+	if (ps->pw)
+		s->lost_records += procwatch_lost(ps->pw);
+}
+
+/*
+ * Nothing may stay stopped for a vizbpf that is gone: stop watching and probing, then let go
+ * every process that was held meanwhile (a first-call stop, a fork or an exec not handled).
+ */
+void procs_close(struct procs *ps)
+{
+	ps->closing = true;
+	if (ps->ev)
+		events_stop(ps->ev);
+	if (ps->pw)
+		procwatch_detach(ps->pw);
+	for (int i = 0; i < ps->n_tracers; i++)
+		tracer_detach(ps->tracers[i]);
+	procs_drain(ps);
+	procwatch_close(ps->pw);
+	ps->pw = NULL;
+	for (int i = 0; i < ps->n_tracers; i++)
+		tracer_close(ps->tracers[i]);
+	for (int i = 0; i < ps->n; i++) {
+		procs_unlock(ps->v[i]);
+		free(ps->v[i]);
+	}
+	free(ps->tracers);
+	free(ps->v);
+	free(ps->pending);
+	*ps = (struct procs){ 0 };
+}

@@ -1,0 +1,739 @@
+// SPDX-License-Identifier: BSD-2-Clause
+/*
+ * Records -> slices. See events.h for the model. The hot path (one call
+ * and one return per Python call) does a hash lookup and a few compares,
+ * and writes a pre-escaped name: it must stay well under a microsecond.
+ */
+#include <errno.h>
+#include <linux/types.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include "vizbpf.h"
+#include "symbols/pystr.h"
+#include "events.h"
+#include "holds.h"
+#include "user/base/log.h"
+
+#define GEN_FLAGS (VZ_CO_GENERATOR | VZ_CO_COROUTINE | VZ_CO_ASYNC_GENERATOR)
+
+struct code_info {
+	uint64_t code;
+	uint32_t pid;
+	uint32_t co_flags;
+	bool filtered; /* --include_files/--exclude_files/--ignore_frozen drop it */
+	bool thread_start; /* threading's Thread._bootstrap_inner: its frame holds the Thread */
+	char *name_json; /* "qualname (file:line)" as a JSON string literal */
+	size_t name_len;
+};
+
+struct frame {
+	uint64_t frame;
+	uint64_t caller;
+	uint64_t start_ns;
+	uint32_t code; /* index into codes */
+};
+
+struct thread {
+	uint32_t tid;
+	uint32_t pid;
+	bool exited;
+	char comm[16];
+	char pyname[VZ_THREAD_NAME_MAX * 2]; /* threading.Thread.name, when it started through threading */
+	uint64_t last_ns;
+	struct frame *stack;
+	uint32_t depth;
+	uint32_t cap;
+	uint64_t left_early;   /* a frame closed because a call named a caller below it */
+	uint32_t skipped;      /* dropped generator creations whose return is still to come */
+	uint64_t skip_caller;  /* ...and their caller */
+};
+
+/* Open addressing, slots hold index + 1 (0 is empty); items never move out of their array. */
+struct index {
+	uint32_t *slots;
+	uint32_t mask;
+	uint32_t used;
+};
+
+struct events {
+	struct trace_writer *w;
+	struct trace_writer *(*writer_for)(void *ctx, uint32_t pid);
+	void *writer_ctx;
+	struct events_filter filter;
+	struct events_stats st;
+	struct code_info *codes;
+	uint32_t n_codes, cap_codes;
+	struct index code_index;
+	struct thread *threads;
+	uint32_t n_threads, cap_threads;
+	struct index thread_index;
+	uint32_t unknown_code; /* index of the "<unknown>" placeholder */
+	events_thread_fn on_thread;
+	void *on_thread_ctx;
+	events_thread_start_fn on_thread_start;
+	void *on_thread_start_ctx;
+	bool finished; /* events_finish ran: only thread announcements are still dispatched */
+	struct holds *holds; /* vizbpf's holds of each process, cut out of its time */
+};
+
+static inline uint32_t hash64(uint64_t v)
+{
+	v ^= v >> 33;
+	v *= 0xff51afd7ed558ccdULL;
+	v ^= v >> 33;
+	return (uint32_t)v;
+}
+
+static int index_init(struct index *ix, uint32_t cap)
+{
+	ix->slots = calloc(cap, sizeof(*ix->slots));
+	ix->mask = cap - 1;
+	ix->used = 0;
+	return ix->slots ? 0 : -ENOMEM;
+}
+
+static inline uint64_t code_key(uint32_t pid, uint64_t code)
+{
+	return code ^ ((uint64_t)pid << 47) ^ pid;
+}
+
+static inline bool code_match(const struct events *ev, uint32_t i, uint32_t pid, uint64_t code)
+{
+	return ev->codes[i].code == code && ev->codes[i].pid == pid;
+}
+
+/* Slot for (pid, code): its current entry or the empty slot where it goes. */
+static uint32_t *code_slot(struct events *ev, uint32_t pid, uint64_t code)
+{
+	uint32_t h = hash64(code_key(pid, code));
+
+	for (;; h++) {
+		uint32_t *s = &ev->code_index.slots[h & ev->code_index.mask];
+
+		if (!*s || code_match(ev, *s - 1, pid, code))
+			return s;
+	}
+}
+
+static inline uint32_t *thread_slot(struct events *ev, uint32_t tid)
+{
+	uint32_t h = hash64(tid);
+
+	for (;; h++) {
+		uint32_t *s = &ev->thread_index.slots[h & ev->thread_index.mask];
+
+		if (!*s || ev->threads[*s - 1].tid == tid)
+			return s;
+	}
+}
+
+/* Doubles an index when half full; key_of gives each item's slot in the new table. */
+static int index_grow_codes(struct events *ev)
+{
+	struct index old = ev->code_index;
+
+	if (index_init(&ev->code_index, (old.mask + 1) * 2))
+		return -ENOMEM;
+	for (uint32_t i = 0; i <= old.mask; i++) {
+		if (!old.slots[i])
+			continue;
+		const struct code_info *c = &ev->codes[old.slots[i] - 1];
+		*code_slot(ev, c->pid, c->code) = old.slots[i];
+		ev->code_index.used++;
+	}
+	free(old.slots);
+	return 0;
+}
+
+static int index_grow_threads(struct events *ev)
+{
+	struct index old = ev->thread_index;
+
+	if (index_init(&ev->thread_index, (old.mask + 1) * 2))
+		return -ENOMEM;
+	for (uint32_t i = 0; i <= old.mask; i++) {
+		if (!old.slots[i])
+			continue;
+		*thread_slot(ev, ev->threads[old.slots[i] - 1].tid) = old.slots[i];
+		ev->thread_index.used++;
+	}
+	free(old.slots);
+	return 0;
+}
+
+static bool path_under(const char *file, const char *dir)
+{
+	return strncmp(file, dir, strlen(dir)) == 0;
+}
+
+static bool code_filtered(const struct events_filter *f, const char *file)
+{
+	if (f->ignore_frozen && strncmp(file, "<frozen", 7) == 0)
+		return true;
+	for (int i = 0; i < f->n_exclude; i++)
+		if (path_under(file, f->exclude_files[i]))
+			return true;
+	if (!f->n_include)
+		return false;
+	for (int i = 0; i < f->n_include; i++)
+		if (path_under(file, f->include_files[i]))
+			return false;
+	return true;
+}
+
+/* Appends a code description; returns its index or -ENOMEM. */
+static int64_t add_code(struct events *ev, uint32_t pid, uint64_t code, uint32_t co_flags,
+			const char *name, const char *file, uint32_t line)
+{
+	char text[VZ_NAME_MAX * 3 + VZ_FILE_MAX * 3 + 32];
+	struct code_info *c;
+	size_t n, q, n_file;
+
+	if (ev->n_codes == ev->cap_codes) {
+		uint32_t cap = ev->cap_codes ? ev->cap_codes * 2 : 1024;
+		void *p = realloc(ev->codes, cap * sizeof(*ev->codes));
+
+		if (!p)
+			return -ENOMEM;
+		ev->codes = p;
+		ev->cap_codes = cap;
+	}
+	n = snprintf(text, sizeof(text), "%s (%s:%u)", name, file, line);
+	if (n >= sizeof(text))
+		n = sizeof(text) - 1;
+	c = &ev->codes[ev->n_codes];
+	c->pid = pid;
+	c->code = code;
+	c->co_flags = co_flags;
+	c->filtered = code_filtered(&ev->filter, file);
+	n_file = strlen(file);
+	c->thread_start = (!strcmp(name, "_bootstrap_inner") ||
+			   !strcmp(name, "Thread._bootstrap_inner")) &&
+			  n_file >= 12 && !strcmp(file + n_file - 12, "threading.py");
+	q = json_quote(NULL, 0, text, n);
+	c->name_json = malloc(q + 1);
+	if (!c->name_json)
+		return -ENOMEM;
+	c->name_len = json_quote(c->name_json, q + 1, text, n);
+	return ev->n_codes++;
+}
+
+static int handle_code(struct events *ev, const struct vz_rec_code *r)
+{
+	char name[VZ_NAME_MAX * 4 + 8], file[VZ_FILE_MAX * 4 + 8];
+	uint32_t *slot;
+	int64_t i;
+
+	ev->st.code_descriptions++;
+	pystr_to_utf8(&r->name_hdr, r->name, name, sizeof(name));
+	pystr_to_utf8(&r->file_hdr, r->file, file, sizeof(file));
+	i = add_code(ev, r->hdr.pid, r->code, r->co_flags, name, file, r->firstlineno);
+	if (i < 0)
+		return (int)i;
+	/* A re-described address points at the new entry; frames already open keep theirs. */
+	slot = code_slot(ev, r->hdr.pid, r->code);
+	if (!*slot)
+		ev->code_index.used++;
+	*slot = (uint32_t)i + 1;
+	if (ev->code_index.used * 2 > ev->code_index.mask)
+		return index_grow_codes(ev);
+	return 0;
+}
+
+static struct thread *get_thread(struct events *ev, uint32_t tid, uint32_t pid)
+{
+	uint32_t *slot = thread_slot(ev, tid);
+	struct thread *t;
+
+	if (*slot) {
+		t = &ev->threads[*slot - 1];
+		if (t->exited && t->depth == 0) {
+			/* The tid was reused by a new thread: start it afresh (the old one is named). */
+			t->exited = false;
+			t->pid = pid;
+			t->comm[0] = '\0';
+			t->pyname[0] = '\0';
+		}
+		return t;
+	}
+	if (ev->n_threads == ev->cap_threads) {
+		uint32_t cap = ev->cap_threads ? ev->cap_threads * 2 : 64;
+		void *p = realloc(ev->threads, cap * sizeof(*ev->threads));
+
+		if (!p)
+			return NULL;
+		ev->threads = p;
+		ev->cap_threads = cap;
+	}
+	t = &ev->threads[ev->n_threads];
+	memset(t, 0, sizeof(*t));
+	t->tid = tid;
+	t->pid = pid;
+	*slot = ++ev->n_threads;
+	if (++ev->thread_index.used * 2 > ev->thread_index.mask && index_grow_threads(ev))
+		return NULL;
+	return t;
+}
+
+static struct thread *find_thread(struct events *ev, uint32_t tid)
+{
+	uint32_t *slot = thread_slot(ev, tid);
+
+	return *slot ? &ev->threads[*slot - 1] : NULL;
+}
+
+static inline struct trace_writer *writer(struct events *ev, uint32_t pid)
+{
+	return ev->writer_for ? ev->writer_for(ev->writer_ctx, pid) : ev->w;
+}
+
+/* Writes the slice of the frame at depth d (0 = outermost) ending at end_ns. */
+static void emit(struct events *ev, struct thread *t, uint32_t d, uint64_t end_ns)
+{
+	const struct frame *f = &t->stack[d];
+	const struct code_info *c = &ev->codes[f->code];
+	uint64_t dur = end_ns > f->start_ns ? end_ns - f->start_ns : 0;
+	struct trace_writer *w;
+
+	if (c->filtered)
+		return;
+	if (ev->filter.max_stack_depth > 0 && d >= (uint32_t)ev->filter.max_stack_depth)
+		return;
+	if (dur < ev->filter.min_duration_ns)
+		return;
+	w = writer(ev, t->pid);
+	if (!w)
+		return;
+	trace_writer_complete(w, c->name_json, c->name_len, f->start_ns, dur, t->pid, t->tid);
+	ev->st.slices_written++;
+}
+
+/*
+ * Closes frames above depth keep, which were not seen returning: they ended
+ * before end_ns. The deepest ends first, 1 ns apart, so inferred slices nest
+ * strictly and never share a boundary with what starts at end_ns (viewers
+ * read timestamps as floating-point microseconds).
+ */
+static void pop_inferred(struct events *ev, struct thread *t, uint32_t keep, uint64_t end_ns)
+{
+	uint64_t n = t->depth > keep ? t->depth - keep : 0, inner_end = 0;
+
+	while (t->depth > keep) {
+		uint64_t end = end_ns - n--;
+		const struct frame *f = &t->stack[--t->depth];
+
+		/* A frame that started at (or after) end_ns, the thread's last call: it cannot end
+		 * before it started, and its callers end after it. */
+		if (end < f->start_ns)
+			end = f->start_ns;
+		if (end <= inner_end)
+			end = inner_end + 1;
+		emit(ev, t, t->depth, end);
+		inner_end = end;
+		ev->st.returns_inferred++;
+	}
+}
+
+static int push(struct events *ev, struct thread *t, const struct vz_rec_call *r, uint64_t ts,
+		uint32_t code)
+{
+	if (t->depth == t->cap) {
+		uint32_t cap = t->cap ? t->cap * 2 : 64;
+		void *p = realloc(t->stack, cap * sizeof(*t->stack));
+
+		if (!p)
+			return -ENOMEM;
+		t->stack = p;
+		t->cap = cap;
+	}
+	t->stack[t->depth++] = (struct frame){
+		.frame = r->frame,
+		.caller = r->caller,
+		.start_ns = ts,
+		.code = code,
+	};
+	if (t->depth > ev->st.max_depth)
+		ev->st.max_depth = t->depth;
+	return 0;
+}
+
+/* A record's time in program time: without vizbpf's holds of its process (holds.h). */
+static inline uint64_t program_ns(struct events *ev, uint32_t pid, uint64_t ts)
+{
+	return holds_program_ns(ev->holds, pid, ts);
+}
+
+static int handle_call(struct events *ev, const struct vz_rec_call *r)
+{
+	struct thread *t = get_thread(ev, r->hdr.tid, r->hdr.pid);
+	uint64_t ts = program_ns(ev, r->hdr.pid, r->hdr.ts_ns);
+	uint32_t *slot, code;
+
+	if (!t)
+		return -ENOMEM;
+	t->last_ns = ts;
+	/* Whatever is open above the caller has returned unseen. */
+	if (!r->caller) {
+		pop_inferred(ev, t, 0, ts);
+	} else {
+		for (uint32_t d = t->depth; d-- > 0;) {
+			if (t->stack[d].frame == r->caller) {
+				/* 3.12+: a frame being cleared (its locals' __del__, a generator's
+				 * close) has returned, though its evaluator has not yet: its own
+				 * return comes later and is no stray. */
+				if (d + 1 < t->depth)
+					t->left_early = t->stack[d + 1].frame;
+				pop_inferred(ev, t, d + 1, ts);
+				break;
+			}
+		}
+	}
+	slot = code_slot(ev, r->hdr.pid, r->code);
+	if (*slot) {
+		code = *slot - 1;
+	} else {
+		code = ev->unknown_code;
+		ev->st.unknown_code++;
+	}
+	/* 3.11+: a generator function's first evaluation only builds the generator; sys.setprofile
+	 * does not report it, and neither does VizTracer. */
+	if ((ev->codes[code].co_flags & GEN_FLAGS) && (r->hdr.flags & VZ_F_OWNED_BY_THREAD)) {
+		ev->st.generator_creations++;
+		t->skipped++;
+		/* Its return names the caller (uretprobe) or the frame itself (probe sites). */
+		t->skip_caller = (r->hdr.flags & VZ_F_RETURN_FRAME) ? r->frame : r->caller;
+		return 0;
+	}
+	/* Refused by the recursion check: it never starts, sys.setprofile reports nothing. */
+	if (r->hdr.flags & VZ_F_REFUSED) {
+		ev->st.calls_refused++;
+		return 0;
+	}
+	ev->st.calls++;
+	/* BPF names a thread as it starts; this reads it for a stack found running (attach). */
+	if (ev->codes[code].thread_start && ev->on_thread_start && !t->pyname[0])
+		ev->on_thread_start(ev->on_thread_start_ctx, r->hdr.pid, r->frame, t->pyname,
+				    sizeof(t->pyname));
+	return push(ev, t, r, ts, code);
+}
+
+/* The frame at depth d returned at ts: what is above it returned unseen before. */
+static void close_frame(struct events *ev, struct thread *t, uint32_t d, uint64_t ts)
+{
+	pop_inferred(ev, t, d + 1, ts);
+	t->depth = d;
+	emit(ev, t, d, ts);
+}
+
+/*
+ * The frame at depth d never started: the recursion check refused it (RecursionError) before
+ * its first instruction. sys.setprofile reports no call for it, VizTracer draws none: drop it.
+ */
+static void drop_refused(struct events *ev, struct thread *t, uint32_t d, uint64_t ts)
+{
+	pop_inferred(ev, t, d + 1, ts);
+	t->depth = d;
+	ev->st.calls--;
+	ev->st.calls_refused++;
+}
+
+/* A return that names the frame itself (the fast path): close exactly that frame. */
+static void return_frame(struct events *ev, struct thread *t, uint64_t frame, uint64_t ts)
+{
+	bool refused = frame & VZ_RET_REFUSED;
+
+	frame &= ~VZ_RET_REFUSED;
+	t->last_ns = ts;
+	for (uint32_t d = t->depth; d-- > 0;) {
+		if (t->stack[d].frame == frame) {
+			if (refused)
+				drop_refused(ev, t, d, ts);
+			else
+				close_frame(ev, t, d, ts);
+			return;
+		}
+	}
+	if (frame && frame == t->left_early) {
+		t->left_early = 0;
+		return;
+	}
+	ev->st.unmatched_returns++;
+}
+
+static int handle_returns(struct events *ev, const struct vz_rec_returns *r, size_t size)
+{
+	struct thread *t = find_thread(ev, r->hdr.tid);
+	uint32_t n = r->hdr.flags;
+
+	if (n > VZ_PENDING_MAX || size < sizeof(r->hdr) + n * sizeof(r->r[0])) {
+		ev->st.unknown_records++;
+		return 0;
+	}
+	if (!t || t->exited) {
+		ev->st.unmatched_returns += n;
+		return 0;
+	}
+	for (uint32_t i = 0; i < n; i++)
+		return_frame(ev, t, r->r[i].frame, program_ns(ev, r->hdr.pid, r->r[i].ts_ns));
+	return 0;
+}
+
+static int handle_return(struct events *ev, const struct vz_rec_return *r)
+{
+	struct thread *t = find_thread(ev, r->hdr.tid);
+	uint64_t ts = program_ns(ev, r->hdr.pid, r->hdr.ts_ns);
+
+	if (!t || t->exited) {
+		ev->st.unmatched_returns++;
+		return 0;
+	}
+	t->last_ns = ts;
+	/* A generator creation returns right after it was called (nothing runs in between). */
+	if (t->skipped && r->caller == t->skip_caller) {
+		t->skipped--;
+		return 0;
+	}
+	if (r->hdr.flags & VZ_F_RETURN_FRAME) {
+		return_frame(ev, t, r->caller | (r->hdr.flags & VZ_F_REFUSED ? VZ_RET_REFUSED : 0),
+			     ts);
+		return 0;
+	}
+	/* The frame returning is the newest one called from the now-current frame. */
+	for (uint32_t d = t->depth; d-- > 0;) {
+		if (t->stack[d].caller == r->caller) {
+			close_frame(ev, t, d, ts);
+			return 0;
+		}
+	}
+	/* A return whose call was lost. */
+	ev->st.unmatched_returns++;
+	return 0;
+}
+
+static int handle_thread_name(struct events *ev, const struct vz_rec_thread_name *r)
+{
+	struct thread *t = get_thread(ev, r->hdr.tid, r->hdr.pid);
+
+	if (!t)
+		return -ENOMEM;
+	pystr_to_utf8(&r->name_hdr, r->name, t->pyname, sizeof(t->pyname));
+	return 0;
+}
+
+static void name_thread(struct events *ev, const struct thread *t)
+{
+	char name[VZ_THREAD_NAME_MAX * 2 + 32];
+
+	if (t->pyname[0])
+		snprintf(name, sizeof(name), "%s", t->pyname);
+	else if (t->tid == t->pid)
+		snprintf(name, sizeof(name), "MainThread");
+	else if (t->comm[0])
+		snprintf(name, sizeof(name), "%s (tid %u)", t->comm, t->tid);
+	else
+		snprintf(name, sizeof(name), "Thread (tid %u)", t->tid);
+	if (writer(ev, t->pid))
+		trace_writer_thread_name(writer(ev, t->pid), t->pid, t->tid, name);
+}
+
+static int handle_exit(struct events *ev, const struct vz_rec_exit *r)
+{
+	struct thread *t = find_thread(ev, r->hdr.tid);
+
+	if (!t || t->exited)
+		return 0;
+	/* Frames still open when the thread ends (os._exit, a fatal signal) end with it. */
+	pop_inferred(ev, t, 0, program_ns(ev, r->hdr.pid, r->hdr.ts_ns));
+	memcpy(t->comm, r->comm, sizeof(t->comm));
+	t->comm[sizeof(t->comm) - 1] = '\0';
+	t->exited = true;
+	name_thread(ev, t);
+	return 0;
+}
+
+/* -vvv: one line per record, to debug the stack reconciliation. */
+static void dump_record(struct events *ev, const struct vz_rec_hdr *h)
+{
+	const struct vz_rec_call *c = (const void *)h;
+	const struct vz_rec_return *r = (const void *)h;
+	struct thread *t = find_thread(ev, h->tid);
+	uint32_t *slot;
+
+	switch (h->type) {
+	case VZ_REC_CALL:
+		slot = code_slot(ev, h->pid, c->code);
+		fprintf(stderr, "CALL tid=%u depth=%u frame=%llx caller=%llx flags=%x %s\n", h->tid,
+			t ? t->depth : 0, (unsigned long long)c->frame, (unsigned long long)c->caller,
+			h->flags, *slot ? ev->codes[*slot - 1].name_json : "?");
+		break;
+	case VZ_REC_RETURN:
+		fprintf(stderr, "RET  tid=%u depth=%u caller=%llx top=%llx/%llx\n", h->tid,
+			t ? t->depth : 0, (unsigned long long)r->caller,
+			t && t->depth ? (unsigned long long)t->stack[t->depth - 1].frame : 0ULL,
+			t && t->depth ? (unsigned long long)t->stack[t->depth - 1].caller : 0ULL);
+		break;
+	default:
+		fprintf(stderr, "REC type=%u tid=%u\n", h->type, h->tid);
+	}
+}
+
+int events_handle(void *ctx, const void *data, size_t size)
+{
+	struct events *ev = ctx;
+	const struct vz_rec_hdr *h = data;
+
+	if (size < sizeof(*h))
+		return 0;
+	if (vz_verbose >= 3)
+		dump_record(ev, data);
+	if (ev->finished && h->type != VZ_REC_THREAD)
+		return 0;
+	switch (h->type) {
+	case VZ_REC_CALL:
+		return size >= sizeof(struct vz_rec_call) ? handle_call(ev, data) : 0;
+	case VZ_REC_RETURN:
+		return size >= sizeof(struct vz_rec_return) ? handle_return(ev, data) : 0;
+	case VZ_REC_CODE:
+		return size >= sizeof(struct vz_rec_code) ? handle_code(ev, data) : 0;
+	case VZ_REC_EXIT:
+		return size >= sizeof(struct vz_rec_exit) ? handle_exit(ev, data) : 0;
+	case VZ_REC_RETURNS:
+		return handle_returns(ev, data, size);
+	case VZ_REC_THREAD_NAME:
+		return size >= sizeof(struct vz_rec_thread_name) ? handle_thread_name(ev, data) : 0;
+	case VZ_REC_THREAD:
+		if (size >= sizeof(struct vz_rec_thread) && ev->on_thread)
+			ev->on_thread(ev->on_thread_ctx, data);
+		return 0;
+	default:
+		ev->st.unknown_records++;
+		return 0;
+	}
+}
+
+struct events *events_new(struct trace_writer *w, const struct events_filter *filter)
+{
+	struct events *ev = calloc(1, sizeof(*ev));
+	int64_t unknown;
+
+	if (!ev)
+		return NULL;
+	ev->w = w;
+	ev->filter = *filter;
+	ev->holds = holds_new();
+	if (!ev->holds || index_init(&ev->code_index, 4096) || index_init(&ev->thread_index, 256))
+		goto fail;
+	unknown = add_code(ev, 0, 0, 0, "<unknown>", "?", 0);
+	if (unknown < 0)
+		goto fail;
+	ev->unknown_code = (uint32_t)unknown;
+	return ev;
+fail:
+	events_free(ev);
+	return NULL;
+}
+
+void events_set_writers(struct events *ev, struct trace_writer *(*writer_for)(void *ctx, uint32_t pid),
+			void *ctx)
+{
+	ev->writer_for = writer_for;
+	ev->writer_ctx = ctx;
+}
+
+void events_on_thread(struct events *ev, events_thread_fn fn, void *ctx)
+{
+	ev->on_thread = fn;
+	ev->on_thread_ctx = ctx;
+}
+
+void events_on_thread_start(struct events *ev, events_thread_start_fn fn, void *ctx)
+{
+	ev->on_thread_start = fn;
+	ev->on_thread_start_ctx = ctx;
+}
+
+void events_stop(struct events *ev)
+{
+	ev->finished = true;
+}
+
+void events_finish(struct events *ev, uint64_t end_ns)
+{
+	ev->finished = true;
+	for (uint32_t i = 0; i < ev->n_threads; i++) {
+		struct thread *t = &ev->threads[i];
+		uint64_t end = end_ns ? program_ns(ev, t->pid, end_ns) : 0;
+
+		if (t->exited)
+			continue;
+		if (end > t->last_ns) {
+			/* Still running when tracing stopped: they end there, not inferred. */
+			while (t->depth)
+				emit(ev, t, --t->depth, end);
+		}
+		pop_inferred(ev, t, 0, t->last_ns);
+		t->exited = true;
+		name_thread(ev, t);
+	}
+}
+
+int events_hold_begin(struct events *ev, uint32_t pid, uint32_t tid, uint64_t start_ns,
+		      const char *why)
+{
+	return holds_begin(ev->holds, pid, tid, start_ns, why);
+}
+
+void events_hold_end(struct events *ev, uint32_t pid, uint64_t end_ns)
+{
+	struct trace_writer *w;
+	struct hold_done d;
+	char args[64];
+
+	if (holds_end(ev->holds, pid, end_ns, &d))
+		return;
+	if (vz_verbose >= 2)
+		fprintf(stderr, "vizbpf: pid %u: %s: %.3f ms, cut out of its time\n", pid, d.why,
+			d.held_ns / 1e6);
+	w = ev->finished ? NULL : writer(ev, pid);
+	if (!w)
+		return;
+	/* An instant, not a slice: the time is cut out, a slice would overlap the program's. */
+	snprintf(args, sizeof(args), "{\"held_ms\":%.3f}", d.held_ns / 1e6);
+	trace_writer_instant_cat(w, "vizbpf", d.why, d.at_ns, d.pid, d.tid, 't', args);
+	ev->st.holds++;
+}
+
+void events_hold(struct events *ev, uint32_t pid, uint32_t tid, uint64_t start_ns,
+		 uint64_t end_ns, const char *why)
+{
+	if (!events_hold_begin(ev, pid, tid, start_ns, why))
+		events_hold_end(ev, pid, end_ns);
+}
+
+void events_hold_inherit(struct events *ev, uint32_t parent, uint32_t child, uint64_t ts_ns)
+{
+	holds_inherit(ev->holds, parent, child, ts_ns);
+}
+
+void events_get_stats(const struct events *ev, struct events_stats *s)
+{
+	*s = ev->st;
+}
+
+void events_free(struct events *ev)
+{
+	if (!ev)
+		return;
+	for (uint32_t i = 0; i < ev->n_codes; i++)
+		free(ev->codes[i].name_json);
+	for (uint32_t i = 0; i < ev->n_threads; i++)
+		free(ev->threads[i].stack);
+	free(ev->codes);
+	free(ev->threads);
+	free(ev->code_index.slots);
+	free(ev->thread_index.slots);
+	holds_free(ev->holds);
+	free(ev);
+}

@@ -1,0 +1,49 @@
+// SPDX-License-Identifier: BSD-2-Clause
+/* The trace's viztracer_metadata: what produced it, and what it may lack. */
+#include <linux/types.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include "meta.h"
+
+void write_producer(struct trace_writer *w)
+{
+	trace_writer_meta_str(w, "version", VIZBPF_VERSION);
+	trace_writer_meta_str(w, "producer", "vizbpf");
+}
+
+void write_metadata(struct trace_writer *w, struct tracer *t, const struct py_interp *pi,
+			   const struct events_stats *es, const struct tracer_stats *ts,
+			   const struct meta_changes *ch)
+{
+	char version[32];
+
+	if (pi->micro >= 0)
+		snprintf(version, sizeof(version), "%d.%d.%d", pi->major, pi->minor, pi->micro);
+	else
+		snprintf(version, sizeof(version), "%d.%d", pi->major, pi->minor);
+	write_producer(w);
+	trace_writer_meta_bool(w, "overflow", false);
+	trace_writer_meta_str(w, "python_version", version);
+	trace_writer_meta_str(w, "python_executable", pi->exe);
+	trace_writer_meta_str(w, "python_library", pi->lib);
+	trace_writer_meta_str(w, "mechanism", tracer_mechanism(t));
+	trace_writer_meta_u64(w, "calls", es->calls);
+	trace_writer_meta_u64(w, "slices_written", es->slices_written);
+	trace_writer_meta_u64(w, "events_lost", ts->lost_records);
+	trace_writer_meta_u64(w, "code_records_lost", ts->lost_code_records);
+	trace_writer_meta_u64(w, "returns_inferred", es->returns_inferred);
+	trace_writer_meta_u64(w, "unmatched_returns", es->unmatched_returns);
+	trace_writer_meta_u64(w, "unknown_code", es->unknown_code);
+	trace_writer_meta_u64(w, "code_descriptions", es->code_descriptions);
+	trace_writer_meta_u64(w, "generator_creations_dropped", es->generator_creations);
+	trace_writer_meta_u64(w, "calls_refused_by_recursion_limit", es->calls_refused);
+	trace_writer_meta_u64(w, "eval_frame_unlocks", ch->eval_frame_unlocks);
+	trace_writer_meta_bool(w, "recursion_budget_exact", ch->budget_exact);
+	trace_writer_meta_bool(w, "recursion_budget_exhausted", ch->budget_exhausted);
+	trace_writer_meta_u64(w, "recursion_budget_widened_threads", ch->widened_threads);
+	trace_writer_meta_u64(w, "recursion_budget_widened_late", ch->widened_late);
+	trace_writer_meta_u64(w, "recursion_budget_widened_by", ch->widened_by);
+	trace_writer_meta_u64(w, "recursion_limit_traced", ch->limit_traced);
+	trace_writer_meta_u64(w, "recursion_depth_overflowing_stack", ch->depth_overflowing_stack);
+	trace_writer_meta_u64(w, "memory_write_errors", ch->write_errors);
+}
