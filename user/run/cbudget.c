@@ -166,8 +166,10 @@ void cbudget_warn(const struct cbudget *b, int pid, uint64_t max_depth)
 {
 	uint64_t overflow = cbudget_overflow_depth(b, highest_limit(b));
 
+	/* Every 3.12+ attach: in the metadata, and on stderr unless -q (the warnings below say
+	 * that something did happen). */
 	if (!cbudget_exact(b))
-		elog("warning: pid %d: CPython 3.%d: traced, each Python call takes %d units of the "
+		ilog("warning: pid %d: CPython 3.%d: traced, each Python call takes %d units of the "
 		     "thread's C recursion budget (%d), untraced none. Widened by %d (%llu thread(s)) "
 		     "so that a recursion reaches the limit of %d: C-level recursion (nested repr, "
 		     "pickle, ...) under d Python frames can go up to %d - %dd units deeper than "
