@@ -408,3 +408,33 @@ void test_events_detach_hold_ends_open_calls_at_its_start(void)
 	has(&f, "f (/x.py:1)", "1.000", "4.100");
 	teardown(&f);
 }
+
+/*
+ * Records taken before a stop took effect can come after vizbpf ended the hold (other threads
+ * run on until the stop reaches them; their records sit behind the one that asked for it):
+ * they move the hold's start, as while it was open, instead of collapsing onto it.
+ */
+void test_events_hold_start_moves_for_records_after_its_end(void)
+{
+	struct fixture f;
+
+	if (!setup(&f))
+		return;
+	code(&f, 0xa0, "main", 1, 0);
+	code(&f, 0xb0, "f", 2, 0);
+	code(&f, 0xc0, "g", 3, 0);
+	call(&f, 1000, 0xa0, 0x10, 0, 0);
+	ASSERT_OK(events_hold_begin(f.ev, 10, 12, 2000, VZ_HOLD_THREAD), "begin");
+	events_hold_end(f.ev, 10, 100000);
+	call(&f, 3000, 0xb0, 0x20, 0x10, 0); /* ran before the stop reached this thread */
+	ret(&f, 5000, 0x10);
+	call(&f, 101000, 0xc0, 0x30, 0x10, 0); /* after the hold: 95 us cut out */
+	ret(&f, 103000, 0x10);
+	ret(&f, 104000, 0);
+	finish(&f);
+	has(&f, "f (/x.py:2)", "3.000", "2.000");
+	has(&f, "g (/x.py:3)", "6.000", "2.000");
+	has(&f, "main (/x.py:1)", "1.000", "8.000");
+	ASSERT_TRUE(strstr(f.out, "\"held_ms\":0.095") != NULL, "the marker says what was held");
+	teardown(&f);
+}

@@ -613,6 +613,25 @@ int events_handle(void *ctx, const void *data, size_t size)
 	}
 }
 
+/* A hold is over (holds.h): its marker. */
+static void hold_marker(void *ctx, const struct hold_done *d)
+{
+	struct events *ev = ctx;
+	struct trace_writer *w;
+	char args[64];
+
+	if (vz_verbose >= 2)
+		fprintf(stderr, "vizbpf: pid %u: %s: %.3f ms, cut out of its time\n", d->pid, d->why,
+			d->held_ns / 1e6);
+	w = ev->finished ? NULL : writer(ev, d->pid);
+	if (!w)
+		return;
+	/* An instant, not a slice: the time is cut out, a slice would overlap the program's. */
+	snprintf(args, sizeof(args), "{\"held_ms\":%.3f}", d->held_ns / 1e6);
+	trace_writer_instant_cat(w, "vizbpf", d->why, d->at_ns, d->pid, d->tid, 't', args);
+	ev->st.holds++;
+}
+
 struct events *events_new(struct trace_writer *w, const struct events_filter *filter)
 {
 	struct events *ev = calloc(1, sizeof(*ev));
@@ -622,7 +641,7 @@ struct events *events_new(struct trace_writer *w, const struct events_filter *fi
 		return NULL;
 	ev->w = w;
 	ev->filter = *filter;
-	ev->holds = holds_new();
+	ev->holds = holds_new(hold_marker, ev);
 	if (!ev->holds || index_init(&ev->code_index, 4096) || index_init(&ev->thread_index, 256))
 		goto fail;
 	unknown = add_code(ev, 0, 0, 0, "<unknown>", "?", 0);
@@ -661,6 +680,7 @@ void events_stop(struct events *ev)
 
 void events_finish(struct events *ev, uint64_t end_ns)
 {
+	holds_settle_all(ev->holds); /* their markers, while the writers take them */
 	ev->finished = true;
 	for (uint32_t i = 0; i < ev->n_threads; i++) {
 		struct thread *t = &ev->threads[i];
@@ -687,22 +707,7 @@ int events_hold_begin(struct events *ev, uint32_t pid, uint32_t tid, uint64_t st
 
 void events_hold_end(struct events *ev, uint32_t pid, uint64_t end_ns)
 {
-	struct trace_writer *w;
-	struct hold_done d;
-	char args[64];
-
-	if (holds_end(ev->holds, pid, end_ns, &d))
-		return;
-	if (vz_verbose >= 2)
-		fprintf(stderr, "vizbpf: pid %u: %s: %.3f ms, cut out of its time\n", pid, d.why,
-			d.held_ns / 1e6);
-	w = ev->finished ? NULL : writer(ev, pid);
-	if (!w)
-		return;
-	/* An instant, not a slice: the time is cut out, a slice would overlap the program's. */
-	snprintf(args, sizeof(args), "{\"held_ms\":%.3f}", d.held_ns / 1e6);
-	trace_writer_instant_cat(w, "vizbpf", d.why, d.at_ns, d.pid, d.tid, 't', args);
-	ev->st.holds++;
+	holds_end(ev->holds, pid, end_ns);
 }
 
 void events_hold(struct events *ev, uint32_t pid, uint32_t tid, uint64_t start_ns,

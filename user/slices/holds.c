@@ -5,6 +5,7 @@
  * all of them) is one subtraction.
  */
 #include <errno.h>
+#include <stdbool.h>
 #include <stdlib.h>
 #include <string.h>
 #include "holds.h"
@@ -13,6 +14,7 @@
 
 struct hold {
 	uint64_t start, end; /* raw; end is OPEN while the process is held */
+	bool closing;        /* ended, but records taken before the stop may still come */
 	uint64_t cut_before; /* time cut out before start (inherited, earlier holds) */
 	uint32_t tid;
 	const char *why;
@@ -29,14 +31,19 @@ struct holds {
 	struct clock *clocks;
 	uint32_t n, cap;
 	int32_t last; /* index of the clock found last, -1 */
+	holds_done_fn on_done;
+	void *ctx;
 };
 
-struct holds *holds_new(void)
+struct holds *holds_new(holds_done_fn on_done, void *ctx)
 {
 	struct holds *h = calloc(1, sizeof(*h));
 
-	if (h)
+	if (h) {
 		h->last = -1;
+		h->on_done = on_done;
+		h->ctx = ctx;
+	}
 	return h;
 }
 
@@ -95,20 +102,43 @@ static uint64_t sub(uint64_t ts, uint64_t cut)
 	return ts > cut ? ts - cut : 0;
 }
 
-static uint64_t program_ns(struct clock *c, uint64_t ts)
+/* The hold is over and its start final: its marker can be written. */
+static void settle(struct holds *h, struct clock *c, struct hold *x)
+{
+	struct hold_done done = {
+		.pid = c->pid,
+		.tid = x->tid,
+		.at_ns = sub(x->start, x->cut_before),
+		.held_ns = x->end - x->start,
+		.why = x->why,
+	};
+
+	x->closing = false;
+	if (h->on_done)
+		h->on_done(h->ctx, &done);
+}
+
+static uint64_t program_ns(struct holds *h, struct clock *c, uint64_t ts)
 {
 	for (uint32_t i = c->n; i-- > 0;) {
 		struct hold *x = &c->v[i];
 
 		if (ts < x->start)
 			continue;
-		/* Still open: the process ran until then (a stop takes effect a little after it
-		 * is asked for, a freeze seizes thread after thread): the hold starts later. */
-		if (x->end == OPEN) {
+		/*
+		 * Still open, or ended but with a time before its end: the process ran until then
+		 * (a stop takes effect a little after it is asked for, other threads run on until
+		 * they stop too, a freeze seizes thread after thread), so the hold starts later.
+		 * The records of a process come in the order they were taken, all those from
+		 * before the stop ahead of those from after the end.
+		 */
+		if (x->end == OPEN || (x->closing && ts < x->end)) {
 			x->start = ts;
 			return sub(ts, x->cut_before);
 		}
-		if (ts < x->end)
+		if (x->closing)
+			settle(h, c, x);
+		if (ts < x->end) /* a straggler after the hold settled: no later than its start */
 			return sub(x->start, x->cut_before);
 		return sub(ts, cut_after(x));
 	}
@@ -122,7 +152,7 @@ uint64_t holds_program_ns(struct holds *h, uint32_t pid, uint64_t ts)
 	if (!h->n)
 		return ts;
 	c = find(h, pid);
-	return c ? program_ns(c, ts) : ts;
+	return c ? program_ns(h, c, ts) : ts;
 }
 
 int holds_begin(struct holds *h, uint32_t pid, uint32_t tid, uint64_t start_ns, const char *why)
@@ -135,6 +165,8 @@ int holds_begin(struct holds *h, uint32_t pid, uint32_t tid, uint64_t start_ns, 
 	last = c->n ? &c->v[c->n - 1] : NULL;
 	if (last && last->end == OPEN)
 		return -EBUSY;
+	if (last && last->closing)
+		settle(h, c, last);
 	if (c->n == c->cap) {
 		uint32_t cap = c->cap ? 2 * c->cap : 4;
 		void *v = realloc(c->v, cap * sizeof(*c->v));
@@ -158,7 +190,7 @@ int holds_begin(struct holds *h, uint32_t pid, uint32_t tid, uint64_t start_ns, 
 	return 0;
 }
 
-int holds_end(struct holds *h, uint32_t pid, uint64_t end_ns, struct hold_done *done)
+int holds_end(struct holds *h, uint32_t pid, uint64_t end_ns)
 {
 	struct clock *c = h->n ? find(h, pid) : NULL;
 	struct hold *x = c && c->n ? &c->v[c->n - 1] : NULL;
@@ -166,14 +198,18 @@ int holds_end(struct holds *h, uint32_t pid, uint64_t end_ns, struct hold_done *
 	if (!x || x->end != OPEN)
 		return -ENOENT;
 	x->end = end_ns > x->start ? end_ns : x->start;
-	*done = (struct hold_done){
-		.pid = pid,
-		.tid = x->tid,
-		.at_ns = sub(x->start, x->cut_before),
-		.held_ns = x->end - x->start,
-		.why = x->why,
-	};
+	x->closing = true;
 	return 0;
+}
+
+void holds_settle_all(struct holds *h)
+{
+	for (uint32_t i = 0; i < h->n; i++) {
+		struct clock *c = &h->clocks[i];
+
+		if (c->n && c->v[c->n - 1].closing)
+			settle(h, c, &c->v[c->n - 1]);
+	}
 }
 
 int holds_inherit(struct holds *h, uint32_t parent, uint32_t child, uint64_t ts_ns)

@@ -27,7 +27,11 @@ struct hold_done {
 	const char *why;  /* static text */
 };
 
-struct holds *holds_new(void);
+/* Called when a hold is over: after it ended, once the first time after its end comes (until
+ * then records from before the stop may still move its start), or at holds_settle_all(). */
+typedef void (*holds_done_fn)(void *ctx, const struct hold_done *done);
+
+struct holds *holds_new(holds_done_fn on_done, void *ctx);
 void holds_free(struct holds *h);
 
 /*
@@ -36,8 +40,11 @@ void holds_free(struct holds *h);
  * open (it goes on), or -ENOMEM.
  */
 int holds_begin(struct holds *h, uint32_t pid, uint32_t tid, uint64_t start_ns, const char *why);
-/* The open hold of pid ends at end_ns: fills *done. Returns 0, or -ENOENT if none is open. */
-int holds_end(struct holds *h, uint32_t pid, uint64_t end_ns, struct hold_done *done);
+/* The open hold of pid ends at end_ns (its marker comes through on_done once its start is
+ * final). Returns 0, or -ENOENT if none is open. */
+int holds_end(struct holds *h, uint32_t pid, uint64_t end_ns);
+/* Every hold ended but not yet over is over now (the trace ends). */
+void holds_settle_all(struct holds *h);
 /* child starts from parent at ts_ns: it forgets any earlier process with its pid and shares
  * what parent had cut out by then. */
 int holds_inherit(struct holds *h, uint32_t parent, uint32_t child, uint64_t ts_ns);
