@@ -71,6 +71,19 @@ unchanged() { # FILE
 	done
 }
 
+@test "an .html report that does not fit: refused before the program runs, the older one kept" {
+	requires root bpf
+	[ -e "$(dirname "$VIZBPF")/share/viewer/trace_viewer_full.html" ] ||
+		skip "viewer files not built (make viewer)"
+	small_disk
+	echo "an older trace" > small/t.html
+	run -1 "$VIZBPF" -o small/t.html -- python3 -c 'open("ran", "w")'
+	[[ $output == "vizbpf: cannot write small/t.html: No space left on device" ]]
+	unchanged small/t.html
+	[ ! -e ran ]
+	[ "$(ls -A small | wc -l)" = 1 ]
+}
+
 @test "a killed vizbpf leaves the older trace, not a truncated one" {
 	requires root bpf
 	local vz pypid
