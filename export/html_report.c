@@ -384,16 +384,31 @@ static int html_sink_close(struct vz_sink *s)
 {
 	struct html_sink *h = (struct html_sink *)s;
 	int err = html_page_end(sink_write_cb, h->file, &report_page);
-	int cerr = vz_sink_close(h->file);
+	int cerr = 0;
 
+	/* A report without its closing tags is not published. */
+	if (err)
+		vz_sink_discard(h->file);
+	else
+		cerr = vz_sink_close(h->file);
 	free(h->esc);
 	free(h);
 	return err ?: cerr;
 }
 
+static void html_sink_discard(struct vz_sink *s)
+{
+	struct html_sink *h = (struct html_sink *)s;
+
+	vz_sink_discard(h->file);
+	free(h->esc);
+	free(h);
+}
+
 static const struct vz_sink_ops html_sink_ops = {
 	.write = html_sink_write,
 	.close = html_sink_close,
+	.discard = html_sink_discard,
 };
 
 struct vz_sink *html_report_sink_open(const char *path)
@@ -424,8 +439,7 @@ struct vz_sink *html_report_sink_open(const char *path)
 	page.title = basename(tmp);
 	err = html_page_begin(sink_write_cb, h->file, &a, &page);
 	if (err) {
-		vz_sink_close(h->file);
-		unlink(path);
+		vz_sink_discard(h->file);
 		goto fail;
 	}
 	viewer_assets_free(&a);

@@ -189,6 +189,16 @@ static void stop_thread(struct outbuf *b)
 	b->thr = NULL;
 }
 
+void outbuf_discard(struct outbuf *b)
+{
+	if (b->thr)
+		stop_thread(b);
+	vz_sink_discard(b->sink);
+	free(b->p);
+	b->p = NULL;
+	b->sink = NULL;
+}
+
 int outbuf_close(struct outbuf *b)
 {
 	int err = outbuf_sync(b);

@@ -48,6 +48,9 @@ void outbuf_append(struct outbuf *b, const void *p, size_t n);
 /* Flushes, stops the thread, closes the sink, frees the buffers. Returns the first error. */
 int outbuf_close(struct outbuf *b);
 
+/* Stops the thread, discards the sink (nothing published) and the buffers. */
+void outbuf_discard(struct outbuf *b);
+
 /*
  * Returns room for n bytes at the end of the buffer, flushing first if needed, or NULL when n
  * exceeds the whole buffer (then use outbuf_append). Follow with outbuf_commit(b, used).

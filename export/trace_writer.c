@@ -388,3 +388,14 @@ int trace_writer_close(struct trace_writer *w)
 	free(w);
 	return err;
 }
+
+void trace_writer_discard(struct trace_writer *w)
+{
+	if (!w)
+		return;
+	for (size_t i = 0; i < w->nmeta; i++)
+		free(w->meta[i].text);
+	free(w->meta);
+	outbuf_discard(&w->out);
+	free(w);
+}

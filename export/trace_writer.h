@@ -25,7 +25,8 @@ struct vz_sink;
  * Opens PATH for a Chrome trace. A path ending in ".gz" is gzip-compressed (zlib, level 1).
  * A path ending in ".html" is the single-file HTML report (html_report_sink_open; ENOTSUP
  * when the viewer files are not installed).
- * The file is created or truncated, close-on-exec. Writes and compression run on a writer
+ * The bytes go to a temporary next to PATH, renamed over PATH at close only if every write
+ * succeeded (outfile.h), close-on-exec. Writes and compression run on a writer
  * thread with all signals blocked; create it after any fork() whose child must not have it.
  * Returns NULL with errno set on failure.
  */
@@ -94,6 +95,9 @@ int trace_writer_error(const struct trace_writer *w);
  * NULL is accepted and returns 0.
  */
 int trace_writer_close(struct trace_writer *w);
+
+/* Frees w without publishing its file: whatever was under the name stays. NULL accepted. */
+void trace_writer_discard(struct trace_writer *w);
 
 /*
  * Writes the UTF-8 text s[0..len) as a JSON string literal with quotes into buf (cap bytes),

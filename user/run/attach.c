@@ -195,22 +195,26 @@ int attach_run(struct outputs *out, struct events *ev)
 	struct attach_meta m;
 	struct procs ps;
 	int status = 0, err;
+	bool failed_to_start = false;
 
 	procs_init(&ps, ev, out, true);
 	m = (struct attach_meta){ .ps = &ps };
 	/* Watch before looking: a process started meanwhile is not missed. */
 	if (procs_watch(&ps, &o, follow_record)) {
 		status = 1;
+		failed_to_start = true;
 		goto out;
 	}
 	for (int i = 0; i < env.n_pids; i++) {
 		if (attach_running(&ps, env.pids[i], true)) {
 			status = 1;
+			failed_to_start = true;
 			goto out;
 		}
 	}
 	if (env.all && attach_host(&ps, &o)) {
 		status = 1;
+		failed_to_start = true;
 		goto out;
 	}
 	ilog("tracing; Ctrl-C to stop%s", env.duration ? " (or --duration)" : "");
@@ -237,6 +241,12 @@ out:
 		if (m.ts.lost_records)
 			elog("warning: %llu events lost (ring buffer full): try --buffer_size",
 			     (unsigned long long)m.ts.lost_records);
+	}
+	/* A failed attach (a bad -p) leaves an older trace under the name untouched. */
+	if (failed_to_start) {
+		outputs_discard(out);
+		procs_close(&ps);
+		return status;
 	}
 	err = outputs_close(out, ps.n ? attach_metadata : empty_metadata, &m);
 	if (err)

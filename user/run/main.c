@@ -1,8 +1,9 @@
 // SPDX-License-Identifier: BSD-2-Clause
 /*
  * vizbpf: launch a Python program, trace every call with BPF, write a
- * Chrome trace. Exit status: the program's; 64 for a bad command line;
- * 1 (or what the failed launch implies) when vizbpf itself fails.
+ * Chrome trace. Exit status: the program's (even when the trace could not be
+ * written); 64 for a bad command line; 1 (or what the failed launch implies)
+ * when vizbpf itself fails before the program runs.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -254,11 +255,14 @@ int main(int argc, char **argv)
 	events_get_stats(ev, &estats);
 	procs_stats(&ps, &tstats);
 	meta = (struct launch_meta){ mp, &ps, &estats, &tstats };
+	/* A failed write is reported there, but the exit status stays the program's: scripts
+	 * that run their program under vizbpf must not see it fail because a disk filled up. */
 	err = outputs_close(out, launch_metadata, &meta);
 	if (err) {
 		free(out);
 		procs_close(&ps);
 		events_free(ev);
+		exit_like(st);
 		return 1;
 	}
 	if (tstats.lost_records || tstats.lost_code_records)

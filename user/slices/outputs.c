@@ -49,6 +49,18 @@ static void suffixed(const char *path, uint32_t pid, char *out, size_t cap)
 	memcpy(out + stem + m, ext, e + 1);
 }
 
+/* What a failed run left under the name: the user must not wonder if an older trace is gone. */
+static const char *kept(const char *path)
+{
+	static char msg[PATH_MAX + 64];
+
+	if (access(path, F_OK))
+		snprintf(msg, sizeof(msg), "%s not written", path);
+	else
+		snprintf(msg, sizeof(msg), "%s left as it was", path);
+	return msg;
+}
+
 struct outputs *outputs_open(const char *path, bool per_pid)
 {
 	struct outputs *o = calloc(1, sizeof(*o));
@@ -90,14 +102,14 @@ struct trace_writer *outputs_for(struct outputs *o, uint32_t pid)
 		return NULL;
 	}
 	suffixed(o->path, pid, o->files[i].path, sizeof(o->files[i].path));
+	o->files[i].pid = pid;
+	o->n++;
 	o->files[i].w = trace_writer_open(o->files[i].path);
+	/* Kept with no writer, so the process's later events find it: one error per file. */
 	if (!o->files[i].w) {
 		elog("cannot write %s: %s", o->files[i].path, strerror(errno));
 		o->failed++;
-		return NULL;
 	}
-	o->files[i].pid = pid;
-	o->n++;
 	return o->files[i].w;
 }
 
@@ -106,12 +118,15 @@ int outputs_close(struct outputs *o, void (*meta)(struct trace_writer *w, void *
 	int err = o->failed ? -EIO : 0, e;
 
 	for (int i = 0; i < o->n; i++) {
+		if (!o->files[i].w)
+			continue;
 		if (meta)
 			meta(o->files[i].w, ctx);
 		e = trace_writer_close(o->files[i].w);
-		if (e && !err) {
-			elog("writing %s failed: %s", o->files[i].path, strerror(-e));
-			err = e;
+		if (e) {
+			elog("writing %s failed: %s; %s", o->files[i].path, strerror(-e),
+			     kept(o->files[i].path));
+			err = err ?: e;
 		}
 	}
 	if (o->per_pid)
@@ -125,10 +140,10 @@ int outputs_close(struct outputs *o, void (*meta)(struct trace_writer *w, void *
 
 void outputs_discard(struct outputs *o)
 {
-	for (int i = 0; i < o->n; i++) {
-		trace_writer_close(o->files[i].w);
-		unlink(o->files[i].path);
-	}
+	for (int i = 0; i < o->n; i++)
+		trace_writer_discard(o->files[i].w);
+	if (!o->per_pid && !access(o->path, F_OK))
+		elog("%s", kept(o->path));
 	free(o);
 }
 

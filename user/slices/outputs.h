@@ -17,10 +17,12 @@ struct outputs *outputs_open(const char *path, bool per_pid);
 /* The writer of pid's events (the one file, or FILE_<pid>.EXT opened on first use); NULL when
  * it cannot be opened (counted, reported by outputs_close). */
 struct trace_writer *outputs_for(struct outputs *o, uint32_t pid);
-/* Writes meta(w, ctx) into each file, then closes them (o stays for outputs_describe; free()
- * it after). Returns 0 or the first -errno. */
+/* Writes meta(w, ctx) into each file, then closes them: each appears under its name only if
+ * written whole; a failed one is reported with what is left under its name (o stays for
+ * outputs_describe; free() it after). Returns 0 or the first -errno. */
 int outputs_close(struct outputs *o, void (*meta)(struct trace_writer *w, void *ctx), void *ctx);
-/* Closes and removes everything written (vizbpf failed before tracing). */
+/* Drops everything written, publishing nothing: files already under the output names stay as
+ * they were, and a one-line message says so (vizbpf failed before tracing). Frees o. */
 void outputs_discard(struct outputs *o);
 /* The files written, for the closing message: "result.json", or "result_<pid>.json (3 files)". */
 const char *outputs_describe(struct outputs *o);
