@@ -297,7 +297,7 @@ deep_depth() {
 		"$VIZBPF" -q -o trace.json.gz -- "$py" "$TARGETS/million.py" >/dev/null ||
 			{ echo "$py: vizbpf failed"; failed=1; continue; }
 		n=$(zcat trace.json.gz | grep -c '"name":"leaf (')
-		lost=$(zcat trace.json.gz | jq '.viztracer_metadata | .events_lost + .code_records_lost')
+		lost=$(zcat trace.json.gz | jq '.viztracer_metadata | .calls_lost + .returns_lost + .records_lost + .code_records_lost')
 		# A code object is described once (a signature that changed while it lives would
 		# describe leaf() at each of its million calls).
 		described=$(zcat trace.json.gz | jq '.viztracer_metadata.code_descriptions')
@@ -404,7 +404,7 @@ check_reused_code_names() {
 	[ "$(meta t.json version)" = "$(cat "$REPO/VERSION")" ]
 	[[ $(meta t.json python_version) == 3.* ]]
 	[[ $(meta t.json mechanism) == *_PyEval_EvalFrameDefault* ]]
-	[ "$(meta t.json events_lost)" = 0 ]
+	[ "$(meta t.json calls_lost)" = 0 ] && [ "$(meta t.json records_lost)" = 0 ]
 	[ "$(meta t.json returns_inferred)" -ge 0 ]
 	[ "$(jq -r .displayTimeUnit t.json)" = ns ]
 	run -0 jq -e '[.traceEvents[] | select(.ph == "M" and .name == "thread_name")] | length > 0' t.json

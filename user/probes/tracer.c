@@ -480,6 +480,8 @@ void tracer_read_stats(struct tracer *t, struct tracer_stats *s)
 	const struct vizbpf_bpf__bss *b = t->skel->bss;
 
 	s->lost_records = b->lost_records;
+	s->lost_calls = b->lost_calls;
+	s->lost_returns = b->lost_returns;
 	s->lost_code_records = b->lost_code_records;
 }
 
