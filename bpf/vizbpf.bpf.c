@@ -598,23 +598,46 @@ int BPF_KPROBE(code_freed)
 	return 0;
 }
 
+/*
+ * Exit records that did not fit, kept when they had to say that records of the thread were lost
+ * (its last words): user space reads them after the ring buffer (tracer_drain), by tid.
+ */
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, 4096);
+	__type(key, __u32);
+	__type(value, struct vz_rec_exit);
+} exits_lost SEC(".maps");
+
 /* raw: needs no tracefs mount */
 SEC("raw_tp/sched_process_exit")
 int handle_exit(void *ctx)
 {
 	__u64 id = bpf_get_current_pid_tgid();
 	__u32 pid = id >> 32;
-	struct vz_rec_exit *r;
+	struct vz_rec_exit *r, kept;
+	struct vz_thread *ti;
+	__u32 tid = id;
 
 	if (!bpf_map_lookup_elem(&traced_pids, &pid))
 		return 0;
-	bpf_task_storage_delete(&threads, bpf_get_current_task_btf());
+	/* The thread's last records may have been dropped: its exit says so. */
+	ti = bpf_task_storage_get(&threads, bpf_get_current_task_btf(), 0, 0);
 	r = bpf_ringbuf_reserve(&events, sizeof(*r), 0);
 	if (!r) {
 		__sync_fetch_and_add(&lost_records, 1);
+		if (ti && (ti->lost_calls | ti->lost_returns)) {
+			fill_hdr(&kept.hdr, id, VZ_REC_EXIT, 0);
+			carry_lost(&kept.hdr, ti);
+			bpf_get_current_comm(kept.comm, sizeof(kept.comm));
+			bpf_map_update_elem(&exits_lost, &tid, &kept, BPF_ANY);
+		}
+		bpf_task_storage_delete(&threads, bpf_get_current_task_btf());
 		return 0;
 	}
 	fill_hdr(&r->hdr, id, VZ_REC_EXIT, 0);
+	carry_lost(&r->hdr, ti);
+	bpf_task_storage_delete(&threads, bpf_get_current_task_btf());
 	bpf_get_current_comm(r->comm, sizeof(r->comm));
 	bpf_ringbuf_submit(r, BPF_RB_FORCE_WAKEUP);
 	return 0;

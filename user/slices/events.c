@@ -598,6 +598,8 @@ static int handle_exit(struct events *ev, const struct vz_rec_exit *r)
 
 	if (!t || t->exited)
 		return 0;
+	if (r->hdr.lost_calls || r->hdr.lost_returns)
+		mark_gap(ev, t, &r->hdr, program_ns(ev, r->hdr.pid, r->hdr.ts_ns));
 	/* Frames still open when the thread ends (os._exit, a fatal signal) end with it. */
 	pop_inferred(ev, t, 0, program_ns(ev, r->hdr.pid, r->hdr.ts_ns));
 	memcpy(t->comm, r->comm, sizeof(t->comm));
