@@ -307,6 +307,46 @@ deep_depth() {
 	[ "$failed" = 0 ]
 }
 
+# lossy_threads.py: 50 threads calling at once, ROUNDS rounds of 9 calls each.
+LOSSY_ROUNDS=1500
+
+@test "a tiny ring buffer (50 threads, --buffer_size 1): calls lost counted, each gap marked, no slice under a wrong caller" {
+	local failed=0 py calls0 lost0 calls lost returns records off
+	for py in $(pythons); do
+		"$py" "$TOOLS/oracle.py" oracle.json "$TARGETS/lossy_threads.py" 2 >/dev/null ||
+			{ echo "$py: the oracle failed"; failed=1; continue; }
+		"$py" "$TARGETS/lossy_threads.py" $LOSSY_ROUNDS >untraced.out
+		# The calls made: a run whose buffer holds them all.
+		"$VIZBPF" -q -o full.json -- "$py" "$TARGETS/lossy_threads.py" $LOSSY_ROUNDS >/dev/null ||
+			{ echo "$py: vizbpf failed"; failed=1; continue; }
+		calls0=$(meta full.json calls)
+		lost0=$(meta full.json calls_lost)
+		"$VIZBPF" -q --buffer_size 1 -o trace.json -- "$py" "$TARGETS/lossy_threads.py" \
+			$LOSSY_ROUNDS >traced.out 2>traced.err ||
+			{ echo "$py: vizbpf --buffer_size 1 failed: $(cat traced.err)"; failed=1; continue; }
+		cmp -s traced.out untraced.out || { echo "$py: output differs"; failed=1; continue; }
+		calls=$(meta trace.json calls)
+		lost=$(meta trace.json calls_lost)
+		returns=$(meta trace.json returns_lost)
+		records=$(meta trace.json records_lost)
+		echo "# $py: $calls0 calls; 1 MB: $calls recorded, $lost calls and $returns returns lost, $records records" >&3
+		[ "$lost0" = 0 ] || { echo "$py: $lost0 calls lost at the default size"; failed=1; continue; }
+		[[ $lost -gt 0 ]] || { echo "$py: nothing lost: the test proves nothing"; failed=1; continue; }
+		# Calls recorded and calls lost add up to the calls made (give or take threading's own
+		# waits, which vary from run to run), not to twice the calls lost.
+		off=$((calls + lost - calls0))
+		[[ ${off#-} -le $((calls0 / 100)) ]] ||
+			{ echo "$py: $calls recorded + $lost lost is not about $calls0"; failed=1; }
+		[[ $records -ge $((lost + returns)) ]] || { echo "$py: records_lost < calls + returns"; failed=1; }
+		grep -q "the ring buffer was full: $lost calls are missing from the trace" traced.err ||
+			{ echo "$py: stderr: $(cat traced.err)"; failed=1; }
+		python3 "$TOOLS/gapcheck.py" trace.json oracle.json "$TARGETS/lossy_threads.py" \
+			$LOSSY_ROUNDS >gap.txt || { echo "$py: $(head -12 gap.txt)"; failed=1; continue; }
+		echo "# $py: $(head -1 gap.txt)" >&3
+	done
+	[ "$failed" = 0 ]
+}
+
 # Traces reused_code.py with PY (launch mode, or the fallback if VIZBPF_EVAL_LIB is empty) and
 # checks that every call of its snippets and doctest examples carries the oracle's name. ARGS:
 # the program's arguments (--fork: a forked child does the work the oracle sees done in one).
