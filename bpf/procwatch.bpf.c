@@ -112,6 +112,8 @@ int BPF_PROG(watch_fork, struct task_struct *parent, struct task_struct *child)
 	r->hdr.pid = cpid;
 	r->hdr.tid = (__u32)bpf_get_current_pid_tgid();
 	r->hdr.type = VZ_REC_FORK;
+	r->hdr.lost_calls = 0;
+	r->hdr.lost_returns = 0;
 	r->hdr.flags = cst;
 	r->parent = ppid;
 	r->pad = 0;
@@ -150,6 +152,8 @@ int BPF_PROG(watch_exec, struct task_struct *p, pid_t old_pid, struct linux_binp
 	r->hdr.pid = pid;
 	r->hdr.tid = (__u32)bpf_get_current_pid_tgid();
 	r->hdr.type = VZ_REC_EXEC;
+	r->hdr.lost_calls = 0;
+	r->hdr.lost_returns = 0;
 	r->hdr.flags = 0;
 	r->ino = key.ino;
 	r->dev = key.dev;

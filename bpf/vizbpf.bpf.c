@@ -37,7 +37,10 @@ const volatile bool stop_new_threads = false;
 const volatile __u64 wakeup_bytes = 1 << 20;
 
 /* Counters read by user space at the end (.bss). */
-__u64 lost_records;      /* calls/returns/exits dropped: ring buffer full */
+__u64 lost_records;      /* records dropped, ring buffer full: calls, returns, exits, thread
+			  * announcements and names */
+__u64 lost_calls;        /* ...of which calls (each a missing slice) */
+__u64 lost_returns;      /* ...and returns */
 __u64 lost_code_records; /* code-object records dropped (retried at the next call) */
 /* Set by user space once py_return is attached (with the processes held still): from then on
  * each entry at depth < 64 gets a return instance from the kernel. */
@@ -77,6 +80,10 @@ struct vz_thread {
 	__u64 ips[VZ_RET_DEPTH];    /* ...and where each stood at entry */
 	__u64 deep_frame;  /* the last call without a return instance, 0: checked already */
 	__u64 deep_ip;
+	/* Calls and returns of this thread dropped since its last record that got through: the
+	 * next one carries them, so user space knows where the thread's stack has a gap. */
+	__u32 lost_calls;
+	__u32 lost_returns;
 };
 
 /* Task-local storage: no hashing on the per-call path (a hash map costs ~100 ns a lookup). */
@@ -133,6 +140,42 @@ static __always_inline void fill_hdr(struct vz_rec_hdr *h, __u64 id, __u32 type,
 	h->tid = (__u32)id;
 	h->type = type;
 	h->flags = flags;
+	h->lost_calls = 0;
+	h->lost_returns = 0;
+}
+
+/* A call or return record of this thread could not be reserved. */
+static __always_inline void note_lost(struct vz_thread *ti, __u32 calls, __u32 returns)
+{
+	__sync_fetch_and_add(&lost_records, calls + returns);
+	if (calls)
+		__sync_fetch_and_add(&lost_calls, calls);
+	if (returns)
+		__sync_fetch_and_add(&lost_returns, returns);
+	if (ti) {
+		ti->lost_calls += calls;
+		ti->lost_returns += returns;
+	}
+}
+
+/* The thread's state, looked up only once something was lost somewhere: the fast path has no
+ * other use for it, and a lookup on each call would cost. */
+static __always_inline struct vz_thread *thread_if_lost(void)
+{
+	if (!lost_records)
+		return 0;
+	return bpf_task_storage_get(&threads, bpf_get_current_task_btf(), 0, 0);
+}
+
+/* Hands the thread's count of dropped calls and returns to a record that got through. */
+static __always_inline void carry_lost(struct vz_rec_hdr *h, struct vz_thread *ti)
+{
+	if (!ti || !(ti->lost_calls | ti->lost_returns))
+		return;
+	h->lost_calls = ti->lost_calls;
+	h->lost_returns = ti->lost_returns;
+	ti->lost_calls = 0;
+	ti->lost_returns = 0;
 }
 
 static __always_inline __u64 submit_flags(void)
@@ -286,10 +329,11 @@ static __always_inline void check_deep_call(__u64 id, struct vz_thread *ti, __u6
 		return;
 	r = bpf_ringbuf_reserve(&events, sizeof(*r), 0);
 	if (!r) {
-		__sync_fetch_and_add(&lost_records, 1);
+		note_lost(ti, 0, 1);
 		return;
 	}
 	fill_hdr(&r->hdr, id, VZ_REC_RETURN, VZ_F_RETURN_FRAME | VZ_F_REFUSED);
+	carry_lost(&r->hdr, ti);
 	r->caller = deep;
 	bpf_ringbuf_submit(r, submit_flags());
 }
@@ -394,10 +438,11 @@ int BPF_KPROBE(py_entry)
 	}
 	r = bpf_ringbuf_reserve(&events, sizeof(*r), 0);
 	if (!r) {
-		__sync_fetch_and_add(&lost_records, 1);
+		note_lost(ti, 1, 0);
 		return 0;
 	}
 	fill_hdr(&r->hdr, id, VZ_REC_CALL, flags);
+	carry_lost(&r->hdr, ti);
 	r->code = code;
 	r->frame = frame;
 	r->caller = caller;
@@ -417,6 +462,7 @@ struct {
 static __always_inline void emit_returns(__u64 id, __u64 pend, __u64 n)
 {
 	struct vz_rec_returns *r;
+	struct vz_thread *ti;
 	__u32 zero = 0;
 	__u64 size;
 
@@ -436,8 +482,20 @@ static __always_inline void emit_returns(__u64 id, __u64 pend, __u64 n)
 	r->hdr.tid = (__u32)id;
 	r->hdr.type = VZ_REC_RETURNS;
 	r->hdr.flags = n;
-	if (bpf_ringbuf_output(&events, r, sizeof(r->hdr) + size, BPF_RB_NO_WAKEUP))
-		__sync_fetch_and_add(&lost_records, n);
+	r->hdr.lost_calls = 0;
+	r->hdr.lost_returns = 0;
+	ti = thread_if_lost();
+	carry_lost(&r->hdr, ti);
+	if (bpf_ringbuf_output(&events, r, sizeof(r->hdr) + size, BPF_RB_NO_WAKEUP)) {
+		ti = bpf_task_storage_get(&threads, bpf_get_current_task_btf(), 0,
+					  BPF_LOCAL_STORAGE_GET_F_CREATE);
+		/* What this record was to carry waits for the next one, with the new loss. */
+		if (ti) {
+			ti->lost_calls += r->hdr.lost_calls;
+			ti->lost_returns += r->hdr.lost_returns;
+		}
+		note_lost(ti, 0, n);
+	}
 }
 
 /*
@@ -459,7 +517,8 @@ int BPF_KPROBE(site_entry)
 		send_thread_name(id, PT_REGS_PARM1(ctx));
 	r = bpf_ringbuf_reserve(&events, sizeof(*r), 0);
 	if (!r) {
-		__sync_fetch_and_add(&lost_records, 1);
+		note_lost(bpf_task_storage_get(&threads, bpf_get_current_task_btf(), 0,
+					       BPF_LOCAL_STORAGE_GET_F_CREATE), 1, 0);
 		return 0;
 	}
 	r->hdr.ts_ns = PT_REGS_PARM5(ctx);
@@ -467,6 +526,9 @@ int BPF_KPROBE(site_entry)
 	r->hdr.tid = (__u32)id;
 	r->hdr.type = VZ_REC_CALL;
 	r->hdr.flags = VZ_F_RETURN_FRAME;
+	r->hdr.lost_calls = 0;
+	r->hdr.lost_returns = 0;
+	carry_lost(&r->hdr, thread_if_lost());
 	r->code = code;
 	r->frame = PT_REGS_PARM1(ctx);
 	r->caller = PT_REGS_PARM3(ctx);
@@ -488,31 +550,33 @@ int BPF_KRETPROBE(py_return)
 	__u64 id = bpf_get_current_pid_tgid();
 	struct vz_rec_return *r;
 	struct vz_thread *ti;
+	__u64 frame, ip;
+	__u32 flags = 0;
 
 	ti = bpf_task_storage_get(&threads, bpf_get_current_task_btf(), 0, 0);
 	if (!ti)
 		return 0;
 	check_deep_call(id, ti, 0, 0);
-	r = bpf_ringbuf_reserve(&events, sizeof(*r), 0);
-	if (!r) {
-		__sync_fetch_and_add(&lost_records, 1);
-		return 0;
-	}
+	/* Pop first: the kernel has taken the return instance, whether or not the record fits;
+	 * a stack left one too deep would give later calls a returned frame as their caller. */
 	if (ti->depth > 0 && ti->depth <= VZ_RET_DEPTH) {
-		__u32 flags = VZ_F_RETURN_FRAME;
-		__u64 frame, ip;
-
 		ti->depth--;
 		frame = ti->frames[ti->depth & (VZ_RET_DEPTH - 1)];
 		ip = ti->ips[ti->depth & (VZ_RET_DEPTH - 1)];
+		flags = VZ_F_RETURN_FRAME;
 		if (!PT_REGS_RC(ctx) && ip != VZ_IP_UNCHECKED && frame_ip_now(frame) == ip)
 			flags |= VZ_F_REFUSED;
-		fill_hdr(&r->hdr, id, VZ_REC_RETURN, flags);
-		r->caller = frame;
 	} else {
-		fill_hdr(&r->hdr, id, VZ_REC_RETURN, 0);
-		r->caller = current_frame(ti->tstate);
+		frame = current_frame(ti->tstate);
 	}
+	r = bpf_ringbuf_reserve(&events, sizeof(*r), 0);
+	if (!r) {
+		note_lost(ti, 0, 1);
+		return 0;
+	}
+	fill_hdr(&r->hdr, id, VZ_REC_RETURN, flags);
+	carry_lost(&r->hdr, ti);
+	r->caller = frame;
 	bpf_ringbuf_submit(r, submit_flags());
 	return 0;
 }
@@ -534,23 +598,46 @@ int BPF_KPROBE(code_freed)
 	return 0;
 }
 
+/*
+ * Exit records that did not fit, kept when they had to say that records of the thread were lost
+ * (its last words): user space reads them after the ring buffer (tracer_drain), by tid.
+ */
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, 4096);
+	__type(key, __u32);
+	__type(value, struct vz_rec_exit);
+} exits_lost SEC(".maps");
+
 /* raw: needs no tracefs mount */
 SEC("raw_tp/sched_process_exit")
 int handle_exit(void *ctx)
 {
 	__u64 id = bpf_get_current_pid_tgid();
 	__u32 pid = id >> 32;
-	struct vz_rec_exit *r;
+	struct vz_rec_exit *r, kept;
+	struct vz_thread *ti;
+	__u32 tid = id;
 
 	if (!bpf_map_lookup_elem(&traced_pids, &pid))
 		return 0;
-	bpf_task_storage_delete(&threads, bpf_get_current_task_btf());
+	/* The thread's last records may have been dropped: its exit says so. */
+	ti = bpf_task_storage_get(&threads, bpf_get_current_task_btf(), 0, 0);
 	r = bpf_ringbuf_reserve(&events, sizeof(*r), 0);
 	if (!r) {
 		__sync_fetch_and_add(&lost_records, 1);
+		if (ti && (ti->lost_calls | ti->lost_returns)) {
+			fill_hdr(&kept.hdr, id, VZ_REC_EXIT, 0);
+			carry_lost(&kept.hdr, ti);
+			bpf_get_current_comm(kept.comm, sizeof(kept.comm));
+			bpf_map_update_elem(&exits_lost, &tid, &kept, BPF_ANY);
+		}
+		bpf_task_storage_delete(&threads, bpf_get_current_task_btf());
 		return 0;
 	}
 	fill_hdr(&r->hdr, id, VZ_REC_EXIT, 0);
+	carry_lost(&r->hdr, ti);
+	bpf_task_storage_delete(&threads, bpf_get_current_task_btf());
 	bpf_get_current_comm(r->comm, sizeof(r->comm));
 	bpf_ringbuf_submit(r, BPF_RB_FORCE_WAKEUP);
 	return 0;

@@ -50,6 +50,10 @@ struct vz_rec_hdr {
 	__u32 tid;
 	__u32 type;  /* enum vz_rec_type */
 	__u32 flags; /* VZ_F_* */
+	/* CALL, RETURN, RETURNS, EXIT: this thread's calls and returns whose records were
+	 * dropped (ring buffer full) since its previous record that got through; 0 in others. */
+	__u32 lost_calls;
+	__u32 lost_returns;
 };
 
 /*

@@ -154,7 +154,8 @@ static void begin_event(struct trace_writer *w)
 	(sizeof(",\n{\"ph\":\"X\",\"cat\":\"FEE\",\"name\":") +                      \
 	 sizeof(",\"ts\":,\"dur\":,\"pid\":,\"tid\":}") + 2 * JSON_US3_MAX + 2 * JSON_U64_MAX)
 
-static void complete_slow(struct trace_writer *w, const char *name_json, size_t name_json_len,
+/* A complete event up to its closing brace. */
+static void complete_open(struct trace_writer *w, const char *name_json, size_t name_json_len,
 			  uint64_t ts_ns, uint64_t dur_ns, uint32_t pid, uint32_t tid)
 {
 	begin_event(w);
@@ -168,6 +169,24 @@ static void complete_slow(struct trace_writer *w, const char *name_json, size_t 
 	put_u64(w, pid);
 	put_cstr(w, ",\"tid\":");
 	put_u64(w, tid);
+}
+
+static void complete_slow(struct trace_writer *w, const char *name_json, size_t name_json_len,
+			  uint64_t ts_ns, uint64_t dur_ns, uint32_t pid, uint32_t tid)
+{
+	complete_open(w, name_json, name_json_len, ts_ns, dur_ns, pid, tid);
+	put_cstr(w, "}");
+}
+
+void trace_writer_complete_args(struct trace_writer *w, const char *name_json,
+				size_t name_json_len, uint64_t ts_ns, uint64_t dur_ns, uint32_t pid,
+				uint32_t tid, const char *args_json)
+{
+	complete_open(w, name_json, name_json_len, ts_ns, dur_ns, pid, tid);
+	if (args_json) {
+		put_cstr(w, ",\"args\":");
+		put_cstr(w, args_json);
+	}
 	put_cstr(w, "}");
 }
 

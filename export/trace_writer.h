@@ -52,6 +52,12 @@ struct trace_writer *trace_writer_open_sink(struct vz_sink *sink, unsigned int f
 void trace_writer_complete(struct trace_writer *w, const char *name_json, size_t name_json_len,
 			   uint64_t ts_ns, uint64_t dur_ns, uint32_t pid, uint32_t tid);
 
+/* The same with "args":args_json (a JSON object text, copied as is; NULL: none). Not for the
+ * hot path: slices that need a word of explanation (events lost around them). */
+void trace_writer_complete_args(struct trace_writer *w, const char *name_json,
+				size_t name_json_len, uint64_t ts_ns, uint64_t dur_ns, uint32_t pid,
+				uint32_t tid, const char *args_json);
+
 /* "ph":"M" metadata events naming a process / a thread in the viewers. */
 void trace_writer_process_name(struct trace_writer *w, uint32_t pid, const char *name);
 void trace_writer_thread_name(struct trace_writer *w, uint32_t pid, uint32_t tid, const char *name);

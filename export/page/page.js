@@ -36,9 +36,19 @@
   }
 
   function importTrace(data) {
+    // The importer takes '', '{}', '[]' and an empty traceEvents as a trace with nothing in
+    // it, without a word: say it is empty rather than draw an empty page as a success.
+    if (typeof data === 'string' && !/\S/.test(data)) {
+      fail('Import error', 'the file is empty (' + data.length + ' bytes), not a trace');
+      return;
+    }
     var model = new tr.Model();
     var imp = new tr.importer.Import(model);
     imp.importTracesWithProgressDialog([data]).then(function() {
+      if (model.bounds.isEmpty) {
+        fail('Import error', 'no trace events in it (is it a trace?)');
+        return;
+      }
       vz.viewer.model = model;
       vz.viewer.viewTitle = cfg.title;
       vz.model = model;

@@ -105,12 +105,12 @@ def run_workload(args, py, mode, script, extra=()):
             raise Failure("%s: no trace metadata in %s" % (what, out))
         r["trace_bytes"] = os.path.getsize(out)
         r["traced_calls"] = meta.get("calls")
-        r["events_lost"] = meta.get("events_lost", 0)
+        r["calls_lost"] = meta.get("calls_lost", 0)
         r["code_records_lost"] = meta.get("code_records_lost", 0)
         os.unlink(out)
-        if r["events_lost"] or r["code_records_lost"]:
-            raise Failure("%s: lost %d events and %d code records" %
-                          (what, r["events_lost"], r["code_records_lost"]))
+        if r["calls_lost"] or r["code_records_lost"]:
+            raise Failure("%s: lost %d calls and %d code records" %
+                          (what, r["calls_lost"], r["code_records_lost"]))
     if mode == "vizbpf-peakrss":
         kv = dict(f.split("=") for f in p.stderr.strip().splitlines()[-1].split()[1:])
         r["vizbpf_vmhwm_kb"] = int(kv["vmhwm_kb"])
@@ -152,7 +152,7 @@ def measure(args, py):
         w["slowdown"] = {m: med[m]["seconds"] / base for m in ("cprofile", "vizbpf", "attach")}
         w["e2e_slowdown"] = {m: med[m]["wall"] / med["untraced"]["wall"] for m in ("cprofile", "vizbpf")}
         w["trace_bytes"] = median(runs["vizbpf"], "trace_bytes")
-        w["events_lost"] = sum(r["events_lost"] for r in runs["vizbpf"] + runs["attach"])
+        w["calls_lost"] = sum(r["calls_lost"] for r in runs["vizbpf"] + runs["attach"])
     res["memory"] = {str(n): run_workload(args, py, "vizbpf-peakrss", "loop.py", [str(n)])
                      for n in MEMORY_CALLS}
     return res
@@ -181,7 +181,7 @@ def print_table(res, repeats):
         ("                vizbpf", lambda w: "%.3f s  (%.1fx)" % (w["median"]["vizbpf"]["wall"],
                                                                  w["e2e_slowdown"]["vizbpf"]), ""),
         ("trace size", lambda w: "%.1f MB" % (w["trace_bytes"] / 1e6), ""),
-        ("events lost (all vizbpf runs)", lambda w: "%d" % w["events_lost"], "0"),
+        ("calls lost (all vizbpf runs)", lambda w: "%d" % w["calls_lost"], "0"),
     ]
     print("\n== %s  %s  (medians of %d runs) ==" % (res["label"], res["path"], repeats))
     print("%-34s %-22s %-22s %s" % ("", WORKLOADS["fib"], WORKLOADS["mixed"], "target"))
@@ -197,7 +197,7 @@ def print_table(res, repeats):
             ("  traced python's own peak RSS", lambda r: "%.1f MB" % (r["python_maxrss_kb"] / 1e3), ""),
             ("  whole command", lambda r: "%.2f s" % r["wall"], ""),
             ("  trace size", lambda r: "%.0f MB" % (r["trace_bytes"] / 1e6), ""),
-            ("  events lost", lambda r: "%d" % r["events_lost"], "0")):
+            ("  calls lost", lambda r: "%d" % r["calls_lost"], "0")):
         print("%-34s %-22s %-22s %s" % (label, f(a), f(b), target))
 
 

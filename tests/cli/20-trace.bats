@@ -297,12 +297,52 @@ deep_depth() {
 		"$VIZBPF" -q -o trace.json.gz -- "$py" "$TARGETS/million.py" >/dev/null ||
 			{ echo "$py: vizbpf failed"; failed=1; continue; }
 		n=$(zcat trace.json.gz | grep -c '"name":"leaf (')
-		lost=$(zcat trace.json.gz | jq '.viztracer_metadata | .events_lost + .code_records_lost')
+		lost=$(zcat trace.json.gz | jq '.viztracer_metadata | .calls_lost + .returns_lost + .records_lost + .code_records_lost')
 		# A code object is described once (a signature that changed while it lives would
 		# describe leaf() at each of its million calls).
 		described=$(zcat trace.json.gz | jq '.viztracer_metadata.code_descriptions')
 		echo "# $py: $n leaf() slices, $lost lost, $described code objects described" >&3
 		[ "$n" = 1000000 ] && [ "$lost" = 0 ] && [ "$described" -lt 5000 ] || failed=1
+	done
+	[ "$failed" = 0 ]
+}
+
+# lossy_threads.py: 50 threads calling at once, ROUNDS rounds of 9 calls each.
+LOSSY_ROUNDS=1500
+
+@test "a tiny ring buffer (50 threads, --buffer_size 1): calls lost counted, each gap marked, no slice under a wrong caller" {
+	local failed=0 py calls0 lost0 calls lost returns records off
+	for py in $(pythons); do
+		"$py" "$TOOLS/oracle.py" oracle.json "$TARGETS/lossy_threads.py" 2 >/dev/null ||
+			{ echo "$py: the oracle failed"; failed=1; continue; }
+		"$py" "$TARGETS/lossy_threads.py" $LOSSY_ROUNDS >untraced.out
+		# The calls made: a run whose buffer holds them all.
+		"$VIZBPF" -q -o full.json -- "$py" "$TARGETS/lossy_threads.py" $LOSSY_ROUNDS >/dev/null ||
+			{ echo "$py: vizbpf failed"; failed=1; continue; }
+		calls0=$(meta full.json calls)
+		lost0=$(meta full.json calls_lost)
+		"$VIZBPF" -q --buffer_size 1 -o trace.json -- "$py" "$TARGETS/lossy_threads.py" \
+			$LOSSY_ROUNDS >traced.out 2>traced.err ||
+			{ echo "$py: vizbpf --buffer_size 1 failed: $(cat traced.err)"; failed=1; continue; }
+		cmp -s traced.out untraced.out || { echo "$py: output differs"; failed=1; continue; }
+		calls=$(meta trace.json calls)
+		lost=$(meta trace.json calls_lost)
+		returns=$(meta trace.json returns_lost)
+		records=$(meta trace.json records_lost)
+		echo "# $py: $calls0 calls; 1 MB: $calls recorded, $lost calls and $returns returns lost, $records records" >&3
+		[ "$lost0" = 0 ] || { echo "$py: $lost0 calls lost at the default size"; failed=1; continue; }
+		[[ $lost -gt 0 ]] || { echo "$py: nothing lost: the test proves nothing"; failed=1; continue; }
+		# Calls recorded and calls lost add up to the calls made (give or take threading's own
+		# waits, which vary from run to run), not to twice the calls lost.
+		off=$((calls + lost - calls0))
+		[[ ${off#-} -le $((calls0 / 100)) ]] ||
+			{ echo "$py: $calls recorded + $lost lost is not about $calls0"; failed=1; }
+		[[ $records -ge $((lost + returns)) ]] || { echo "$py: records_lost < calls + returns"; failed=1; }
+		grep -q "the ring buffer was full: $lost calls are missing from the trace" traced.err ||
+			{ echo "$py: stderr: $(cat traced.err)"; failed=1; }
+		python3 "$TOOLS/gapcheck.py" trace.json oracle.json "$TARGETS/lossy_threads.py" \
+			$LOSSY_ROUNDS >gap.txt || { echo "$py: $(head -12 gap.txt)"; failed=1; continue; }
+		echo "# $py: $(head -1 gap.txt)" >&3
 	done
 	[ "$failed" = 0 ]
 }
@@ -404,7 +444,7 @@ check_reused_code_names() {
 	[ "$(meta t.json version)" = "$(cat "$REPO/VERSION")" ]
 	[[ $(meta t.json python_version) == 3.* ]]
 	[[ $(meta t.json mechanism) == *_PyEval_EvalFrameDefault* ]]
-	[ "$(meta t.json events_lost)" = 0 ]
+	[ "$(meta t.json calls_lost)" = 0 ] && [ "$(meta t.json records_lost)" = 0 ]
 	[ "$(meta t.json returns_inferred)" -ge 0 ]
 	[ "$(jq -r .displayTimeUnit t.json)" = ns ]
 	run -0 jq -e '[.traceEvents[] | select(.ph == "M" and .name == "thread_name")] | length > 0' t.json

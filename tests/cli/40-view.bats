@@ -109,6 +109,30 @@ real_trace_drawn() {
 	[[ $VIEW_STATUS -eq 0 ]]
 }
 
+@test "view --once: an empty or eventless trace is an import error and a non-zero exit" {
+	view_require_browser
+	local f name
+	: >"$BATS_TEST_TMPDIR/empty.json"
+	printf '\n  \n' >"$BATS_TEST_TMPDIR/blank.json"
+	echo '{}' >"$BATS_TEST_TMPDIR/object.json"
+	echo '[]' >"$BATS_TEST_TMPDIR/array.json"
+	echo '{"traceEvents": []}' >"$BATS_TEST_TMPDIR/noevents.json"
+	echo '{"traceEvents": [{"ph": "X", "na' >"$BATS_TEST_TMPDIR/cut.json"
+	for f in empty blank object array noevents cut; do
+		name=$f.json
+		view_start --once --port 0 --timeout 60 "$BATS_TEST_TMPDIR/$name"
+		check_page "$VIEW_URL"
+		page_is '.state == "error" and (.error | startswith("Import error: "))' \
+			"$name: the page says it could not import it"
+		view_wait 20
+		[[ $VIEW_STATUS -ne 0 ]] || { echo "$name: view --once exited 0"; return 1; }
+		grep -q "could not load $name: Import error: " "$VIEW_ERR" ||
+			{ echo "$name: stderr: $(cat "$VIEW_ERR")"; return 1; }
+		[[ $(wc -l <"$VIEW_ERR") -eq 1 ]]
+		VIEW_PID=
+	done
+}
+
 @test "view: selecting a slice shows its source; /source refuses other files" {
 	view_require_browser
 	need_real json

@@ -438,3 +438,95 @@ void test_events_hold_start_moves_for_records_after_its_end(void)
 	ASSERT_TRUE(strstr(f.out, "\"held_ms\":0.095") != NULL, "the marker says what was held");
 	teardown(&f);
 }
+
+/* A call that reports the thread's calls and returns lost before it (ring buffer full). */
+static void call_after_loss(struct fixture *f, uint64_t ts, uint64_t code, uint64_t frame,
+			    uint64_t caller, uint32_t lost_calls, uint32_t lost_returns)
+{
+	struct vz_rec_call r = { .hdr = { ts, 10, 11, VZ_REC_CALL, VZ_F_RETURN_FRAME,
+					  lost_calls, lost_returns } };
+
+	r.code = code;
+	r.frame = frame;
+	r.caller = caller;
+	events_handle(f->ev, &r, sizeof(r));
+}
+
+/* The args of the slice that starts with "name":NAME,"ts":TS ("" if it has none). */
+static const char *slice_args(struct fixture *f, const char *name, const char *ts)
+{
+	static char args[256];
+	char want[128];
+	const char *s, *end, *a;
+
+	snprintf(want, sizeof(want), "\"name\":\"%s\",\"ts\":%s,", name, ts);
+	s = f->out ? strstr(f->out, want) : NULL;
+	if (!s) {
+		(void)VZ_FAIL_("no slice %s in:\n%s", want, f->out ? f->out : "");
+		return "";
+	}
+	end = strstr(s, "{\"ph\"");
+	a = strstr(s, "\"args\":");
+	if (!a || (end && a > end))
+		return "";
+	end = strstr(a, "}}");
+	snprintf(args, sizeof(args), "%.*s", end ? (int)(end + 2 - a) : 0, a);
+	return args;
+}
+
+#define BEFORE "\"args\":{\"events_lost\":\"" VZ_LOST_BEFORE "\"}}"
+#define INSIDE "\"args\":{\"events_lost\":\"" VZ_LOST_INSIDE "\"}}"
+
+/*
+ * g returned unseen and k, called at g's frame address, was not seen either: h, called by k,
+ * names g's address as its caller. It must not pass for g's child: flagged, as is f, open across
+ * the gap, which is marked on the thread.
+ */
+void test_events_lost_return_and_call_flag_the_next_call(void)
+{
+	struct fixture f;
+	struct events_stats st;
+
+	if (!setup(&f))
+		return;
+	code(&f, 0xa0, "f", 1, 0);
+	code(&f, 0xb0, "g", 2, 0);
+	code(&f, 0xc0, "h", 3, 0);
+	call(&f, 1000, 0xa0, 0x1000, 0, VZ_F_RETURN_FRAME);
+	call(&f, 2000, 0xb0, 0x2000, 0x1000, VZ_F_RETURN_FRAME);
+	call_after_loss(&f, 5000, 0xc0, 0x3000, 0x2000, 1, 1);
+	finish(&f);
+	ASSERT_STREQ(slice_args(&f, "h (/x.py:3)", "5.000"), BEFORE, "h: its caller is unsure");
+	ASSERT_STREQ(slice_args(&f, "f (/x.py:1)", "1.000"), INSIDE, "f: events lost inside");
+	has_text(&f, "{\"ph\":\"i\",\"cat\":\"vizbpf\",\"name\":\"" VZ_EVENTS_LOST "\",\"ts\":5.000,"
+		 "\"pid\":10,\"tid\":11,\"s\":\"t\",\"args\":{\"calls_lost\":1,\"returns_lost\":1}}");
+	events_get_stats(f.ev, &st);
+	ASSERT_EQ(st.gaps, 1, "gaps");
+	ASSERT_EQ(st.threads_with_gaps, 1, "threads with gaps");
+	ASSERT_EQ(st.slices_after_gap, 1, "slices flagged after a gap");
+	teardown(&f);
+}
+
+/*
+ * Only a call was lost (g): its child h names a caller that is not open, so h's parent is
+ * missing (flagged). Nothing returned unseen, so f's next child k is f's for sure (no flag).
+ * Without a loss, a caller not open is a frame entered before tracing began: no flag.
+ */
+void test_events_lost_call_flags_its_orphans_only(void)
+{
+	struct fixture f;
+
+	if (!setup(&f))
+		return;
+	code(&f, 0xa0, "f", 1, 0);
+	code(&f, 0xc0, "h", 3, 0);
+	code(&f, 0xd0, "k", 4, 0);
+	call(&f, 1000, 0xa0, 0x1000, 0x900, VZ_F_RETURN_FRAME);
+	call_after_loss(&f, 3000, 0xc0, 0x3000, 0x2000, 1, 0);
+	call(&f, 6000, 0xd0, 0x5000, 0x1000, VZ_F_RETURN_FRAME);
+	finish(&f);
+	ASSERT_STREQ(slice_args(&f, "f (/x.py:1)", "1.000"), INSIDE, "f: events lost inside");
+	ASSERT_STREQ(slice_args(&f, "h (/x.py:3)", "3.000"), BEFORE, "h: its caller is missing");
+	ASSERT_STREQ(slice_args(&f, "k (/x.py:4)", "6.000"), "", "k: f's child for sure");
+	teardown(&f);
+}

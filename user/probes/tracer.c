@@ -25,6 +25,8 @@ struct tracer {
 	struct vizbpf_bpf *skel;
 	bool multi; /* the probe sites use uprobe_multi links */
 	struct ring_buffer *rb;
+	tracer_record_fn record_fn; /* what the ring buffer's records go to */
+	void *record_ctx;
 	struct bpf_link *entry, *ret, *exit, *site_entry, *site_flush; /* of the first pid */
 	int child_fds[2 * TRACER_MAX_CHILDREN]; /* site links of followed children */
 	int n_child_fds;
@@ -187,6 +189,8 @@ struct tracer *tracer_open(const struct py_interp *pi, uint64_t ringbuf_bytes, u
 			elog("loading BPF programs failed: %s", strerror(-err));
 		goto fail;
 	}
+	t->record_fn = fn;
+	t->record_ctx = ctx;
 	t->rb = ring_buffer__new(bpf_map__fd(t->skel->maps.events), (ring_buffer_sample_fn)fn, ctx,
 				 NULL);
 	if (!t->rb) {
@@ -470,9 +474,32 @@ int tracer_fd(struct tracer *t)
 	return ring_buffer__epoll_fd(t->rb);
 }
 
+/*
+ * Thread exits that did not fit in the ring buffer but had to say that records of the thread
+ * were lost (bpf/vizbpf.bpf.c, exits_lost): handed on as if read, after the thread's records.
+ */
+static void drain_exits_lost(struct tracer *t)
+{
+	struct bpf_map *m = t->skel->maps.exits_lost;
+	struct vz_rec_exit r;
+	__u32 tid;
+
+	while (!bpf_map__get_next_key(m, NULL, &tid, sizeof(tid))) {
+		if (!bpf_map__lookup_and_delete_elem(m, &tid, sizeof(tid), &r, sizeof(r), 0))
+			t->record_fn(t->record_ctx, &r, sizeof(r));
+		else if (bpf_map__delete_elem(m, &tid, sizeof(tid), 0))
+			break;
+	}
+}
+
 int tracer_drain(struct tracer *t)
 {
-	return ring_buffer__consume(t->rb);
+	int n = ring_buffer__consume(t->rb);
+
+	/* Nothing lost, nothing kept: no system call. */
+	if (n >= 0 && t->skel->bss->lost_records)
+		drain_exits_lost(t);
+	return n;
 }
 
 void tracer_read_stats(struct tracer *t, struct tracer_stats *s)
@@ -480,6 +507,8 @@ void tracer_read_stats(struct tracer *t, struct tracer_stats *s)
 	const struct vizbpf_bpf__bss *b = t->skel->bss;
 
 	s->lost_records = b->lost_records;
+	s->lost_calls = b->lost_calls;
+	s->lost_returns = b->lost_returns;
 	s->lost_code_records = b->lost_code_records;
 }
 

@@ -13,7 +13,9 @@ struct tracer;
 
 /* Counters kept by the BPF programs. */
 struct tracer_stats {
-	uint64_t lost_records;
+	uint64_t lost_records;      /* all records dropped (ring buffer full) */
+	uint64_t lost_calls;        /* ...of which calls: slices missing */
+	uint64_t lost_returns;      /* ...and returns: slices whose end was inferred */
 	uint64_t lost_code_records;
 };
 

@@ -238,9 +238,7 @@ out:
 		procs_stats(&ps, &m.ts);
 		for (int i = 0; i < ps.n; i++)
 			cbudget_warn(&ps.v[i]->prep.cb, ps.v[i]->pid, m.es.max_depth);
-		if (m.ts.lost_records)
-			elog("warning: %llu events lost (ring buffer full): try --buffer_size",
-			     (unsigned long long)m.ts.lost_records);
+		meta_warn_lost(&m.es, &m.ts);
 	}
 	/* A failed attach (a bad -p) leaves an older trace under the name untouched. */
 	if (failed_to_start) {
@@ -254,8 +252,8 @@ out:
 	else if (!ps.n && !status)
 		ilog("no CPython process was traced; %s holds an empty trace", outputs_describe(out));
 	else if (ps.n && !status)
-		ilog("%llu calls recorded in %d process(es), %llu events lost, trace saved to %s",
-		     (unsigned long long)m.es.calls, ps.n, (unsigned long long)m.ts.lost_records,
+		ilog("%llu calls recorded in %d process(es), %llu calls lost, trace saved to %s",
+		     (unsigned long long)m.es.calls, ps.n, (unsigned long long)m.ts.lost_calls,
 		     outputs_describe(out));
 	free(out);
 	procs_close(&ps);

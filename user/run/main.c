@@ -265,16 +265,13 @@ int main(int argc, char **argv)
 		exit_like(st);
 		return 1;
 	}
-	if (tstats.lost_records || tstats.lost_code_records)
-		elog("warning: %llu events and %llu code descriptions lost (ring buffer full): "
-		     "try --buffer_size", (unsigned long long)tstats.lost_records,
-		     (unsigned long long)tstats.lost_code_records);
+	meta_warn_lost(&estats, &tstats);
 	cbudget_warn(&mp->prep.cb, mp->pid, estats.max_depth);
 	if (mp->prep.errors)
 		elog("warning: %llu writes into the interpreter failed: calls may be missing",
 		     (unsigned long long)mp->prep.errors);
-	ilog("%llu calls recorded, %llu events lost, trace saved to %s",
-	     (unsigned long long)estats.calls, (unsigned long long)tstats.lost_records,
+	ilog("%llu calls recorded, %llu calls lost, trace saved to %s",
+	     (unsigned long long)estats.calls, (unsigned long long)tstats.lost_calls,
 	     outputs_describe(out));
 	free(out);
 	procs_close(&ps);

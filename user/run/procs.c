@@ -380,6 +380,8 @@ void procs_stats(struct procs *ps, struct tracer_stats *s)
 
 		tracer_read_stats(ps->tracers[i], &one);
 		s->lost_records += one.lost_records;
+		s->lost_calls += one.lost_calls;
+		s->lost_returns += one.lost_returns;
 		s->lost_code_records += one.lost_code_records;
 	}
 	if (ps->pw)

@@ -28,11 +28,18 @@ struct code_info {
 	size_t name_len;
 };
 
+/* struct frame.lost: how records lost on the thread touch the frame (VZ_EVENTS_LOST). */
+#define LOST_INSIDE 1u   /* open when records were lost: its slice lacks something */
+#define LOST_BEFORE 2u   /* called after a loss, its caller missing or unsure */
+#define LOST_STALE 4u    /* open when returns were lost: it may have returned unseen, and a call
+			  * lost meanwhile may stand at its address */
+
 struct frame {
 	uint64_t frame;
 	uint64_t caller;
 	uint64_t start_ns;
 	uint32_t code; /* index into codes */
+	uint32_t lost; /* LOST_* */
 };
 
 struct thread {
@@ -48,6 +55,7 @@ struct thread {
 	uint64_t left_early;   /* a frame closed because a call named a caller below it */
 	uint32_t skipped;      /* dropped generator creations whose return is still to come */
 	uint64_t skip_caller;  /* ...and their caller */
+	uint64_t gaps;         /* places where its records were lost */
 };
 
 /* Open addressing, slots hold index + 1 (0 is empty); items never move out of their array. */
@@ -306,7 +314,14 @@ static void emit(struct events *ev, struct thread *t, uint32_t d, uint64_t end_n
 	w = writer(ev, t->pid);
 	if (!w)
 		return;
-	trace_writer_complete(w, c->name_json, c->name_len, f->start_ns, dur, t->pid, t->tid);
+	if (f->lost & (LOST_INSIDE | LOST_BEFORE))
+		trace_writer_complete_args(w, c->name_json, c->name_len, f->start_ns, dur, t->pid,
+					   t->tid, f->lost & LOST_BEFORE ?
+					   "{\"events_lost\":\"" VZ_LOST_BEFORE "\"}" :
+					   "{\"events_lost\":\"" VZ_LOST_INSIDE "\"}");
+	else
+		trace_writer_complete(w, c->name_json, c->name_len, f->start_ns, dur, t->pid,
+				      t->tid);
 	ev->st.slices_written++;
 }
 
@@ -337,7 +352,7 @@ static void pop_inferred(struct events *ev, struct thread *t, uint32_t keep, uin
 }
 
 static int push(struct events *ev, struct thread *t, const struct vz_rec_call *r, uint64_t ts,
-		uint32_t code)
+		uint32_t code, uint32_t lost)
 {
 	if (t->depth == t->cap) {
 		uint32_t cap = t->cap ? t->cap * 2 : 64;
@@ -353,7 +368,10 @@ static int push(struct events *ev, struct thread *t, const struct vz_rec_call *r
 		.caller = r->caller,
 		.start_ns = ts,
 		.code = code,
+		.lost = lost,
 	};
+	if (lost & LOST_BEFORE)
+		ev->st.slices_after_gap++;
 	if (t->depth > ev->st.max_depth)
 		ev->st.max_depth = t->depth;
 	return 0;
@@ -365,21 +383,53 @@ static inline uint64_t program_ns(struct events *ev, uint32_t pid, uint64_t ts)
 	return holds_program_ns(ev->holds, pid, ts);
 }
 
+/*
+ * BPF dropped calls or returns of this thread before record h (ring buffer full): mark the
+ * place, and the frames open across it. Lost returns leave frames open that have returned: one
+ * may stand at the address of a lost call, so no call can be sure it is theirs (LOST_STALE).
+ */
+static void mark_gap(struct events *ev, struct thread *t, const struct vz_rec_hdr *h,
+		     uint64_t ts)
+{
+	struct trace_writer *w = writer(ev, t->pid);
+	char args[80];
+
+	if (!t->gaps++)
+		ev->st.threads_with_gaps++;
+	ev->st.gaps++;
+	for (uint32_t d = 0; d < t->depth; d++)
+		t->stack[d].lost |= LOST_INSIDE | (h->lost_returns ? LOST_STALE : 0);
+	/* A generator creation's return may be one of those lost: another frame's is no skip. */
+	if (h->lost_returns)
+		t->skipped = 0;
+	if (!w || ev->finished)
+		return;
+	snprintf(args, sizeof(args), "{\"calls_lost\":%u,\"returns_lost\":%u}", h->lost_calls,
+		 h->lost_returns);
+	trace_writer_instant_cat(w, "vizbpf", VZ_EVENTS_LOST, ts, t->pid, t->tid, 't', args);
+}
+
 static int handle_call(struct events *ev, const struct vz_rec_call *r)
 {
 	struct thread *t = get_thread(ev, r->hdr.tid, r->hdr.pid);
 	uint64_t ts = program_ns(ev, r->hdr.pid, r->hdr.ts_ns);
-	uint32_t *slot, code;
+	uint32_t *slot, code, lost = 0;
 
 	if (!t)
 		return -ENOMEM;
 	t->last_ns = ts;
+	if (r->hdr.lost_calls || r->hdr.lost_returns)
+		mark_gap(ev, t, &r->hdr, ts);
 	/* Whatever is open above the caller has returned unseen. */
 	if (!r->caller) {
 		pop_inferred(ev, t, 0, ts);
 	} else {
+		/* After a loss, a caller not open here is a call that was lost. */
+		if (t->gaps)
+			lost = LOST_BEFORE;
 		for (uint32_t d = t->depth; d-- > 0;) {
 			if (t->stack[d].frame == r->caller) {
+				lost = t->stack[d].lost & LOST_STALE ? LOST_BEFORE : 0;
 				/* 3.12+: a frame being cleared (its locals' __del__, a generator's
 				 * close) has returned, though its evaluator has not yet: its own
 				 * return comes later and is no stray. */
@@ -416,7 +466,7 @@ static int handle_call(struct events *ev, const struct vz_rec_call *r)
 	if (ev->codes[code].thread_start && ev->on_thread_start && !t->pyname[0])
 		ev->on_thread_start(ev->on_thread_start_ctx, r->hdr.pid, r->frame, t->pyname,
 				    sizeof(t->pyname));
-	return push(ev, t, r, ts, code);
+	return push(ev, t, r, ts, code, lost);
 }
 
 /* The frame at depth d returned at ts: what is above it returned unseen before. */
@@ -475,6 +525,8 @@ static int handle_returns(struct events *ev, const struct vz_rec_returns *r, siz
 		ev->st.unmatched_returns += n;
 		return 0;
 	}
+	if (n && (r->hdr.lost_calls || r->hdr.lost_returns))
+		mark_gap(ev, t, &r->hdr, program_ns(ev, r->hdr.pid, r->r[0].ts_ns));
 	for (uint32_t i = 0; i < n; i++)
 		return_frame(ev, t, r->r[i].frame, program_ns(ev, r->hdr.pid, r->r[i].ts_ns));
 	return 0;
@@ -490,6 +542,8 @@ static int handle_return(struct events *ev, const struct vz_rec_return *r)
 		return 0;
 	}
 	t->last_ns = ts;
+	if (r->hdr.lost_calls || r->hdr.lost_returns)
+		mark_gap(ev, t, &r->hdr, ts);
 	/* A generator creation returns right after it was called (nothing runs in between). */
 	if (t->skipped && r->caller == t->skip_caller) {
 		t->skipped--;
@@ -544,6 +598,8 @@ static int handle_exit(struct events *ev, const struct vz_rec_exit *r)
 
 	if (!t || t->exited)
 		return 0;
+	if (r->hdr.lost_calls || r->hdr.lost_returns)
+		mark_gap(ev, t, &r->hdr, program_ns(ev, r->hdr.pid, r->hdr.ts_ns));
 	/* Frames still open when the thread ends (os._exit, a fatal signal) end with it. */
 	pop_inferred(ev, t, 0, program_ns(ev, r->hdr.pid, r->hdr.ts_ns));
 	memcpy(t->comm, r->comm, sizeof(t->comm));

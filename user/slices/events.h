@@ -27,6 +27,9 @@ struct events_stats {
 	uint64_t max_depth;         /* deepest Python stack seen on a thread */
 	uint64_t unknown_records;   /* records of an unknown type */
 	uint64_t holds;             /* times vizbpf held a process (cut out, marked) */
+	uint64_t gaps;              /* places where a thread's records were lost (marked) */
+	uint64_t threads_with_gaps; /* threads with at least one */
+	uint64_t slices_after_gap;  /* slices whose caller is unsure: flagged in args */
 };
 
 struct events_filter {
@@ -76,6 +79,17 @@ void events_hold(struct events *ev, uint32_t pid, uint32_t tid, uint64_t start_n
 		 uint64_t end_ns, const char *why);
 /* child (a fork, or an exec'd child) starts from parent at ts_ns: it shares parent's cuts. */
 void events_hold_inherit(struct events *ev, uint32_t parent, uint32_t child, uint64_t ts_ns);
+
+/*
+ * Where the ring buffer was full and a thread's calls or returns were dropped: an instant of
+ * this name, cat "vizbpf", on that thread, args {"calls_lost":N,"returns_lost":M}. The slices
+ * open across it get args {"events_lost": VZ_LOST_INSIDE}; a slice called after it whose caller
+ * is missing or may be another call at a reused frame address, {"events_lost": VZ_LOST_BEFORE}
+ * (its parent in the trace is not to be trusted).
+ */
+#define VZ_EVENTS_LOST "vizbpf: events lost here"
+#define VZ_LOST_INSIDE "inside this call"
+#define VZ_LOST_BEFORE "before this call: its caller may be missing or wrong"
 
 /* What each kind of hold is called (its marker's name). */
 #define VZ_HOLD_FIRST_CALL "vizbpf: held to set up tracing"

@@ -4,6 +4,24 @@
 #include <stdbool.h>
 #include <stdio.h>
 #include "meta.h"
+#include "user/base/log.h"
+
+void meta_warn_lost(const struct events_stats *es, const struct tracer_stats *ts)
+{
+	if (ts->lost_calls || ts->lost_returns)
+		elog("warning: the ring buffer was full: %llu calls are missing from the trace and "
+		     "%llu returns were not seen (those calls end where the next event shows they "
+		     "had); %llu threads have gaps, marked \"%s\". Try a larger --buffer_size",
+		     (unsigned long long)ts->lost_calls, (unsigned long long)ts->lost_returns,
+		     (unsigned long long)es->threads_with_gaps, VZ_EVENTS_LOST);
+	if (ts->lost_records > ts->lost_calls + ts->lost_returns)
+		elog("warning: %llu thread starts, names or exits were not recorded "
+		     "(ring buffer full)",
+		     (unsigned long long)(ts->lost_records - ts->lost_calls - ts->lost_returns));
+	if (ts->lost_code_records)
+		elog("warning: %llu code descriptions were dropped and sent again (ring buffer full)",
+		     (unsigned long long)ts->lost_code_records);
+}
 
 void write_producer(struct trace_writer *w)
 {
@@ -29,8 +47,12 @@ void write_metadata(struct trace_writer *w, struct tracer *t, const struct py_in
 	trace_writer_meta_str(w, "mechanism", tracer_mechanism(t));
 	trace_writer_meta_u64(w, "calls", es->calls);
 	trace_writer_meta_u64(w, "slices_written", es->slices_written);
-	trace_writer_meta_u64(w, "events_lost", ts->lost_records);
+	trace_writer_meta_u64(w, "calls_lost", ts->lost_calls);
+	trace_writer_meta_u64(w, "returns_lost", ts->lost_returns);
+	trace_writer_meta_u64(w, "records_lost", ts->lost_records);
 	trace_writer_meta_u64(w, "code_records_lost", ts->lost_code_records);
+	trace_writer_meta_u64(w, "threads_with_events_lost", es->threads_with_gaps);
+	trace_writer_meta_u64(w, "slices_after_events_lost", es->slices_after_gap);
 	trace_writer_meta_u64(w, "returns_inferred", es->returns_inferred);
 	trace_writer_meta_u64(w, "unmatched_returns", es->unmatched_returns);
 	trace_writer_meta_u64(w, "unknown_code", es->unknown_code);

@@ -24,6 +24,9 @@ struct meta_changes {
 	uint64_t depth_overflowing_stack; /* a recursion this deep could overflow the C stack; 0: none */
 };
 
+/* Says on stderr what the trace lacks because the ring buffer was full (nothing if complete). */
+void meta_warn_lost(const struct events_stats *es, const struct tracer_stats *ts);
+
 /* What made the trace: vizbpf and its version. */
 void write_producer(struct trace_writer *w);
 /* Writes the metadata of one traced interpreter (the first, when several were traced). */
