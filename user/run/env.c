@@ -7,6 +7,7 @@
 #include <string.h>
 #include "env.h"
 #include "user/base/log.h"
+#include "user/view/site.h"
 
 struct env env = {
 	.output = "result.json",
@@ -92,20 +93,6 @@ static long parse_num(struct argp_state *state, const char *arg, long min, long 
 
 #define MAX_DURATION_S 1e9 /* about 31 years */
 #define MAX_BUFFER_MB 2048
-
-static bool has_suffix(const char *s, const char *suffix)
-{
-	size_t n = strlen(s), m = strlen(suffix);
-
-	return n > m && !strcmp(s + n - m, suffix);
-}
-
-/* What the writer can produce (export/trace_writer.c): anything else would be written as
- * JSON that `vizbpf view` and the viewers then refuse. */
-static bool output_kind_known(const char *path)
-{
-	return has_suffix(path, ".json") || has_suffix(path, ".json.gz") || has_suffix(path, ".html");
-}
 
 static error_t parse_opt(int key, char *arg, struct argp_state *state)
 {
@@ -215,7 +202,8 @@ static error_t parse_opt(int key, char *arg, struct argp_state *state)
 			argp_error(state, "no program given: vizbpf [OPTIONS] -- PROGRAM [ARGS...]");
 		if (env.duration && !env.n_pids && !env.all)
 			argp_error(state, "--duration is for the attach modes (-p PID, --all)");
-		if (!output_kind_known(env.output))
+		/* What `vizbpf view` opens: anything else would be written as JSON it refuses. */
+		if (view_kind_of(env.output) == VIEW_NONE)
 			argp_error(state, "-o '%s': the name must end in .json, .json.gz or .html",
 				   env.output);
 		break;
