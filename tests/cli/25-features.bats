@@ -34,22 +34,9 @@ launch_and_compare() { # PY ROOT
 # Attaches to features_attach.py under PY after its warm-up, lets it run one
 # marked round, detaches; checks output, eval_frame, and the subtrees of ROOT.
 attach_and_compare() { # PY ROOT
-	local py=$1 root=$2 target="$TARGETS/features_attach.py" go="$BATS_TEST_TMPDIR/go" before after
-	rm -f "$go" "$go.end" out.txt vz.err trace.json
-	"$py" "$target" "$go" >out.txt 2>&1 3>&- &
-	local ppid=$!
-	wait_for_line out.txt ready || return 1
-	before=$("$PEEK" $ppid)
-	"$VIZBPF" -o trace.json -p $ppid 2>vz.err 3>&- &
-	local vpid=$!
-	wait_for_line vz.err "tracing" || { kill $ppid; return 1; }
-	touch "$go"
-	wait_for_line out.txt worked || { kill $vpid $ppid; return 1; }
-	kill -TERM $vpid
-	wait $vpid || { echo "$py: vizbpf exited $?: $(cat vz.err)"; kill $ppid; return 1; }
-	after=$("$PEEK" $ppid)
-	touch "$go.end"
-	wait $ppid || { echo "$py: the program failed after detach: $(cat out.txt)"; return 1; }
+	local py=$1 root=$2 target="$TARGETS/features_attach.py" go="$BATS_TEST_TMPDIR/go"
+	attach_round "$py" "$target" "$go" || return 1
+	local before=$PEEK_BEFORE after=$PEEK_AFTER
 	[ "$before" = "$after" ] || { echo "$py: eval_frame was $before, is $after after detach"; return 1; }
 	"$py" "$TOOLS/oracle.py" oracle.json "$target" "$go" >oracle.out
 	cmp -s out.txt oracle.out || { echo "$py: output differs: $(diff out.txt oracle.out)"; return 1; }

@@ -19,22 +19,9 @@ setup() {
 # Attaches to attach_target.py under PY, lets it run mixed.main(), detaches, and checks
 # the trace against the oracle, the output against an untraced run, and eval_frame.
 attach_and_check() {
-	local py=$1 target="$TARGETS/attach_target.py" go="$BATS_TEST_TMPDIR/go" before after
-	rm -f "$go" "$go.end" out.txt vz.err trace.json
-	"$py" "$target" "$go" >out.txt 2>&1 3>&- &
-	local ppid=$!
-	wait_for_line out.txt ready || return 1
-	before=$("$PEEK" $ppid)
-	"$VIZBPF" -o trace.json -p $ppid 2>vz.err 3>&- &
-	local vpid=$!
-	wait_for_line vz.err "tracing" || { kill $ppid; return 1; }
-	touch "$go"
-	wait_for_line out.txt worked || { kill $vpid $ppid; return 1; }
-	kill -TERM $vpid
-	wait $vpid || { echo "$py: vizbpf exited $?: $(cat vz.err)"; kill $ppid; return 1; }
-	after=$("$PEEK" $ppid)
-	touch "$go.end"
-	wait $ppid || { echo "$py: the program failed after detach: $(cat out.txt)"; return 1; }
+	local py=$1 target="$TARGETS/attach_target.py" go="$BATS_TEST_TMPDIR/go"
+	attach_round "$py" "$target" "$go" || return 1
+	local before=$PEEK_BEFORE after=$PEEK_AFTER
 	[ "$before" = "$after" ] || { echo "$py: eval_frame was $before, is $after after detach"; return 1; }
 	# Same output as untraced (the oracle run is untraced by vizbpf).
 	touch "$go" "$go.end"

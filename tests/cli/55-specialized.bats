@@ -37,23 +37,11 @@ launch_and_check() {
 }
 
 attach_and_check() {
-	local py=$1 target="$TARGETS/specialized.py" go="$BATS_TEST_TMPDIR/go" before after
-	rm -f "$go" "$go.end" out.txt vz.err trace.json oracle.json
-	"$py" "$target" "$go" >out.txt 2>&1 3>&- &
-	local ppid=$!
-	wait_for_line out.txt ready || return 1
-	sleep 0.3 # the hot loop runs: its sites specialize
-	before=$("$PEEK" $ppid counters)
-	"$VIZBPF" -o trace.json -p $ppid 2>vz.err 3>&- &
-	local vpid=$!
-	wait_for_line vz.err "tracing" || { kill $ppid; return 1; }
-	touch "$go"
-	wait_for_line out.txt worked || { kill $vpid $ppid; return 1; }
-	kill -TERM $vpid
-	wait $vpid || { echo "$py: vizbpf exited $?: $(cat vz.err)"; kill $ppid; return 1; }
-	after=$("$PEEK" $ppid counters)
-	touch "$go.end"
-	wait $ppid || { echo "$py: the program failed after detach: $(cat out.txt)"; return 1; }
+	local py=$1 target="$TARGETS/specialized.py" go="$BATS_TEST_TMPDIR/go"
+	rm -f oracle.json
+	# 0.3 s: the hot loop runs, its sites specialize before vizbpf attaches.
+	attach_round "$py" "$target" "$go" 0.3 counters || return 1
+	local before=$PEEK_BEFORE after=$PEEK_AFTER
 	mv "$go.ops" traced.ops 2>/dev/null
 	[ "$before" = "$after" ] || { echo "$py: before attach: $before; after detach: $after"; return 1; }
 	"$py" "$TOOLS/oracle.py" oracle.json "$target" "$go" >oracle.out

@@ -82,6 +82,32 @@ wait_for_line() { # FILE TEXT
 	return 1
 }
 
+# One attach round on TARGET under PY, a program that prints "ready", waits for the file
+# GO, works, prints "worked", then waits for GO.end: vizbpf attaches once it is ready (after
+# WARMUP seconds more), detaches once it worked, and the program finishes. Leaves out.txt (its
+# output), vz.err, trace.json; PEEK_BEFORE / PEEK_AFTER: `$PEEK PID PEEK_ARGS` before attach
+# and after detach, for the caller to check that what vizbpf changed is back.
+attach_round() { # PY TARGET GO [WARMUP [PEEK_ARGS...]]
+	local py=$1 target=$2 go=$3 warmup=${4:-0}
+	shift $(($# < 4 ? $# : 4))
+	rm -f "$go" "$go.end" out.txt vz.err trace.json
+	"$py" "$target" "$go" >out.txt 2>&1 3>&- &
+	local ppid=$!
+	wait_for_line out.txt ready || return 1
+	sleep "$warmup"
+	PEEK_BEFORE=$("$PEEK" $ppid "$@")
+	"$VIZBPF" -o trace.json -p $ppid 2>vz.err 3>&- &
+	local vpid=$!
+	wait_for_line vz.err "tracing" || { kill $ppid; return 1; }
+	touch "$go"
+	wait_for_line out.txt worked || { kill $vpid $ppid; return 1; }
+	kill -TERM $vpid
+	wait $vpid || { echo "$py: vizbpf exited $?: $(cat vz.err)"; kill $ppid; return 1; }
+	PEEK_AFTER=$("$PEEK" $ppid "$@")
+	touch "$go.end"
+	wait $ppid || { echo "$py: the program failed after detach: $(cat out.txt)"; return 1; }
+}
+
 # Builds tests/fixtures/peek_eval_frame (prints a process's interp->eval_frame) for a file's
 # tests: $BATS_FILE_TMPDIR/peek_eval_frame.
 build_peek() {
