@@ -5,6 +5,7 @@
  * of a minor version (the ABI of these structs is fixed within one).
  */
 #include "pythread_layout.h"
+#include "pyobject_layout.h"
 
 void py_thread_layout(int minor, struct vz_thread_layout *l)
 {
@@ -12,12 +13,12 @@ void py_thread_layout(int minor, struct vz_thread_layout *l)
 		.frame_self = minor <= 9 ? 0x168 : minor == 10 ? 0x160 : 0x48,
 		.attrs_kind = minor <= 10 ? VZ_ATTRS_DICTOFFSET : minor == 11 ? VZ_ATTRS_311 :
 			      minor == 12 ? VZ_ATTRS_312 : VZ_ATTRS_313,
-		.type_flags = 0xa8,
-		.type_basicsize = 0x20,
-		.type_dictoffset = 0x120,
+		.type_flags = PY_TYPE_FLAGS,
+		.type_basicsize = PY_TYPE_BASICSIZE,
+		.type_dictoffset = PY_TYPE_DICTOFFSET,
 		.type_cached_keys = minor == 9 ? 0x360 : minor <= 11 ? 0x368 : 0x370,
-		.dict_keys = 0x20,
-		.dict_values = 0x28,
+		.dict_keys = PY_DICT_KEYS,
+		.dict_values = PY_DICT_VALUES,
 		.values_array = minor >= 13 ? 8 : 0,
 		.old_keys = minor <= 10,
 	};

@@ -4,17 +4,18 @@
  * as noted. The dict layout is the same on both (ptype /o PyDictKeysObject).
  */
 #include <errno.h>
+#include "symbols/pyobject_layout.h"
 #include "symbols/pytypes.h"
 
 /* gdb on pyenv 3.11.7 (Debian's 3.11.2 evaluator agrees on func_version: objdump). */
 static const struct py_type_layout py311 = {
-	.tp_flags = 168,
-	.tp_dict = 264,
+	.tp_flags = PY_TYPE_FLAGS,
+	.tp_dict = PY_TYPE_DICT,
 	.tp_subclasses = 360,
 	.tp_version_tag = 384,
 	.heap_spec_getitem = 896,
-	.dict_keys = 32,
-	.dict_values = 40,
+	.dict_keys = PY_DICT_KEYS,
+	.dict_values = PY_DICT_VALUES,
 	.keys_log2_index_bytes = 9,
 	.keys_kind = 10,
 	.keys_nentries = 24,
@@ -34,13 +35,13 @@ static const struct py_type_layout py311 = {
  * arrays is CPython's (managed_static_type_index_get/_PyStaticType_GetState, seen in
  * the disassembly of type_modified_unlocked). */
 static const struct py_type_layout py313 = {
-	.tp_flags = 168,
-	.tp_dict = 264,
+	.tp_flags = PY_TYPE_FLAGS,
+	.tp_dict = PY_TYPE_DICT,
 	.tp_subclasses = 360,
 	.tp_version_tag = 384,
 	.heap_spec_getitem = 904,
-	.dict_keys = 32,
-	.dict_values = 40,
+	.dict_keys = PY_DICT_KEYS,
+	.dict_values = PY_DICT_VALUES,
 	.keys_log2_index_bytes = 9,
 	.keys_kind = 10,
 	.keys_nentries = 24,
