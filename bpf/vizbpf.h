@@ -25,6 +25,9 @@ enum vz_rec_type {
 	VZ_REC_FORK = 7,   /* struct vz_rec_fork: a traced process forked (hdr.pid: the child) */
 	VZ_REC_EXEC = 8,   /* struct vz_rec_exec: a watched process exec'd, and waits (SIGSTOP) */
 	VZ_REC_THREAD_NAME = 9, /* struct vz_rec_thread_name: a threading.Thread starts */
+	/* 32-47: --kernel (bpf/ktrace.bpf.h) */
+	VZ_REC_SYSCALL = 32, /* struct vz_rec_syscall: a system call of a traced thread ended */
+	VZ_REC_OFFCPU = 33,  /* struct vz_rec_offcpu: a traced thread runs again after a switch-out */
 };
 
 /* vz_rec_hdr.flags */
@@ -297,5 +300,54 @@ struct vz_py_offsets {
 #define VZ_CO_GENERATOR 0x0020
 #define VZ_CO_COROUTINE 0x0080
 #define VZ_CO_ASYNC_GENERATOR 0x0200
+
+/*
+ * --kernel (bpf/ktrace.bpf.h). A system call, sent at its exit: hdr.ts_ns is the exit time.
+ * path_len > 0: path holds the path argument read at entry (NUL included).
+ */
+#define VZ_SYS_PATH_MAX 256
+/* sys_path_arg's value for a call never recorded: the kernel's uprobe trampolines, which
+ * vizbpf's own probes make (one per Python call on the fast path). */
+#define VZ_SYS_SKIP 0xff
+
+struct vz_rec_syscall {
+	struct vz_rec_hdr hdr;
+	__u64 start_ns;
+	__s64 ret;
+	__u64 args[3];
+	__u32 nr;
+	__u32 path_len;
+};
+
+struct vz_rec_syscall_path {
+	struct vz_rec_syscall sys;
+	char path[VZ_SYS_PATH_MAX];
+};
+
+/* vz_rec_offcpu.state */
+#define VZ_OFF_PREEMPTED 0 /* switched out runnable */
+#define VZ_OFF_SLEEPING 1  /* TASK_INTERRUPTIBLE (S) */
+#define VZ_OFF_BLOCKED 2   /* TASK_UNINTERRUPTIBLE (D) */
+#define VZ_OFF_OTHER 3     /* stopped, traced, ... */
+/* vz_rec_offcpu.flags bits */
+#define VZ_OFF_IOWAIT 1u       /* in_iowait: the block is an I/O wait */
+#define VZ_OFF_WAKER_TRACED 2u /* the waker is a traced process: a flow */
+#define VZ_OFF_GIL 4u          /* off-CPU in a futex on the interpreter's GIL */
+
+/* A traced thread switched back in: hdr.ts_ns. It went off CPU at off_ns, was woken at wake_ns
+ * (0: not seen) by waker_tid/waker_pid (0: an interrupt or unknown). */
+struct vz_rec_offcpu {
+	struct vz_rec_hdr hdr;
+	__u64 off_ns;
+	__u64 wake_ns;
+	__u32 waker_tid;
+	__u32 waker_pid;
+	__u32 cpu;       /* where it runs again */
+	__u32 wake_cpu;  /* where the waker ran */
+	__u8 state;      /* VZ_OFF_* */
+	__u8 oflags;     /* VZ_OFF_IOWAIT | VZ_OFF_WAKER_TRACED */
+	__u8 pad[6];
+	char waker_comm[16];
+};
 
 #endif /* __VIZBPF_H */

@@ -418,3 +418,53 @@ void trace_writer_discard(struct trace_writer *w)
 	outbuf_discard(&w->out);
 	free(w);
 }
+
+/* --kernel's slices and flows (not the hot path of Python calls). */
+void trace_writer_complete_cat(struct trace_writer *w, const char *cat, const char *name,
+			       uint64_t ts_ns, uint64_t dur_ns, uint32_t pid, uint32_t tid,
+			       const char *args_json)
+{
+	begin_event(w);
+	put_cstr(w, "{\"ph\":\"X\",\"cat\":");
+	put_quoted(w, cat);
+	put_cstr(w, ",\"name\":");
+	put_quoted(w, name);
+	put_cstr(w, ",\"ts\":");
+	put_us(w, ts_ns);
+	put_cstr(w, ",\"dur\":");
+	put_us(w, dur_ns);
+	put_cstr(w, ",\"pid\":");
+	put_u64(w, pid);
+	put_cstr(w, ",\"tid\":");
+	put_u64(w, tid);
+	if (args_json) {
+		put_cstr(w, ",\"args\":");
+		put_cstr(w, args_json);
+	}
+	put_cstr(w, "}");
+}
+
+void trace_writer_flow(struct trace_writer *w, char ph, const char *cat, const char *name,
+		       uint64_t id, uint64_t ts_ns, uint32_t pid, uint32_t tid)
+{
+	char head[] = "{\"ph\":\"s\",\"cat\":";
+
+	head[7] = ph == 'f' ? 'f' : ph == 't' ? 't' : 's';
+	begin_event(w);
+	put_cstr(w, head);
+	put_quoted(w, cat);
+	put_cstr(w, ",\"name\":");
+	put_quoted(w, name);
+	put_cstr(w, ",\"id\":");
+	put_u64(w, id);
+	put_cstr(w, ",\"ts\":");
+	put_us(w, ts_ns);
+	put_cstr(w, ",\"pid\":");
+	put_u64(w, pid);
+	put_cstr(w, ",\"tid\":");
+	put_u64(w, tid);
+	/* The end binds the slice enclosing it (without this, the next slice to start). */
+	if (ph == 'f')
+		put_cstr(w, ",\"bp\":\"e\"");
+	put_cstr(w, "}");
+}

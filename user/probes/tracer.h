@@ -17,6 +17,8 @@ struct tracer_stats {
 	uint64_t lost_calls;        /* ...of which calls: slices missing */
 	uint64_t lost_returns;      /* ...and returns: slices whose end was inferred */
 	uint64_t lost_code_records;
+	uint64_t kernel_records;    /* --kernel: syscall and off-CPU records written */
+	uint64_t kernel_lost;       /* ...and dropped */
 };
 
 /* Called for each ring-buffer record; returns 0 or a negative errno to stop. */
@@ -29,6 +31,8 @@ typedef int (*tracer_record_fn)(void *ctx, const void *data, size_t size);
  */
 #define TRACER_STOP_FIRST_CALL 0x1 /* launch mode: SIGSTOP at the process's first call */
 #define TRACER_STOP_NEW_THREADS 0x4 /* SIGSTOP each thread state's first call (3.12's budget) */
+#define TRACER_KERNEL_SYSCALLS 0x10 /* --kernel syscalls: the traced threads' system calls */
+#define TRACER_KERNEL_SCHED 0x20    /* --kernel sched: their off-CPU time */
 struct tracer *tracer_open(const struct py_interp *pi, uint64_t ringbuf_bytes, unsigned flags,
 			   tracer_record_fn fn, void *ctx);
 /* Probes the fast path's sites in another process (a followed child). Returns 0 or -errno. */

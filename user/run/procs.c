@@ -62,7 +62,7 @@ struct tracer *procs_tracer(struct procs *ps, const struct py_interp *pi, unsign
 	if (!v)
 		return NULL;
 	ps->tracers = v;
-	t = tracer_open(pi, env.ringbuf_bytes, flags, events_handle, ps->ev);
+	t = tracer_open(pi, env.ringbuf_bytes, flags | env.kernel, events_handle, ps->ev);
 	if (t)
 		ps->tracers[ps->n_tracers++] = t;
 	return t;
@@ -383,6 +383,8 @@ void procs_stats(struct procs *ps, struct tracer_stats *s)
 		s->lost_calls += one.lost_calls;
 		s->lost_returns += one.lost_returns;
 		s->lost_code_records += one.lost_code_records;
+		s->kernel_records += one.kernel_records;
+		s->kernel_lost += one.kernel_lost;
 	}
 	if (ps->pw)
 		s->lost_records += procwatch_lost(ps->pw);
