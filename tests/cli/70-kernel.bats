@@ -1,0 +1,57 @@
+#!/usr/bin/env bats
+# SPDX-License-Identifier: BSD-2-Clause
+# --kernel end to end, as root with the real BPF programs, on every interpreter present:
+# system calls and off-CPU time on the threads' own tracks, nested in the Python call that made
+# them (tests/tools/kcheck.py says what is checked).
+
+load helpers
+
+setup() {
+	requires root bpf
+	cd "$BATS_TEST_TMPDIR"
+}
+
+# Traces kernel_io.py with PY and --kernel all; checks the trace. Extra vizbpf env from caller.
+check_kernel_trace() {
+	local py=$1 data=$BATS_TEST_TMPDIR/data.bin
+	head -c 12345 /dev/urandom >"$data"
+	"$VIZBPF" -q -o trace.json --kernel all -- "$py" "$TARGETS/kernel_io.py" "$data" \
+		>traced.out 2>traced.err || { echo "$py: vizbpf exited $?: $(cat traced.err)"; return 1; }
+	python3 "$TOOLS/kcheck.py" trace.json traced.out "$data" >check.txt ||
+		{ echo "$py: $(cat check.txt)"; return 1; }
+	# The Python call trees are still exact.
+	"$py" "$TOOLS/oracle.py" oracle.json "$TARGETS/kernel_io.py" "$data" >/dev/null ||
+		{ echo "$py: the oracle failed"; return 1; }
+	python3 "$TOOLS/calltree.py" trace.json oracle.json "$TARGETS/kernel_io.py" >cmp.txt ||
+		{ echo "$py: call trees differ:"; head -40 cmp.txt; return 1; }
+	echo "# $py: $(tr '\n' ';' <check.txt)" >&3
+}
+
+@test "--kernel all: syscalls with path and byte count in the calling function, a sleep's sleeping slice, a Lock waiter woken by its holder with a flow, run-queue waits (fast path)" {
+	local failed=0 py
+	for py in $(pythons); do
+		check_kernel_trace "$py" || failed=1
+	done
+	[ "$failed" = 0 ]
+}
+
+@test "--kernel all without the preloaded evaluator (uprobe+uretprobe): the same" {
+	local failed=0 py
+	export VIZBPF_EVAL_LIB=
+	for py in $(pythons); do
+		check_kernel_trace "$py" || failed=1
+	done
+	[ "$failed" = 0 ]
+}
+
+@test "--kernel: bad lists are refused with one line; without --kernel no kernel events" {
+	vizbpf --kernel bogus -- /usr/bin/python3 -c pass
+	[ "$status" = 64 ]
+	[[ $output == *"unknown kind 'bogus'"* ]]
+	vizbpf --kernel "" -- /usr/bin/python3 -c pass
+	[ "$status" = 64 ]
+	vizbpf -q -o plain.json -- /usr/bin/python3 "$TARGETS/kernel_io.py" /etc/hostname
+	[ "$status" = 0 ]
+	[ "$(jq '[.traceEvents[] | select(.cat == "syscall" or .cat == "sched" or .ph == "s" or .ph == "f")] | length' plain.json)" = 0 ]
+	[ "$(jq '.viztracer_metadata | has("kernel")' plain.json)" = false ]
+}
