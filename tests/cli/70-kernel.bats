@@ -24,6 +24,9 @@ check_kernel_trace() {
 		{ echo "$py: the oracle failed"; return 1; }
 	python3 "$TOOLS/calltree.py" trace.json oracle.json "$TARGETS/kernel_io.py" >cmp.txt ||
 		{ echo "$py: call trees differ:"; head -40 cmp.txt; return 1; }
+	[ "$(meta trace.json kernel)" = syscalls,sched ] && [ "$(meta trace.json kernel_events_lost)" = 0 ] &&
+		[ "$(meta trace.json kernel_syscall_slices)" -gt 0 ] && [ "$(meta trace.json kernel_offcpu_slices)" -gt 0 ] ||
+		{ echo "$py: metadata: $(jq -c .viztracer_metadata trace.json)"; return 1; }
 	echo "# $py: $(tr '\n' ';' <check.txt)" >&3
 }
 
@@ -54,4 +57,11 @@ check_kernel_trace() {
 	[ "$status" = 0 ]
 	[ "$(jq '[.traceEvents[] | select(.cat == "syscall" or .cat == "sched" or .ph == "s" or .ph == "f")] | length' plain.json)" = 0 ]
 	[ "$(jq '.viztracer_metadata | has("kernel")' plain.json)" = false ]
+	# stderr says what was recorded and lost.
+	vizbpf -o k.json --kernel syscalls -- /usr/bin/python3 -c 'open("/etc/hostname").read()'
+	[ "$status" = 0 ]
+	[[ $output == *"--kernel: "*" kernel events recorded: "*" system calls, 0 off-CPU slices"* ]]
+	[ "$(meta k.json kernel)" = syscalls ]
+	[ "$(jq '[.traceEvents[] | select(.cat == "sched")] | length' k.json)" = 0 ]
+	[ "$(jq '[.traceEvents[] | select(.cat == "syscall" and .name == "openat" and .args.path == "/etc/hostname")] | length' k.json)" = 1 ]
 }

@@ -523,6 +523,7 @@ void tracer_read_stats(struct tracer *t, struct tracer_stats *s)
 	s->lost_returns = b->lost_returns;
 	s->lost_code_records = b->lost_code_records;
 	ktrace_stats(t->skel, &s->kernel_records, &s->kernel_lost);
+	s->kernel_flags = t->flags & (TRACER_KERNEL_SYSCALLS | TRACER_KERNEL_SCHED);
 }
 
 const char *tracer_lib(struct tracer *t)

@@ -19,6 +19,7 @@ struct tracer_stats {
 	uint64_t lost_code_records;
 	uint64_t kernel_records;    /* --kernel: syscall and off-CPU records written */
 	uint64_t kernel_lost;       /* ...and dropped */
+	unsigned kernel_flags;      /* TRACER_KERNEL_* asked for (0: no --kernel) */
 };
 
 /* Called for each ring-buffer record; returns 0 or a negative errno to stop. */

@@ -385,6 +385,7 @@ void procs_stats(struct procs *ps, struct tracer_stats *s)
 		s->lost_code_records += one.lost_code_records;
 		s->kernel_records += one.kernel_records;
 		s->kernel_lost += one.kernel_lost;
+		s->kernel_flags |= one.kernel_flags;
 	}
 	if (ps->pw)
 		s->lost_records += procwatch_lost(ps->pw);
