@@ -55,6 +55,40 @@ struct {
 	__type(value, struct vz_kthread);
 } kthreads SEC(".maps");
 
+/* futex(2)'s number: a thread off CPU in it on the GIL waits for the GIL. */
+const volatile __u32 futex_nr = 0;
+
+/* Each traced process's GIL [lo, hi), from user space (symbols/pygil.c). */
+struct vz_gil_range {
+	__u64 lo;
+	__u64 hi;
+};
+
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, 4096);
+	__type(key, __u32);
+	__type(value, struct vz_gil_range);
+} gil_ranges SEC(".maps");
+
+/* prev sleeps in a futex on its interpreter's GIL: the registers it entered the kernel with
+ * say so, with or without the syscall tracepoints. */
+static __always_inline bool waits_for_gil(struct task_struct *prev)
+{
+	struct pt_regs *regs = (struct pt_regs *)bpf_task_pt_regs(prev);
+	struct vz_gil_range *g;
+	__u32 tgid = prev->tgid;
+	__u64 uaddr;
+
+	if (!futex_nr || !regs || BPF_CORE_READ(regs, orig_ax) != futex_nr)
+		return false;
+	g = bpf_map_lookup_elem(&gil_ranges, &tgid);
+	if (!g)
+		return false;
+	uaddr = BPF_CORE_READ(regs, di);
+	return uaddr >= g->lo && uaddr < g->hi;
+}
+
 static __always_inline bool ktraced(__u32 tgid)
 {
 	__u64 w = tgid >> 6;
@@ -174,8 +208,11 @@ int BPF_PROG(k_switch, bool preempt, struct task_struct *prev, struct task_struc
 			kt->oflags = 0;
 			if (preempt || !(prev_state & 0xff))
 				kt->state = VZ_OFF_PREEMPTED;
-			else if (prev_state & 1)
+			else if (prev_state & 1) {
 				kt->state = VZ_OFF_SLEEPING;
+				if (waits_for_gil(prev))
+					kt->oflags |= VZ_OFF_GIL;
+			}
 			else if (prev_state & 2)
 				kt->state = VZ_OFF_BLOCKED;
 			else

@@ -65,3 +65,14 @@ check_kernel_trace() {
 	[ "$(jq '[.traceEvents[] | select(.cat == "sched")] | length' k.json)" = 0 ]
 	[ "$(jq '[.traceEvents[] | select(.cat == "syscall" and .name == "openat" and .args.path == "/etc/hostname")] | length' k.json)" = 1 ]
 }
+
+@test "--kernel sched: two CPU-bound threads' GIL wait slices add up to their wall time minus CPU time (and preempted time) as the program measured it" {
+	local failed=0 py
+	for py in $(pythons); do
+		"$VIZBPF" -q -o gil.json --kernel sched -- "$py" "$TARGETS/gil_threads.py" >gil.out 2>gil.err ||
+			{ echo "$py: vizbpf exited $?: $(cat gil.err)"; failed=1; continue; }
+		python3 "$TOOLS/gilcheck.py" gil.json gil.out >check.txt || { echo "$py: $(cat check.txt)"; failed=1; continue; }
+		echo "# $py: $(tr '\n' ';' <check.txt)" >&3
+	done
+	[ "$failed" = 0 ]
+}

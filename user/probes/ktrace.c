@@ -12,6 +12,9 @@
 
 void ktrace_configure(struct vizbpf_bpf *skel, unsigned flags)
 {
+	for (uint32_t nr = 0; nr < 512; nr++)
+		if (syscall_name(nr) && !strcmp(syscall_name(nr), "futex"))
+			skel->rodata->futex_nr = nr;
 	bool sys = flags & KTRACE_SYSCALLS, sched = flags & KTRACE_SCHED;
 
 	/* Unasked, not even loaded: a trace without --kernel costs nothing more. */
@@ -59,6 +62,14 @@ void ktrace_mark(struct vizbpf_bpf *skel, pid_t pid)
 		return;
 	/* The BPF programs read the bitmap concurrently: set the bit in one atomic step. */
 	__atomic_fetch_or(&skel->bss->ktraced_bits[w], 1ull << (pid & 63), __ATOMIC_RELAXED);
+}
+
+void ktrace_set_gil(struct vizbpf_bpf *skel, pid_t pid, uint64_t lo, uint64_t hi)
+{
+	struct { __u64 lo, hi; } g = { lo, hi };
+	__u32 key = pid;
+
+	bpf_map__update_elem(skel->maps.gil_ranges, &key, sizeof(key), &g, sizeof(g), BPF_ANY);
 }
 
 void ktrace_detach(struct bpf_link *links[KTRACE_LINKS])

@@ -20,6 +20,8 @@ void ktrace_configure(struct vizbpf_bpf *skel, unsigned flags);
 int ktrace_attach(struct vizbpf_bpf *skel, unsigned flags, struct bpf_link *links[KTRACE_LINKS]);
 /* pid's threads are traced from now on (the programs' filter). */
 void ktrace_mark(struct vizbpf_bpf *skel, pid_t pid);
+/* pid's GIL is at [lo, hi): a thread sleeping in a futex there is labelled GIL wait. */
+void ktrace_set_gil(struct vizbpf_bpf *skel, pid_t pid, uint64_t lo, uint64_t hi);
 void ktrace_detach(struct bpf_link *links[KTRACE_LINKS]);
 void ktrace_stats(struct vizbpf_bpf *skel, uint64_t *records, uint64_t *lost);
 

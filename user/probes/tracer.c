@@ -15,6 +15,7 @@
 #include "vizbpf.skel.h"
 #include "symbols/pyoffsets.h"
 #include "symbols/pythread_layout.h"
+#include "symbols/pygil.h"
 #include "tracer.h"
 #include "ktrace.h"
 
@@ -341,6 +342,15 @@ int tracer_add_pid(struct tracer *t, pid_t pid)
 	if (!t->mechanism[0])
 		describe_probes(t);
 	return attach_exit(t);
+}
+
+void tracer_set_gil(struct tracer *t, pid_t pid, uint64_t runtime)
+{
+	uint32_t off, size;
+
+	if (!(t->flags & TRACER_KERNEL_SCHED) || !runtime || py_gil_offset(t->minor, &off, &size))
+		return;
+	ktrace_set_gil(t->skel, pid, runtime + off, runtime + off + size);
 }
 
 void tracer_mark_started(struct tracer *t, pid_t pid)

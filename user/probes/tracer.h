@@ -46,6 +46,8 @@ int tracer_attach_sites_pid(struct tracer *t, pid_t pid, const char *lib, uint64
 int tracer_attach_pid(struct tracer *t, pid_t pid, bool returns);
 /* Probes one more process's evaluator, entry and returns (same binary). Returns 0 or -errno. */
 int tracer_add_pid(struct tracer *t, pid_t pid);
+/* --kernel sched: pid's _PyRuntime is at runtime (its GIL waits get their name). */
+void tracer_set_gil(struct tracer *t, pid_t pid, uint64_t runtime);
 /* pid is past its first call already (attached while running): no first-call stop for it. */
 void tracer_mark_started(struct tracer *t, pid_t pid);
 /* Adds the uretprobe on the evaluator. Returns 0 or -errno. */
