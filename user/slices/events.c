@@ -57,7 +57,8 @@ struct thread {
 	uint32_t skipped;      /* dropped generator creations whose return is still to come */
 	uint64_t skip_caller;  /* ...and their caller */
 	uint64_t gaps;         /* places where its records were lost */
-	uint64_t kernel_end;   /* --kernel: end of its last kernel slice */
+	uint64_t kernel_start; /* --kernel: its last kernel slice */
+	uint64_t kernel_end;
 };
 
 /* Open addressing, slots hold index + 1 (0 is empty); items never move out of their array. */
@@ -338,14 +339,13 @@ static void pop_inferred(struct events *ev, struct thread *t, uint32_t keep, uin
 {
 	uint64_t n = t->depth > keep ? t->depth - keep : 0, inner_end = 0;
 
+	/* --kernel: an inferred end never falls inside the thread's last kernel slice. They
+	 * end after it (holding it) when there is room, else before it. */
+	if (n && t->kernel_end < end_ns && t->kernel_end + n >= end_ns && t->kernel_start > n)
+		end_ns = t->kernel_start;
 	while (t->depth > keep) {
 		uint64_t end = end_ns - n--;
 		const struct frame *f = &t->stack[--t->depth];
-
-		/* Never inside a kernel slice seen before the return was inferred: the frame
-		 * holds it whole. */
-		if (end <= t->kernel_end && t->kernel_end < end_ns)
-			end = t->kernel_end + 1;
 
 		/* A frame that started at (or after) end_ns, the thread's last call: it cannot end
 		 * before it started, and its callers end after it. */
@@ -622,7 +622,7 @@ static int handle_kernel(struct events *ev, const struct vz_rec_hdr *h, size_t s
 {
 	struct thread *t = get_thread(ev, h->tid, h->pid);
 	struct trace_writer *w = writer(ev, h->pid);
-	uint64_t end = program_ns(ev, h->pid, h->ts_ns);
+	uint64_t end = program_ns(ev, h->pid, h->ts_ns), start;
 
 	if (!t)
 		return -ENOMEM;
@@ -636,7 +636,8 @@ static int handle_kernel(struct events *ev, const struct vz_rec_hdr *h, size_t s
 			return 0;
 		if (r->path_len && size >= sizeof(struct vz_rec_syscall_path))
 			path = ((const struct vz_rec_syscall_path *)r)->path;
-		kslices_syscall(w, &ev->kst, r, path, program_ns(ev, h->pid, r->start_ns), end);
+		start = program_ns(ev, h->pid, r->start_ns);
+		kslices_syscall(w, &ev->kst, r, path, start, end);
 	} else {
 		const struct vz_rec_offcpu *r = (const void *)h;
 		struct trace_writer *ww = NULL;
@@ -650,11 +651,13 @@ static int handle_kernel(struct events *ev, const struct vz_rec_hdr *h, size_t s
 			ww = writer(ev, r->waker_pid);
 			wake_at = program_ns(ev, r->waker_pid, r->wake_ns);
 		}
-		kslices_offcpu(w, &ev->kst, r, program_ns(ev, h->pid, r->off_ns), wake, end, ww,
-			       wake_at);
+		start = program_ns(ev, h->pid, r->off_ns);
+		kslices_offcpu(w, &ev->kst, r, start, wake, end, ww, wake_at);
 	}
-	if (end > t->kernel_end)
+	if (end > t->kernel_end) {
 		t->kernel_end = end;
+		t->kernel_start = start;
+	}
 	return 0;
 }
 
