@@ -55,6 +55,10 @@ struct {
 	__type(value, struct vz_kthread);
 } kthreads SEC(".maps");
 
+/* What k_switch and k_waking report: off-CPU slices (--kernel sched), CPU tracks (cpu). */
+const volatile bool offcpu_on = false;
+const volatile bool cpu_on = false;
+
 /* futex(2)'s number: a thread off CPU in it on the GIL waits for the GIL. */
 const volatile __u32 futex_nr = 0;
 
@@ -190,15 +194,50 @@ int BPF_PROG(k_sys_exit, struct pt_regs *regs, long ret)
 	return 0;
 }
 
+/* --kernel cpu: the switch as ftrace text will say it (user/slices/kcpu.c). */
+static __always_inline void emit_switch(__u64 now, bool preempt, struct task_struct *prev,
+					struct task_struct *next, unsigned int prev_state,
+					bool next_traced)
+{
+	struct vz_rec_switch *r = bpf_ringbuf_reserve(&events, sizeof(*r), 0);
+
+	if (!r) {
+		__sync_fetch_and_add(&kernel_lost, 1);
+		return;
+	}
+	if (next_traced)
+		khdr(&r->hdr, now, next->tgid, next->pid, VZ_REC_SWITCH);
+	else
+		khdr(&r->hdr, now, prev->tgid, prev->pid, VZ_REC_SWITCH);
+	r->hdr.flags = preempt ? VZ_SWITCH_PREEMPT : 0;
+	r->cpu = bpf_get_smp_processor_id();
+	r->prev_pid = prev->pid;
+	r->prev_tgid = prev->tgid;
+	r->next_pid = next->pid;
+	r->next_tgid = next->tgid;
+	r->prev_state = prev_state;
+	r->prev_prio = prev->prio;
+	r->next_prio = next->prio;
+	__builtin_memcpy(r->prev_comm, prev->comm, sizeof(r->prev_comm));
+	__builtin_memcpy(r->next_comm, next->comm, sizeof(r->next_comm));
+	__sync_fetch_and_add(&kernel_records, 1);
+	bpf_ringbuf_submit(r, submit_flags());
+}
+
 SEC("tp_btf/sched_switch")
 int BPF_PROG(k_switch, bool preempt, struct task_struct *prev, struct task_struct *next,
 	     unsigned int prev_state)
 {
 	__u64 now = bpf_ktime_get_ns();
+	bool prev_traced = ktraced(prev->tgid), next_traced = ktraced(next->tgid);
 	struct vz_rec_offcpu *r;
 	struct vz_kthread *kt;
 
-	if (ktraced(prev->tgid)) {
+	if (cpu_on && (prev_traced || next_traced))
+		emit_switch(now, preempt, prev, next, prev_state, next_traced);
+	if (!offcpu_on)
+		return 0;
+	if (prev_traced) {
 		kt = bpf_task_storage_get(&kthreads, prev, 0, BPF_LOCAL_STORAGE_GET_F_CREATE);
 		if (kt) {
 			kt->off_ns = now;
@@ -221,7 +260,7 @@ int BPF_PROG(k_switch, bool preempt, struct task_struct *prev, struct task_struc
 				kt->oflags |= VZ_OFF_IOWAIT;
 		}
 	}
-	if (!ktraced(next->tgid))
+	if (!next_traced)
 		return 0;
 	kt = bpf_task_storage_get(&kthreads, next, 0, 0);
 	if (!kt || !kt->off_ns)
@@ -274,6 +313,25 @@ int BPF_PROG(k_waking, struct task_struct *p)
 	struct vz_kthread *kt;
 
 	if (!ktraced(p->tgid))
+		return 0;
+	if (cpu_on) {
+		struct vz_rec_waking *w = bpf_ringbuf_reserve(&events, sizeof(*w), 0);
+
+		if (w) {
+			pid_tgid = bpf_get_current_pid_tgid();
+			khdr(&w->hdr, bpf_ktime_get_ns(), p->tgid, p->pid, VZ_REC_WAKING);
+			w->target_cpu = BPF_CORE_READ(p, wake_cpu);
+			w->prio = p->prio;
+			w->waker_pid = (__u32)pid_tgid;
+			w->cpu = bpf_get_smp_processor_id();
+			__builtin_memcpy(w->comm, p->comm, sizeof(w->comm));
+			__sync_fetch_and_add(&kernel_records, 1);
+			bpf_ringbuf_submit(w, submit_flags());
+		} else {
+			__sync_fetch_and_add(&kernel_lost, 1);
+		}
+	}
+	if (!offcpu_on)
 		return 0;
 	kt = bpf_task_storage_get(&kthreads, p, 0, 0);
 	if (!kt || !kt->off_ns || kt->wake_ns)

@@ -28,6 +28,8 @@ enum vz_rec_type {
 	/* 32-47: --kernel (bpf/ktrace.bpf.h) */
 	VZ_REC_SYSCALL = 32, /* struct vz_rec_syscall: a system call of a traced thread ended */
 	VZ_REC_OFFCPU = 33,  /* struct vz_rec_offcpu: a traced thread runs again after a switch-out */
+	VZ_REC_SWITCH = 34,  /* struct vz_rec_switch: a CPU switched from or to a traced thread */
+	VZ_REC_WAKING = 35,  /* struct vz_rec_waking: a traced thread is woken */
 };
 
 /* vz_rec_hdr.flags */
@@ -348,6 +350,34 @@ struct vz_rec_offcpu {
 	__u8 oflags;     /* VZ_OFF_IOWAIT | VZ_OFF_WAKER_TRACED */
 	__u8 pad[6];
 	char waker_comm[16];
+};
+
+/* --kernel cpu: sched_switch as ftrace reports it. hdr.pid/tid: the traced side (next if both
+ * are); hdr.flags: VZ_SWITCH_PREEMPT when prev was preempted. */
+#define VZ_SWITCH_PREEMPT 1u
+
+struct vz_rec_switch {
+	struct vz_rec_hdr hdr;
+	__u32 cpu;
+	__u32 prev_pid;
+	__u32 prev_tgid;
+	__u32 next_pid;
+	__u32 next_tgid;
+	__u32 prev_state; /* task __state as switched out */
+	__u32 prev_prio;
+	__u32 next_prio;
+	char prev_comm[16];
+	char next_comm[16];
+};
+
+/* --kernel cpu: sched_waking of a traced thread (hdr: the wakee). */
+struct vz_rec_waking {
+	struct vz_rec_hdr hdr;
+	__u32 target_cpu;
+	__u32 prio;
+	__u32 waker_pid;  /* current at the wake-up (whoever an interrupt interrupted) */
+	__u32 cpu;        /* where the wake-up ran */
+	char comm[16];
 };
 
 #endif /* __VIZBPF_H */

@@ -26,6 +26,8 @@ struct trace_writer {
 	struct meta_entry *meta;
 	size_t nmeta;
 	size_t meta_cap;
+	char *sys;		/* --kernel cpu: ftrace text lines for "systemTraceEvents" */
+	size_t sys_len, sys_cap;
 };
 
 static const char doc_head[] = "{\"traceEvents\":[";
@@ -386,13 +388,63 @@ int trace_writer_error(const struct trace_writer *w)
 	return w->out.err ? w->out.err : w->err;
 }
 
+/*
+ * "systemTraceEvents" goes between the events and viztracer_metadata: an importer that stops
+ * at a key it does not know (older Perfetto) has read the events and the ftrace text by then.
+ */
+static void put_system_events(struct trace_writer *w)
+{
+	size_t n;
+	char *q;
+
+	put_cstr(w, "\n],\"systemTraceEvents\":");
+	q = json_quote_dup(w->sys, w->sys_len, &n);
+	if (q)
+		put(w, q, n);
+	else {
+		put_cstr(w, "\"\"");
+		if (!w->err)
+			w->err = -ENOMEM;
+	}
+	free(q);
+	free(w->sys);
+	w->sys = NULL;
+	/* doc_tail_events after its "\n]": the events' array is closed already. */
+	put_cstr(w, doc_tail_events + 2);
+}
+
+void trace_writer_system_line(struct trace_writer *w, const char *line, size_t len)
+{
+	if (w->sys_len + len + 1 > w->sys_cap) {
+		size_t cap = w->sys_cap ? w->sys_cap * 2 : 1 << 16;
+		char *p;
+
+		while (cap < w->sys_len + len + 1)
+			cap *= 2;
+		p = realloc(w->sys, cap);
+		if (!p) {
+			if (!w->err)
+				w->err = -ENOMEM;
+			return;
+		}
+		w->sys = p;
+		w->sys_cap = cap;
+	}
+	memcpy(w->sys + w->sys_len, line, len);
+	w->sys_len += len;
+	w->sys[w->sys_len++] = '\n';
+}
+
 int trace_writer_close(struct trace_writer *w)
 {
 	int err;
 
 	if (!w)
 		return 0;
-	put(w, doc_tail_events, sizeof(doc_tail_events) - 1);
+	if (w->sys_len)
+		put_system_events(w);
+	else
+		put(w, doc_tail_events, sizeof(doc_tail_events) - 1);
 	for (size_t i = 0; i < w->nmeta; i++) {
 		if (i)
 			put(w, ",", 1);
@@ -412,6 +464,7 @@ void trace_writer_discard(struct trace_writer *w)
 {
 	if (!w)
 		return;
+	free(w->sys);
 	for (size_t i = 0; i < w->nmeta; i++)
 		free(w->meta[i].text);
 	free(w->meta);

@@ -68,6 +68,10 @@ void trace_writer_complete_cat(struct trace_writer *w, const char *cat, const ch
 void trace_writer_flow(struct trace_writer *w, char ph, const char *cat, const char *name,
 		       uint64_t id, uint64_t ts_ns, uint32_t pid, uint32_t tid);
 
+/* One line of ftrace text (no newline) for the top-level "systemTraceEvents" string, written at
+ * close before viztracer_metadata (--kernel cpu: the CPU tracks both viewers draw from it). */
+void trace_writer_system_line(struct trace_writer *w, const char *line, size_t len);
+
 /* "ph":"M" metadata events naming a process / a thread in the viewers. */
 void trace_writer_process_name(struct trace_writer *w, uint32_t pid, const char *name);
 void trace_writer_thread_name(struct trace_writer *w, uint32_t pid, uint32_t tid, const char *name);

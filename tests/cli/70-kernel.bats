@@ -24,9 +24,23 @@ check_kernel_trace() {
 		{ echo "$py: the oracle failed"; return 1; }
 	python3 "$TOOLS/calltree.py" trace.json oracle.json "$TARGETS/kernel_io.py" >cmp.txt ||
 		{ echo "$py: call trees differ:"; head -40 cmp.txt; return 1; }
-	[ "$(meta trace.json kernel)" = syscalls,sched ] && [ "$(meta trace.json kernel_events_lost)" = 0 ] &&
+	[ "$(meta trace.json kernel)" = syscalls,sched,cpu ] && [ "$(meta trace.json kernel_events_lost)" = 0 ] &&
 		[ "$(meta trace.json kernel_syscall_slices)" -gt 0 ] && [ "$(meta trace.json kernel_offcpu_slices)" -gt 0 ] ||
 		{ echo "$py: metadata: $(jq -c .viztracer_metadata trace.json)"; return 1; }
+	# CPU tracks: ftrace text under systemTraceEvents, before viztracer_metadata, with a clock
+	# sync line and the program's switches.
+	python3 - trace.json <<-'EOF' || { echo "$py: systemTraceEvents"; return 1; }
+		import json, sys
+		d = json.load(open(sys.argv[1]))
+		keys = list(d)
+		text = d["systemTraceEvents"]
+		assert keys.index("systemTraceEvents") < keys.index("viztracer_metadata"), keys
+		assert text.startswith("# tracer: nop\n"), text[:100]
+		assert "trace_event_clock_sync: parent_ts=" in text
+		pid = d["traceEvents"][0]["pid"]
+		assert "==> next_comm=" in text and "next_pid=%d " % pid in text, "no switch to the program"
+		assert "sched_waking: " in text and "sched_wakeup: " in text
+	EOF
 	echo "# $py: $(tr '\n' ';' <check.txt)" >&3
 }
 

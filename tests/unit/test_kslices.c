@@ -213,3 +213,36 @@ void test_kslices_offcpu_and_flow(void)
 	events_free(f.ev);
 	free(f.out);
 }
+
+/* --kernel cpu: a switch becomes a sched_switch line of ftrace text under systemTraceEvents,
+ * after the header and clock sync line, and before viztracer_metadata. */
+void test_kcpu_switch_as_ftrace_text(void)
+{
+	struct vz_rec_switch r = { .hdr = { 1500000123456ull, 10, 11, VZ_REC_SWITCH, 0 } };
+	struct kfix f;
+	char *sys, *meta;
+
+	if (!ksetup(&f))
+		return;
+	r.cpu = 1;
+	r.prev_pid = 11;
+	r.prev_tgid = 10;
+	r.next_pid = 0;
+	r.next_tgid = 0;
+	r.prev_state = 1;
+	r.prev_prio = 120;
+	r.next_prio = 120;
+	memcpy(r.prev_comm, "my prog", 8);
+	memcpy(r.next_comm, "swapper/1", 10);
+	events_handle(f.ev, &r, sizeof(r));
+	kfinish(&f);
+	khas(&f, "\"systemTraceEvents\":\"# tracer: nop\\n<...>-0 (0) [000] .... 1500.000123: "
+		 "tracing_mark_write: trace_event_clock_sync: parent_ts=1500.000123\\n"
+		 "my_prog-11 (10) [001] .... 1500.000123: sched_switch: prev_comm=my_prog prev_pid=11 "
+		 "prev_prio=120 prev_state=S ==> next_comm=swapper/1 next_pid=0 next_prio=120\\n\",");
+	sys = f.out ? strstr(f.out, "systemTraceEvents") : NULL;
+	meta = f.out ? strstr(f.out, "viztracer_metadata") : NULL;
+	ASSERT_TRUE(sys && meta && sys < meta, "systemTraceEvents before viztracer_metadata");
+	events_free(f.ev);
+	free(f.out);
+}

@@ -13,6 +13,7 @@ struct bpf_link;
 /* tracer_open's flags TRACER_KERNEL_SYSCALLS and TRACER_KERNEL_SCHED (checked in tracer.c) */
 #define KTRACE_SYSCALLS 0x10
 #define KTRACE_SCHED 0x20
+#define KTRACE_CPU 0x40
 
 /* Before load: only the programs asked for (KTRACE_*) are loaded. */
 void ktrace_configure(struct vizbpf_bpf *skel, unsigned flags);

@@ -19,7 +19,8 @@
 #include "tracer.h"
 #include "ktrace.h"
 
-_Static_assert(TRACER_KERNEL_SYSCALLS == KTRACE_SYSCALLS && TRACER_KERNEL_SCHED == KTRACE_SCHED,
+_Static_assert(TRACER_KERNEL_SYSCALLS == KTRACE_SYSCALLS && TRACER_KERNEL_SCHED == KTRACE_SCHED &&
+	       TRACER_KERNEL_CPU == KTRACE_CPU,
 	       "ktrace.h and tracer.h name the same flags");
 #include "user/base/log.h"
 
@@ -533,7 +534,7 @@ void tracer_read_stats(struct tracer *t, struct tracer_stats *s)
 	s->lost_returns = b->lost_returns;
 	s->lost_code_records = b->lost_code_records;
 	ktrace_stats(t->skel, &s->kernel_records, &s->kernel_lost);
-	s->kernel_flags = t->flags & (TRACER_KERNEL_SYSCALLS | TRACER_KERNEL_SCHED);
+	s->kernel_flags = t->flags & (TRACER_KERNEL_SYSCALLS | TRACER_KERNEL_SCHED | TRACER_KERNEL_CPU);
 }
 
 const char *tracer_lib(struct tracer *t)

@@ -34,6 +34,7 @@ typedef int (*tracer_record_fn)(void *ctx, const void *data, size_t size);
 #define TRACER_STOP_NEW_THREADS 0x4 /* SIGSTOP each thread state's first call (3.12's budget) */
 #define TRACER_KERNEL_SYSCALLS 0x10 /* --kernel syscalls: the traced threads' system calls */
 #define TRACER_KERNEL_SCHED 0x20    /* --kernel sched: their off-CPU time */
+#define TRACER_KERNEL_CPU 0x40      /* --kernel cpu: CPU tracks (their context switches) */
 struct tracer *tracer_open(const struct py_interp *pi, uint64_t ringbuf_bytes, unsigned flags,
 			   tracer_record_fn fn, void *ctx);
 /* Probes the fast path's sites in another process (a followed child). Returns 0 or -errno. */

@@ -5,9 +5,7 @@
 
 #include <stddef.h>
 
-/* LIST (comma-separated: syscalls, sched; all) -> TRACER_KERNEL_* flags, or -1 with why. */
+/* LIST (comma-separated: syscalls, sched, cpu; all) -> TRACER_KERNEL_* flags, or -1 with why. */
 int kernel_parse(const char *list, char *why, size_t cap);
-/* "syscalls,sched" for the metadata. */
-const char *kernel_describe(unsigned flags);
 
 #endif

@@ -15,6 +15,7 @@
 #include "events.h"
 #include "holds.h"
 #include "kslices.h"
+#include "kcpu.h"
 #include "user/base/log.h"
 
 #define GEN_FLAGS (VZ_CO_GENERATOR | VZ_CO_COROUTINE | VZ_CO_ASYNC_GENERATOR)
@@ -88,6 +89,7 @@ struct events {
 	bool finished; /* events_finish ran: only thread announcements are still dispatched */
 	struct holds *holds; /* vizbpf's holds of each process, cut out of its time */
 	struct kslices_stats kst; /* --kernel */
+	struct kcpu kcpu;         /* --kernel cpu */
 };
 
 static inline uint32_t hash64(uint64_t v)
@@ -628,6 +630,14 @@ static int handle_kernel(struct events *ev, const struct vz_rec_hdr *h, size_t s
 		return -ENOMEM;
 	if (!w)
 		return 0;
+	if (h->type == VZ_REC_SWITCH && size >= sizeof(struct vz_rec_switch)) {
+		kcpu_switch(&ev->kcpu, w, (const void *)h, end);
+		return 0;
+	}
+	if (h->type == VZ_REC_WAKING && size >= sizeof(struct vz_rec_waking)) {
+		kcpu_waking(&ev->kcpu, w, (const void *)h, end);
+		return 0;
+	}
 	if (h->type == VZ_REC_SYSCALL) {
 		const struct vz_rec_syscall *r = (const void *)h;
 		const char *path = NULL;
@@ -713,6 +723,8 @@ int events_handle(void *ctx, const void *data, size_t size)
 		return size >= sizeof(struct vz_rec_thread_name) ? handle_thread_name(ev, data) : 0;
 	case VZ_REC_SYSCALL:
 	case VZ_REC_OFFCPU:
+	case VZ_REC_SWITCH:
+	case VZ_REC_WAKING:
 		return handle_kernel(ev, h, size);
 	case VZ_REC_THREAD:
 		if (size >= sizeof(struct vz_rec_thread) && ev->on_thread)
@@ -839,6 +851,7 @@ void events_get_stats(const struct events *ev, struct events_stats *s)
 	s->kernel_syscalls = ev->kst.syscalls;
 	s->kernel_offcpu = ev->kst.offcpu;
 	s->kernel_flows = ev->kst.flows;
+	s->kernel_cpu_lines = ev->kcpu.lines;
 }
 
 void events_free(struct events *ev)

@@ -33,6 +33,7 @@ struct events_stats {
 	uint64_t kernel_syscalls;   /* --kernel: syscall slices written */
 	uint64_t kernel_offcpu;     /* ...off-CPU slices */
 	uint64_t kernel_flows;      /* ...waker -> wakee arrows */
+	uint64_t kernel_cpu_lines;  /* ...ftrace lines for the CPU tracks */
 };
 
 struct events_filter {

@@ -21,11 +21,11 @@ static void kernel_summary(const struct events_stats *es, const struct tracer_st
 		     (unsigned long long)ts->kernel_lost);
 }
 
-static const char *kernel_kinds(unsigned flags)
+static const char *kernel_kinds(unsigned flags, char *buf, size_t cap)
 {
-	if ((flags & TRACER_KERNEL_SYSCALLS) && (flags & TRACER_KERNEL_SCHED))
-		return "syscalls,sched";
-	return flags & TRACER_KERNEL_SYSCALLS ? "syscalls" : "sched";
+	snprintf(buf, cap, "%s%s%s", flags & TRACER_KERNEL_SYSCALLS ? ",syscalls" : "",
+		 flags & TRACER_KERNEL_SCHED ? ",sched" : "", flags & TRACER_KERNEL_CPU ? ",cpu" : "");
+	return buf + 1;
 }
 
 void meta_warn_lost(const struct events_stats *es, const struct tracer_stats *ts)
@@ -93,11 +93,14 @@ void write_metadata(struct trace_writer *w, struct tracer *t, const struct py_in
 	trace_writer_meta_u64(w, "memory_write_errors", ch->write_errors);
 	/* --kernel only: a trace without it keeps its keys. */
 	if (ts->kernel_flags) {
-		trace_writer_meta_str(w, "kernel", kernel_kinds(ts->kernel_flags));
+		char kinds[32];
+
+		trace_writer_meta_str(w, "kernel", kernel_kinds(ts->kernel_flags, kinds, sizeof(kinds)));
 		trace_writer_meta_u64(w, "kernel_events", ts->kernel_records);
 		trace_writer_meta_u64(w, "kernel_events_lost", ts->kernel_lost);
 		trace_writer_meta_u64(w, "kernel_syscall_slices", es->kernel_syscalls);
 		trace_writer_meta_u64(w, "kernel_offcpu_slices", es->kernel_offcpu);
 		trace_writer_meta_u64(w, "kernel_wakeup_flows", es->kernel_flows);
+		trace_writer_meta_u64(w, "kernel_cpu_switch_lines", es->kernel_cpu_lines);
 	}
 }
