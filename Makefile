@@ -115,7 +115,8 @@ $(OUTPUT)/tests/unit/user_%.o: user/slices/%.c | $(OUTPUT)
 
 $(OUTPUT)/tests/unit_runner: $(OUTPUT)/tests/unit/runner.o $(UNIT_OBJS) $(CORE_OBJS) \
 			     $(OUTPUT)/tests/unit/user_events.o $(OUTPUT)/tests/unit/user_holds.o \
-			     $(OUTPUT)/tests/unit/user_kslices.o $(OUTPUT)/tests/unit/user_kcpu.o
+			     $(OUTPUT)/tests/unit/user_kslices.o $(OUTPUT)/tests/unit/user_kcpu.o \
+			     $(OUTPUT)/tests/unit/user_kmem.o
 	$(call msg,LINK,$@)
 	$(Q)$(CC) $(CFLAGS) $^ $(LDLIBS_CORE) -o $@
 

@@ -36,6 +36,8 @@ struct vz_kthread {
 	__u64 args[3];
 	__u64 off_ns;     /* switched out at, 0: on CPU (or not seen going off) */
 	__u64 wake_ns;
+	__u64 mem_ns;     /* last memory sample */
+	__u64 mem_flt;    /* ...and its fault counts (min + maj): unchanged, none sent */
 	__u32 nr;
 	__u32 path_len;
 	__u32 waker_tid;
@@ -58,6 +60,8 @@ struct {
 /* What k_switch and k_waking report: off-CPU slices (--kernel sched), CPU tracks (cpu). */
 const volatile bool offcpu_on = false;
 const volatile bool cpu_on = false;
+const volatile bool mem_on = false;
+#define VZ_MEM_INTERVAL_NS 1000000
 
 /* futex(2)'s number: a thread off CPU in it on the GIL waits for the GIL. */
 const volatile __u32 futex_nr = 0;
@@ -224,6 +228,38 @@ static __always_inline void emit_switch(__u64 now, bool preempt, struct task_str
 	bpf_ringbuf_submit(r, submit_flags());
 }
 
+/* --kernel memory: prev's counters as it leaves the CPU, when they moved since its last
+ * sample and that is at least VZ_MEM_INTERVAL_NS ago. */
+static __always_inline void sample_mem(__u64 now, struct task_struct *prev)
+{
+	struct vz_kthread *kt = bpf_task_storage_get(&kthreads, prev, 0,
+						     BPF_LOCAL_STORAGE_GET_F_CREATE);
+	struct mm_struct *mm = prev->mm;
+	struct vz_rec_mem *r;
+	__u64 flt;
+
+	if (!kt || !mm || now - kt->mem_ns < VZ_MEM_INTERVAL_NS)
+		return;
+	flt = prev->min_flt + prev->maj_flt;
+	if (kt->mem_ns && flt == kt->mem_flt)
+		return;
+	r = bpf_ringbuf_reserve(&events, sizeof(*r), 0);
+	if (!r) {
+		__sync_fetch_and_add(&kernel_lost, 1);
+		return;
+	}
+	khdr(&r->hdr, now, prev->tgid, prev->pid, VZ_REC_MEM);
+	/* MM_FILEPAGES, MM_ANONPAGES, MM_SHMEMPAGES (not MM_SWAPENTS): the global part of each
+	 * per-CPU counter, off by at most a batch per CPU. */
+	r->rss_pages = mm->rss_stat[0].count + mm->rss_stat[1].count + mm->rss_stat[3].count;
+	r->min_flt = prev->min_flt;
+	r->maj_flt = prev->maj_flt;
+	kt->mem_ns = now;
+	kt->mem_flt = flt;
+	__sync_fetch_and_add(&kernel_records, 1);
+	bpf_ringbuf_submit(r, submit_flags());
+}
+
 SEC("tp_btf/sched_switch")
 int BPF_PROG(k_switch, bool preempt, struct task_struct *prev, struct task_struct *next,
 	     unsigned int prev_state)
@@ -235,6 +271,8 @@ int BPF_PROG(k_switch, bool preempt, struct task_struct *prev, struct task_struc
 
 	if (cpu_on && (prev_traced || next_traced))
 		emit_switch(now, preempt, prev, next, prev_state, next_traced);
+	if (mem_on && prev_traced)
+		sample_mem(now, prev);
 	if (!offcpu_on)
 		return 0;
 	if (prev_traced) {

@@ -30,6 +30,7 @@ enum vz_rec_type {
 	VZ_REC_OFFCPU = 33,  /* struct vz_rec_offcpu: a traced thread runs again after a switch-out */
 	VZ_REC_SWITCH = 34,  /* struct vz_rec_switch: a CPU switched from or to a traced thread */
 	VZ_REC_WAKING = 35,  /* struct vz_rec_waking: a traced thread is woken */
+	VZ_REC_MEM = 36,     /* struct vz_rec_mem: a traced thread's memory counters, sampled */
 };
 
 /* vz_rec_hdr.flags */
@@ -378,6 +379,15 @@ struct vz_rec_waking {
 	__u32 waker_pid;  /* current at the wake-up (whoever an interrupt interrupted) */
 	__u32 cpu;        /* where the wake-up ran */
 	char comm[16];
+};
+
+/* --kernel memory: sampled as a traced thread goes off CPU (at most once per millisecond per
+ * thread): its process's resident set and the thread's own page fault counts. */
+struct vz_rec_mem {
+	struct vz_rec_hdr hdr;
+	__u64 rss_pages;  /* file + anon + shmem, the mm's (approximate) counters */
+	__u64 min_flt;    /* this thread's */
+	__u64 maj_flt;
 };
 
 #endif /* __VIZBPF_H */

@@ -521,3 +521,18 @@ void trace_writer_flow(struct trace_writer *w, char ph, const char *cat, const c
 		put_cstr(w, ",\"bp\":\"e\"");
 	put_cstr(w, "}");
 }
+
+void trace_writer_counter_args(struct trace_writer *w, const char *name, uint64_t ts_ns,
+			       uint32_t pid, const char *args_json)
+{
+	begin_event(w);
+	put_cstr(w, "{\"ph\":\"C\",\"name\":");
+	put_quoted(w, name);
+	put_cstr(w, ",\"ts\":");
+	put_us(w, ts_ns);
+	put_cstr(w, ",\"pid\":");
+	put_u64(w, pid);
+	put_cstr(w, ",\"args\":");
+	put_cstr(w, args_json);
+	put_cstr(w, "}");
+}

@@ -90,6 +90,10 @@ void trace_writer_instant_cat(struct trace_writer *w, const char *cat, const cha
 void trace_writer_counter(struct trace_writer *w, const char *name, uint64_t ts_ns, uint32_t pid,
 			  const char *series, double value);
 
+/* The same with several series at once: args_json is the object of them, copied as is. */
+void trace_writer_counter_args(struct trace_writer *w, const char *name, uint64_t ts_ns,
+			       uint32_t pid, const char *args_json);
+
 /*
  * Entries of "viztracer_metadata", written at close in the order first given (keys and string
  * values escaped here). Setting a key again replaces its value in place, so a caller can set

@@ -17,14 +17,14 @@ check_kernel_trace() {
 	head -c 12345 /dev/urandom >"$data"
 	"$VIZBPF" -q -o trace.json --kernel all -- "$py" "$TARGETS/kernel_io.py" "$data" \
 		>traced.out 2>traced.err || { echo "$py: vizbpf exited $?: $(cat traced.err)"; return 1; }
-	python3 "$TOOLS/kcheck.py" trace.json traced.out "$data" >check.txt ||
+	python3 "$TOOLS/kcheck.py" trace.json traced.out "$data" --memory >check.txt ||
 		{ echo "$py: $(cat check.txt)"; return 1; }
 	# The Python call trees are still exact.
 	"$py" "$TOOLS/oracle.py" oracle.json "$TARGETS/kernel_io.py" "$data" >/dev/null ||
 		{ echo "$py: the oracle failed"; return 1; }
 	python3 "$TOOLS/calltree.py" trace.json oracle.json "$TARGETS/kernel_io.py" >cmp.txt ||
 		{ echo "$py: call trees differ:"; head -40 cmp.txt; return 1; }
-	[ "$(meta trace.json kernel)" = syscalls,sched,cpu ] && [ "$(meta trace.json kernel_events_lost)" = 0 ] &&
+	[ "$(meta trace.json kernel)" = syscalls,sched,cpu,memory ] && [ "$(meta trace.json kernel_events_lost)" = 0 ] &&
 		[ "$(meta trace.json kernel_syscall_slices)" -gt 0 ] && [ "$(meta trace.json kernel_offcpu_slices)" -gt 0 ] ||
 		{ echo "$py: metadata: $(jq -c .viztracer_metadata trace.json)"; return 1; }
 	# CPU tracks: ftrace text under systemTraceEvents, before viztracer_metadata, with a clock

@@ -1,8 +1,9 @@
 """--kernel's end-to-end target: a file read, a sleep, a thread blocked on a Lock another thread
-holds, CPU-bound threads outside the GIL (more than there are CPUs). Prints what the checker
+holds, CPU-bound threads outside the GIL (more than there are CPUs), 64 MiB made resident. Prints what the checker
 needs to know (tests/tools/kcheck.py): the file's size, the threads' ids."""
 import hashlib
 import os
+import resource
 import sys
 import threading
 import time
@@ -58,7 +59,20 @@ def crowd():
         t.join()
 
 
+def grow():
+    # 64 MiB written (not calloc'ed zero pages): resident, faulted in.
+    buf = b"\x01" * (64 << 20)
+    with open("/proc/self/statm") as f:
+        rss = int(f.read().split()[1]) * os.sysconf("SC_PAGE_SIZE")
+    print("rss", rss)
+    print("minflt", resource.getrusage(resource.RUSAGE_SELF).ru_minflt)
+    # Off CPU with the memory still held: the counters are sampled here.
+    time.sleep(0.02)
+    return len(buf)
+
+
 def main():
+    grow()
     data = read_file(sys.argv[1])
     print("size", len(data))
     nap()

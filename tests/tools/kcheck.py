@@ -1,13 +1,14 @@
 """Checks a --kernel trace of tests/targets/kernel_io.py (its output in OUT) end to end.
 
-    python kcheck.py TRACE.json OUT.txt FILE [--gil]
+    python kcheck.py TRACE.json OUT.txt FILE [--memory]
 
 The trace is valid (every thread's slices nest strictly, kernel slices included; flow ids are
 unique; each flow's end lies strictly inside a runnable slice of its thread, its start on the
 waker); read_file() holds an openat of FILE and a read of its size; nap() holds a sleep call of
 at least 50 ms that holds a sleeping slice; the waiter blocked on the Lock holds an off-CPU
 slice whose waker is the holder, with a flow from the holder to it; the crowd of hashing
-threads has preempted or runnable slices inside hash_loop(). Exit 0, or 1 with what failed.
+threads has preempted or runnable slices inside hash_loop(); with --memory, the RSS and minor
+fault counters reach what the program measured itself (90%). Exit 0, or 1 with what failed.
 """
 import os
 import sys
@@ -103,6 +104,20 @@ def main():
         problems.append("no preempted or runnable slice in %d hash_loop threads" % len(loops))
     else:
         print("crowd: %d preempted/runnable slices in hash_loop" % len(queued))
+
+    # Memory counters (--kernel memory): the RSS and minor faults the program saw itself.
+    if "--memory" in sys.argv:
+        rss, minflt = int(out["rss"]), int(out["minflt"])
+        cs = [e for e in events if e.get("ph") == "C"]
+        mb = max((e["args"]["MB"] for e in cs if e["name"] == "RSS"), default=0)
+        minor = max((e["args"]["minor"] for e in cs if e["name"] == "page faults"), default=0)
+        if mb * (1 << 20) < 0.9 * rss:
+            problems.append("RSS counter at most %.1f MB, the program saw %.1f MB" % (mb, rss / 2**20))
+        if not 0.9 * minflt <= minor:
+            problems.append("minor faults counter at most %d, the program counted %d" % (minor, minflt))
+        else:
+            print("memory: RSS %.1f MB (program %.1f), minor faults %d (program %d by then)" % (
+                mb, rss / 2**20, minor, minflt))
 
     if problems:
         print("\n".join(problems[:20]))

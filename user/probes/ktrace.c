@@ -15,15 +15,17 @@ void ktrace_configure(struct vizbpf_bpf *skel, unsigned flags)
 	for (uint32_t nr = 0; nr < 512; nr++)
 		if (syscall_name(nr) && !strcmp(syscall_name(nr), "futex"))
 			skel->rodata->futex_nr = nr;
-	bool sys = flags & KTRACE_SYSCALLS, sched = flags & KTRACE_SCHED, cpu = flags & KTRACE_CPU;
+	bool sys = flags & KTRACE_SYSCALLS, sched = flags & KTRACE_SCHED, cpu = flags & KTRACE_CPU,
+	     mem = flags & KTRACE_MEMORY;
 
 	/* Unasked, not even loaded: a trace without --kernel costs nothing more. */
 	bpf_program__set_autoload(skel->progs.k_sys_enter, sys);
 	bpf_program__set_autoload(skel->progs.k_sys_exit, sys);
-	bpf_program__set_autoload(skel->progs.k_switch, sched || cpu);
+	bpf_program__set_autoload(skel->progs.k_switch, sched || cpu || mem);
 	bpf_program__set_autoload(skel->progs.k_waking, sched || cpu);
 	skel->rodata->offcpu_on = sched;
 	skel->rodata->cpu_on = cpu;
+	skel->rodata->mem_on = mem;
 }
 
 static int attach_one(struct bpf_program *prog, const char *what, struct bpf_link **link)
@@ -50,9 +52,10 @@ int ktrace_attach(struct vizbpf_bpf *skel, unsigned flags, struct bpf_link *link
 		err = attach_one(skel->progs.k_sys_enter, "sys_enter", &links[0]) ?:
 		      attach_one(skel->progs.k_sys_exit, "sys_exit", &links[1]);
 	}
+	if (!err && (flags & (KTRACE_SCHED | KTRACE_CPU | KTRACE_MEMORY)))
+		err = attach_one(skel->progs.k_switch, "sched_switch", &links[2]);
 	if (!err && (flags & (KTRACE_SCHED | KTRACE_CPU)))
-		err = attach_one(skel->progs.k_switch, "sched_switch", &links[2]) ?:
-		      attach_one(skel->progs.k_waking, "sched_waking", &links[3]);
+		err = attach_one(skel->progs.k_waking, "sched_waking", &links[3]);
 	return err;
 }
 

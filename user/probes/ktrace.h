@@ -14,6 +14,7 @@ struct bpf_link;
 #define KTRACE_SYSCALLS 0x10
 #define KTRACE_SCHED 0x20
 #define KTRACE_CPU 0x40
+#define KTRACE_MEMORY 0x80
 
 /* Before load: only the programs asked for (KTRACE_*) are loaded. */
 void ktrace_configure(struct vizbpf_bpf *skel, unsigned flags);

@@ -20,7 +20,7 @@
 #include "ktrace.h"
 
 _Static_assert(TRACER_KERNEL_SYSCALLS == KTRACE_SYSCALLS && TRACER_KERNEL_SCHED == KTRACE_SCHED &&
-	       TRACER_KERNEL_CPU == KTRACE_CPU,
+	       TRACER_KERNEL_CPU == KTRACE_CPU && TRACER_KERNEL_MEMORY == KTRACE_MEMORY,
 	       "ktrace.h and tracer.h name the same flags");
 #include "user/base/log.h"
 
@@ -534,7 +534,8 @@ void tracer_read_stats(struct tracer *t, struct tracer_stats *s)
 	s->lost_returns = b->lost_returns;
 	s->lost_code_records = b->lost_code_records;
 	ktrace_stats(t->skel, &s->kernel_records, &s->kernel_lost);
-	s->kernel_flags = t->flags & (TRACER_KERNEL_SYSCALLS | TRACER_KERNEL_SCHED | TRACER_KERNEL_CPU);
+	s->kernel_flags = t->flags & (TRACER_KERNEL_SYSCALLS | TRACER_KERNEL_SCHED | TRACER_KERNEL_CPU |
+				    TRACER_KERNEL_MEMORY);
 }
 
 const char *tracer_lib(struct tracer *t)

@@ -35,6 +35,7 @@ typedef int (*tracer_record_fn)(void *ctx, const void *data, size_t size);
 #define TRACER_KERNEL_SYSCALLS 0x10 /* --kernel syscalls: the traced threads' system calls */
 #define TRACER_KERNEL_SCHED 0x20    /* --kernel sched: their off-CPU time */
 #define TRACER_KERNEL_CPU 0x40      /* --kernel cpu: CPU tracks (their context switches) */
+#define TRACER_KERNEL_MEMORY 0x80   /* --kernel memory: RSS and page fault counters */
 struct tracer *tracer_open(const struct py_interp *pi, uint64_t ringbuf_bytes, unsigned flags,
 			   tracer_record_fn fn, void *ctx);
 /* Probes the fast path's sites in another process (a followed child). Returns 0 or -errno. */

@@ -71,8 +71,8 @@ static const struct argp_option options[] = {
 	{ "buffer_size", OPT_BUFFER_SIZE, "MB", 0,
 	  "BPF ring buffer size in MiB, a power of two (default 64)" },
 	{ "kernel", OPT_KERNEL, "LIST", 0,
-	  "Add the traced processes' kernel activity: syscalls, sched (off-CPU time), or all "
-	  "(comma-separated)" },
+	  "Add the traced processes' kernel activity (comma-separated): syscalls, sched (off-CPU "
+	  "time), cpu (CPU tracks), memory (RSS, page faults), or all" },
 	/* VizTracer options that cannot mean the same thing here (yet): refuse, never ignore. */
 	{ "tracer_entries", OPT_UNSUPPORTED, "N", OPTION_HIDDEN },
 	{ "log_func_args", OPT_UNSUPPORTED, NULL, OPTION_HIDDEN },

@@ -4,7 +4,7 @@
 #include "kernelopt.h"
 #include "user/probes/tracer.h"
 
-#define KERNEL_ALL (TRACER_KERNEL_SYSCALLS | TRACER_KERNEL_SCHED | TRACER_KERNEL_CPU)
+#define KERNEL_ALL (TRACER_KERNEL_SYSCALLS | TRACER_KERNEL_SCHED | TRACER_KERNEL_CPU | TRACER_KERNEL_MEMORY)
 
 int kernel_parse(const char *list, char *why, size_t cap)
 {
@@ -12,7 +12,7 @@ int kernel_parse(const char *list, char *why, size_t cap)
 	int flags = 0;
 
 	if (snprintf(buf, sizeof(buf), "%s", list) >= (int)sizeof(buf) || !*buf) {
-		snprintf(why, cap, "--kernel needs a list: syscalls,sched,cpu or all");
+		snprintf(why, cap, "--kernel needs a list: syscalls,sched,cpu,memory or all");
 		return -1;
 	}
 	for (item = strtok_r(buf, ",", &save); item; item = strtok_r(NULL, ",", &save)) {
@@ -22,20 +22,18 @@ int kernel_parse(const char *list, char *why, size_t cap)
 			flags |= TRACER_KERNEL_SCHED;
 		else if (!strcmp(item, "cpu"))
 			flags |= TRACER_KERNEL_CPU;
+		else if (!strcmp(item, "memory"))
+			flags |= TRACER_KERNEL_MEMORY;
 		else if (!strcmp(item, "all"))
 			flags |= KERNEL_ALL;
-		else if (!strcmp(item, "memory")) {
-			snprintf(why, cap, "--kernel %s is not supported yet (supported: syscalls, sched, "
-				 "cpu, all)", item);
-			return -1;
-		} else {
-			snprintf(why, cap, "--kernel: unknown kind '%s' (expected syscalls, sched, cpu or all)",
+		else {
+			snprintf(why, cap, "--kernel: unknown kind '%s' (expected syscalls, sched, cpu, memory or all)",
 				 item);
 			return -1;
 		}
 	}
 	if (!flags) {
-		snprintf(why, cap, "--kernel needs a list: syscalls,sched,cpu or all");
+		snprintf(why, cap, "--kernel needs a list: syscalls,sched,cpu,memory or all");
 		return -1;
 	}
 	return flags;

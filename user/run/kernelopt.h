@@ -5,7 +5,7 @@
 
 #include <stddef.h>
 
-/* LIST (comma-separated: syscalls, sched, cpu; all) -> TRACER_KERNEL_* flags, or -1 with why. */
+/* LIST (comma-separated: syscalls, sched, cpu, memory; all) -> TRACER_KERNEL_* flags, or -1 with why. */
 int kernel_parse(const char *list, char *why, size_t cap);
 
 #endif

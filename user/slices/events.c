@@ -16,6 +16,7 @@
 #include "holds.h"
 #include "kslices.h"
 #include "kcpu.h"
+#include "kmem.h"
 #include "user/base/log.h"
 
 #define GEN_FLAGS (VZ_CO_GENERATOR | VZ_CO_COROUTINE | VZ_CO_ASYNC_GENERATOR)
@@ -60,6 +61,7 @@ struct thread {
 	uint64_t gaps;         /* places where its records were lost */
 	uint64_t kernel_start; /* --kernel: its last kernel slice */
 	uint64_t kernel_end;
+	uint64_t min_flt, maj_flt; /* --kernel memory: its counts at its last sample */
 };
 
 /* Open addressing, slots hold index + 1 (0 is empty); items never move out of their array. */
@@ -90,6 +92,7 @@ struct events {
 	struct holds *holds; /* vizbpf's holds of each process, cut out of its time */
 	struct kslices_stats kst; /* --kernel */
 	struct kcpu kcpu;         /* --kernel cpu */
+	struct kmem *kmem;        /* --kernel memory, made at its first sample */
 };
 
 static inline uint32_t hash64(uint64_t v)
@@ -638,6 +641,12 @@ static int handle_kernel(struct events *ev, const struct vz_rec_hdr *h, size_t s
 		kcpu_waking(&ev->kcpu, w, (const void *)h, end);
 		return 0;
 	}
+	if (h->type == VZ_REC_MEM && size >= sizeof(struct vz_rec_mem)) {
+		if (!ev->kmem)
+			ev->kmem = kmem_new();
+		kmem_sample(ev->kmem, w, (const void *)h, &t->min_flt, &t->maj_flt, end);
+		return 0;
+	}
 	if (h->type == VZ_REC_SYSCALL) {
 		const struct vz_rec_syscall *r = (const void *)h;
 		const char *path = NULL;
@@ -725,6 +734,7 @@ int events_handle(void *ctx, const void *data, size_t size)
 	case VZ_REC_OFFCPU:
 	case VZ_REC_SWITCH:
 	case VZ_REC_WAKING:
+	case VZ_REC_MEM:
 		return handle_kernel(ev, h, size);
 	case VZ_REC_THREAD:
 		if (size >= sizeof(struct vz_rec_thread) && ev->on_thread)
@@ -852,6 +862,7 @@ void events_get_stats(const struct events *ev, struct events_stats *s)
 	s->kernel_offcpu = ev->kst.offcpu;
 	s->kernel_flows = ev->kst.flows;
 	s->kernel_cpu_lines = ev->kcpu.lines;
+	s->kernel_counters = kmem_counters(ev->kmem);
 }
 
 void events_free(struct events *ev)
@@ -867,5 +878,6 @@ void events_free(struct events *ev)
 	free(ev->code_index.slots);
 	free(ev->thread_index.slots);
 	holds_free(ev->holds);
+	kmem_free(ev->kmem);
 	free(ev);
 }

@@ -34,6 +34,7 @@ struct events_stats {
 	uint64_t kernel_offcpu;     /* ...off-CPU slices */
 	uint64_t kernel_flows;      /* ...waker -> wakee arrows */
 	uint64_t kernel_cpu_lines;  /* ...ftrace lines for the CPU tracks */
+	uint64_t kernel_counters;   /* ...memory counter events */
 };
 
 struct events_filter {

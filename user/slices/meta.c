@@ -23,8 +23,9 @@ static void kernel_summary(const struct events_stats *es, const struct tracer_st
 
 static const char *kernel_kinds(unsigned flags, char *buf, size_t cap)
 {
-	snprintf(buf, cap, "%s%s%s", flags & TRACER_KERNEL_SYSCALLS ? ",syscalls" : "",
-		 flags & TRACER_KERNEL_SCHED ? ",sched" : "", flags & TRACER_KERNEL_CPU ? ",cpu" : "");
+	snprintf(buf, cap, "%s%s%s%s", flags & TRACER_KERNEL_SYSCALLS ? ",syscalls" : "",
+		 flags & TRACER_KERNEL_SCHED ? ",sched" : "", flags & TRACER_KERNEL_CPU ? ",cpu" : "",
+		 flags & TRACER_KERNEL_MEMORY ? ",memory" : "");
 	return buf + 1;
 }
 
@@ -102,5 +103,6 @@ void write_metadata(struct trace_writer *w, struct tracer *t, const struct py_in
 		trace_writer_meta_u64(w, "kernel_offcpu_slices", es->kernel_offcpu);
 		trace_writer_meta_u64(w, "kernel_wakeup_flows", es->kernel_flows);
 		trace_writer_meta_u64(w, "kernel_cpu_switch_lines", es->kernel_cpu_lines);
+		trace_writer_meta_u64(w, "kernel_memory_counters", es->kernel_counters);
 	}
 }
