@@ -159,13 +159,15 @@ int BPF_PROG(k_sys_enter, struct pt_regs *regs, long id)
 SEC("tp_btf/sys_exit")
 int BPF_PROG(k_sys_exit, struct pt_regs *regs, long ret)
 {
-	__u64 pid_tgid = bpf_get_current_pid_tgid(), now = bpf_ktime_get_ns();
+	__u64 pid_tgid = bpf_get_current_pid_tgid(), now;
 	struct vz_rec_syscall *r;
 	struct vz_kthread *kt;
 	__u32 plen;
 
+	/* The filter first: every thread of the host comes here. */
 	if (!ktraced(pid_tgid >> 32))
 		return 0;
+	now = bpf_ktime_get_ns();
 	kt = bpf_task_storage_get(&kthreads, bpf_get_current_task_btf(), 0, 0);
 	if (!kt || !kt->enter_ns)
 		return 0;
@@ -264,10 +266,15 @@ SEC("tp_btf/sched_switch")
 int BPF_PROG(k_switch, bool preempt, struct task_struct *prev, struct task_struct *next,
 	     unsigned int prev_state)
 {
-	__u64 now = bpf_ktime_get_ns();
 	bool prev_traced = ktraced(prev->tgid), next_traced = ktraced(next->tgid);
 	struct vz_rec_offcpu *r;
 	struct vz_kthread *kt;
+	__u64 now;
+
+	/* The filter first: every context switch of the host comes here. */
+	if (!prev_traced && !next_traced)
+		return 0;
+	now = bpf_ktime_get_ns();
 
 	if (cpu_on && (prev_traced || next_traced))
 		emit_switch(now, preempt, prev, next, prev_state, next_traced);
