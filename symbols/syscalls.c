@@ -39,7 +39,7 @@ static int in(const char *name, const char *const *list)
 	return 0;
 }
 
-int syscall_path_arg(uint32_t nr)
+static int path_arg_slow(uint32_t nr)
 {
 	static const char *const first[] = { "open", "creat", "stat", "lstat", "access", "execve",
 		"readlink", "unlink", "mkdir", "rmdir", "chdir", "rename", "truncate", "chmod",
@@ -56,7 +56,7 @@ int syscall_path_arg(uint32_t nr)
 	return in(name, first) ? 1 : in(name, second) ? 2 : 0;
 }
 
-int syscall_fd_arg(uint32_t nr)
+static int fd_arg_slow(uint32_t nr)
 {
 	static const char *const first[] = { "read", "write", "close", "fstat", "lseek", "ioctl",
 		"pread64", "pwrite64", "readv", "writev", "preadv", "pwritev", "preadv2",
@@ -77,7 +77,7 @@ int syscall_fd_arg(uint32_t nr)
 	return in(name, first) ? 1 : in(name, second) ? 2 : 0;
 }
 
-int syscall_returns_bytes(uint32_t nr)
+static int returns_bytes_slow(uint32_t nr)
 {
 	static const char *const list[] = { "read", "write", "pread64", "pwrite64", "readv",
 		"writev", "preadv", "pwritev", "preadv2", "pwritev2", "sendto", "recvfrom",
@@ -89,13 +89,58 @@ int syscall_returns_bytes(uint32_t nr)
 }
 
 /* The third argument is the byte count asked for. */
-static int counts_bytes(uint32_t nr)
+static int counts_bytes_slow(uint32_t nr)
 {
 	static const char *const list[] = { "read", "write", "pread64", "pwrite64", "sendto",
 		"recvfrom", NULL };
 	const char *name = syscall_name(nr);
 
 	return name && in(name, list);
+}
+
+/*
+ * What each number's arguments are, worked out once from the name lists above: a slice per
+ * system call must not cost a hundred string compares.
+ */
+#define TABLE_NR 1024
+#define F_BYTES 0x10
+#define F_COUNT 0x20
+
+static uint8_t table[TABLE_NR]; /* path arg | fd arg << 2 | F_*; 0x80: filled */
+
+static uint8_t traits(uint32_t nr)
+{
+	uint8_t t;
+
+	if (nr >= TABLE_NR)
+		return 0;
+	t = __atomic_load_n(&table[nr], __ATOMIC_RELAXED);
+	if (t & 0x80)
+		return t;
+	t = 0x80 | path_arg_slow(nr) | fd_arg_slow(nr) << 2 |
+	    (returns_bytes_slow(nr) ? F_BYTES : 0) | (counts_bytes_slow(nr) ? F_COUNT : 0);
+	__atomic_store_n(&table[nr], t, __ATOMIC_RELAXED);
+	return t;
+}
+
+int syscall_path_arg(uint32_t nr)
+{
+	return traits(nr) & 3;
+}
+
+int syscall_fd_arg(uint32_t nr)
+{
+	return traits(nr) >> 2 & 3;
+}
+
+int syscall_returns_bytes(uint32_t nr)
+{
+	return !!(traits(nr) & F_BYTES);
+}
+
+static int counts_bytes(uint32_t nr)
+{
+	return !!(traits(nr) & F_COUNT);
 }
 
 const char *syscall_errno_name(int err)
