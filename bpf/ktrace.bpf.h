@@ -394,4 +394,25 @@ int BPF_PROG(k_waking, struct task_struct *p)
 	return 0;
 }
 
+/*
+ * The last thread of a traced process exits: its pid leaves the filter, so a process given
+ * the pid later is not traced by mistake. The bit is known set: adding its negation clears it
+ * atomically (BPF has no atomic and before -mcpu=v3), alongside user space's atomic or.
+ */
+SEC("tp_btf/sched_process_exit")
+int BPF_PROG(k_exit, struct task_struct *p)
+{
+	__u32 tgid = p->tgid;
+	__u64 w = tgid >> 6;
+
+	/* do_exit has counted this thread out of signal->live already. */
+	if (!ktraced(tgid) || BPF_CORE_READ(p, signal, live.counter) != 0)
+		return 0;
+	asm volatile("" : "+r"(w));
+	w &= VZ_KBITS_WORDS - 1;
+	__sync_fetch_and_add(&ktraced_bits[w], -(1ull << (tgid & 63)));
+	bpf_map_delete_elem(&gil_ranges, &tgid);
+	return 0;
+}
+
 #endif /* __KTRACE_BPF_H */

@@ -22,6 +22,7 @@ void ktrace_configure(struct vizbpf_bpf *skel, unsigned flags)
 	bpf_program__set_autoload(skel->progs.k_sys_enter, sys);
 	bpf_program__set_autoload(skel->progs.k_sys_exit, sys);
 	bpf_program__set_autoload(skel->progs.k_switch, sched || cpu || mem);
+	bpf_program__set_autoload(skel->progs.k_exit, sys || sched || cpu || mem);
 	bpf_program__set_autoload(skel->progs.k_waking, sched || cpu);
 	skel->rodata->offcpu_on = sched;
 	skel->rodata->cpu_on = cpu;
@@ -56,6 +57,9 @@ int ktrace_attach(struct vizbpf_bpf *skel, unsigned flags, struct bpf_link *link
 		err = attach_one(skel->progs.k_switch, "sched_switch", &links[2]);
 	if (!err && (flags & (KTRACE_SCHED | KTRACE_CPU)))
 		err = attach_one(skel->progs.k_waking, "sched_waking", &links[3]);
+	/* A pid leaves the filter with its process. */
+	if (!err && (flags & (KTRACE_SYSCALLS | KTRACE_SCHED | KTRACE_CPU | KTRACE_MEMORY)))
+		err = attach_one(skel->progs.k_exit, "sched_process_exit", &links[4]);
 	return err;
 }
 

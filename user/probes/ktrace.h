@@ -9,7 +9,7 @@
 struct vizbpf_bpf;
 struct bpf_link;
 
-#define KTRACE_LINKS 4
+#define KTRACE_LINKS 5
 /* tracer_open's flags TRACER_KERNEL_SYSCALLS and TRACER_KERNEL_SCHED (checked in tracer.c) */
 #define KTRACE_SYSCALLS 0x10
 #define KTRACE_SCHED 0x20
