@@ -71,6 +71,13 @@ $(OUTPUT)/export/page/%.h: export/page/% export/page/embed.sh | $(OUTPUT)
 
 $(OUTPUT)/export/html_report.o: $(PAGE_HDRS)
 
+# System call names of this architecture (symbols/syscalls.c), from the C library's headers.
+$(OUTPUT)/syscall_names.h: symbols/gen-syscalls.sh | $(OUTPUT)
+	$(call msg,GEN,$@)
+	$(Q)sh symbols/gen-syscalls.sh "$(CC)" > $@.tmp && mv $@.tmp $@
+
+$(OUTPUT)/symbols/syscalls.o: $(OUTPUT)/syscall_names.h
+
 # Only the loader includes the skeleton; give every user object the dependency.
 $(USER_OBJS): $(OUTPUT)/vizbpf.skel.h $(OUTPUT)/procwatch.skel.h
 
@@ -107,7 +114,9 @@ $(OUTPUT)/tests/unit/user_%.o: user/slices/%.c | $(OUTPUT)
 	$(Q)$(CC) $(CFLAGS) -MMD -MP -c $< -o $@
 
 $(OUTPUT)/tests/unit_runner: $(OUTPUT)/tests/unit/runner.o $(UNIT_OBJS) $(CORE_OBJS) \
-			     $(OUTPUT)/tests/unit/user_events.o $(OUTPUT)/tests/unit/user_holds.o
+			     $(OUTPUT)/tests/unit/user_events.o $(OUTPUT)/tests/unit/user_holds.o \
+			     $(OUTPUT)/tests/unit/user_kslices.o $(OUTPUT)/tests/unit/user_kcpu.o \
+			     $(OUTPUT)/tests/unit/user_kmem.o
 	$(call msg,LINK,$@)
 	$(Q)$(CC) $(CFLAGS) $^ $(LDLIBS_CORE) -o $@
 

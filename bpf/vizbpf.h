@@ -25,6 +25,12 @@ enum vz_rec_type {
 	VZ_REC_FORK = 7,   /* struct vz_rec_fork: a traced process forked (hdr.pid: the child) */
 	VZ_REC_EXEC = 8,   /* struct vz_rec_exec: a watched process exec'd, and waits (SIGSTOP) */
 	VZ_REC_THREAD_NAME = 9, /* struct vz_rec_thread_name: a threading.Thread starts */
+	/* 32-47: --kernel (bpf/ktrace.bpf.h) */
+	VZ_REC_SYSCALL = 32, /* struct vz_rec_syscall: a system call of a traced thread ended */
+	VZ_REC_OFFCPU = 33,  /* struct vz_rec_offcpu: a traced thread runs again after a switch-out */
+	VZ_REC_SWITCH = 34,  /* struct vz_rec_switch: a CPU switched from or to a traced thread */
+	VZ_REC_WAKING = 35,  /* struct vz_rec_waking: a traced thread is woken */
+	VZ_REC_MEM = 36,     /* struct vz_rec_mem: a traced thread's memory counters, sampled */
 };
 
 /* vz_rec_hdr.flags */
@@ -297,5 +303,91 @@ struct vz_py_offsets {
 #define VZ_CO_GENERATOR 0x0020
 #define VZ_CO_COROUTINE 0x0080
 #define VZ_CO_ASYNC_GENERATOR 0x0200
+
+/*
+ * --kernel (bpf/ktrace.bpf.h). A system call, sent at its exit: hdr.ts_ns is the exit time.
+ * path_len > 0: path holds the path argument read at entry (NUL included).
+ */
+#define VZ_SYS_PATH_MAX 256
+/* sys_path_arg's value for a call never recorded: the kernel's uprobe trampolines, which
+ * vizbpf's own probes make (one per Python call on the fast path). */
+#define VZ_SYS_SKIP 0xff
+
+struct vz_rec_syscall {
+	struct vz_rec_hdr hdr;
+	__u64 start_ns;
+	__s64 ret;
+	__u64 args[3];
+	__u32 nr;
+	__u32 path_len;
+};
+
+struct vz_rec_syscall_path {
+	struct vz_rec_syscall sys;
+	char path[VZ_SYS_PATH_MAX];
+};
+
+/* vz_rec_offcpu.state */
+#define VZ_OFF_PREEMPTED 0 /* switched out runnable */
+#define VZ_OFF_SLEEPING 1  /* TASK_INTERRUPTIBLE (S) */
+#define VZ_OFF_BLOCKED 2   /* TASK_UNINTERRUPTIBLE (D) */
+#define VZ_OFF_OTHER 3     /* stopped, traced, ... */
+/* vz_rec_offcpu.flags bits */
+#define VZ_OFF_IOWAIT 1u       /* in_iowait: the block is an I/O wait */
+#define VZ_OFF_WAKER_TRACED 2u /* the waker is a traced process: a flow */
+#define VZ_OFF_GIL 4u          /* off-CPU in a futex on the interpreter's GIL */
+
+/* A traced thread switched back in: hdr.ts_ns. It went off CPU at off_ns, was woken at wake_ns
+ * (0: not seen) by waker_tid/waker_pid (0: an interrupt or unknown). */
+struct vz_rec_offcpu {
+	struct vz_rec_hdr hdr;
+	__u64 off_ns;
+	__u64 wake_ns;
+	__u32 waker_tid;
+	__u32 waker_pid;
+	__u32 cpu;       /* where it runs again */
+	__u32 wake_cpu;  /* where the waker ran */
+	__u8 state;      /* VZ_OFF_* */
+	__u8 oflags;     /* VZ_OFF_IOWAIT | VZ_OFF_WAKER_TRACED */
+	__u8 pad[6];
+	char waker_comm[16];
+};
+
+/* --kernel cpu: sched_switch as ftrace reports it. hdr.pid/tid: the traced side (next if both
+ * are); hdr.flags: VZ_SWITCH_PREEMPT when prev was preempted. */
+#define VZ_SWITCH_PREEMPT 1u
+
+struct vz_rec_switch {
+	struct vz_rec_hdr hdr;
+	__u32 cpu;
+	__u32 prev_pid;
+	__u32 prev_tgid;
+	__u32 next_pid;
+	__u32 next_tgid;
+	__u32 prev_state; /* task __state as switched out */
+	__u32 prev_prio;
+	__u32 next_prio;
+	char prev_comm[16];
+	char next_comm[16];
+};
+
+/* --kernel cpu: sched_waking of a traced thread (hdr: the wakee). */
+struct vz_rec_waking {
+	struct vz_rec_hdr hdr;
+	__u32 target_cpu;
+	__u32 prio;
+	__u32 waker_pid;  /* current at the wake-up (whoever an interrupt interrupted) */
+	__u32 cpu;        /* where the wake-up ran */
+	char comm[16];
+};
+
+/* --kernel memory: sampled as a traced thread goes off CPU (at most once per millisecond per
+ * thread): its process's resident set and the thread's own page fault counts. */
+struct vz_rec_mem {
+	struct vz_rec_hdr hdr;
+	__u64 rss_pages;  /* file + anon + shmem, the mm's (approximate) counters */
+	__u64 min_flt;    /* this thread's */
+	__u64 maj_flt;
+};
 
 #endif /* __VIZBPF_H */

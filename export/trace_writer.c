@@ -26,6 +26,8 @@ struct trace_writer {
 	struct meta_entry *meta;
 	size_t nmeta;
 	size_t meta_cap;
+	char *sys;		/* --kernel cpu: ftrace text lines for "systemTraceEvents" */
+	size_t sys_len, sys_cap;
 };
 
 static const char doc_head[] = "{\"traceEvents\":[";
@@ -386,13 +388,63 @@ int trace_writer_error(const struct trace_writer *w)
 	return w->out.err ? w->out.err : w->err;
 }
 
+/*
+ * "systemTraceEvents" goes between the events and viztracer_metadata: an importer that stops
+ * at a key it does not know (older Perfetto) has read the events and the ftrace text by then.
+ */
+static void put_system_events(struct trace_writer *w)
+{
+	size_t n;
+	char *q;
+
+	put_cstr(w, "\n],\"systemTraceEvents\":");
+	q = json_quote_dup(w->sys, w->sys_len, &n);
+	if (q)
+		put(w, q, n);
+	else {
+		put_cstr(w, "\"\"");
+		if (!w->err)
+			w->err = -ENOMEM;
+	}
+	free(q);
+	free(w->sys);
+	w->sys = NULL;
+	/* doc_tail_events after its "\n]": the events' array is closed already. */
+	put_cstr(w, doc_tail_events + 2);
+}
+
+void trace_writer_system_line(struct trace_writer *w, const char *line, size_t len)
+{
+	if (w->sys_len + len + 1 > w->sys_cap) {
+		size_t cap = w->sys_cap ? w->sys_cap * 2 : 1 << 16;
+		char *p;
+
+		while (cap < w->sys_len + len + 1)
+			cap *= 2;
+		p = realloc(w->sys, cap);
+		if (!p) {
+			if (!w->err)
+				w->err = -ENOMEM;
+			return;
+		}
+		w->sys = p;
+		w->sys_cap = cap;
+	}
+	memcpy(w->sys + w->sys_len, line, len);
+	w->sys_len += len;
+	w->sys[w->sys_len++] = '\n';
+}
+
 int trace_writer_close(struct trace_writer *w)
 {
 	int err;
 
 	if (!w)
 		return 0;
-	put(w, doc_tail_events, sizeof(doc_tail_events) - 1);
+	if (w->sys_len)
+		put_system_events(w);
+	else
+		put(w, doc_tail_events, sizeof(doc_tail_events) - 1);
 	for (size_t i = 0; i < w->nmeta; i++) {
 		if (i)
 			put(w, ",", 1);
@@ -412,9 +464,75 @@ void trace_writer_discard(struct trace_writer *w)
 {
 	if (!w)
 		return;
+	free(w->sys);
 	for (size_t i = 0; i < w->nmeta; i++)
 		free(w->meta[i].text);
 	free(w->meta);
 	outbuf_discard(&w->out);
 	free(w);
+}
+
+/* --kernel's slices and flows (not the hot path of Python calls). */
+void trace_writer_complete_cat(struct trace_writer *w, const char *cat, const char *name,
+			       uint64_t ts_ns, uint64_t dur_ns, uint32_t pid, uint32_t tid,
+			       const char *args_json)
+{
+	begin_event(w);
+	put_cstr(w, "{\"ph\":\"X\",\"cat\":");
+	put_quoted(w, cat);
+	put_cstr(w, ",\"name\":");
+	put_quoted(w, name);
+	put_cstr(w, ",\"ts\":");
+	put_us(w, ts_ns);
+	put_cstr(w, ",\"dur\":");
+	put_us(w, dur_ns);
+	put_cstr(w, ",\"pid\":");
+	put_u64(w, pid);
+	put_cstr(w, ",\"tid\":");
+	put_u64(w, tid);
+	if (args_json) {
+		put_cstr(w, ",\"args\":");
+		put_cstr(w, args_json);
+	}
+	put_cstr(w, "}");
+}
+
+void trace_writer_flow(struct trace_writer *w, char ph, const char *cat, const char *name,
+		       uint64_t id, uint64_t ts_ns, uint32_t pid, uint32_t tid)
+{
+	char head[] = "{\"ph\":\"s\",\"cat\":";
+
+	head[7] = ph == 'f' ? 'f' : ph == 't' ? 't' : 's';
+	begin_event(w);
+	put_cstr(w, head);
+	put_quoted(w, cat);
+	put_cstr(w, ",\"name\":");
+	put_quoted(w, name);
+	put_cstr(w, ",\"id\":");
+	put_u64(w, id);
+	put_cstr(w, ",\"ts\":");
+	put_us(w, ts_ns);
+	put_cstr(w, ",\"pid\":");
+	put_u64(w, pid);
+	put_cstr(w, ",\"tid\":");
+	put_u64(w, tid);
+	/* The end binds the slice enclosing it (without this, the next slice to start). */
+	if (ph == 'f')
+		put_cstr(w, ",\"bp\":\"e\"");
+	put_cstr(w, "}");
+}
+
+void trace_writer_counter_args(struct trace_writer *w, const char *name, uint64_t ts_ns,
+			       uint32_t pid, const char *args_json)
+{
+	begin_event(w);
+	put_cstr(w, "{\"ph\":\"C\",\"name\":");
+	put_quoted(w, name);
+	put_cstr(w, ",\"ts\":");
+	put_us(w, ts_ns);
+	put_cstr(w, ",\"pid\":");
+	put_u64(w, pid);
+	put_cstr(w, ",\"args\":");
+	put_cstr(w, args_json);
+	put_cstr(w, "}");
 }

@@ -58,6 +58,20 @@ void trace_writer_complete_args(struct trace_writer *w, const char *name_json,
 				size_t name_json_len, uint64_t ts_ns, uint64_t dur_ns, uint32_t pid,
 				uint32_t tid, const char *args_json);
 
+/* An X slice with its own cat and name (escaped here) and args (NULL: none): --kernel's. */
+void trace_writer_complete_cat(struct trace_writer *w, const char *cat, const char *name,
+			       uint64_t ts_ns, uint64_t dur_ns, uint32_t pid, uint32_t tid,
+			       const char *args_json);
+
+/* A v1 flow event: ph 's' (start, binds the slice open at ts) or 'f' (end, written with
+ * "bp":"e": binds the slice enclosing ts). Each flow needs its own id. */
+void trace_writer_flow(struct trace_writer *w, char ph, const char *cat, const char *name,
+		       uint64_t id, uint64_t ts_ns, uint32_t pid, uint32_t tid);
+
+/* One line of ftrace text (no newline) for the top-level "systemTraceEvents" string, written at
+ * close before viztracer_metadata (--kernel cpu: the CPU tracks both viewers draw from it). */
+void trace_writer_system_line(struct trace_writer *w, const char *line, size_t len);
+
 /* "ph":"M" metadata events naming a process / a thread in the viewers. */
 void trace_writer_process_name(struct trace_writer *w, uint32_t pid, const char *name);
 void trace_writer_thread_name(struct trace_writer *w, uint32_t pid, uint32_t tid, const char *name);
@@ -75,6 +89,10 @@ void trace_writer_instant_cat(struct trace_writer *w, const char *cat, const cha
 /* "ph":"C" counter event with one named numeric series (NaN/inf are written as 0). */
 void trace_writer_counter(struct trace_writer *w, const char *name, uint64_t ts_ns, uint32_t pid,
 			  const char *series, double value);
+
+/* The same with several series at once: args_json is the object of them, copied as is. */
+void trace_writer_counter_args(struct trace_writer *w, const char *name, uint64_t ts_ns,
+			       uint32_t pid, const char *args_json);
 
 /*
  * Entries of "viztracer_metadata", written at close in the order first given (keys and string

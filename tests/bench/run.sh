@@ -48,3 +48,5 @@ echo "vizbpf bench: $vizbpf, $(nproc) CPUs, $(uname -r), ${#present[@]} interpre
 /usr/bin/python3 "$here/bench.py" --vizbpf "$vizbpf" --repeats "$repeats" \
     --json "$root/.output/bench/results.json" --tmp "$tmp" \
     "${missing[@]/#/--missing=}" "${present[@]}"
+# --kernel: what the kernel tracepoints add (per syscall traced and untraced, per sched event).
+/usr/bin/python3 "$here/kbench.py" --vizbpf "$vizbpf" --repeats "$repeats" --tmp "$tmp" "${present[0]}"

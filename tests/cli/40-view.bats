@@ -287,3 +287,33 @@ real_trace_drawn() {
 	run --separate-stderr "$VIZBPF" view -s --port 70000 "$D/small.json"
 	[[ $status -ne 0 ]]
 }
+
+@test "--kernel all: kernel slices on the threads and CPU tracks are drawn, by view and in the .html report" {
+	view_require_browser
+	local ext
+	for ext in json html; do
+		(cd "$D" && "$VIZBPF" -q -o "kernel.$ext" --kernel all -- "$PY" "$BATS_TEST_DIRNAME/../targets/kernel_io.py" /etc/hostname) \
+			>"$BATS_TEST_TMPDIR/kernel-$ext.log" 2>&1 ||
+			view_unavailable "vizbpf --kernel all failed: $(tail -3 "$BATS_TEST_TMPDIR/kernel-$ext.log")" || return 1
+	done
+	view_start --once --port 0 --timeout 120 "$D/kernel.json"
+	check_page "$VIEW_URL" --screenshot "$BATS_TEST_TMPDIR/kernel.png"
+	kernel_drawn
+	keep_artifact "$BATS_TEST_TMPDIR/kernel.png" view-kernel.png
+	view_wait 20
+	[[ $VIEW_STATUS -eq 0 ]]
+	check_page "file://$D/kernel.html"
+	kernel_drawn
+}
+
+# A --kernel all trace of kernel_io.py: system calls and off-CPU slices nested on MainThread,
+# and a CPU track per CPU whose slices name the traced program.
+kernel_drawn() {
+	page_loaded
+	page_is '.processes[].threads[] | select(.name == "MainThread") | .titles |
+		(index(["openat"]) and index(["clock_nanosleep"]) and index(["sleeping"]) and
+		 (map(startswith("read_file (")) | any))' "MainThread has openat, clock_nanosleep, sleeping, read_file"
+	page_is '(.cpus | length) >= 1 and (.cpus | map(.slices) | add) > 0' "CPU tracks were imported"
+	page_is '[.cpus[].titles[] | select(startswith("python"))] | length > 0' "a CPU track shows the program"
+	page_is '.trackLabels | map(select(test("^CPU [0-9]+"))) | length >= 1' "CPU tracks are drawn"
+}

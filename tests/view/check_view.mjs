@@ -74,6 +74,10 @@ function summarize() {
     }
     out.processes.push(proc);
   }
+  // CPU tracks (--kernel cpu's ftrace text): the slices of each CPU the importer built.
+  const cpus = vz.model.kernel ? Object.values(vz.model.kernel.cpus || {}) : [];
+  out.cpus = cpus.map((c) => ({ cpu: c.cpuNumber, slices: c.slices.length,
+                                titles: Array.from(new Set(c.slices.map((s) => s.title))).slice(0, 50) }));
   // What the track view drew as row labels (process and thread headings): its text nodes,
   // through shadow roots too in case the polyfill ever gives way to native ones.
   const labels = [];

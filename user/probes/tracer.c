@@ -15,7 +15,13 @@
 #include "vizbpf.skel.h"
 #include "symbols/pyoffsets.h"
 #include "symbols/pythread_layout.h"
+#include "symbols/pygil.h"
 #include "tracer.h"
+#include "ktrace.h"
+
+_Static_assert(TRACER_KERNEL_SYSCALLS == KTRACE_SYSCALLS && TRACER_KERNEL_SCHED == KTRACE_SCHED &&
+	       TRACER_KERNEL_CPU == KTRACE_CPU && TRACER_KERNEL_MEMORY == KTRACE_MEMORY,
+	       "ktrace.h and tracer.h name the same flags");
 #include "user/base/log.h"
 
 #define VZ_BPF_TRACE_UPROBE_MULTI 48 /* enum bpf_attach_type, Linux 6.6+ */
@@ -44,6 +50,8 @@ struct tracer {
 	char mechanism[160];
 	char lib[4096];
 	uint64_t evalframe_offset;
+	unsigned flags;
+	struct bpf_link *klinks[KTRACE_LINKS]; /* --kernel */
 };
 
 static int libbpf_print(enum libbpf_print_level level, const char *fmt, va_list args)
@@ -120,6 +128,7 @@ static int load(struct tracer *t, const struct py_interp *pi, const struct vz_py
 	t->skel->rodata->stop_new_threads = !!(flags & TRACER_STOP_NEW_THREADS);
 	t->skel->rodata->wakeup_bytes = ringbuf_bytes / 4;
 	bpf_map__set_max_entries(t->skel->maps.events, ringbuf_bytes);
+	ktrace_configure(t->skel, flags);
 	if (t->multi) {
 		bpf_program__set_expected_attach_type(t->skel->progs.site_entry,
 						      (enum bpf_attach_type)VZ_BPF_TRACE_UPROBE_MULTI);
@@ -197,7 +206,10 @@ struct tracer *tracer_open(const struct py_interp *pi, uint64_t ringbuf_bytes, u
 		elog("ring buffer: %s", strerror(errno));
 		goto fail;
 	}
-return t;
+	t->flags = flags;
+	if (ktrace_attach(t->skel, flags, t->klinks))
+		goto fail;
+	return t;
 fail:
 	tracer_close(t);
 	return NULL;
@@ -223,6 +235,7 @@ static int mark_traced(struct tracer *t, pid_t pid)
 	__u8 one = 1;
 
 	bpf_map__delete_elem(t->skel->maps.started_pids, &key, sizeof(key), 0);
+	ktrace_mark(t->skel, pid);
 	return bpf_map__update_elem(t->skel->maps.traced_pids, &key, sizeof(key), &one,
 				    sizeof(one), BPF_ANY);
 }
@@ -332,6 +345,15 @@ int tracer_add_pid(struct tracer *t, pid_t pid)
 	return attach_exit(t);
 }
 
+void tracer_set_gil(struct tracer *t, pid_t pid, uint64_t runtime)
+{
+	uint32_t off, size;
+
+	if (!(t->flags & TRACER_KERNEL_SCHED) || !runtime || py_gil_offset(t->minor, &off, &size))
+		return;
+	ktrace_set_gil(t->skel, pid, runtime + off, runtime + off + size);
+}
+
 void tracer_mark_started(struct tracer *t, pid_t pid)
 {
 	__u32 key = pid;
@@ -427,6 +449,7 @@ void tracer_detach(struct tracer *t)
 	for (int i = 0; i < t->n_child_fds; i++)
 		close(t->child_fds[i]);
 	t->n_child_fds = 0;
+	ktrace_detach(t->klinks);
 	for (int i = 0; i < t->n_deallocs; i++)
 		bpf_link__destroy(t->deallocs[i]);
 	t->n_deallocs = 0;
@@ -510,6 +533,9 @@ void tracer_read_stats(struct tracer *t, struct tracer_stats *s)
 	s->lost_calls = b->lost_calls;
 	s->lost_returns = b->lost_returns;
 	s->lost_code_records = b->lost_code_records;
+	ktrace_stats(t->skel, &s->kernel_records, &s->kernel_lost);
+	s->kernel_flags = t->flags & (TRACER_KERNEL_SYSCALLS | TRACER_KERNEL_SCHED | TRACER_KERNEL_CPU |
+				    TRACER_KERNEL_MEMORY);
 }
 
 const char *tracer_lib(struct tracer *t)

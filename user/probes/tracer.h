@@ -17,6 +17,9 @@ struct tracer_stats {
 	uint64_t lost_calls;        /* ...of which calls: slices missing */
 	uint64_t lost_returns;      /* ...and returns: slices whose end was inferred */
 	uint64_t lost_code_records;
+	uint64_t kernel_records;    /* --kernel: syscall and off-CPU records written */
+	uint64_t kernel_lost;       /* ...and dropped */
+	unsigned kernel_flags;      /* TRACER_KERNEL_* asked for (0: no --kernel) */
 };
 
 /* Called for each ring-buffer record; returns 0 or a negative errno to stop. */
@@ -29,6 +32,10 @@ typedef int (*tracer_record_fn)(void *ctx, const void *data, size_t size);
  */
 #define TRACER_STOP_FIRST_CALL 0x1 /* launch mode: SIGSTOP at the process's first call */
 #define TRACER_STOP_NEW_THREADS 0x4 /* SIGSTOP each thread state's first call (3.12's budget) */
+#define TRACER_KERNEL_SYSCALLS 0x10 /* --kernel syscalls: the traced threads' system calls */
+#define TRACER_KERNEL_SCHED 0x20    /* --kernel sched: their off-CPU time */
+#define TRACER_KERNEL_CPU 0x40      /* --kernel cpu: CPU tracks (their context switches) */
+#define TRACER_KERNEL_MEMORY 0x80   /* --kernel memory: RSS and page fault counters */
 struct tracer *tracer_open(const struct py_interp *pi, uint64_t ringbuf_bytes, unsigned flags,
 			   tracer_record_fn fn, void *ctx);
 /* Probes the fast path's sites in another process (a followed child). Returns 0 or -errno. */
@@ -41,6 +48,8 @@ int tracer_attach_sites_pid(struct tracer *t, pid_t pid, const char *lib, uint64
 int tracer_attach_pid(struct tracer *t, pid_t pid, bool returns);
 /* Probes one more process's evaluator, entry and returns (same binary). Returns 0 or -errno. */
 int tracer_add_pid(struct tracer *t, pid_t pid);
+/* --kernel sched: pid's _PyRuntime is at runtime (its GIL waits get their name). */
+void tracer_set_gil(struct tracer *t, pid_t pid, uint64_t runtime);
 /* pid is past its first call already (attached while running): no first-call stop for it. */
 void tracer_mark_started(struct tracer *t, pid_t pid);
 /* Adds the uretprobe on the evaluator. Returns 0 or -errno. */

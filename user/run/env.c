@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include "env.h"
+#include "kernelopt.h"
 #include "user/base/log.h"
 #include "user/view/site.h"
 
@@ -39,6 +40,7 @@ enum {
 	OPT_ALL,
 	OPT_COMM,
 	OPT_CGROUP,
+	OPT_KERNEL,
 	OPT_UNSUPPORTED,
 };
 
@@ -68,6 +70,9 @@ static const struct argp_option options[] = {
 	  "Accepted for VizTracer compatibility: vizbpf records Python functions only" },
 	{ "buffer_size", OPT_BUFFER_SIZE, "MB", 0,
 	  "BPF ring buffer size in MiB, a power of two (default 64)" },
+	{ "kernel", OPT_KERNEL, "LIST", 0,
+	  "Add the traced processes' kernel activity (comma-separated): syscalls, sched (off-CPU "
+	  "time), cpu (CPU tracks), memory (RSS, page faults), or all" },
 	/* VizTracer options that cannot mean the same thing here (yet): refuse, never ignore. */
 	{ "tracer_entries", OPT_UNSUPPORTED, "N", OPTION_HIDDEN },
 	{ "log_func_args", OPT_UNSUPPORTED, NULL, OPTION_HIDDEN },
@@ -179,6 +184,15 @@ static error_t parse_opt(int key, char *arg, struct argp_state *state)
 			argp_error(state, "--buffer_size must be a power of two, got %ld", v);
 		env.ringbuf_bytes = (uint64_t)v << 20;
 		break;
+	case OPT_KERNEL: {
+		char why[160];
+		int k = kernel_parse(arg, why, sizeof(why));
+
+		if (k < 0)
+			argp_error(state, "%s", why);
+		env.kernel |= k;
+		break;
+	}
 	case OPT_UNSUPPORTED: {
 		/* "--opt VALUE" leaves the option one slot further back than "--opt=VALUE". */
 		const char *name = state->argv[state->next - 1];

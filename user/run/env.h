@@ -27,6 +27,7 @@ struct env {
 	bool all;                    /* --all: every CPython process, running and new */
 	const char *comm;            /* --comm NAME: narrows --all */
 	const char *cgroup;          /* --cgroup PATH: narrows --all */
+	unsigned kernel;             /* --kernel: TRACER_KERNEL_* */
 };
 
 extern struct env env;

@@ -62,7 +62,7 @@ struct tracer *procs_tracer(struct procs *ps, const struct py_interp *pi, unsign
 	if (!v)
 		return NULL;
 	ps->tracers = v;
-	t = tracer_open(pi, env.ringbuf_bytes, flags, events_handle, ps->ev);
+	t = tracer_open(pi, env.ringbuf_bytes, flags | env.kernel, events_handle, ps->ev);
 	if (t)
 		ps->tracers[ps->n_tracers++] = t;
 	return t;
@@ -129,6 +129,20 @@ uint64_t procs_runtime(struct proc *p)
 	return p->bias ? p->bias + p->pi.pyruntime_vaddr : 0;
 }
 
+/* --kernel sched: where p's GIL is, to name the waits for it. procs_runtime() cannot say
+ * "bias 0" (a non-PIE executable, Debian's python3.11): its own inspection. */
+static void set_gil(struct proc *p)
+{
+	struct py_interp pi;
+	uint64_t bias = 0;
+	char err[256];
+
+	if (!p->pi.pyruntime_vaddr || py_interp__inspect_pid(p->pid, &pi, &bias, err, sizeof(err)) ||
+	    strcmp(pi.lib, p->pi.lib))
+		return;
+	tracer_set_gil(p->t, p->pid, bias + p->pi.pyruntime_vaddr);
+}
+
 void procs_on_thread(void *ctx, const struct vz_rec_thread *r)
 {
 	struct procs *ps = ctx;
@@ -143,6 +157,8 @@ void procs_on_thread(void *ctx, const struct vz_rec_thread *r)
 	}
 	first = !p->first_call_seen;
 	p->first_call_seen = true;
+	if (first && (env.kernel & TRACER_KERNEL_SCHED))
+		set_gil(p);
 	/* Stopped at this call: by the ptracer (launch), or for real (then it waits for SIGCONT).
 	 * Nothing races the writes. The hold begins at this record, or at the last one taken
 	 * before the stop took effect (the thread's call record: holds.h). */
@@ -383,6 +399,9 @@ void procs_stats(struct procs *ps, struct tracer_stats *s)
 		s->lost_calls += one.lost_calls;
 		s->lost_returns += one.lost_returns;
 		s->lost_code_records += one.lost_code_records;
+		s->kernel_records += one.kernel_records;
+		s->kernel_lost += one.kernel_lost;
+		s->kernel_flags |= one.kernel_flags;
 	}
 	if (ps->pw)
 		s->lost_records += procwatch_lost(ps->pw);

@@ -14,6 +14,9 @@
 #include "symbols/pystr.h"
 #include "events.h"
 #include "holds.h"
+#include "kslices.h"
+#include "kcpu.h"
+#include "kmem.h"
 #include "user/base/log.h"
 
 #define GEN_FLAGS (VZ_CO_GENERATOR | VZ_CO_COROUTINE | VZ_CO_ASYNC_GENERATOR)
@@ -56,6 +59,9 @@ struct thread {
 	uint32_t skipped;      /* dropped generator creations whose return is still to come */
 	uint64_t skip_caller;  /* ...and their caller */
 	uint64_t gaps;         /* places where its records were lost */
+	uint64_t kernel_start; /* --kernel: its last kernel slice */
+	uint64_t kernel_end;
+	uint64_t min_flt, maj_flt; /* --kernel memory: its counts at its last sample */
 };
 
 /* Open addressing, slots hold index + 1 (0 is empty); items never move out of their array. */
@@ -84,6 +90,9 @@ struct events {
 	void *on_thread_start_ctx;
 	bool finished; /* events_finish ran: only thread announcements are still dispatched */
 	struct holds *holds; /* vizbpf's holds of each process, cut out of its time */
+	struct kslices_stats kst; /* --kernel */
+	struct kcpu kcpu;         /* --kernel cpu */
+	struct kmem *kmem;        /* --kernel memory, made at its first sample */
 };
 
 static inline uint32_t hash64(uint64_t v)
@@ -335,6 +344,10 @@ static void pop_inferred(struct events *ev, struct thread *t, uint32_t keep, uin
 {
 	uint64_t n = t->depth > keep ? t->depth - keep : 0, inner_end = 0;
 
+	/* --kernel: an inferred end never falls inside the thread's last kernel slice. They
+	 * end after it (holding it) when there is room, else before it. */
+	if (n && t->kernel_end < end_ns && t->kernel_end + n >= end_ns && t->kernel_start > n)
+		end_ns = t->kernel_start;
 	while (t->depth > keep) {
 		uint64_t end = end_ns - n--;
 		const struct frame *f = &t->stack[--t->depth];
@@ -609,6 +622,64 @@ static int handle_exit(struct events *ev, const struct vz_rec_exit *r)
 	return 0;
 }
 
+/* --kernel: a system call or an off-CPU stretch of a traced thread. */
+static int handle_kernel(struct events *ev, const struct vz_rec_hdr *h, size_t size)
+{
+	struct thread *t = get_thread(ev, h->tid, h->pid);
+	struct trace_writer *w = writer(ev, h->pid);
+	uint64_t end = program_ns(ev, h->pid, h->ts_ns), start;
+
+	if (!t)
+		return -ENOMEM;
+	if (!w)
+		return 0;
+	if (h->type == VZ_REC_SWITCH && size >= sizeof(struct vz_rec_switch)) {
+		kcpu_switch(&ev->kcpu, w, (const void *)h, end);
+		return 0;
+	}
+	if (h->type == VZ_REC_WAKING && size >= sizeof(struct vz_rec_waking)) {
+		kcpu_waking(&ev->kcpu, w, (const void *)h, end);
+		return 0;
+	}
+	if (h->type == VZ_REC_MEM && size >= sizeof(struct vz_rec_mem)) {
+		if (!ev->kmem)
+			ev->kmem = kmem_new();
+		kmem_sample(ev->kmem, w, (const void *)h, &t->min_flt, &t->maj_flt, end);
+		return 0;
+	}
+	if (h->type == VZ_REC_SYSCALL) {
+		const struct vz_rec_syscall *r = (const void *)h;
+		const char *path = NULL;
+
+		if (size < sizeof(*r))
+			return 0;
+		if (r->path_len && size >= sizeof(struct vz_rec_syscall_path))
+			path = ((const struct vz_rec_syscall_path *)r)->path;
+		start = program_ns(ev, h->pid, r->start_ns);
+		kslices_syscall(w, &ev->kst, r, path, start, end);
+	} else {
+		const struct vz_rec_offcpu *r = (const void *)h;
+		struct trace_writer *ww = NULL;
+		uint64_t wake = 0, wake_at = 0;
+
+		if (size < sizeof(*r))
+			return 0;
+		if (r->wake_ns)
+			wake = program_ns(ev, h->pid, r->wake_ns);
+		if ((r->oflags & VZ_OFF_WAKER_TRACED) && r->waker_pid && r->wake_ns) {
+			ww = writer(ev, r->waker_pid);
+			wake_at = program_ns(ev, r->waker_pid, r->wake_ns);
+		}
+		start = program_ns(ev, h->pid, r->off_ns);
+		kslices_offcpu(w, &ev->kst, r, start, wake, end, ww, wake_at);
+	}
+	if (end > t->kernel_end) {
+		t->kernel_end = end;
+		t->kernel_start = start;
+	}
+	return 0;
+}
+
 /* -vvv: one line per record, to debug the stack reconciliation. */
 static void dump_record(struct events *ev, const struct vz_rec_hdr *h)
 {
@@ -659,6 +730,12 @@ int events_handle(void *ctx, const void *data, size_t size)
 		return handle_returns(ev, data, size);
 	case VZ_REC_THREAD_NAME:
 		return size >= sizeof(struct vz_rec_thread_name) ? handle_thread_name(ev, data) : 0;
+	case VZ_REC_SYSCALL:
+	case VZ_REC_OFFCPU:
+	case VZ_REC_SWITCH:
+	case VZ_REC_WAKING:
+	case VZ_REC_MEM:
+		return handle_kernel(ev, h, size);
 	case VZ_REC_THREAD:
 		if (size >= sizeof(struct vz_rec_thread) && ev->on_thread)
 			ev->on_thread(ev->on_thread_ctx, data);
@@ -781,6 +858,11 @@ void events_hold_inherit(struct events *ev, uint32_t parent, uint32_t child, uin
 void events_get_stats(const struct events *ev, struct events_stats *s)
 {
 	*s = ev->st;
+	s->kernel_syscalls = ev->kst.syscalls;
+	s->kernel_offcpu = ev->kst.offcpu;
+	s->kernel_flows = ev->kst.flows;
+	s->kernel_cpu_lines = ev->kcpu.lines;
+	s->kernel_counters = kmem_counters(ev->kmem);
 }
 
 void events_free(struct events *ev)
@@ -796,5 +878,6 @@ void events_free(struct events *ev)
 	free(ev->code_index.slots);
 	free(ev->thread_index.slots);
 	holds_free(ev->holds);
+	kmem_free(ev->kmem);
 	free(ev);
 }

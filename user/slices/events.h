@@ -30,6 +30,11 @@ struct events_stats {
 	uint64_t gaps;              /* places where a thread's records were lost (marked) */
 	uint64_t threads_with_gaps; /* threads with at least one */
 	uint64_t slices_after_gap;  /* slices whose caller is unsure: flagged in args */
+	uint64_t kernel_syscalls;   /* --kernel: syscall slices written */
+	uint64_t kernel_offcpu;     /* ...off-CPU slices */
+	uint64_t kernel_flows;      /* ...waker -> wakee arrows */
+	uint64_t kernel_cpu_lines;  /* ...ftrace lines for the CPU tracks */
+	uint64_t kernel_counters;   /* ...memory counter events */
 };
 
 struct events_filter {

@@ -6,8 +6,32 @@
 #include "meta.h"
 #include "user/base/log.h"
 
+/* --kernel: what was recorded and lost (a summary line; a warning when records were lost). */
+static void kernel_summary(const struct events_stats *es, const struct tracer_stats *ts)
+{
+	if (!ts->kernel_flags)
+		return;
+	ilog("--kernel: %llu kernel events recorded: %llu system calls, %llu off-CPU slices, "
+	     "%llu wake-up arrows", (unsigned long long)ts->kernel_records,
+	     (unsigned long long)es->kernel_syscalls, (unsigned long long)es->kernel_offcpu,
+	     (unsigned long long)es->kernel_flows);
+	if (ts->kernel_lost)
+		elog("warning: %llu kernel events (system calls, off-CPU stretches) were lost: the "
+		     "ring buffer was full. Try a larger --buffer_size",
+		     (unsigned long long)ts->kernel_lost);
+}
+
+static const char *kernel_kinds(unsigned flags, char *buf, size_t cap)
+{
+	snprintf(buf, cap, "%s%s%s%s", flags & TRACER_KERNEL_SYSCALLS ? ",syscalls" : "",
+		 flags & TRACER_KERNEL_SCHED ? ",sched" : "", flags & TRACER_KERNEL_CPU ? ",cpu" : "",
+		 flags & TRACER_KERNEL_MEMORY ? ",memory" : "");
+	return buf + 1;
+}
+
 void meta_warn_lost(const struct events_stats *es, const struct tracer_stats *ts)
 {
+	kernel_summary(es, ts);
 	if (ts->lost_calls || ts->lost_returns)
 		elog("warning: the ring buffer was full: %llu calls are missing from the trace and "
 		     "%llu returns were not seen (those calls end where the next event shows they "
@@ -68,4 +92,17 @@ void write_metadata(struct trace_writer *w, struct tracer *t, const struct py_in
 	trace_writer_meta_u64(w, "recursion_limit_traced", ch->limit_traced);
 	trace_writer_meta_u64(w, "recursion_depth_overflowing_stack", ch->depth_overflowing_stack);
 	trace_writer_meta_u64(w, "memory_write_errors", ch->write_errors);
+	/* --kernel only: a trace without it keeps its keys. */
+	if (ts->kernel_flags) {
+		char kinds[32];
+
+		trace_writer_meta_str(w, "kernel", kernel_kinds(ts->kernel_flags, kinds, sizeof(kinds)));
+		trace_writer_meta_u64(w, "kernel_events", ts->kernel_records);
+		trace_writer_meta_u64(w, "kernel_events_lost", ts->kernel_lost);
+		trace_writer_meta_u64(w, "kernel_syscall_slices", es->kernel_syscalls);
+		trace_writer_meta_u64(w, "kernel_offcpu_slices", es->kernel_offcpu);
+		trace_writer_meta_u64(w, "kernel_wakeup_flows", es->kernel_flows);
+		trace_writer_meta_u64(w, "kernel_cpu_switch_lines", es->kernel_cpu_lines);
+		trace_writer_meta_u64(w, "kernel_memory_counters", es->kernel_counters);
+	}
 }

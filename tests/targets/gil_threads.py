@@ -1,0 +1,33 @@
+"""Two CPU-bound Python threads contending for the GIL. Each prints its native id, its wall time
+and its CPU time (time.thread_time()) in the loop, in ns: wall - CPU is its time off CPU,
+waiting for the GIL (or for a CPU), which --kernel sched labels GIL wait."""
+import threading
+import time
+
+
+def spin(n):
+    x = 0
+    for i in range(n):
+        x += i * i
+    return x
+
+
+def worker(out, n):
+    w0, c0 = time.perf_counter_ns(), time.thread_time_ns()
+    spin(n)
+    w1, c1 = time.perf_counter_ns(), time.thread_time_ns()
+    out.append((threading.get_native_id(), w1 - w0, c1 - c0))
+
+
+def main():
+    out = []
+    threads = [threading.Thread(target=worker, args=(out, 3_000_000)) for _ in range(2)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    for tid, wall, cpu in out:
+        print("thread", tid, wall, cpu)
+
+
+main()

@@ -1,0 +1,96 @@
+// SPDX-License-Identifier: BSD-2-Clause
+#include <errno.h>
+#include <linux/types.h>
+#include <string.h>
+#include <bpf/libbpf.h>
+#include <bpf/bpf.h>
+#include "vizbpf.h"
+#include "vizbpf.skel.h"
+#include "symbols/syscalls.h"
+#include "ktrace.h"
+#include "user/base/log.h"
+
+void ktrace_configure(struct vizbpf_bpf *skel, unsigned flags)
+{
+	for (uint32_t nr = 0; nr < 512; nr++)
+		if (syscall_name(nr) && !strcmp(syscall_name(nr), "futex"))
+			skel->rodata->futex_nr = nr;
+	bool sys = flags & KTRACE_SYSCALLS, sched = flags & KTRACE_SCHED, cpu = flags & KTRACE_CPU,
+	     mem = flags & KTRACE_MEMORY;
+
+	/* Unasked, not even loaded: a trace without --kernel costs nothing more. */
+	bpf_program__set_autoload(skel->progs.k_sys_enter, sys);
+	bpf_program__set_autoload(skel->progs.k_sys_exit, sys);
+	bpf_program__set_autoload(skel->progs.k_switch, sched || cpu || mem);
+	bpf_program__set_autoload(skel->progs.k_exit, sys || sched || cpu || mem);
+	bpf_program__set_autoload(skel->progs.k_waking, sched || cpu);
+	skel->rodata->offcpu_on = sched;
+	skel->rodata->cpu_on = cpu;
+	skel->rodata->mem_on = mem;
+}
+
+static int attach_one(struct bpf_program *prog, const char *what, struct bpf_link **link)
+{
+	*link = bpf_program__attach(prog);
+	if (!*link) {
+		elog("--kernel: attaching to the %s tracepoint: %s", what, strerror(errno));
+		return -errno;
+	}
+	return 0;
+}
+
+int ktrace_attach(struct vizbpf_bpf *skel, unsigned flags, struct bpf_link *links[KTRACE_LINKS])
+{
+	int fd = bpf_map__fd(skel->maps.sys_path_arg), err = 0;
+
+	if (flags & KTRACE_SYSCALLS) {
+		for (__u32 nr = 0; nr < 512; nr++) {
+			__u8 a = syscall_own_probe(nr) ? VZ_SYS_SKIP : syscall_path_arg(nr);
+
+			if (a && bpf_map_update_elem(fd, &nr, &a, BPF_ANY))
+				return -errno;
+		}
+		err = attach_one(skel->progs.k_sys_enter, "sys_enter", &links[0]) ?:
+		      attach_one(skel->progs.k_sys_exit, "sys_exit", &links[1]);
+	}
+	if (!err && (flags & (KTRACE_SCHED | KTRACE_CPU | KTRACE_MEMORY)))
+		err = attach_one(skel->progs.k_switch, "sched_switch", &links[2]);
+	if (!err && (flags & (KTRACE_SCHED | KTRACE_CPU)))
+		err = attach_one(skel->progs.k_waking, "sched_waking", &links[3]);
+	/* A pid leaves the filter with its process. */
+	if (!err && (flags & (KTRACE_SYSCALLS | KTRACE_SCHED | KTRACE_CPU | KTRACE_MEMORY)))
+		err = attach_one(skel->progs.k_exit, "sched_process_exit", &links[4]);
+	return err;
+}
+
+void ktrace_mark(struct vizbpf_bpf *skel, pid_t pid)
+{
+	uint32_t w = (uint32_t)pid >> 6;
+
+	if (pid <= 0 || w >= sizeof(skel->bss->ktraced_bits) / sizeof(skel->bss->ktraced_bits[0]))
+		return;
+	/* The BPF programs read the bitmap concurrently: set the bit in one atomic step. */
+	__atomic_fetch_or(&skel->bss->ktraced_bits[w], 1ull << (pid & 63), __ATOMIC_RELAXED);
+}
+
+void ktrace_set_gil(struct vizbpf_bpf *skel, pid_t pid, uint64_t lo, uint64_t hi)
+{
+	struct { __u64 lo, hi; } g = { lo, hi };
+	__u32 key = pid;
+
+	bpf_map__update_elem(skel->maps.gil_ranges, &key, sizeof(key), &g, sizeof(g), BPF_ANY);
+}
+
+void ktrace_detach(struct bpf_link *links[KTRACE_LINKS])
+{
+	for (int i = 0; i < KTRACE_LINKS; i++) {
+		bpf_link__destroy(links[i]);
+		links[i] = NULL;
+	}
+}
+
+void ktrace_stats(struct vizbpf_bpf *skel, uint64_t *records, uint64_t *lost)
+{
+	*records = skel->bss->kernel_records;
+	*lost = skel->bss->kernel_lost;
+}
