@@ -609,6 +609,8 @@ struct {
 	__type(value, struct vz_rec_exit);
 } exits_lost SEC(".maps");
 
+#include "gc.bpf.h"
+
 /* raw: needs no tracefs mount */
 SEC("raw_tp/sched_process_exit")
 int handle_exit(void *ctx)

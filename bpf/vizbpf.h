@@ -25,6 +25,8 @@ enum vz_rec_type {
 	VZ_REC_FORK = 7,   /* struct vz_rec_fork: a traced process forked (hdr.pid: the child) */
 	VZ_REC_EXEC = 8,   /* struct vz_rec_exec: a watched process exec'd, and waits (SIGSTOP) */
 	VZ_REC_THREAD_NAME = 9, /* struct vz_rec_thread_name: a threading.Thread starts */
+	/* 48-63: GC, exceptions, audit and custom events (bpf/gc.bpf.h & co.) */
+	VZ_REC_GC = 48,    /* struct vz_rec_gc: a garbage collection ended (--log_gc) */
 };
 
 /* vz_rec_hdr.flags */
@@ -297,5 +299,18 @@ struct vz_py_offsets {
 #define VZ_CO_GENERATOR 0x0020
 #define VZ_CO_COROUTINE 0x0080
 #define VZ_CO_ASYNC_GENERATOR 0x0200
+
+/*
+ * --log_gc: one collection on thread hdr.tid, from start_ns to hdr.ts_ns, with the
+ * interpreter's generation_stats (3 generations x {collections, collected, uncollectable})
+ * read as it began and as it ended: their difference gives the generation and the counts.
+ */
+#define VZ_GC_STATS 9
+struct vz_rec_gc {
+	struct vz_rec_hdr hdr;
+	__u64 start_ns;
+	__u64 before[VZ_GC_STATS];
+	__u64 after[VZ_GC_STATS];
+};
 
 #endif /* __VIZBPF_H */

@@ -76,6 +76,15 @@ void trace_writer_instant_cat(struct trace_writer *w, const char *cat, const cha
 void trace_writer_counter(struct trace_writer *w, const char *name, uint64_t ts_ns, uint32_t pid,
 			  const char *series, double value);
 
+/* A complete event of category cat (gc, audit, custom spans); name escaped here, args_json a
+ * JSON object text or NULL. Not for the hot path. */
+void trace_writer_complete_cat(struct trace_writer *w, const char *cat, const char *name,
+			       uint64_t ts_ns, uint64_t dur_ns, uint32_t pid, uint32_t tid,
+			       const char *args_json);
+/* "ph":"C" counter event with several series: args_json, a JSON object of numbers. */
+void trace_writer_counter_args(struct trace_writer *w, const char *name, uint64_t ts_ns,
+			       uint32_t pid, uint32_t tid, const char *args_json);
+
 /*
  * Entries of "viztracer_metadata", written at close in the order first given (keys and string
  * values escaped here). Setting a key again replaces its value in place, so a caller can set

@@ -16,6 +16,7 @@
 #include "symbols/pyoffsets.h"
 #include "symbols/pythread_layout.h"
 #include "tracer.h"
+#include "gcprobe.h"
 #include "user/base/log.h"
 
 #define VZ_BPF_TRACE_UPROBE_MULTI 48 /* enum bpf_attach_type, Linux 6.6+ */
@@ -44,6 +45,7 @@ struct tracer {
 	char mechanism[160];
 	char lib[4096];
 	uint64_t evalframe_offset;
+	struct gcprobe *gc; /* --log_gc's probes (gcprobe.c), NULL without */
 };
 
 static int libbpf_print(enum libbpf_print_level level, const char *fmt, va_list args)
@@ -424,6 +426,8 @@ int tracer_attach_sites_pid(struct tracer *t, pid_t pid, const char *lib, uint64
 
 void tracer_detach(struct tracer *t)
 {
+	gcprobe_free(t->gc);
+	t->gc = NULL;
 	for (int i = 0; i < t->n_child_fds; i++)
 		close(t->child_fds[i]);
 	t->n_child_fds = 0;
@@ -510,6 +514,19 @@ void tracer_read_stats(struct tracer *t, struct tracer_stats *s)
 	s->lost_calls = b->lost_calls;
 	s->lost_returns = b->lost_returns;
 	s->lost_code_records = b->lost_code_records;
+}
+
+/* For gcprobe.c, which attaches more of the skeleton's programs. */
+struct vizbpf_bpf *tracer_skel(struct tracer *t)
+{
+	return t->skel;
+}
+
+int tracer_log_gc(struct tracer *t, const struct py_interp *pi)
+{
+	if (!t->gc)
+		t->gc = gcprobe_attach(t, pi);
+	return t->gc ? 0 : -ENOENT;
 }
 
 const char *tracer_lib(struct tracer *t)

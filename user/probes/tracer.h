@@ -58,6 +58,9 @@ int tracer_fd(struct tracer *t);
 /* Hands over every record already in the buffer. Returns records handled or -errno. */
 int tracer_drain(struct tracer *t);
 void tracer_read_stats(struct tracer *t, struct tracer_stats *s);
+/* --log_gc: probes where collections begin and end in every traced process of *pi's file
+ * (gcprobe.c). Returns 0, or -ENOENT after saying why it cannot. */
+int tracer_log_gc(struct tracer *t, const struct py_interp *pi);
 /* The file probed (the interpreter binary or libpython). */
 const char *tracer_lib(struct tracer *t);
 /* A line describing how calls are caught, for the trace metadata. */

@@ -39,6 +39,7 @@ enum {
 	OPT_ALL,
 	OPT_COMM,
 	OPT_CGROUP,
+	OPT_LOG_GC,
 	OPT_UNSUPPORTED,
 };
 
@@ -68,12 +69,14 @@ static const struct argp_option options[] = {
 	  "Accepted for VizTracer compatibility: vizbpf records Python functions only" },
 	{ "buffer_size", OPT_BUFFER_SIZE, "MB", 0,
 	  "BPF ring buffer size in MiB, a power of two (default 64)" },
+	{ "log_gc", OPT_LOG_GC, NULL, 0,
+	  "Garbage collections as slices (cat gc) on the thread that ran them, and VizTracer's "
+	  "'garbage collection' counter" },
 	/* VizTracer options that cannot mean the same thing here (yet): refuse, never ignore. */
 	{ "tracer_entries", OPT_UNSUPPORTED, "N", OPTION_HIDDEN },
 	{ "log_func_args", OPT_UNSUPPORTED, NULL, OPTION_HIDDEN },
 	{ "log_func_retval", OPT_UNSUPPORTED, NULL, OPTION_HIDDEN },
 	{ "log_async", OPT_UNSUPPORTED, NULL, OPTION_HIDDEN },
-	{ "log_gc", OPT_UNSUPPORTED, NULL, OPTION_HIDDEN },
 	{ "log_audit", OPT_UNSUPPORTED, NULL, OPTION_HIDDEN },
 	{ "open", OPT_UNSUPPORTED, NULL, OPTION_HIDDEN },
 	{},
@@ -124,6 +127,9 @@ static error_t parse_opt(int key, char *arg, struct argp_state *state)
 	}
 	case OPT_PID_SUFFIX:
 		env.pid_suffix = true;
+		break;
+	case OPT_LOG_GC:
+		env.log_gc = true;
 		break;
 	case OPT_ALL:
 		env.all = true;

@@ -27,6 +27,7 @@ struct env {
 	bool all;                    /* --all: every CPython process, running and new */
 	const char *comm;            /* --comm NAME: narrows --all */
 	const char *cgroup;          /* --cgroup PATH: narrows --all */
+	bool log_gc;                 /* --log_gc: collections as slices */
 };
 
 extern struct env env;

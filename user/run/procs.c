@@ -65,6 +65,9 @@ struct tracer *procs_tracer(struct procs *ps, const struct py_interp *pi, unsign
 	t = tracer_open(pi, env.ringbuf_bytes, flags, events_handle, ps->ev);
 	if (t)
 		ps->tracers[ps->n_tracers++] = t;
+	/* Without the collector's probes the trace goes on (said why). */
+	if (t && env.log_gc)
+		tracer_log_gc(t, pi);
 	return t;
 }
 

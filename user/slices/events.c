@@ -14,6 +14,7 @@
 #include "symbols/pystr.h"
 #include "events.h"
 #include "holds.h"
+#include "gcslices.h"
 #include "user/base/log.h"
 
 #define GEN_FLAGS (VZ_CO_GENERATOR | VZ_CO_COROUTINE | VZ_CO_ASYNC_GENERATOR)
@@ -659,6 +660,15 @@ int events_handle(void *ctx, const void *data, size_t size)
 		return handle_returns(ev, data, size);
 	case VZ_REC_THREAD_NAME:
 		return size >= sizeof(struct vz_rec_thread_name) ? handle_thread_name(ev, data) : 0;
+	case VZ_REC_GC:
+		if (size >= sizeof(struct vz_rec_gc)) {
+			const struct vz_rec_gc *g = data;
+
+			gc_slice_write(writer(ev, h->pid), g, program_ns(ev, h->pid, g->start_ns),
+				       program_ns(ev, h->pid, h->ts_ns));
+			ev->st.gc_collections++;
+		}
+		return 0;
 	case VZ_REC_THREAD:
 		if (size >= sizeof(struct vz_rec_thread) && ev->on_thread)
 			ev->on_thread(ev->on_thread_ctx, data);

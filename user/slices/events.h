@@ -30,6 +30,7 @@ struct events_stats {
 	uint64_t gaps;              /* places where a thread's records were lost (marked) */
 	uint64_t threads_with_gaps; /* threads with at least one */
 	uint64_t slices_after_gap;  /* slices whose caller is unsure: flagged in args */
+	uint64_t gc_collections;    /* --log_gc: collections written */
 };
 
 struct events_filter {
