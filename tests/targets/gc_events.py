@@ -1,9 +1,15 @@
 """--log_gc target: gc.collect(0), gc.collect(2) and one automatic collection, each freeing a
 cycle whose __del__ runs inside the collection. What gc.callbacks is told is printed as JSON on
-the last line of stdout, for the test to compare with the trace's gc slices."""
+the last line of stdout, for the test to compare with the trace's gc slices.
+
+    gc_events.py [GO_FILE]    with GO_FILE (attach mode): print "ready", wait for GO_FILE to
+                              exist, run, then wait for GO_FILE.end before exiting
+"""
 import gc
 import json
+import os
 import sys
+import time
 
 seen = []
 
@@ -66,4 +72,15 @@ def main():
     sys.stdout.flush()
 
 
-main()
+def wait_for(path):
+    while not os.path.exists(path):
+        time.sleep(0.01)
+
+
+if len(sys.argv) > 1:
+    print("ready", flush=True)
+    wait_for(sys.argv[1])
+    main()
+    wait_for(sys.argv[1] + ".end")
+else:
+    main()

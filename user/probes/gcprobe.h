@@ -4,7 +4,7 @@
 #define VZ_GCPROBE_H
 
 #include "symbols/pyinterp.h"
-#include "user/probes/tracer.h"
+struct tracer;
 
 struct gcprobe;
 

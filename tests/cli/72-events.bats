@@ -1,0 +1,73 @@
+#!/usr/bin/env bats
+# SPDX-License-Identifier: BSD-2-Clause
+# GC, exceptions, audit and custom events merged into the timeline, on every interpreter
+# present, as root with the real BPF programs. Each is checked against what the program itself
+# saw (gc.callbacks, its own counts), printed as JSON on its last line of output.
+
+load helpers
+
+setup() {
+	requires root bpf
+	cd "$BATS_TEST_TMPDIR"
+}
+
+# Launches TARGET under PY with vizbpf OPTIONS, then runs CHECKER on the trace and the program's
+# last line of output.
+launch_and_check() { # PY CHECKER TARGET OPTIONS...
+	local py=$1 checker=$2 target=$3
+	shift 3
+	"$VIZBPF" -q -o trace.json "$@" -- "$py" "$target" >out.txt 2>vz.err ||
+		{ echo "$py: vizbpf exited $?: $(cat vz.err)"; return 1; }
+	python3 "$TOOLS/$checker" trace.json "$(tail -1 out.txt)" >check.txt ||
+		{ echo "$py: $(cat check.txt)"; return 1; }
+	echo "# $py: $(cat check.txt)" >&3
+}
+
+# Attaches to TARGET GO_FILE under PY once it is ready, lets it run, detaches, checks.
+attach_and_check() { # PY CHECKER TARGET OPTIONS...
+	local py=$1 checker=$2 target=$3 go="$BATS_TEST_TMPDIR/go"
+	shift 3
+	rm -f "$go" "$go.end" out.txt vz.err trace.json
+	"$py" "$target" "$go" >out.txt 2>&1 3>&- &
+	local ppid=$!
+	wait_for_line out.txt ready || { kill $ppid; echo "$py: not ready"; return 1; }
+	"$VIZBPF" -o trace.json "$@" -p $ppid 2>vz.err 3>&- &
+	local vpid=$!
+	wait_for_line vz.err "tracing" || { kill $vpid $ppid; echo "$py: $(cat vz.err)"; return 1; }
+	touch "$go"
+	wait_for_line out.txt '^\[' || { kill $vpid $ppid; echo "$py: no result"; return 1; }
+	kill -TERM $vpid
+	wait $vpid || { echo "$py: vizbpf exited $?: $(cat vz.err)"; kill $ppid; return 1; }
+	touch "$go.end"
+	wait $ppid || { echo "$py: the program failed after detach: $(cat out.txt)"; return 1; }
+	python3 "$TOOLS/$checker" trace.json "$(tail -1 out.txt)" >check.txt ||
+		{ echo "$py: $(cat check.txt)"; return 1; }
+	echo "# $py (attached): $(cat check.txt)" >&3
+}
+
+@test "--log_gc, launch: gc.collect(0), gc.collect(2) and an automatic collection as gc slices with gc.callbacks' counts, __del__ nested" {
+	local failed=0 py
+	for py in $(pythons); do
+		launch_and_check "$py" gccheck.py "$TARGETS/gc_events.py" --log_gc || failed=1
+	done
+	[ "$failed" = 0 ]
+}
+
+@test "--log_gc, launch without the preloaded evaluator and attached: the same" {
+	local failed=0 py
+	for py in $(pythons); do
+		VIZBPF_EVAL_LIB= launch_and_check "$py" gccheck.py "$TARGETS/gc_events.py" --log_gc ||
+			failed=1
+		attach_and_check "$py" gccheck.py "$TARGETS/gc_events.py" --log_gc || failed=1
+	done
+	[ "$failed" = 0 ]
+}
+
+@test "without --log_gc: no gc slice, no gc counter" {
+	local py
+	py=$(pythons | awk '{print $NF}')
+	vizbpf -q -o trace.json -- "$py" "$TARGETS/gc_events.py"
+	[ "$status" = 0 ]
+	[ "$(jq '[.traceEvents[] | select(.cat == "gc" or .name == "garbage collection")] | length' trace.json)" = 0 ]
+	[ "$(jq '[.traceEvents[] | select(.cat == "FEE" and (.name | startswith("collect_gen0")))] | length' trace.json)" = 1 ]
+}
