@@ -108,7 +108,7 @@ $(OUTPUT)/tests/unit/user_%.o: user/slices/%.c | $(OUTPUT)
 
 $(OUTPUT)/tests/unit_runner: $(OUTPUT)/tests/unit/runner.o $(UNIT_OBJS) $(CORE_OBJS) \
 			     $(OUTPUT)/tests/unit/user_events.o $(OUTPUT)/tests/unit/user_holds.o \
-			     $(OUTPUT)/tests/unit/user_gcslices.o
+			     $(OUTPUT)/tests/unit/user_gcslices.o $(OUTPUT)/tests/unit/user_excslices.o
 	$(call msg,LINK,$@)
 	$(Q)$(CC) $(CFLAGS) $^ $(LDLIBS_CORE) -o $@
 

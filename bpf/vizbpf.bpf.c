@@ -610,6 +610,7 @@ struct {
 } exits_lost SEC(".maps");
 
 #include "gc.bpf.h"
+#include "exc.bpf.h"
 
 /* raw: needs no tracefs mount */
 SEC("raw_tp/sched_process_exit")

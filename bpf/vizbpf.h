@@ -27,6 +27,7 @@ enum vz_rec_type {
 	VZ_REC_THREAD_NAME = 9, /* struct vz_rec_thread_name: a threading.Thread starts */
 	/* 48-63: GC, exceptions, audit and custom events (bpf/gc.bpf.h & co.) */
 	VZ_REC_GC = 48,    /* struct vz_rec_gc: a garbage collection ended (--log_gc) */
+	VZ_REC_EXCEPTION = 49, /* struct vz_rec_exception: raised in a Python frame (--log_exception) */
 };
 
 /* vz_rec_hdr.flags */
@@ -311,6 +312,52 @@ struct vz_rec_gc {
 	__u64 start_ns;
 	__u64 before[VZ_GC_STATS];
 	__u64 after[VZ_GC_STATS];
+};
+
+/*
+ * --log_exception: where the BPF side finds the exception being raised, for one minor version
+ * (symbols/exclayout.c). -1: the version has no such field.
+ */
+struct vz_exc_layout {
+	__s32 runtime_tstate;   /* _PyRuntime.gilstate.tstate_current (<=3.11) */
+	__s32 runtime_main;     /* _PyRuntime.interpreters.main (3.12+: the GIL's last holder) */
+	__s32 interp_gil;       /* PyInterpreterState.ceval.gil (3.12+) */
+	__s32 gil_last_holder;  /* struct _gil_runtime_state.last_holder (3.12+) */
+	__s32 tstate_exc;       /* PyThreadState.current_exception (3.12+) */
+	__s32 tstate_type;      /* PyThreadState.curexc_type (<=3.11) */
+	__s32 tstate_value;     /* ...curexc_value */
+	__s32 tstate_tb;        /* ...curexc_traceback */
+	__s32 exc_traceback;    /* PyBaseExceptionObject.traceback */
+	__s32 exc_args;         /* PyBaseExceptionObject.args */
+	__s32 frame_back;       /* PyFrameObject.f_back */
+	__s32 frame_iframe;     /* PyFrameObject.f_frame (3.11+), -1: code at off.frame_code */
+	__s32 code_linetable;   /* PyCodeObject.co_linetable (3.11+: lines from tb_lasti) */
+	__s32 type_name;        /* PyTypeObject.tp_name */
+	__s32 type_flags;       /* PyTypeObject.tp_flags */
+	__s32 pad;
+};
+
+#define VZ_EXC_TYPE_MAX 64
+#define VZ_EXC_MSG_MAX 128
+#define VZ_EXC_LINES_MAX 2048
+
+/*
+ * An exception raised in a Python frame: PyTraceBack_Here added the first traceback entry of
+ * its way up, in frame 'code' (tb_lineno, or on 3.11+ tb_lasti and the start of the code's
+ * location table, to be decoded in user space: tb_lineno is computed lazily there).
+ */
+struct vz_rec_exception {
+	struct vz_rec_hdr hdr;
+	__u64 code;
+	__s32 lineno;      /* -1: decode from lines */
+	__s32 lasti;       /* byte offset of the instruction that raised */
+	__u32 firstlineno;
+	__u32 lines_len;   /* bytes of lines captured (the record is cut after them) */
+	__u32 lines_total; /* size of the whole location table */
+	struct vz_pystr_hdr msg_hdr; /* str(exc) when it is args[0], a str */
+	char type[VZ_EXC_TYPE_MAX];  /* tp_name */
+	char msg[VZ_EXC_MSG_MAX];
+	__u8 lines[VZ_EXC_LINES_MAX];
 };
 
 #endif /* __VIZBPF_H */

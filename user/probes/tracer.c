@@ -17,6 +17,7 @@
 #include "symbols/pythread_layout.h"
 #include "tracer.h"
 #include "gcprobe.h"
+#include "excprobe.h"
 #include "user/base/log.h"
 
 #define VZ_BPF_TRACE_UPROBE_MULTI 48 /* enum bpf_attach_type, Linux 6.6+ */
@@ -46,6 +47,7 @@ struct tracer {
 	char lib[4096];
 	uint64_t evalframe_offset;
 	struct gcprobe *gc; /* --log_gc's probes (gcprobe.c), NULL without */
+	struct excprobe *exc; /* --log_exception's (excprobe.c) */
 };
 
 static int libbpf_print(enum libbpf_print_level level, const char *fmt, va_list args)
@@ -428,6 +430,8 @@ void tracer_detach(struct tracer *t)
 {
 	gcprobe_free(t->gc);
 	t->gc = NULL;
+	excprobe_free(t->exc);
+	t->exc = NULL;
 	for (int i = 0; i < t->n_child_fds; i++)
 		close(t->child_fds[i]);
 	t->n_child_fds = 0;
@@ -527,6 +531,13 @@ int tracer_log_gc(struct tracer *t, const struct py_interp *pi)
 	if (!t->gc)
 		t->gc = gcprobe_attach(t, pi);
 	return t->gc ? 0 : -ENOENT;
+}
+
+int tracer_log_exception(struct tracer *t, const struct py_interp *pi)
+{
+	if (!t->exc)
+		t->exc = excprobe_attach(t, pi);
+	return t->exc ? 0 : -ENOENT;
 }
 
 const char *tracer_lib(struct tracer *t)

@@ -40,6 +40,7 @@ enum {
 	OPT_COMM,
 	OPT_CGROUP,
 	OPT_LOG_GC,
+	OPT_LOG_EXCEPTION,
 	OPT_UNSUPPORTED,
 };
 
@@ -72,6 +73,9 @@ static const struct argp_option options[] = {
 	{ "log_gc", OPT_LOG_GC, NULL, 0,
 	  "Garbage collections as slices (cat gc) on the thread that ran them, and VizTracer's "
 	  "'garbage collection' counter" },
+	{ "log_exception", OPT_LOG_EXCEPTION, NULL, 0,
+	  "Exceptions raised in Python code as instants (cat exception) on their thread: type, "
+	  "message, function and line" },
 	/* VizTracer options that cannot mean the same thing here (yet): refuse, never ignore. */
 	{ "tracer_entries", OPT_UNSUPPORTED, "N", OPTION_HIDDEN },
 	{ "log_func_args", OPT_UNSUPPORTED, NULL, OPTION_HIDDEN },
@@ -130,6 +134,9 @@ static error_t parse_opt(int key, char *arg, struct argp_state *state)
 		break;
 	case OPT_LOG_GC:
 		env.log_gc = true;
+		break;
+	case OPT_LOG_EXCEPTION:
+		env.log_exception = true;
 		break;
 	case OPT_ALL:
 		env.all = true;

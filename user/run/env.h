@@ -28,6 +28,7 @@ struct env {
 	const char *comm;            /* --comm NAME: narrows --all */
 	const char *cgroup;          /* --cgroup PATH: narrows --all */
 	bool log_gc;                 /* --log_gc: collections as slices */
+	bool log_exception;          /* --log_exception: raised exceptions as instants */
 };
 
 extern struct env env;

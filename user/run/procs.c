@@ -68,6 +68,8 @@ struct tracer *procs_tracer(struct procs *ps, const struct py_interp *pi, unsign
 	/* Without the collector's probes the trace goes on (said why). */
 	if (t && env.log_gc)
 		tracer_log_gc(t, pi);
+	if (t && env.log_exception)
+		tracer_log_exception(t, pi);
 	return t;
 }
 

@@ -15,6 +15,7 @@
 #include "events.h"
 #include "holds.h"
 #include "gcslices.h"
+#include "excslices.h"
 #include "user/base/log.h"
 
 #define GEN_FLAGS (VZ_CO_GENERATOR | VZ_CO_COROUTINE | VZ_CO_ASYNC_GENERATOR)
@@ -667,6 +668,18 @@ int events_handle(void *ctx, const void *data, size_t size)
 			gc_slice_write(writer(ev, h->pid), g, program_ns(ev, h->pid, g->start_ns),
 				       program_ns(ev, h->pid, h->ts_ns));
 			ev->st.gc_collections++;
+		}
+		return 0;
+	case VZ_REC_EXCEPTION:
+		if (size >= offsetof(struct vz_rec_exception, lines)) {
+			const struct vz_rec_exception *x = data;
+			uint32_t *slot = code_slot(ev, h->pid, x->code);
+			const struct code_info *c = *slot ? &ev->codes[*slot - 1] : NULL;
+
+			exc_instant_write(writer(ev, h->pid), x, size,
+					  program_ns(ev, h->pid, h->ts_ns), c ? c->name_json : NULL,
+					  c ? c->name_len : 0);
+			ev->st.exceptions++;
 		}
 		return 0;
 	case VZ_REC_THREAD:

@@ -31,6 +31,7 @@ struct events_stats {
 	uint64_t threads_with_gaps; /* threads with at least one */
 	uint64_t slices_after_gap;  /* slices whose caller is unsure: flagged in args */
 	uint64_t gc_collections;    /* --log_gc: collections written */
+	uint64_t exceptions;        /* --log_exception: exceptions raised, written */
 };
 
 struct events_filter {
