@@ -71,3 +71,46 @@ attach_and_check() { # PY CHECKER TARGET OPTIONS...
 	[ "$(jq '[.traceEvents[] | select(.cat == "gc" or .name == "garbage collection")] | length' trace.json)" = 0 ]
 	[ "$(jq '[.traceEvents[] | select(.cat == "FEE" and (.name | startswith("collect_gen0")))] | length' trace.json)" = 1 ]
 }
+
+@test "--log_exception: raised-and-caught (here, callers up, from C, re-raised) and uncaught exceptions, each once where raised" {
+	local failed=0 py rc
+	for py in $(pythons); do
+		rc=0
+		"$VIZBPF" -q -o trace.json --log_exception -- "$py" "$TARGETS/exceptions.py" \
+			>out.txt 2>err.txt || rc=$?
+		[ $rc = 1 ] || { echo "$py: exit status not the program's 1: $(cat err.txt)"; failed=1; continue; }
+		grep -q '^RuntimeError: the end' err.txt || { echo "$py: no traceback"; failed=1; }
+		python3 "$TOOLS/exccheck.py" trace.json "$(grep '^\[' err.txt)" >check.txt ||
+			{ echo "$py: $(cat check.txt)"; failed=1; continue; }
+		echo "# $py: $(cat check.txt)" >&3
+	done
+	[ "$failed" = 0 ]
+}
+
+@test "--log_exception, attached: the same exceptions" {
+	local failed=0 py go="$BATS_TEST_TMPDIR/go"
+	for py in $(pythons); do
+		rm -f "$go" err.txt trace.json
+		"$py" "$TARGETS/exceptions.py" "$go" >out.txt 2>err.txt 3>&- &
+		local ppid=$!
+		wait_for_line out.txt ready || { kill $ppid; failed=1; continue; }
+		"$VIZBPF" -o trace.json --log_exception -p $ppid 2>vz.err 3>&- &
+		local vpid=$!
+		wait_for_line vz.err "tracing" || { kill $vpid $ppid; failed=1; continue; }
+		touch "$go"
+		wait $ppid || true # the uncaught exception: status 1
+		wait $vpid || { echo "$py: vizbpf exited $?: $(cat vz.err)"; failed=1; continue; }
+		python3 "$TOOLS/exccheck.py" trace.json "$(grep '^\[' err.txt)" >check.txt ||
+			{ echo "$py: $(cat check.txt)"; failed=1; continue; }
+		echo "# $py (attached): $(cat check.txt)" >&3
+	done
+	[ "$failed" = 0 ]
+}
+
+@test "without --log_exception: no exception instants" {
+	local py
+	py=$(pythons | awk '{print $1}')
+	run "$VIZBPF" -q -o trace.json -- "$py" "$TARGETS/exceptions.py"
+	[ "$status" = 1 ]
+	[ "$(jq '[.traceEvents[] | select(.cat == "exception")] | length' trace.json)" = 0 ]
+}

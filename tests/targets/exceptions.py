@@ -3,7 +3,9 @@
 from Python, and finally one uncaught (exit status 1). What was raised where is printed as JSON
 (on stderr's last line, before the traceback) for the test to compare with the trace."""
 import json
+import os
 import sys
+import time
 
 raised = []  # [type, message, function, line]
 
@@ -74,4 +76,8 @@ def main():
     uncaught()
 
 
+if len(sys.argv) > 1:  # attach mode: wait for the tracer (GO_FILE exists)
+    print("ready", flush=True)
+    while not os.path.exists(sys.argv[1]):
+        time.sleep(0.01)
 main()
