@@ -28,6 +28,7 @@ enum vz_rec_type {
 	/* 48-63: GC, exceptions, audit and custom events (bpf/gc.bpf.h & co.) */
 	VZ_REC_GC = 48,    /* struct vz_rec_gc: a garbage collection ended (--log_gc) */
 	VZ_REC_EXCEPTION = 49, /* struct vz_rec_exception: raised in a Python frame (--log_exception) */
+	VZ_REC_CUSTOM = 50, /* struct vz_rec_custom: a call of share/vizbpf_events.py */
 };
 
 /* vz_rec_hdr.flags */
@@ -358,6 +359,56 @@ struct vz_rec_exception {
 	char type[VZ_EXC_TYPE_MAX];  /* tp_name */
 	char msg[VZ_EXC_MSG_MAX];
 	__u8 lines[VZ_EXC_LINES_MAX];
+};
+
+/* Which function of share/vizbpf_events.py a code object is (vz_rec_custom.kind). */
+enum vz_custom_kind {
+	VZ_CUSTOM_INSTANT = 1, /* instant(name, value=None) */
+	VZ_CUSTOM_COUNTER = 2, /* counter(name, **values) */
+	VZ_CUSTOM_BEGIN = 3,   /* span.__enter__(self): self.name is its first slot */
+	VZ_CUSTOM_END = 4,     /* span.__exit__(self, *exc) */
+};
+
+/* A scalar argument as read (vz_custom_value.type). */
+enum vz_value_type {
+	VZ_VAL_NONE = 0,
+	VZ_VAL_INT = 1,   /* num: int64 */
+	VZ_VAL_FLOAT = 2, /* num: the double's bits */
+	VZ_VAL_BOOL = 3,  /* num: 0 or 1 */
+	VZ_VAL_STR = 4,   /* str */
+	VZ_VAL_OTHER = 5, /* str: its type's name (an int past 64 bits: "int") */
+	VZ_VAL_ABSENT = 6,
+};
+
+#define VZ_CUSTOM_VALUES 8
+#define VZ_CUSTOM_KEY_MAX 32
+#define VZ_CUSTOM_STR_MAX 64
+#define VZ_CUSTOM_NAME_MAX 128
+
+struct vz_custom_value {
+	__u64 num;
+	__u32 type; /* enum vz_value_type */
+	__u32 pad;
+	struct vz_pystr_hdr key_hdr;
+	struct vz_pystr_hdr str_hdr;
+	char key[VZ_CUSTOM_KEY_MAX];
+	char str[VZ_CUSTOM_STR_MAX];
+};
+
+/*
+ * A call of one of vizbpf_events.py's functions, read from its frame as it starts: hdr.ts_ns is
+ * the call's own time (its slice starts there). 'obj' tells spans apart: the span object.
+ */
+struct vz_rec_custom {
+	struct vz_rec_hdr hdr;
+	__u64 obj;
+	__u32 kind;     /* enum vz_custom_kind */
+	__u32 n;        /* values that follow */
+	__u32 more;     /* counter: series past VZ_CUSTOM_VALUES, not read */
+	__u32 pad;
+	struct vz_pystr_hdr name_hdr;
+	char name[VZ_CUSTOM_NAME_MAX];
+	struct vz_custom_value v[VZ_CUSTOM_VALUES];
 };
 
 #endif /* __VIZBPF_H */

@@ -16,6 +16,7 @@
 #include "holds.h"
 #include "gcslices.h"
 #include "excslices.h"
+#include "customev.h"
 #include "user/base/log.h"
 
 #define GEN_FLAGS (VZ_CO_GENERATOR | VZ_CO_COROUTINE | VZ_CO_ASYNC_GENERATOR)
@@ -86,6 +87,7 @@ struct events {
 	void *on_thread_start_ctx;
 	bool finished; /* events_finish ran: only thread announcements are still dispatched */
 	struct holds *holds; /* vizbpf's holds of each process, cut out of its time */
+	struct customev *custom; /* vizbpf_events.py's spans still open */
 };
 
 static inline uint32_t hash64(uint64_t v)
@@ -682,6 +684,11 @@ int events_handle(void *ctx, const void *data, size_t size)
 			ev->st.exceptions++;
 		}
 		return 0;
+	case VZ_REC_CUSTOM:
+		customev_handle(ev->custom, writer(ev, h->pid), data, size,
+				program_ns(ev, h->pid, h->ts_ns));
+		ev->st.custom_events++;
+		return 0;
 	case VZ_REC_THREAD:
 		if (size >= sizeof(struct vz_rec_thread) && ev->on_thread)
 			ev->on_thread(ev->on_thread_ctx, data);
@@ -721,6 +728,7 @@ struct events *events_new(struct trace_writer *w, const struct events_filter *fi
 	ev->w = w;
 	ev->filter = *filter;
 	ev->holds = holds_new(hold_marker, ev);
+	ev->custom = customev_new();
 	if (!ev->holds || index_init(&ev->code_index, 4096) || index_init(&ev->thread_index, 256))
 		goto fail;
 	unknown = add_code(ev, 0, 0, 0, "<unknown>", "?", 0);
@@ -819,5 +827,6 @@ void events_free(struct events *ev)
 	free(ev->code_index.slots);
 	free(ev->thread_index.slots);
 	holds_free(ev->holds);
+	customev_free(ev->custom);
 	free(ev);
 }

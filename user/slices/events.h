@@ -32,6 +32,7 @@ struct events_stats {
 	uint64_t slices_after_gap;  /* slices whose caller is unsure: flagged in args */
 	uint64_t gc_collections;    /* --log_gc: collections written */
 	uint64_t exceptions;        /* --log_exception: exceptions raised, written */
+	uint64_t custom_events;     /* calls of vizbpf_events.py's functions */
 };
 
 struct events_filter {
