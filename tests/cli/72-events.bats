@@ -114,3 +114,54 @@ attach_and_check() { # PY CHECKER TARGET OPTIONS...
 	[ "$status" = 1 ]
 	[ "$(jq '[.traceEvents[] | select(.cat == "exception")] | length' trace.json)" = 0 ]
 }
+
+EVENTS_DIR=$REPO/.output/share
+
+# Runs custom_events.py under PY (launched; extra vizbpf options in the environment's mode) and
+# checks the trace against what it says it emitted.
+custom_launch() { # PY
+	local py=$1
+	"$VIZBPF" -q -o trace.json -- "$py" "$TARGETS/custom_events.py" "$EVENTS_DIR" >out.txt 2>vz.err ||
+		{ echo "$py: vizbpf exited $?: $(cat vz.err)"; return 1; }
+	python3 "$TOOLS/customcheck.py" trace.json "$(tail -1 out.txt)" >check.txt ||
+		{ echo "$py: $(cat check.txt)"; return 1; }
+	echo "# $py${VIZBPF_EVAL_LIB+ (fallback)}: $(cat check.txt)" >&3
+}
+
+@test "custom events (share/vizbpf_events.py), launch and fallback: instants, counters and spans as emitted, with their values" {
+	local failed=0 py
+	[ -f "$EVENTS_DIR/vizbpf_events.py" ] || fail "make did not install vizbpf_events.py"
+	for py in $(pythons); do
+		custom_launch "$py" || failed=1
+		VIZBPF_EVAL_LIB= custom_launch "$py" || failed=1
+	done
+	[ "$failed" = 0 ]
+}
+
+@test "custom events, attached" {
+	local failed=0 py go="$BATS_TEST_TMPDIR/go"
+	for py in $(pythons); do
+		rm -f "$go" trace.json
+		"$py" "$TARGETS/custom_events.py" "$EVENTS_DIR" "$go" >out.txt 2>&1 3>&- &
+		local ppid=$!
+		wait_for_line out.txt ready || { kill $ppid; failed=1; continue; }
+		"$VIZBPF" -o trace.json -p $ppid 2>vz.err 3>&- &
+		local vpid=$!
+		wait_for_line vz.err "tracing" || { kill $vpid $ppid; failed=1; continue; }
+		touch "$go"
+		wait $ppid || { echo "$py: the program failed: $(cat out.txt)"; failed=1; }
+		wait $vpid || { echo "$py: vizbpf exited $?: $(cat vz.err)"; failed=1; continue; }
+		python3 "$TOOLS/customcheck.py" trace.json "$(tail -1 out.txt)" >check.txt ||
+			{ echo "$py: $(cat check.txt)"; failed=1; continue; }
+		echo "# $py (attached): $(cat check.txt)" >&3
+	done
+	[ "$failed" = 0 ]
+}
+
+@test "custom events: the module runs under plain Python, without vizbpf" {
+	local py
+	for py in $(pythons); do
+		"$py" "$TARGETS/custom_events.py" "$EVENTS_DIR" >out.txt
+		grep -q '"spans"' out.txt
+	done
+}
