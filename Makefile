@@ -114,7 +114,7 @@ $(OUTPUT)/tests/unit/user_%.o: user/slices/%.c | $(OUTPUT)
 $(OUTPUT)/tests/unit_runner: $(OUTPUT)/tests/unit/runner.o $(UNIT_OBJS) $(CORE_OBJS) \
 			     $(OUTPUT)/tests/unit/user_events.o $(OUTPUT)/tests/unit/user_holds.o \
 			     $(OUTPUT)/tests/unit/user_gcslices.o $(OUTPUT)/tests/unit/user_excslices.o \
-			     $(OUTPUT)/tests/unit/user_customev.o
+			     $(OUTPUT)/tests/unit/user_customev.o $(OUTPUT)/tests/unit/user_auditev.o
 	$(call msg,LINK,$@)
 	$(Q)$(CC) $(CFLAGS) $^ $(LDLIBS_CORE) -o $@
 

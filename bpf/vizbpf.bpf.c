@@ -623,6 +623,7 @@ struct {
 
 #include "gc.bpf.h"
 #include "exc.bpf.h"
+#include "audit.bpf.h"
 
 /* raw: needs no tracefs mount */
 SEC("raw_tp/sched_process_exit")

@@ -29,6 +29,7 @@ enum vz_rec_type {
 	VZ_REC_GC = 48,    /* struct vz_rec_gc: a garbage collection ended (--log_gc) */
 	VZ_REC_EXCEPTION = 49, /* struct vz_rec_exception: raised in a Python frame (--log_exception) */
 	VZ_REC_CUSTOM = 50, /* struct vz_rec_custom: a call of share/vizbpf_events.py */
+	VZ_REC_AUDIT = 51, /* struct vz_rec_audit: an audit event (--log_audit) */
 };
 
 /* vz_rec_hdr.flags */
@@ -409,6 +410,19 @@ struct vz_rec_custom {
 	struct vz_pystr_hdr name_hdr;
 	char name[VZ_CUSTOM_NAME_MAX];
 	struct vz_custom_value v[VZ_CUSTOM_VALUES];
+};
+
+#define VZ_AUDIT_ARGS 6
+#define VZ_AUDIT_EVENT_MAX 64
+
+/* An audit event (sys.audit or PySys_Audit) and its first arguments, as read. */
+struct vz_rec_audit {
+	struct vz_rec_hdr hdr;
+	__u32 n;    /* arguments read */
+	__u32 more; /* 1: there were more, or one could not be read */
+	struct vz_pystr_hdr event_hdr;
+	char event[VZ_AUDIT_EVENT_MAX];
+	struct vz_custom_value v[VZ_AUDIT_ARGS];
 };
 
 #endif /* __VIZBPF_H */

@@ -165,3 +165,49 @@ custom_launch() { # PY
 		grep -q '"spans"' out.txt
 	done
 }
+
+AUDIT_RE=('open$' 'socket\.__new__' 'myapp\.')
+
+@test "--log_audit REGEX...: open(), socket and sys.audit('myapp.event', 1, 'x') as audit instants with their args, only matching ones" {
+	local failed=0 py
+	for py in $(pythons); do
+		"$VIZBPF" -q -o trace.json --log_audit "${AUDIT_RE[@]}" -- "$py" "$TARGETS/audit_events.py" \
+			>out.txt 2>vz.err || { echo "$py: vizbpf exited $?: $(cat vz.err)"; failed=1; continue; }
+		python3 "$TOOLS/auditcheck.py" trace.json "$(tail -1 out.txt)" "${AUDIT_RE[@]}" >check.txt ||
+			{ echo "$py: $(cat check.txt)"; failed=1; continue; }
+		echo "# $py: $(cat check.txt)" >&3
+	done
+	[ "$failed" = 0 ]
+}
+
+@test "--log_audit, attached, no regex: every event, the program's among them" {
+	local failed=0 py go="$BATS_TEST_TMPDIR/go"
+	for py in $(pythons); do
+		rm -f "$go" trace.json
+		"$py" "$TARGETS/audit_events.py" "$go" >out.txt 2>&1 3>&- &
+		local ppid=$!
+		wait_for_line out.txt ready || { kill $ppid; failed=1; continue; }
+		"$VIZBPF" -o trace.json --log_audit -p $ppid 2>vz.err 3>&- &
+		local vpid=$!
+		wait_for_line vz.err "tracing" || { kill $vpid $ppid; failed=1; continue; }
+		touch "$go"
+		wait $ppid || { echo "$py: the program failed: $(cat out.txt)"; failed=1; }
+		wait $vpid || { echo "$py: vizbpf exited $?: $(cat vz.err)"; failed=1; continue; }
+		python3 "$TOOLS/auditcheck.py" trace.json "$(tail -1 out.txt)" >check.txt ||
+			{ echo "$py: $(cat check.txt)"; failed=1; continue; }
+		echo "# $py (attached): $(cat check.txt)" >&3
+	done
+	[ "$failed" = 0 ]
+}
+
+@test "without --log_audit: no audit instant; a bad regex is refused" {
+	local py
+	py=$(pythons | awk '{print $1}')
+	vizbpf -q -o trace.json -- "$py" "$TARGETS/audit_events.py"
+	[ "$status" = 0 ]
+	[ "$(jq '[.traceEvents[] | select(.cat == "instant")] | length' trace.json)" = 0 ]
+	vizbpf -q -o bad.json --log_audit '(' -- "$py" -c pass
+	[ "$status" = 64 ]
+	[[ $output == *"--log_audit '(': not a valid regular expression"* ]]
+	[ ! -e bad.json ]
+}

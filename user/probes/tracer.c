@@ -18,6 +18,7 @@
 #include "tracer.h"
 #include "gcprobe.h"
 #include "excprobe.h"
+#include "auditprobe.h"
 #include "user/base/log.h"
 
 #define VZ_BPF_TRACE_UPROBE_MULTI 48 /* enum bpf_attach_type, Linux 6.6+ */
@@ -48,6 +49,7 @@ struct tracer {
 	uint64_t evalframe_offset;
 	struct gcprobe *gc; /* --log_gc's probes (gcprobe.c), NULL without */
 	struct excprobe *exc; /* --log_exception's (excprobe.c) */
+	struct auditprobe *audit; /* --log_audit's (auditprobe.c) */
 };
 
 static int libbpf_print(enum libbpf_print_level level, const char *fmt, va_list args)
@@ -432,6 +434,8 @@ void tracer_detach(struct tracer *t)
 	t->gc = NULL;
 	excprobe_free(t->exc);
 	t->exc = NULL;
+	auditprobe_free(t->audit);
+	t->audit = NULL;
 	for (int i = 0; i < t->n_child_fds; i++)
 		close(t->child_fds[i]);
 	t->n_child_fds = 0;
@@ -538,6 +542,13 @@ int tracer_log_exception(struct tracer *t, const struct py_interp *pi)
 	if (!t->exc)
 		t->exc = excprobe_attach(t, pi);
 	return t->exc ? 0 : -ENOENT;
+}
+
+int tracer_log_audit(struct tracer *t, const struct py_interp *pi)
+{
+	if (!t->audit)
+		t->audit = auditprobe_attach(t, pi);
+	return t->audit ? 0 : -ENOENT;
 }
 
 const char *tracer_lib(struct tracer *t)

@@ -63,6 +63,8 @@ void tracer_read_stats(struct tracer *t, struct tracer_stats *s);
 int tracer_log_gc(struct tracer *t, const struct py_interp *pi);
 /* --log_exception: probes PyTraceBack_Here (excprobe.c). Returns 0, or -ENOENT (said why). */
 int tracer_log_exception(struct tracer *t, const struct py_interp *pi);
+/* --log_audit: probes the audit funnel (auditprobe.c). Returns 0, or -ENOENT (said why). */
+int tracer_log_audit(struct tracer *t, const struct py_interp *pi);
 /* The file probed (the interpreter binary or libpython). */
 const char *tracer_lib(struct tracer *t);
 /* A line describing how calls are caught, for the trace metadata. */

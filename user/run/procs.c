@@ -70,6 +70,8 @@ struct tracer *procs_tracer(struct procs *ps, const struct py_interp *pi, unsign
 		tracer_log_gc(t, pi);
 	if (t && env.log_exception)
 		tracer_log_exception(t, pi);
+	if (t && env.log_audit)
+		tracer_log_audit(t, pi);
 	return t;
 }
 

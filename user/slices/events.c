@@ -17,6 +17,7 @@
 #include "gcslices.h"
 #include "excslices.h"
 #include "customev.h"
+#include "auditev.h"
 #include "user/base/log.h"
 
 #define GEN_FLAGS (VZ_CO_GENERATOR | VZ_CO_COROUTINE | VZ_CO_ASYNC_GENERATOR)
@@ -88,6 +89,7 @@ struct events {
 	bool finished; /* events_finish ran: only thread announcements are still dispatched */
 	struct holds *holds; /* vizbpf's holds of each process, cut out of its time */
 	struct customev *custom; /* vizbpf_events.py's spans still open */
+	struct auditev *audit; /* --log_audit's regexes */
 };
 
 static inline uint32_t hash64(uint64_t v)
@@ -689,6 +691,10 @@ int events_handle(void *ctx, const void *data, size_t size)
 				program_ns(ev, h->pid, h->ts_ns));
 		ev->st.custom_events++;
 		return 0;
+	case VZ_REC_AUDIT:
+		ev->st.audit_events += auditev_handle(ev->audit, writer(ev, h->pid), data, size,
+						      program_ns(ev, h->pid, h->ts_ns));
+		return 0;
 	case VZ_REC_THREAD:
 		if (size >= sizeof(struct vz_rec_thread) && ev->on_thread)
 			ev->on_thread(ev->on_thread_ctx, data);
@@ -729,6 +735,13 @@ struct events *events_new(struct trace_writer *w, const struct events_filter *fi
 	ev->filter = *filter;
 	ev->holds = holds_new(hold_marker, ev);
 	ev->custom = customev_new();
+	{
+		char err[256];
+
+		/* env.c compiled them already: a failure here is memory */
+		ev->audit = auditev_new(filter->audit_regex, filter->n_audit_regex, err,
+					sizeof(err));
+	}
 	if (!ev->holds || index_init(&ev->code_index, 4096) || index_init(&ev->thread_index, 256))
 		goto fail;
 	unknown = add_code(ev, 0, 0, 0, "<unknown>", "?", 0);
@@ -828,5 +841,6 @@ void events_free(struct events *ev)
 	free(ev->thread_index.slots);
 	holds_free(ev->holds);
 	customev_free(ev->custom);
+	auditev_free(ev->audit);
 	free(ev);
 }
