@@ -211,3 +211,33 @@ AUDIT_RE=('open$' 'socket\.__new__' 'myapp\.')
 	[[ $output == *"--log_audit '(': not a valid regular expression"* ]]
 	[ ! -e bad.json ]
 }
+
+@test "--all --comm with every event option: custom events exact, gc, exceptions and audit events present, the trace nests" {
+	local failed=0 py vpid
+	for py in $(pythons); do
+		printf '#!%s\n' "$py" >vzev_all
+		cat "$TARGETS/custom_events.py" >>vzev_all
+		chmod +x vzev_all
+		rm -f trace.json
+		"$VIZBPF" -o trace.json --all --comm vzev_all --log_gc --log_exception --log_audit \
+			2>vz.err 3>&- &
+		vpid=$!
+		wait_for_line vz.err "tracing" || { kill $vpid; failed=1; continue; }
+		./vzev_all "$EVENTS_DIR" >out.txt 2>&1 || { echo "$py: $(cat out.txt)"; failed=1; }
+		kill -TERM $vpid
+		wait $vpid || { echo "$py: vizbpf exited $?: $(cat vz.err)"; failed=1; continue; }
+		python3 "$TOOLS/customcheck.py" trace.json "$(tail -1 out.txt)" >check.txt ||
+			{ echo "$py: $(cat check.txt)"; failed=1; continue; }
+		# interpreter start-up alone collects, raises (imports) and audits (open)
+		for cat in gc exception; do
+			[ "$(jq --arg c $cat '[.traceEvents[] | select(.cat == $c)] | length' trace.json)" -gt 0 ] ||
+				{ echo "$py: no $cat event"; failed=1; }
+		done
+		[ "$(jq '[.traceEvents[] | select(.cat == "instant" and .name == "open")] | length' trace.json)" -gt 0 ] ||
+			{ echo "$py: no audit event"; failed=1; }
+		python3 "$TOOLS/calltree.py" trace.json - - --check-only >nest.txt ||
+			{ echo "$py: $(cat nest.txt)"; failed=1; }
+		echo "# $py (--all): $(cat check.txt)" >&3
+	done
+	[ "$failed" = 0 ]
+}

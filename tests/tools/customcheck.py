@@ -19,9 +19,12 @@ def main():
     expect = json.loads(sys.argv[2])
     ev = sorted(trace["traceEvents"], key=lambda e: (e.get("tid", 0), e.get("ts", 0)))
     span_names = {s[0] for s in expect["spans"]}
+    # audit events (--log_audit) are instants too, with args {"args": [...]}
     instants = [[e["name"], e.get("args", {}).get("value")] for e in ev
-                if e.get("ph") == "i" and e.get("cat") == "instant"]
-    counters = [[e["name"], e["args"]] for e in ev if e.get("ph") == "C"]
+                if e.get("ph") == "i" and e.get("cat") == "instant" and
+                "args" not in e.get("args", {})]
+    counters = [[e["name"], e["args"]] for e in ev
+                if e.get("ph") == "C" and e["name"] != "garbage collection"]  # --log_gc's
     spans = [e for e in ev if e.get("ph") == "X" and e["name"] in span_names]
 
     def norm(x):  # 0 and 0.0 are the same number (JSON does not tell them apart)
