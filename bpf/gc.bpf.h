@@ -19,9 +19,12 @@ struct gc_open {
 	__u64 start_ns;
 	__u64 stats;  /* where generation_stats is */
 	__u64 before[VZ_GC_STATS];
-	__u32 depth;  /* nested entries (a clone calling another): the outermost counts */
-	__u32 pad;
 };
+
+/* Collections whose end was never seen: the kernel arms at most 64 uretprobes per thread, and
+ * in attach mode the evaluator's take them first, so a collection that starts deeper than 64
+ * Python frames returns unseen. The next one on the thread starts afresh. */
+__u64 gc_unfinished;
 
 /* By thread: a collection runs on one thread, holding the GIL. */
 struct {
@@ -38,16 +41,15 @@ int BPF_KPROBE(gc_begin)
 {
 	__u64 id = bpf_get_current_pid_tgid();
 	__u32 pid = id >> 32, tid = (__u32)id;
-	struct gc_open *o, n = {};
+	struct gc_open n = {};
 	__u64 runtime, stats;
 
 	if (!bpf_map_lookup_elem(&traced_pids, &pid))
 		return 0;
-	o = bpf_map_lookup_elem(&gc_open, &tid);
-	if (o) {
-		o->depth++;
-		return 0;
-	}
+	/* Collections do not nest (CPython checks gcstate->collecting first): one still open
+	 * here ended unseen. */
+	if (bpf_map_lookup_elem(&gc_open, &tid))
+		__sync_fetch_and_add(&gc_unfinished, 1);
 	runtime = PT_REGS_IP(ctx) - bpf_get_attach_cookie(ctx) + pyruntime_vaddr;
 	stats = gc_interp_main_off >= 0 ? read_ptr(runtime + gc_interp_main_off) : runtime;
 	if (!stats)
@@ -56,7 +58,6 @@ int BPF_KPROBE(gc_begin)
 	if (bpf_probe_read_user(n.before, sizeof(n.before), (const void *)stats))
 		return 0;
 	n.stats = stats;
-	n.depth = 1;
 	n.start_ns = bpf_ktime_get_ns();
 	bpf_map_update_elem(&gc_open, &tid, &n, BPF_ANY);
 	return 0;
@@ -72,8 +73,6 @@ int BPF_KPROBE(gc_end)
 
 	o = bpf_map_lookup_elem(&gc_open, &tid);
 	if (!o)
-		return 0;
-	if (--o->depth)
 		return 0;
 	r = bpf_ringbuf_reserve(&events, sizeof(*r), 0);
 	if (!r) {

@@ -522,6 +522,7 @@ void tracer_read_stats(struct tracer *t, struct tracer_stats *s)
 	s->lost_calls = b->lost_calls;
 	s->lost_returns = b->lost_returns;
 	s->lost_code_records = b->lost_code_records;
+	s->gc_unfinished = b->gc_unfinished;
 }
 
 /* For gcprobe.c, which attaches more of the skeleton's programs. */

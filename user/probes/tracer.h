@@ -17,6 +17,7 @@ struct tracer_stats {
 	uint64_t lost_calls;        /* ...of which calls: slices missing */
 	uint64_t lost_returns;      /* ...and returns: slices whose end was inferred */
 	uint64_t lost_code_records;
+	uint64_t gc_unfinished;     /* --log_gc: collections whose end was not seen (too deep) */
 };
 
 /* Called for each ring-buffer record; returns 0 or a negative errno to stop. */

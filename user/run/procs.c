@@ -390,6 +390,7 @@ void procs_stats(struct procs *ps, struct tracer_stats *s)
 		s->lost_calls += one.lost_calls;
 		s->lost_returns += one.lost_returns;
 		s->lost_code_records += one.lost_code_records;
+		s->gc_unfinished += one.gc_unfinished;
 	}
 	if (ps->pw)
 		s->lost_records += procwatch_lost(ps->pw);
