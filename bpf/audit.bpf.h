@@ -18,12 +18,24 @@
 __s32 audit_event_reg; /* USDT: byte offsets in pt_regs of the event and args registers */
 __s32 audit_args_reg;
 
+/* Threads inside sys.audit()'s builtin: its stack pointer at entry. Cleared at its return; if
+ * that return is not seen (deeper than the 64 uretprobes the kernel arms), only a funnel call
+ * just below that stack pointer counts as its own. */
 struct {
 	__uint(type, BPF_MAP_TYPE_HASH);
 	__uint(max_entries, 4096);
 	__type(key, __u32);
-	__type(value, __u8);
+	__type(value, __u64);
 } in_sys_audit SEC(".maps");
+
+#define VZ_AUDIT_NEST_BYTES 4096
+
+static __always_inline bool inside_sys_audit(__u32 tid, __u64 sp)
+{
+	__u64 *at = bpf_map_lookup_elem(&in_sys_audit, &tid);
+
+	return at && sp < *at && *at - sp < VZ_AUDIT_NEST_BYTES;
+}
 
 struct {
 	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
@@ -107,11 +119,11 @@ int BPF_KPROBE(audit_py)
 	__s64 nargs = PT_REGS_PARM3(ctx);
 	struct vz_rec_audit *r = audit_begin(id);
 	__u32 tid = (__u32)id;
-	__u8 one = 1;
+	__u64 sp = PT_REGS_SP(ctx);
 
 	if (!r || nargs < 1)
 		return 0;
-	bpf_map_update_elem(&in_sys_audit, &tid, &one, BPF_ANY);
+	bpf_map_update_elem(&in_sys_audit, &tid, &sp, BPF_ANY);
 	read_pystr(read_ptr(args), &r->event_hdr, r->event, VZ_AUDIT_EVENT_MAX);
 	audit_objects(r, args + 8, nargs - 1);
 	audit_send(r);
@@ -225,7 +237,7 @@ int BPF_KPROBE(audit_tstate)
 		__u64 overflow, save;
 	} raw = {};
 
-	if (bpf_map_lookup_elem(&in_sys_audit, &tid))
+	if (inside_sys_audit(tid, PT_REGS_SP(ctx)))
 		return 0;
 	r = audit_begin(id);
 	if (!r)
@@ -250,7 +262,7 @@ int BPF_KPROBE(audit_38)
 	struct audit_va va = {};
 	struct vz_rec_audit *r;
 
-	if (bpf_map_lookup_elem(&in_sys_audit, &tid))
+	if (inside_sys_audit(tid, PT_REGS_SP(ctx)))
 		return 0;
 	r = audit_begin(id);
 	if (!r)
