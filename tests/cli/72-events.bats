@@ -60,11 +60,13 @@ attach_and_check() { # PY CHECKER TARGET OPTIONS...
 	[ "$failed" = 0 ]
 }
 
-@test "--log_gc, launch without the preloaded evaluator and attached: the same" {
+@test "--log_gc, launch without the preloaded evaluator (every interpreter) and attached: the same" {
 	local failed=0 py
 	for py in $(pythons); do
 		VIZBPF_EVAL_LIB= launch_and_check "$py" gccheck.py "$TARGETS/gc_events.py" --log_gc ||
 			failed=1
+	done
+	for py in $(pythons_ends); do
 		attach_and_check "$py" gccheck.py "$TARGETS/gc_events.py" --log_gc || failed=1
 	done
 	[ "$failed" = 0 ]
@@ -147,7 +149,7 @@ custom_launch() { # PY
 
 @test "custom events, attached" {
 	local failed=0 py go="$BATS_TEST_TMPDIR/go"
-	for py in $(pythons); do
+	for py in $(pythons_ends); do
 		rm -f "$go" trace.json
 		"$py" "$TARGETS/custom_events.py" "$EVENTS_DIR" "$go" >out.txt 2>&1 3>&- &
 		local ppid=$!
