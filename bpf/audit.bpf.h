@@ -208,6 +208,20 @@ static __always_inline void audit_format(struct vz_rec_audit *r, __u64 fmt, stru
 			}
 			break;
 		}
+		case 'u': { /* wchar_t * (UTF-32 here): 3.12+'s _Py_wfopen, at start-up */
+			__u32 w[VZ_CUSTOM_STR_MAX / 4] = {}, len = 0;
+
+			v->type = x ? VZ_VAL_STR : VZ_VAL_NONE;
+			if (x && !bpf_probe_read_user(w, sizeof(w), (const void *)x)) {
+				for (; len < VZ_CUSTOM_STR_MAX / 4 && w[len]; len++)
+					;
+				__builtin_memcpy(v->str, w, sizeof(w));
+				v->str_hdr.kind = 4;
+				v->str_hdr.len = len * 4;
+				v->str_hdr.truncated = len == VZ_CUSTOM_STR_MAX / 4;
+			}
+			break;
+		}
 		case 'i': case 'b': case 'h': case 'c': case 'C': case 'p':
 			v->num = (__s64)(__s32)x;
 			break;
