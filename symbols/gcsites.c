@@ -28,6 +28,7 @@
 #include <unistd.h>
 #include "symbols/elf.h"
 #include "symbols/gcsites.h"
+#include "symbols/usdt.h"
 
 static const struct {
 	int minor;
@@ -78,73 +79,9 @@ static void find_funcs(Elf *e, struct elf_file *ef, const char *fn, struct gc_si
 	}
 }
 
-/* USDT python:gc__start / gc__done from .note.stapsdt (SystemTap's SDT v3 notes). */
-static void find_usdt(Elf *e, struct elf_file *ef, struct gc_sites *out)
-{
-	uint64_t base_addr = 0;
-	size_t shstrndx;
-	Elf_Scn *scn = NULL;
-
-	if (elf_getshdrstrndx(e, &shstrndx))
-		return;
-	while ((scn = elf_nextscn(e, scn))) {
-		GElf_Shdr sh;
-		const char *name;
-
-		if (gelf_getshdr(scn, &sh) && (name = elf_strptr(e, shstrndx, sh.sh_name)) &&
-		    !strcmp(name, ".stapsdt.base"))
-			base_addr = sh.sh_addr;
-	}
-	while ((scn = elf_nextscn(e, scn))) {
-		GElf_Shdr sh;
-		GElf_Nhdr nh;
-		Elf_Data *data;
-		size_t off = 0, name_off, desc_off;
-		const char *name;
-
-		if (!gelf_getshdr(scn, &sh) || sh.sh_type != SHT_NOTE ||
-		    !(name = elf_strptr(e, shstrndx, sh.sh_name)) || strcmp(name, ".note.stapsdt"))
-			continue;
-		data = elf_getdata(scn, NULL);
-		if (!data)
-			continue;
-		while ((off = gelf_getnote(data, off, &nh, &name_off, &desc_off)) > 0) {
-			const char *desc = (const char *)data->d_buf + desc_off;
-			uint64_t pc, base, sem, pc_off, sem_off = 0;
-			const char *prov, *probe;
-
-			if (nh.n_type != 3 || nh.n_descsz < 3 * 8 + 2 ||
-			    strcmp((const char *)data->d_buf + name_off, "stapsdt"))
-				continue;
-			memcpy(&pc, desc, 8);
-			memcpy(&base, desc + 8, 8);
-			memcpy(&sem, desc + 16, 8);
-			prov = desc + 24;
-			if (!memchr(prov, 0, nh.n_descsz - 24))
-				continue;
-			probe = prov + strlen(prov) + 1;
-			if ((size_t)(probe - desc) >= nh.n_descsz ||
-			    !memchr(probe, 0, nh.n_descsz - (probe - desc)) || strcmp(prov, "python"))
-				continue;
-			/* The note's pc is link-time; a prelinked file moved .stapsdt.base with it. */
-			if (base_addr && base)
-				pc += base_addr - base;
-			if (elf_file__vaddr_to_offset(ef, pc, &pc_off) ||
-			    (sem && elf_file__vaddr_to_offset(ef, sem, &sem_off)))
-				continue;
-			if (!strcmp(probe, "gc__start")) {
-				out->usdt_start = pc_off;
-				out->sem_start = sem_off;
-			} else if (!strcmp(probe, "gc__done")) {
-				out->usdt_done = pc_off;
-				out->sem_done = sem_off;
-			}
-		}
-	}
-}
-
 int gc_sites_find(const char *lib, int minor, struct gc_sites *out)
 {
+	struct usdt_site start, done;
 	struct elf_file *ef;
 	size_t i;
 	Elf *e;
@@ -171,15 +108,18 @@ int gc_sites_find(const char *lib, int minor, struct gc_sites *out)
 		elf_file__close(ef);
 		return err;
 	}
-	e = elf_begin(fd, ELF_C_READ, NULL);
+	if (!usdt_find(lib, "python", "gc__start", &start) &&
+	    !usdt_find(lib, "python", "gc__done", &done)) {
+		out->usdt_start = start.offset;
+		out->sem_start = start.sem_offset;
+		out->usdt_done = done.offset;
+		out->sem_done = done.sem_offset;
+	}
+	e = out->usdt_start ? NULL : elf_begin(fd, ELF_C_READ, NULL);
 	if (e) {
-		find_usdt(e, ef, out);
-		if (!out->usdt_start || !out->usdt_done) {
-			out->usdt_start = out->usdt_done = out->sem_start = out->sem_done = 0;
-			find_funcs(e, ef, out->func_name, out);
-		}
+		find_funcs(e, ef, out->func_name, out);
 		elf_end(e);
-	} else {
+	} else if (!out->usdt_start) {
 		err = -ENOEXEC;
 	}
 	close(fd);
