@@ -4,6 +4,7 @@
 #include <stdint.h>
 #include <unistd.h>
 #include "symbols/gcsites.h"
+#include "symbols/usdt.h"
 #include "test.h"
 
 void test_gcsites_diff_names_the_generation_that_moved(void)
@@ -62,4 +63,14 @@ void test_gcsites_pyenv_clones(void)
 	ASSERT_EQ(s.n_funcs, 2, "collect.constprop.0 and .1");
 	ASSERT_EQ(s.interp_main_off, -1, "3.8: the stats are in _PyRuntime");
 	globfree(&g);
+}
+
+/* USDT argument registers -> struct pt_regs offsets (Debian's python:audit is "8@%rbx 8@%r15"). */
+void test_gcsites_usdt_arg_regs(void)
+{
+	ASSERT_EQ(usdt_arg_reg("8@%rbx 8@%r15", 0), 40, "rbx");
+	ASSERT_EQ(usdt_arg_reg("8@%rbx 8@%r15", 1), 0, "r15");
+	ASSERT_EQ(usdt_arg_reg("-4@112(%rsp)", 0), -1, "a memory operand");
+	ASSERT_EQ(usdt_arg_reg("8@%rbx", 1), -1, "no such argument");
+	ASSERT_EQ(usdt_arg_reg("-8@%r12", 0), 24, "r12, signed");
 }
