@@ -5,6 +5,7 @@
 # saw (gc.callbacks, its own counts), printed as JSON on its last line of output.
 
 load helpers
+load view_helpers
 
 setup() {
 	requires root bpf
@@ -249,4 +250,20 @@ AUDIT_RE=('open$' 'socket\.__new__' 'myapp\.')
 		echo "# $py (--all): $(cat check.txt)" >&3
 	done
 	[ "$failed" = 0 ]
+}
+
+@test "the trace with every kind of event opens in the viewer, counters drawn" {
+	local py t="$BATS_TEST_TMPDIR/all.json"
+	cd "$REPO"
+	view_require_browser
+	py=$(pythons | awk '{print $NF}')
+	"$VIZBPF" -q -o "$t" --log_gc --log_exception --log_audit -- "$py" \
+		"$TARGETS/custom_events.py" "$EVENTS_DIR" >/dev/null
+	view_start --once --port 0 --timeout 60 "$t"
+	check_page "$VIEW_URL"
+	page_loaded
+	page_is '.trackLabels | index("garbage collection:") != null' "the gc counter is drawn"
+	page_is '.trackLabels | index("progress:") != null' "the custom counter is drawn"
+	view_wait 20
+	[ "$VIEW_STATUS" = 0 ]
 }
