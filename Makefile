@@ -49,7 +49,12 @@ endif
 .DELETE_ON_ERROR:
 .SECONDARY:
 
-all: $(OUTPUT)/vizbpf $(OUTPUT)/libvizbpf-eval.so viewer
+all: $(OUTPUT)/vizbpf $(OUTPUT)/libvizbpf-eval.so viewer $(OUTPUT)/share/vizbpf_events.py
+
+# Custom events: the pure-Python module users copy next to their program.
+$(OUTPUT)/share/vizbpf_events.py: share/vizbpf_events.py | $(OUTPUT)
+	$(Q)mkdir -p $(dir $@)
+	$(Q)cp $< $@
 
 $(OUTPUT)/%.bpf.o: bpf/%.bpf.c $(wildcard bpf/*.bpf.h) bpf/vizbpf.h vmlinux/vmlinux.h | $(OUTPUT)
 	$(call msg,BPF,$@)
@@ -116,7 +121,9 @@ $(OUTPUT)/tests/unit/user_%.o: user/slices/%.c | $(OUTPUT)
 $(OUTPUT)/tests/unit_runner: $(OUTPUT)/tests/unit/runner.o $(UNIT_OBJS) $(CORE_OBJS) \
 			     $(OUTPUT)/tests/unit/user_events.o $(OUTPUT)/tests/unit/user_holds.o \
 			     $(OUTPUT)/tests/unit/user_kslices.o $(OUTPUT)/tests/unit/user_kcpu.o \
-			     $(OUTPUT)/tests/unit/user_kmem.o
+			     $(OUTPUT)/tests/unit/user_kmem.o \
+			     $(OUTPUT)/tests/unit/user_gcslices.o $(OUTPUT)/tests/unit/user_excslices.o \
+			     $(OUTPUT)/tests/unit/user_customev.o $(OUTPUT)/tests/unit/user_auditev.o
 	$(call msg,LINK,$@)
 	$(Q)$(CC) $(CFLAGS) $^ $(LDLIBS_CORE) -o $@
 

@@ -106,7 +106,8 @@ struct code_slot {
 	__u64 code;
 	__u64 sig;      /* computed here from the code window */
 	__u64 fast_sig; /* computed by the preloaded evaluator */
-	__u32 thread_start; /* threading's Thread._bootstrap_inner: its call names the thread */
+	__u32 thread_start; /* bit 0: threading's Thread._bootstrap_inner (its call names the
+			     * thread); bits 1+: enum vz_custom_kind (custom.bpf.h) */
 	__u32 pad;
 };
 
@@ -220,12 +221,14 @@ static __always_inline __u32 code_slot_index(__u64 code)
 }
 
 #include "pythread.bpf.h"
+#include "custom.bpf.h"
 
 /*
  * Describes a code object the first time it is seen (or seen changed at the same address).
- * Returns whether it is Thread._bootstrap_inner (known from the slot after the first time).
+ * Returns bit 0: it is Thread._bootstrap_inner, bits 1+: its enum vz_custom_kind (known from
+ * the slot after the first time).
  */
-static __always_inline bool describe_code(__u64 id, __u64 code, const __u8 *w)
+static __always_inline __u32 describe_code(__u64 id, __u64 code, const __u8 *w)
 {
 	__u64 name = window_u64(w, off.code_qualname >= 0 ? off.code_qualname : off.code_name);
 	__u64 file = window_u64(w, off.code_filename);
@@ -250,7 +253,7 @@ static __always_inline bool describe_code(__u64 id, __u64 code, const __u8 *w)
 	r->co_flags = window_u32(w, off.code_flags);
 	read_pystr(name, &r->name_hdr, r->name, VZ_NAME_MAX);
 	read_pystr(file, &r->file_hdr, r->file, VZ_FILE_MAX);
-	slot->thread_start = is_thread_start(r);
+	slot->thread_start = is_thread_start(r) | custom_kind(r) << 1;
 	bpf_ringbuf_submit(r, 0);
 	slot->code = code;
 	slot->sig = sig;
@@ -258,14 +261,14 @@ static __always_inline bool describe_code(__u64 id, __u64 code, const __u8 *w)
 }
 
 /* describe_code() for the fast path: the signature comes computed; read only on a miss. */
-static __always_inline bool describe_code_if_new(__u64 id, __u64 code, __u64 sig)
+static __always_inline __u32 describe_code_if_new(__u64 id, __u64 code, __u64 sig)
 {
 	__u32 idx = code_slot_index(code);
 	__u8 window[VZ_CODE_WINDOW_MAX] __attribute__((aligned(8)));
 	struct code_slot *slot;
 
 	sig ^= id >> 32;
-	bool thread_start;
+	__u32 thread_start;
 
 	slot = bpf_map_lookup_elem(&codes, &idx);
 	if (!slot)
@@ -348,8 +351,9 @@ int BPF_KPROBE(py_entry)
 	struct vz_rec_call *r;
 	struct vz_thread *ti;
 	__u64 frame, tstate, code, arg1, arg2, arg3, caller, ip;
-	__u32 flags = 0, throwflag;
+	__u32 flags = 0, throwflag, described;
 	__u8 owner;
+	__u64 ts;
 
 	/* Read the argument registers first: a ctx offset chosen at run time is rejected. */
 	arg1 = PT_REGS_PARM1(ctx);
@@ -400,7 +404,8 @@ int BPF_KPROBE(py_entry)
 	if (bpf_probe_read_user(code_window, sizeof(code_window),
 				(const void *)(code + code_window_off)))
 		read_code_fields(code, code_window);
-	if (describe_code(id, code, code_window))
+	described = describe_code(id, code, code_window);
+	if (described & 1)
 		send_thread_name(id, frame);
 
 	/* Generator creation (3.11+) runs a thread-owned frame; resumes run generator-owned ones. */
@@ -446,7 +451,10 @@ int BPF_KPROBE(py_entry)
 	r->code = code;
 	r->frame = frame;
 	r->caller = caller;
+	ts = r->hdr.ts_ns;
 	bpf_ringbuf_submit(r, submit_flags());
+	if (described >> 1)
+		send_custom(id, frame, described >> 1, ts);
 	return 0;
 }
 
@@ -511,10 +519,14 @@ int BPF_KPROBE(site_entry)
 	__u64 id = bpf_get_current_pid_tgid();
 	__u64 code = PT_REGS_PARM2(ctx), sig = PT_REGS_PARM4(ctx);
 	struct vz_rec_call *r;
+	__u32 described;
 
 	emit_returns(id, ctx->r9, PT_REGS_RC(ctx)); /* PT_REGS_PARM6: not in libbpf 1.1 */
-	if (describe_code_if_new(id, code, sig))
+	described = describe_code_if_new(id, code, sig);
+	if (described & 1)
 		send_thread_name(id, PT_REGS_PARM1(ctx));
+	if (described >> 1)
+		send_custom(id, PT_REGS_PARM1(ctx), described >> 1, PT_REGS_PARM5(ctx));
 	r = bpf_ringbuf_reserve(&events, sizeof(*r), 0);
 	if (!r) {
 		note_lost(bpf_task_storage_get(&threads, bpf_get_current_task_btf(), 0,
@@ -610,6 +622,9 @@ struct {
 } exits_lost SEC(".maps");
 
 #include "ktrace.bpf.h"
+#include "gc.bpf.h"
+#include "exc.bpf.h"
+#include "audit.bpf.h"
 
 /* raw: needs no tracefs mount */
 SEC("raw_tp/sched_process_exit")

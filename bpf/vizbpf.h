@@ -31,6 +31,11 @@ enum vz_rec_type {
 	VZ_REC_SWITCH = 34,  /* struct vz_rec_switch: a CPU switched from or to a traced thread */
 	VZ_REC_WAKING = 35,  /* struct vz_rec_waking: a traced thread is woken */
 	VZ_REC_MEM = 36,     /* struct vz_rec_mem: a traced thread's memory counters, sampled */
+	/* 48-63: GC, exceptions, audit and custom events (bpf/gc.bpf.h & co.) */
+	VZ_REC_GC = 48,    /* struct vz_rec_gc: a garbage collection ended (--log_gc) */
+	VZ_REC_EXCEPTION = 49, /* struct vz_rec_exception: raised in a Python frame (--log_exception) */
+	VZ_REC_CUSTOM = 50, /* struct vz_rec_custom: a call of share/vizbpf_events.py */
+	VZ_REC_AUDIT = 51, /* struct vz_rec_audit: an audit event (--log_audit) */
 };
 
 /* vz_rec_hdr.flags */
@@ -388,6 +393,128 @@ struct vz_rec_mem {
 	__u64 rss_pages;  /* file + anon + shmem, the mm's (approximate) counters */
 	__u64 min_flt;    /* this thread's */
 	__u64 maj_flt;
+};
+
+/*
+ * --log_gc: one collection on thread hdr.tid, from start_ns to hdr.ts_ns, with the
+ * interpreter's generation_stats (3 generations x {collections, collected, uncollectable})
+ * read as it began and as it ended: their difference gives the generation and the counts.
+ */
+#define VZ_GC_STATS 9
+struct vz_rec_gc {
+	struct vz_rec_hdr hdr;
+	__u64 start_ns;
+	__u64 before[VZ_GC_STATS];
+	__u64 after[VZ_GC_STATS];
+};
+
+/*
+ * --log_exception: where the BPF side finds the exception being raised, for one minor version
+ * (symbols/exclayout.c). -1: the version has no such field.
+ */
+struct vz_exc_layout {
+	__s32 runtime_tstate;   /* _PyRuntime.gilstate.tstate_current (<=3.11) */
+	__s32 runtime_main;     /* _PyRuntime.interpreters.main (3.12+: the GIL's last holder) */
+	__s32 interp_gil;       /* PyInterpreterState.ceval.gil (3.12+) */
+	__s32 gil_last_holder;  /* struct _gil_runtime_state.last_holder (3.12+) */
+	__s32 tstate_exc;       /* PyThreadState.current_exception (3.12+) */
+	__s32 tstate_type;      /* PyThreadState.curexc_type (<=3.11) */
+	__s32 tstate_value;     /* ...curexc_value */
+	__s32 tstate_tb;        /* ...curexc_traceback */
+	__s32 exc_traceback;    /* PyBaseExceptionObject.traceback */
+	__s32 exc_args;         /* PyBaseExceptionObject.args */
+	__s32 frame_back;       /* PyFrameObject.f_back */
+	__s32 frame_iframe;     /* PyFrameObject.f_frame (3.11+), -1: code at off.frame_code */
+	__s32 code_linetable;   /* PyCodeObject.co_linetable (3.11+: lines from tb_lasti) */
+	__s32 type_name;        /* PyTypeObject.tp_name */
+	__s32 type_flags;       /* PyTypeObject.tp_flags */
+	__s32 pad;
+};
+
+#define VZ_EXC_TYPE_MAX 64
+#define VZ_EXC_MSG_MAX 128
+#define VZ_EXC_LINES_MAX 2048
+
+/*
+ * An exception raised in a Python frame: PyTraceBack_Here added the first traceback entry of
+ * its way up, in frame 'code' (tb_lineno, or on 3.11+ tb_lasti and the start of the code's
+ * location table, to be decoded in user space: tb_lineno is computed lazily there).
+ */
+struct vz_rec_exception {
+	struct vz_rec_hdr hdr;
+	__u64 code;
+	__s32 lineno;      /* -1: decode from lines */
+	__s32 lasti;       /* byte offset of the instruction that raised */
+	__u32 firstlineno;
+	__u32 lines_len;   /* bytes of lines captured (the record is cut after them) */
+	__u32 lines_total; /* size of the whole location table */
+	struct vz_pystr_hdr msg_hdr; /* str(exc) when it is args[0], a str */
+	char type[VZ_EXC_TYPE_MAX];  /* tp_name */
+	char msg[VZ_EXC_MSG_MAX];
+	__u8 lines[VZ_EXC_LINES_MAX];
+};
+
+/* Which function of share/vizbpf_events.py a code object is (vz_rec_custom.kind). */
+enum vz_custom_kind {
+	VZ_CUSTOM_INSTANT = 1, /* instant(name, value=None) */
+	VZ_CUSTOM_COUNTER = 2, /* counter(name, **values) */
+	VZ_CUSTOM_BEGIN = 3,   /* span.__enter__(self): self.name is its first slot */
+	VZ_CUSTOM_END = 4,     /* span.__exit__(self, *exc) */
+};
+
+/* A scalar argument as read (vz_custom_value.type). */
+enum vz_value_type {
+	VZ_VAL_NONE = 0,
+	VZ_VAL_INT = 1,   /* num: int64 */
+	VZ_VAL_FLOAT = 2, /* num: the double's bits */
+	VZ_VAL_BOOL = 3,  /* num: 0 or 1 */
+	VZ_VAL_STR = 4,   /* str */
+	VZ_VAL_OTHER = 5, /* str: its type's name (an int past 64 bits: "int") */
+	VZ_VAL_ABSENT = 6,
+};
+
+#define VZ_CUSTOM_VALUES 8
+#define VZ_CUSTOM_KEY_MAX 32
+#define VZ_CUSTOM_STR_MAX 64
+#define VZ_CUSTOM_NAME_MAX 128
+
+struct vz_custom_value {
+	__u64 num;
+	__u32 type; /* enum vz_value_type */
+	__u32 pad;
+	struct vz_pystr_hdr key_hdr;
+	struct vz_pystr_hdr str_hdr;
+	char key[VZ_CUSTOM_KEY_MAX];
+	char str[VZ_CUSTOM_STR_MAX];
+};
+
+/*
+ * A call of one of vizbpf_events.py's functions, read from its frame as it starts: hdr.ts_ns is
+ * the call's own time (its slice starts there). 'obj' tells spans apart: the span object.
+ */
+struct vz_rec_custom {
+	struct vz_rec_hdr hdr;
+	__u64 obj;
+	__u32 kind;     /* enum vz_custom_kind */
+	__u32 n;        /* values that follow */
+	__u32 more;     /* counter: series past VZ_CUSTOM_VALUES, not read */
+	__u32 pad;
+	struct vz_pystr_hdr name_hdr;
+	char name[VZ_CUSTOM_NAME_MAX];
+	struct vz_custom_value v[VZ_CUSTOM_VALUES];
+};
+
+#define VZ_AUDIT_ARGS 6
+#define VZ_AUDIT_EVENT_MAX 64
+
+/* An audit event (sys.audit or PySys_Audit) and its first arguments, as read. */
+struct vz_rec_audit {
+	struct vz_rec_hdr hdr;
+	__u32 n;    /* arguments read */
+	__u32 more; /* 1: there were more, or one could not be read */
+	struct vz_pystr_hdr event_hdr;
+	char event[VZ_AUDIT_EVENT_MAX];
+	struct vz_custom_value v[VZ_AUDIT_ARGS];
 };
 
 #endif /* __VIZBPF_H */

@@ -296,6 +296,48 @@ void trace_writer_counter(struct trace_writer *w, const char *name, uint64_t ts_
 	put_cstr(w, "}}");
 }
 
+/* Events of other categories than FEE (gc, audit, custom events): not on the hot path. */
+void trace_writer_complete_cat(struct trace_writer *w, const char *cat, const char *name,
+			       uint64_t ts_ns, uint64_t dur_ns, uint32_t pid, uint32_t tid,
+			       const char *args_json)
+{
+	begin_event(w);
+	put_cstr(w, "{\"ph\":\"X\",\"cat\":");
+	put_quoted(w, cat);
+	put_cstr(w, ",\"name\":");
+	put_quoted(w, name);
+	put_cstr(w, ",\"ts\":");
+	put_us(w, ts_ns);
+	put_cstr(w, ",\"dur\":");
+	put_us(w, dur_ns);
+	put_cstr(w, ",\"pid\":");
+	put_u64(w, pid);
+	put_cstr(w, ",\"tid\":");
+	put_u64(w, tid);
+	if (args_json) {
+		put_cstr(w, ",\"args\":");
+		put_cstr(w, args_json);
+	}
+	put_cstr(w, "}");
+}
+
+void trace_writer_counter_args(struct trace_writer *w, const char *name, uint64_t ts_ns,
+			       uint32_t pid, uint32_t tid, const char *args_json)
+{
+	begin_event(w);
+	put_cstr(w, "{\"ph\":\"C\",\"name\":");
+	put_quoted(w, name);
+	put_cstr(w, ",\"ts\":");
+	put_us(w, ts_ns);
+	put_cstr(w, ",\"pid\":");
+	put_u64(w, pid);
+	put_cstr(w, ",\"tid\":");
+	put_u64(w, tid);
+	put_cstr(w, ",\"args\":");
+	put_cstr(w, args_json);
+	put_cstr(w, "}");
+}
+
 /* Stores "key":value, replacing an earlier entry with the same key. */
 static void meta_set(struct trace_writer *w, const char *key, const char *val, size_t val_len)
 {
@@ -472,31 +514,7 @@ void trace_writer_discard(struct trace_writer *w)
 	free(w);
 }
 
-/* --kernel's slices and flows (not the hot path of Python calls). */
-void trace_writer_complete_cat(struct trace_writer *w, const char *cat, const char *name,
-			       uint64_t ts_ns, uint64_t dur_ns, uint32_t pid, uint32_t tid,
-			       const char *args_json)
-{
-	begin_event(w);
-	put_cstr(w, "{\"ph\":\"X\",\"cat\":");
-	put_quoted(w, cat);
-	put_cstr(w, ",\"name\":");
-	put_quoted(w, name);
-	put_cstr(w, ",\"ts\":");
-	put_us(w, ts_ns);
-	put_cstr(w, ",\"dur\":");
-	put_us(w, dur_ns);
-	put_cstr(w, ",\"pid\":");
-	put_u64(w, pid);
-	put_cstr(w, ",\"tid\":");
-	put_u64(w, tid);
-	if (args_json) {
-		put_cstr(w, ",\"args\":");
-		put_cstr(w, args_json);
-	}
-	put_cstr(w, "}");
-}
-
+/* --kernel's flows (not the hot path of Python calls). */
 void trace_writer_flow(struct trace_writer *w, char ph, const char *cat, const char *name,
 		       uint64_t id, uint64_t ts_ns, uint32_t pid, uint32_t tid)
 {
@@ -519,20 +537,5 @@ void trace_writer_flow(struct trace_writer *w, char ph, const char *cat, const c
 	/* The end binds the slice enclosing it (without this, the next slice to start). */
 	if (ph == 'f')
 		put_cstr(w, ",\"bp\":\"e\"");
-	put_cstr(w, "}");
-}
-
-void trace_writer_counter_args(struct trace_writer *w, const char *name, uint64_t ts_ns,
-			       uint32_t pid, const char *args_json)
-{
-	begin_event(w);
-	put_cstr(w, "{\"ph\":\"C\",\"name\":");
-	put_quoted(w, name);
-	put_cstr(w, ",\"ts\":");
-	put_us(w, ts_ns);
-	put_cstr(w, ",\"pid\":");
-	put_u64(w, pid);
-	put_cstr(w, ",\"args\":");
-	put_cstr(w, args_json);
 	put_cstr(w, "}");
 }

@@ -58,11 +58,6 @@ void trace_writer_complete_args(struct trace_writer *w, const char *name_json,
 				size_t name_json_len, uint64_t ts_ns, uint64_t dur_ns, uint32_t pid,
 				uint32_t tid, const char *args_json);
 
-/* An X slice with its own cat and name (escaped here) and args (NULL: none): --kernel's. */
-void trace_writer_complete_cat(struct trace_writer *w, const char *cat, const char *name,
-			       uint64_t ts_ns, uint64_t dur_ns, uint32_t pid, uint32_t tid,
-			       const char *args_json);
-
 /* A v1 flow event: ph 's' (start, binds the slice open at ts) or 'f' (end, written with
  * "bp":"e": binds the slice enclosing ts). Each flow needs its own id. */
 void trace_writer_flow(struct trace_writer *w, char ph, const char *cat, const char *name,
@@ -90,9 +85,14 @@ void trace_writer_instant_cat(struct trace_writer *w, const char *cat, const cha
 void trace_writer_counter(struct trace_writer *w, const char *name, uint64_t ts_ns, uint32_t pid,
 			  const char *series, double value);
 
-/* The same with several series at once: args_json is the object of them, copied as is. */
+/* A complete event of category cat (gc, audit, custom spans); name escaped here, args_json a
+ * JSON object text or NULL. Not for the hot path. */
+void trace_writer_complete_cat(struct trace_writer *w, const char *cat, const char *name,
+			       uint64_t ts_ns, uint64_t dur_ns, uint32_t pid, uint32_t tid,
+			       const char *args_json);
+/* "ph":"C" counter event with several series: args_json, a JSON object of numbers. */
 void trace_writer_counter_args(struct trace_writer *w, const char *name, uint64_t ts_ns,
-			       uint32_t pid, const char *args_json);
+			       uint32_t pid, uint32_t tid, const char *args_json);
 
 /*
  * Entries of "viztracer_metadata", written at close in the order first given (keys and string

@@ -22,6 +22,9 @@
 _Static_assert(TRACER_KERNEL_SYSCALLS == KTRACE_SYSCALLS && TRACER_KERNEL_SCHED == KTRACE_SCHED &&
 	       TRACER_KERNEL_CPU == KTRACE_CPU && TRACER_KERNEL_MEMORY == KTRACE_MEMORY,
 	       "ktrace.h and tracer.h name the same flags");
+#include "gcprobe.h"
+#include "excprobe.h"
+#include "auditprobe.h"
 #include "user/base/log.h"
 
 #define VZ_BPF_TRACE_UPROBE_MULTI 48 /* enum bpf_attach_type, Linux 6.6+ */
@@ -52,6 +55,9 @@ struct tracer {
 	uint64_t evalframe_offset;
 	unsigned flags;
 	struct bpf_link *klinks[KTRACE_LINKS]; /* --kernel */
+	struct gcprobe *gc; /* --log_gc's probes (gcprobe.c), NULL without */
+	struct excprobe *exc; /* --log_exception's (excprobe.c) */
+	struct auditprobe *audit; /* --log_audit's (auditprobe.c) */
 };
 
 static int libbpf_print(enum libbpf_print_level level, const char *fmt, va_list args)
@@ -446,6 +452,12 @@ int tracer_attach_sites_pid(struct tracer *t, pid_t pid, const char *lib, uint64
 
 void tracer_detach(struct tracer *t)
 {
+	gcprobe_free(t->gc);
+	t->gc = NULL;
+	excprobe_free(t->exc);
+	t->exc = NULL;
+	auditprobe_free(t->audit);
+	t->audit = NULL;
 	for (int i = 0; i < t->n_child_fds; i++)
 		close(t->child_fds[i]);
 	t->n_child_fds = 0;
@@ -536,6 +548,34 @@ void tracer_read_stats(struct tracer *t, struct tracer_stats *s)
 	ktrace_stats(t->skel, &s->kernel_records, &s->kernel_lost);
 	s->kernel_flags = t->flags & (TRACER_KERNEL_SYSCALLS | TRACER_KERNEL_SCHED | TRACER_KERNEL_CPU |
 				    TRACER_KERNEL_MEMORY);
+	s->gc_unfinished = b->gc_unfinished;
+}
+
+/* For gcprobe.c, which attaches more of the skeleton's programs. */
+struct vizbpf_bpf *tracer_skel(struct tracer *t)
+{
+	return t->skel;
+}
+
+int tracer_log_gc(struct tracer *t, const struct py_interp *pi)
+{
+	if (!t->gc)
+		t->gc = gcprobe_attach(t, pi);
+	return t->gc ? 0 : -ENOENT;
+}
+
+int tracer_log_exception(struct tracer *t, const struct py_interp *pi)
+{
+	if (!t->exc)
+		t->exc = excprobe_attach(t, pi);
+	return t->exc ? 0 : -ENOENT;
+}
+
+int tracer_log_audit(struct tracer *t, const struct py_interp *pi)
+{
+	if (!t->audit)
+		t->audit = auditprobe_attach(t, pi);
+	return t->audit ? 0 : -ENOENT;
 }
 
 const char *tracer_lib(struct tracer *t)

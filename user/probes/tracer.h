@@ -20,6 +20,7 @@ struct tracer_stats {
 	uint64_t kernel_records;    /* --kernel: syscall and off-CPU records written */
 	uint64_t kernel_lost;       /* ...and dropped */
 	unsigned kernel_flags;      /* TRACER_KERNEL_* asked for (0: no --kernel) */
+	uint64_t gc_unfinished;     /* --log_gc: collections whose end was not seen (too deep) */
 };
 
 /* Called for each ring-buffer record; returns 0 or a negative errno to stop. */
@@ -67,6 +68,13 @@ int tracer_fd(struct tracer *t);
 /* Hands over every record already in the buffer. Returns records handled or -errno. */
 int tracer_drain(struct tracer *t);
 void tracer_read_stats(struct tracer *t, struct tracer_stats *s);
+/* --log_gc: probes where collections begin and end in every traced process of *pi's file
+ * (gcprobe.c). Returns 0, or -ENOENT after saying why it cannot. */
+int tracer_log_gc(struct tracer *t, const struct py_interp *pi);
+/* --log_exception: probes PyTraceBack_Here (excprobe.c). Returns 0, or -ENOENT (said why). */
+int tracer_log_exception(struct tracer *t, const struct py_interp *pi);
+/* --log_audit: probes the audit funnel (auditprobe.c). Returns 0, or -ENOENT (said why). */
+int tracer_log_audit(struct tracer *t, const struct py_interp *pi);
 /* The file probed (the interpreter binary or libpython). */
 const char *tracer_lib(struct tracer *t);
 /* A line describing how calls are caught, for the trace metadata. */

@@ -3,6 +3,7 @@
 #include <argp.h>
 #include <errno.h>
 #include <math.h>
+#include <regex.h>
 #include <stdlib.h>
 #include <string.h>
 #include "env.h"
@@ -41,6 +42,9 @@ enum {
 	OPT_COMM,
 	OPT_CGROUP,
 	OPT_KERNEL,
+	OPT_LOG_GC,
+	OPT_LOG_EXCEPTION,
+	OPT_LOG_AUDIT,
 	OPT_UNSUPPORTED,
 };
 
@@ -73,13 +77,20 @@ static const struct argp_option options[] = {
 	{ "kernel", OPT_KERNEL, "LIST", 0,
 	  "Add the traced processes' kernel activity (comma-separated): syscalls, sched (off-CPU "
 	  "time), cpu (CPU tracks), memory (RSS, page faults), or all" },
+	{ "log_gc", OPT_LOG_GC, NULL, 0,
+	  "Garbage collections as slices (cat gc) on the thread that ran them, and VizTracer's "
+	  "'garbage collection' counter" },
+	{ "log_exception", OPT_LOG_EXCEPTION, NULL, 0,
+	  "Exceptions raised in Python code as instants (cat exception) on their thread: type, "
+	  "message, function and line" },
+	{ "log_audit", OPT_LOG_AUDIT, NULL, 0,
+	  "Audit events (sys.audit, PySys_Audit) as instants; REGEX... right after it (before "
+	  "--) keep only events whose name they match" },
 	/* VizTracer options that cannot mean the same thing here (yet): refuse, never ignore. */
 	{ "tracer_entries", OPT_UNSUPPORTED, "N", OPTION_HIDDEN },
 	{ "log_func_args", OPT_UNSUPPORTED, NULL, OPTION_HIDDEN },
 	{ "log_func_retval", OPT_UNSUPPORTED, NULL, OPTION_HIDDEN },
 	{ "log_async", OPT_UNSUPPORTED, NULL, OPTION_HIDDEN },
-	{ "log_gc", OPT_UNSUPPORTED, NULL, OPTION_HIDDEN },
-	{ "log_audit", OPT_UNSUPPORTED, NULL, OPTION_HIDDEN },
 	{ "open", OPT_UNSUPPORTED, NULL, OPTION_HIDDEN },
 	{},
 };
@@ -129,6 +140,15 @@ static error_t parse_opt(int key, char *arg, struct argp_state *state)
 	}
 	case OPT_PID_SUFFIX:
 		env.pid_suffix = true;
+		break;
+	case OPT_LOG_GC:
+		env.log_gc = true;
+		break;
+	case OPT_LOG_EXCEPTION:
+		env.log_exception = true;
+		break;
+	case OPT_LOG_AUDIT:
+		env.log_audit = true;
 		break;
 	case OPT_ALL:
 		env.all = true;
@@ -203,6 +223,24 @@ static error_t parse_opt(int key, char *arg, struct argp_state *state)
 		break;
 	}
 	case ARGP_KEY_ARG:
+		/* --log_audit REGEX...: VizTracer's form; the program comes after "--". */
+		if (env.log_audit && state->next >= 2 && !env.command &&
+		    strcmp(state->argv[state->next - 2], "--") &&
+		    (!strcmp(state->argv[state->next - 2], "--log_audit") ||
+		     (env.n_audit_regex &&
+		      state->argv[state->next - 2] == env.audit_regex[env.n_audit_regex - 1]))) {
+			regex_t re;
+			char anchored[4096];
+
+			if (env.n_audit_regex == VZ_MAX_FILTERS)
+				argp_error(state, "too many --log_audit regexes (max %d)", VZ_MAX_FILTERS);
+			snprintf(anchored, sizeof(anchored), "^(%s)", arg);
+			if (regcomp(&re, anchored, REG_EXTENDED | REG_NOSUB))
+				argp_error(state, "--log_audit '%s': not a valid regular expression", arg);
+			regfree(&re);
+			env.audit_regex[env.n_audit_regex++] = arg;
+			break;
+		}
 		/* The first non-option starts the program's own command line. */
 		env.command = &state->argv[state->next - 1];
 		state->next = state->argc;

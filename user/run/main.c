@@ -173,6 +173,8 @@ int main(int argc, char **argv)
 		.exclude_files = env.exclude_files,
 		.n_exclude = env.n_exclude,
 		.ignore_frozen = env.ignore_frozen,
+		.audit_regex = env.audit_regex,
+		.n_audit_regex = env.n_audit_regex,
 	};
 	ev = events_new(NULL, &filter);
 	if (!ev) {

@@ -65,6 +65,13 @@ struct tracer *procs_tracer(struct procs *ps, const struct py_interp *pi, unsign
 	t = tracer_open(pi, env.ringbuf_bytes, flags | env.kernel, events_handle, ps->ev);
 	if (t)
 		ps->tracers[ps->n_tracers++] = t;
+	/* Without the collector's probes the trace goes on (said why). */
+	if (t && env.log_gc)
+		tracer_log_gc(t, pi);
+	if (t && env.log_exception)
+		tracer_log_exception(t, pi);
+	if (t && env.log_audit)
+		tracer_log_audit(t, pi);
 	return t;
 }
 
@@ -402,6 +409,7 @@ void procs_stats(struct procs *ps, struct tracer_stats *s)
 		s->kernel_records += one.kernel_records;
 		s->kernel_lost += one.kernel_lost;
 		s->kernel_flags |= one.kernel_flags;
+		s->gc_unfinished += one.gc_unfinished;
 	}
 	if (ps->pw)
 		s->lost_records += procwatch_lost(ps->pw);

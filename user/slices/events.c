@@ -17,6 +17,10 @@
 #include "kslices.h"
 #include "kcpu.h"
 #include "kmem.h"
+#include "gcslices.h"
+#include "excslices.h"
+#include "customev.h"
+#include "auditev.h"
 #include "user/base/log.h"
 
 #define GEN_FLAGS (VZ_CO_GENERATOR | VZ_CO_COROUTINE | VZ_CO_ASYNC_GENERATOR)
@@ -93,6 +97,8 @@ struct events {
 	struct kslices_stats kst; /* --kernel */
 	struct kcpu kcpu;         /* --kernel cpu */
 	struct kmem *kmem;        /* --kernel memory, made at its first sample */
+	struct customev *custom; /* vizbpf_events.py's spans still open */
+	struct auditev *audit; /* --log_audit's regexes */
 };
 
 static inline uint32_t hash64(uint64_t v)
@@ -736,6 +742,36 @@ int events_handle(void *ctx, const void *data, size_t size)
 	case VZ_REC_WAKING:
 	case VZ_REC_MEM:
 		return handle_kernel(ev, h, size);
+	case VZ_REC_GC:
+		if (size >= sizeof(struct vz_rec_gc)) {
+			const struct vz_rec_gc *g = data;
+
+			gc_slice_write(writer(ev, h->pid), g, program_ns(ev, h->pid, g->start_ns),
+				       program_ns(ev, h->pid, h->ts_ns));
+			ev->st.gc_collections++;
+		}
+		return 0;
+	case VZ_REC_EXCEPTION:
+		if (size >= offsetof(struct vz_rec_exception, lines)) {
+			const struct vz_rec_exception *x = data;
+			uint32_t *slot = code_slot(ev, h->pid, x->code);
+			const struct code_info *c = *slot ? &ev->codes[*slot - 1] : NULL;
+
+			exc_instant_write(writer(ev, h->pid), x, size,
+					  program_ns(ev, h->pid, h->ts_ns), c ? c->name_json : NULL,
+					  c ? c->name_len : 0);
+			ev->st.exceptions++;
+		}
+		return 0;
+	case VZ_REC_CUSTOM:
+		customev_handle(ev->custom, writer(ev, h->pid), data, size,
+				program_ns(ev, h->pid, h->ts_ns));
+		ev->st.custom_events++;
+		return 0;
+	case VZ_REC_AUDIT:
+		ev->st.audit_events += auditev_handle(ev->audit, writer(ev, h->pid), data, size,
+						      program_ns(ev, h->pid, h->ts_ns));
+		return 0;
 	case VZ_REC_THREAD:
 		if (size >= sizeof(struct vz_rec_thread) && ev->on_thread)
 			ev->on_thread(ev->on_thread_ctx, data);
@@ -775,6 +811,14 @@ struct events *events_new(struct trace_writer *w, const struct events_filter *fi
 	ev->w = w;
 	ev->filter = *filter;
 	ev->holds = holds_new(hold_marker, ev);
+	ev->custom = customev_new();
+	{
+		char err[256];
+
+		/* env.c compiled them already: a failure here is memory */
+		ev->audit = auditev_new(filter->audit_regex, filter->n_audit_regex, err,
+					sizeof(err));
+	}
 	if (!ev->holds || index_init(&ev->code_index, 4096) || index_init(&ev->thread_index, 256))
 		goto fail;
 	unknown = add_code(ev, 0, 0, 0, "<unknown>", "?", 0);
@@ -879,5 +923,7 @@ void events_free(struct events *ev)
 	free(ev->thread_index.slots);
 	holds_free(ev->holds);
 	kmem_free(ev->kmem);
+	customev_free(ev->custom);
+	auditev_free(ev->audit);
 	free(ev);
 }

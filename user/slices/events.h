@@ -35,6 +35,10 @@ struct events_stats {
 	uint64_t kernel_flows;      /* ...waker -> wakee arrows */
 	uint64_t kernel_cpu_lines;  /* ...ftrace lines for the CPU tracks */
 	uint64_t kernel_counters;   /* ...memory counter events */
+	uint64_t gc_collections;    /* --log_gc: collections written */
+	uint64_t exceptions;        /* --log_exception: exceptions raised, written */
+	uint64_t custom_events;     /* calls of vizbpf_events.py's functions */
+	uint64_t audit_events;      /* --log_audit: audit events written (after the regexes) */
 };
 
 struct events_filter {
@@ -45,6 +49,8 @@ struct events_filter {
 	const char *const *exclude_files;
 	int n_exclude;
 	int ignore_frozen;
+	const char *const *audit_regex; /* --log_audit REGEX...: events kept (none: all) */
+	int n_audit_regex;
 };
 
 struct vz_rec_thread;

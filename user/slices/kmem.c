@@ -60,10 +60,10 @@ void kmem_sample(struct kmem *k, struct trace_writer *w, const struct vz_rec_mem
 	*min_flt = r->min_flt;
 	*maj_flt = r->maj_flt;
 	snprintf(args, sizeof(args), "{\"MB\":%.3f}", (double)r->rss_pages * k->page / (1 << 20));
-	trace_writer_counter_args(w, "RSS", ts, r->hdr.pid, args);
+	trace_writer_counter_args(w, "RSS", ts, r->hdr.pid, r->hdr.pid, args);
 	snprintf(args, sizeof(args), "{\"minor\":%llu,\"major\":%llu}",
 		 (unsigned long long)p->min_flt, (unsigned long long)p->maj_flt);
-	trace_writer_counter_args(w, "page faults", ts, r->hdr.pid, args);
+	trace_writer_counter_args(w, "page faults", ts, r->hdr.pid, r->hdr.pid, args);
 	k->counters += 2;
 }
 

@@ -83,6 +83,17 @@ void write_metadata(struct trace_writer *w, struct tracer *t, const struct py_in
 	trace_writer_meta_u64(w, "code_descriptions", es->code_descriptions);
 	trace_writer_meta_u64(w, "generator_creations_dropped", es->generator_creations);
 	trace_writer_meta_u64(w, "calls_refused_by_recursion_limit", es->calls_refused);
+	/* --log_gc, --log_exception, --log_audit, vizbpf_events.py: only when there were some */
+	if (es->gc_collections)
+		trace_writer_meta_u64(w, "gc_collections", es->gc_collections);
+	if (ts->gc_unfinished)
+		trace_writer_meta_u64(w, "gc_collections_end_unseen", ts->gc_unfinished);
+	if (es->exceptions)
+		trace_writer_meta_u64(w, "exceptions_raised", es->exceptions);
+	if (es->audit_events)
+		trace_writer_meta_u64(w, "audit_events", es->audit_events);
+	if (es->custom_events)
+		trace_writer_meta_u64(w, "custom_events", es->custom_events);
 	trace_writer_meta_u64(w, "eval_frame_unlocks", ch->eval_frame_unlocks);
 	trace_writer_meta_bool(w, "recursion_budget_exact", ch->budget_exact);
 	trace_writer_meta_bool(w, "recursion_budget_exhausted", ch->budget_exhausted);
