@@ -27,6 +27,12 @@ struct env {
 	bool all;                    /* --all: every CPython process, running and new */
 	const char *comm;            /* --comm NAME: narrows --all */
 	const char *cgroup;          /* --cgroup PATH: narrows --all */
+	bool output_given;           /* -o was given (-u is then refused) */
+	const char *module;          /* -m MODULE: python3 -m MODULE */
+	const char *cmd_string;      /* -c CMD: python3 -c CMD */
+	bool unique_output;          /* -u: result_<program>_<time>.json */
+	const char *output_dir;      /* --output_dir DIR */
+	bool open;                   /* --open: vizbpf view the trace once written */
 };
 
 extern struct env env;

@@ -7,6 +7,8 @@
  */
 #include <errno.h>
 #include <fcntl.h>
+#include <libgen.h>
+#include <limits.h>
 #include <stdbool.h>
 #include <signal.h>
 #include <stdio.h>
@@ -28,6 +30,7 @@
 #include "user/slices/meta.h"
 #include "procs.h"
 #include "attach.h"
+#include "optextra.h"
 #include "user/base/log.h"
 #include "user/probes/tracer.h"
 #include "user/view/view.h"
@@ -130,6 +133,17 @@ static void launch_metadata(struct trace_writer *w, void *ctx)
 	trace_writer_meta_u64(w, "processes_not_followed", m->ps->missed);
 }
 
+/* --open: the trace, or with --pid_suffix the folder of its files. */
+static void open_written(void)
+{
+	char dir[PATH_MAX];
+
+	if (access(env.output, F_OK) && !env.pid_suffix)
+		return; /* not written: said already */
+	snprintf(dir, sizeof(dir), "%s", env.output);
+	optextra_open(env.pid_suffix ? dirname(dir) : env.output);
+}
+
 int main(int argc, char **argv)
 {
 	struct events_filter filter;
@@ -185,6 +199,8 @@ int main(int argc, char **argv)
 	if (env.n_pids || env.all) {
 		exit_code = attach_run(out, ev);
 		events_free(ev);
+		if (env.open)
+			open_written();
 		return exit_code;
 	}
 	have_fast = !fastpath_find(&fast);
@@ -276,6 +292,8 @@ int main(int argc, char **argv)
 	free(out);
 	procs_close(&ps);
 	events_free(ev);
+	if (env.open)
+		open_written();
 	exit_like(st);
 	return 1;
 
