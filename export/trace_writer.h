@@ -102,6 +102,16 @@ int trace_writer_error(const struct trace_writer *w);
  */
 int trace_writer_close(struct trace_writer *w);
 
+/*
+ * --tracer_entries: from now on w keeps only the last n slices (and n instants) of each process
+ * in memory, with the process and thread names (slice_ring.h), and writes them at close. Events
+ * written before stay written. Returns 0 or -ENOMEM.
+ */
+int trace_writer_keep_last(struct trace_writer *w, uint32_t n);
+/* Writes what w keeps (trace_writer_keep_last) into another writer: a snapshot. Nothing if w
+ * keeps nothing. Adds "tracer_entries" and "slices_not_kept" to to's metadata. */
+void trace_writer_replay(const struct trace_writer *w, struct trace_writer *to);
+
 /* Frees w without publishing its file: whatever was under the name stays. NULL accepted. */
 void trace_writer_discard(struct trace_writer *w);
 
