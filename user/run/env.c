@@ -47,6 +47,7 @@ enum {
 	OPT_OPEN,
 	OPT_ATTACH,
 	OPT_NOOP,
+	OPT_TRACER_ENTRIES,
 };
 
 static const struct argp_option options[] = {
@@ -75,6 +76,9 @@ static const struct argp_option options[] = {
 	  "Accepted for VizTracer compatibility: vizbpf records Python functions only" },
 	{ "buffer_size", OPT_BUFFER_SIZE, "MB", 0,
 	  "BPF ring buffer size in MiB, a power of two (default 64)" },
+	{ "tracer_entries", OPT_TRACER_ENTRIES, "N", 0,
+	  "Flight recorder: keep only the last N slices of each process; kill -USR1 writes a "
+	  "snapshot (FILE_1.json, ...) without stopping" },
 	{ "module", 'm', "MODULE", 0, "Run python3 -m MODULE ARGS... (python3 from PATH); ends vizbpf's options" },
 	{ "cmd_string", 'c', "CMD", 0, "Run python3 -c CMD ARGS... (python3 from PATH); ends vizbpf's options" },
 	{ "unique_output_file", 'u', NULL, 0,
@@ -93,7 +97,6 @@ static const struct argp_option options[] = {
 	{ "log_subprocess", OPT_NOOP, NULL, OPTION_HIDDEN },
 	{ "log_multiprocess", OPT_NOOP, NULL, OPTION_HIDDEN },
 	/* VizTracer options that cannot mean the same thing here (yet): refuse, never ignore. */
-	{ "tracer_entries", OPT_UNSUPPORTED, "N", OPTION_HIDDEN },
 	{ "log_func_args", OPT_UNSUPPORTED, NULL, OPTION_HIDDEN },
 	{ "log_func_retval", OPT_UNSUPPORTED, NULL, OPTION_HIDDEN },
 	{ "log_async", OPT_UNSUPPORTED, NULL, OPTION_HIDDEN },
@@ -194,6 +197,9 @@ static error_t parse_opt(int key, char *arg, struct argp_state *state)
 		break;
 	case OPT_RCFILE: /* read before argp (rcfile_expand) */
 	case OPT_NOOP:
+		break;
+	case OPT_TRACER_ENTRIES:
+		env.tracer_entries = parse_num(state, arg, 1, 1L << 30);
 		break;
 	case OPT_ATTACH:
 		return parse_opt('p', arg, state);

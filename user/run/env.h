@@ -33,6 +33,7 @@ struct env {
 	bool unique_output;          /* -u: result_<program>_<time>.json */
 	const char *output_dir;      /* --output_dir DIR */
 	bool open;                   /* --open: vizbpf view the trace once written */
+	uint32_t tracer_entries;     /* --tracer_entries N: keep the last N slices per process */
 };
 
 extern struct env env;

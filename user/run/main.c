@@ -31,6 +31,7 @@
 #include "procs.h"
 #include "attach.h"
 #include "optextra.h"
+#include "flight.h"
 #include "user/base/log.h"
 #include "user/probes/tracer.h"
 #include "user/view/view.h"
@@ -194,6 +195,10 @@ int main(int argc, char **argv)
 		goto fail_output;
 	}
 	events_set_writers(ev, (struct trace_writer * (*)(void *, uint32_t))outputs_for, out);
+	if (flight_start(out, env.tracer_entries)) {
+		elog("out of memory");
+		goto fail_output;
+	}
 
 	install_signals();
 	if (env.n_pids || env.all) {
@@ -262,6 +267,7 @@ int main(int argc, char **argv)
 		}
 		if (waitpid(pid, &st, WNOHANG) == pid && (WIFEXITED(st) || WIFSIGNALED(st)))
 			break;
+		flight_check(&ps, out, ev);
 	}
 	child_pid = 0;
 	procs_drain(&ps);

@@ -297,23 +297,25 @@ static inline struct trace_writer *writer(struct events *ev, uint32_t pid)
 	return ev->writer_for ? ev->writer_for(ev->writer_ctx, pid) : ev->w;
 }
 
-/* Writes the slice of the frame at depth d (0 = outermost) ending at end_ns. */
-static void emit(struct events *ev, struct thread *t, uint32_t d, uint64_t end_ns)
+/* Writes the slice of the frame at depth d (0 = outermost) ending at end_ns into w (NULL: the
+ * process's writer). Returns whether it was written (the filters keep it). */
+static bool emit_to(struct events *ev, const struct thread *t, uint32_t d, uint64_t end_ns,
+		    struct trace_writer *w)
 {
 	const struct frame *f = &t->stack[d];
 	const struct code_info *c = &ev->codes[f->code];
 	uint64_t dur = end_ns > f->start_ns ? end_ns - f->start_ns : 0;
-	struct trace_writer *w;
 
 	if (c->filtered)
-		return;
+		return false;
 	if (ev->filter.max_stack_depth > 0 && d >= (uint32_t)ev->filter.max_stack_depth)
-		return;
+		return false;
 	if (dur < ev->filter.min_duration_ns)
-		return;
-	w = writer(ev, t->pid);
+		return false;
 	if (!w)
-		return;
+		w = writer(ev, t->pid);
+	if (!w)
+		return false;
 	if (f->lost & (LOST_INSIDE | LOST_BEFORE))
 		trace_writer_complete_args(w, c->name_json, c->name_len, f->start_ns, dur, t->pid,
 					   t->tid, f->lost & LOST_BEFORE ?
@@ -322,7 +324,13 @@ static void emit(struct events *ev, struct thread *t, uint32_t d, uint64_t end_n
 	else
 		trace_writer_complete(w, c->name_json, c->name_len, f->start_ns, dur, t->pid,
 				      t->tid);
-	ev->st.slices_written++;
+	return true;
+}
+
+static void emit(struct events *ev, struct thread *t, uint32_t d, uint64_t end_ns)
+{
+	if (emit_to(ev, t, d, end_ns, NULL))
+		ev->st.slices_written++;
 }
 
 /*
@@ -576,7 +584,7 @@ static int handle_thread_name(struct events *ev, const struct vz_rec_thread_name
 	return 0;
 }
 
-static void name_thread(struct events *ev, const struct thread *t)
+static void name_thread_to(struct events *ev, const struct thread *t, struct trace_writer *w)
 {
 	char name[VZ_THREAD_NAME_MAX * 2 + 32];
 
@@ -588,8 +596,15 @@ static void name_thread(struct events *ev, const struct thread *t)
 		snprintf(name, sizeof(name), "%s (tid %u)", t->comm, t->tid);
 	else
 		snprintf(name, sizeof(name), "Thread (tid %u)", t->tid);
-	if (writer(ev, t->pid))
-		trace_writer_thread_name(writer(ev, t->pid), t->pid, t->tid, name);
+	if (!w)
+		w = writer(ev, t->pid);
+	if (w)
+		trace_writer_thread_name(w, t->pid, t->tid, name);
+}
+
+static void name_thread(struct events *ev, const struct thread *t)
+{
+	name_thread_to(ev, t, NULL);
 }
 
 static int handle_exit(struct events *ev, const struct vz_rec_exit *r)
@@ -752,6 +767,25 @@ void events_finish(struct events *ev, uint64_t end_ns)
 		pop_inferred(ev, t, 0, t->last_ns);
 		t->exited = true;
 		name_thread(ev, t);
+	}
+}
+
+void events_write_open(struct events *ev, uint64_t now_ns, uint32_t pid, struct trace_writer *w)
+{
+	for (uint32_t i = 0; i < ev->n_threads; i++) {
+		const struct thread *t = &ev->threads[i];
+		uint64_t end;
+
+		if (t->exited || (pid && t->pid != pid))
+			continue;
+		end = program_ns(ev, t->pid, now_ns);
+		if (end < t->last_ns)
+			end = t->last_ns; /* a record taken after now: nesting first */
+		/* Deepest first, as they would close; each ends 1 ns after its callee, so that
+		 * callers strictly contain what they called. */
+		for (uint32_t d = t->depth; d-- > 0;)
+			emit_to(ev, t, d, end + (t->depth - 1 - d), w);
+		name_thread_to(ev, t, w);
 	}
 }
 
