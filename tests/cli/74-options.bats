@@ -150,3 +150,94 @@ while True: tick()' >out.txt 3>&- &
 	run -0 "$VIZBPF" -q --file_info --log_exit --minimize_memory --sanitize_function_name \
 		--log_subprocess --log_multiprocess --ignore_c_function -c pass
 }
+
+@test "--tracer_entries N keeps exactly the last N slices: the oracle's tail, on every interpreter" {
+	requires root bpf
+	cp "$TARGETS/flight.py" .
+	for py in $(pythons); do
+		rm -f t.json o.json
+		"$VIZBPF" -q -o t.json --tracer_entries 500 --include_files "$PWD" -- "$py" "$PWD/flight.py" >traced.out
+		"$py" "$TOOLS/oracle.py" o.json "$PWD/flight.py" >oracle.out
+		cmp traced.out oracle.out
+		run python3 "$TOOLS/tail.py" t.json o.json flight.py 500
+		echo "# $py: $output" >&3
+		[ "$status" = 0 ] || return 1
+		python3 "$TOOLS/calltree.py" t.json /dev/null /dev/null --check-only
+	done
+	run -64 "$VIZBPF" --tracer_entries 0 -c pass
+}
+
+# Starts a program under PY that calls forever and prints "ready"; sets $ppid.
+start_busy() { # PY
+	"$1" -c 'import time
+def leaf(i): return i
+def mid(i): return leaf(i) + leaf(i + 1)
+def main():
+    print("ready", flush=True)
+    n = 0
+    while True:
+        mid(n); n += 1
+        if n % 1000 == 0: time.sleep(0.001)
+main()' >busy.out 3>&- &
+	ppid=$!
+	wait_for_line busy.out ready
+}
+
+@test "kill -USR1 writes snapshots of a running attach without stopping; each is a valid trace" {
+	requires root bpf
+	for py in $(pythons); do
+		rm -f t*.json vz.err
+		start_busy "$py"
+		"$VIZBPF" -o t.json --tracer_entries 2000 -p $ppid 2>vz.err 3>&- &
+		vpid=$!
+		wait_for_line vz.err tracing || { kill $ppid $vpid; return 1; }
+		sleep 0.5
+		kill -USR1 $vpid
+		wait_for_line vz.err "snapshot 1 saved to t_1.json" || { kill $ppid $vpid; return 1; }
+		sleep 0.5
+		kill -USR1 $vpid
+		wait_for_line vz.err "snapshot 2 saved to t_2.json" || { kill $ppid $vpid; return 1; }
+		kill -0 $vpid && kill -0 $ppid # both still running
+		kill -TERM $vpid
+		wait $vpid || { echo "$py: vizbpf failed: $(cat vz.err)"; kill $ppid; return 1; }
+		kill -0 $ppid # the program runs on after detach
+		kill $ppid
+		for f in t_1.json t_2.json t.json; do
+			python3 "$TOOLS/calltree.py" $f /dev/null /dev/null --check-only ||
+				{ echo "$py: $f does not nest"; return 1; }
+			# At most N finished slices plus the calls open at the snapshot (main, mid, leaf).
+			n=$(jq '[.traceEvents[] | select(.ph == "X")] | length' $f)
+			[ "$n" -ge 2000 ] && [ "$n" -le 2004 ] || { echo "$py: $f has $n slices"; return 1; }
+			jq -e '[.traceEvents[] | select(.ph == "X" and (.name | startswith("main (")))] | length == 1' $f >/dev/null ||
+				{ echo "$py: $f lacks the open main()"; return 1; }
+		done
+		[ "$(meta t_1.json snapshot)" = 1 ] && [ "$(meta t_2.json snapshot)" = 2 ]
+		# Snapshot 2 was taken later: its newest slice ends after snapshot 1's.
+		e1=$(jq '[.traceEvents[] | select(.ph == "X" and (.name | startswith("leaf"))) | .ts + .dur] | max' t_1.json)
+		e2=$(jq '[.traceEvents[] | select(.ph == "X" and (.name | startswith("leaf"))) | .ts + .dur] | max' t_2.json)
+		jq -ne "$e2 > $e1 + 100000" >/dev/null || { echo "$py: snapshot 2 ($e2) not 0.1 s after 1 ($e1)"; return 1; }
+		echo "# $py: 2 snapshots and the final trace, $(meta t.json slices_not_kept) slices not kept" >&3
+	done
+}
+
+@test "--tracer_entries: vizbpf's memory stays flat over a long run (10 s, ~1 M calls/s)" {
+	requires root bpf
+	py=$(pythons | awk '{print $1}')
+	"$VIZBPF" -q -o r.json --tracer_entries 100000 -- "$py" -c 'import time
+def leaf(i): return i
+def mid(i): return leaf(i) + leaf(i + 1)
+t = time.time() + 10
+n = 0
+while time.time() < t:
+    mid(n); n += 1
+print("calls", n)' >run.out 3>&- &
+	vpid=$!
+	sleep 3
+	rss3=$(awk '/VmRSS/ {print $2}' /proc/$vpid/status)
+	sleep 6
+	rss9=$(awk '/VmRSS/ {print $2}' /proc/$vpid/status)
+	wait $vpid
+	echo "# $py: vizbpf RSS ${rss3} kB at 3 s, ${rss9} kB at 9 s; $(cat run.out)" >&3
+	[ $((rss9 - rss3)) -lt 4096 ]
+	[ "$(jq '[.traceEvents[] | select(.ph == "X")] | length' r.json)" -le 100010 ]
+}
