@@ -228,6 +228,12 @@ void trace_writer_complete(struct trace_writer *w, const char *name_json, size_t
 	outbuf_commit(&w->out, p - start);
 }
 
+void trace_writer_raw_event(struct trace_writer *w, const char *json, size_t len)
+{
+	begin_event(w);
+	put(w, json, len);
+}
+
 void trace_writer_process_name(struct trace_writer *w, uint32_t pid, const char *name)
 {
 	if (w->ring) {

@@ -58,6 +58,9 @@ void trace_writer_complete_args(struct trace_writer *w, const char *name_json,
 				size_t name_json_len, uint64_t ts_ns, uint64_t dur_ns, uint32_t pid,
 				uint32_t tid, const char *args_json);
 
+/* One event given as JSON object text, copied as is (vizbpf combine: events of other traces). */
+void trace_writer_raw_event(struct trace_writer *w, const char *json, size_t len);
+
 /* "ph":"M" metadata events naming a process / a thread in the viewers. */
 void trace_writer_process_name(struct trace_writer *w, uint32_t pid, const char *name);
 void trace_writer_thread_name(struct trace_writer *w, uint32_t pid, uint32_t tid, const char *name);

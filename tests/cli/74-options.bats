@@ -241,3 +241,37 @@ print("calls", n)' >run.out 3>&- &
 	[ $((rss9 - rss3)) -lt 4096 ]
 	[ "$(jq '[.traceEvents[] | select(.ph == "X")] | length' r.json)" -le 100010 ]
 }
+
+@test "vizbpf combine: two runs (one .gz) in one trace; --align starts each at 0; bad input refused" {
+	requires root bpf
+	set -- $(pythons)
+	py1=$1 py2=${2:-$1}
+	"$VIZBPF" -q -o a.json -- "$py1" -c 'def fa(): pass
+fa()'
+	"$VIZBPF" -q -o b.json.gz -- "$py2" -c 'def fb(): pass
+fb()'
+	run -0 "$VIZBPF" combine a.json b.json.gz -o c.json
+	na=$(jq '.traceEvents | length' a.json)
+	nb=$(gzip -dc b.json.gz | jq '.traceEvents | length')
+	[ "$(jq '.traceEvents | length' c.json)" = $((na + nb)) ]
+	# Events are copied whole: each input's own events are all there, the same.
+	diff <(jq -c '.traceEvents[]' a.json | sort) \
+		<(jq -c --slurpfile a a.json '.traceEvents[] | select(IN($a[0].traceEvents[]))' c.json | sort)
+	jq -e '.viztracer_metadata.combined_from == ["a.json", "b.json.gz"]' c.json
+	run -0 "$VIZBPF" combine --align a.json b.json.gz -o d.json.gz
+	gzip -dc d.json.gz >d.json
+	jq -e '[.traceEvents[] | select(.ts) | .ts] | min == 0' d.json
+	# Each trace starts at 0: fa and fb are where they were in their own run.
+	fa=$(jq '([.traceEvents[] | select(.ts) | .ts] | min) as $m | .traceEvents[] | select(.name | startswith("fa ")) | .ts - $m' a.json)
+	fa2=$(jq '.traceEvents[] | select(.name | startswith("fa ")) | .ts' d.json)
+	jq -ne "($fa - $fa2) | fabs < 0.002"
+	python3 "$TOOLS/calltree.py" d.json /dev/null /dev/null --check-only
+	echo '{"nope": 1}' >bad.json
+	run -1 "$VIZBPF" combine a.json bad.json -o e.json
+	[[ $output == *'bad.json: no "traceEvents" array; e.json not written'* ]]
+	[ ! -e e.json ]
+	run -1 "$VIZBPF" combine missing.json -o e.json
+	[[ $output == *"missing.json: No such file"* ]]
+	run -64 "$VIZBPF" combine -o e.txt a.json
+	run -64 "$VIZBPF" combine
+}

@@ -32,6 +32,7 @@
 #include "attach.h"
 #include "optextra.h"
 #include "flight.h"
+#include "combine_cmd.h"
 #include "user/base/log.h"
 #include "user/probes/tracer.h"
 #include "user/view/view.h"
@@ -168,6 +169,8 @@ int main(int argc, char **argv)
 	if (argc > 1 && !strcmp(argv[1], "view")) {
 		return view_main(argc - 1, argv + 1);
 	}
+	if (argc > 1 && !strcmp(argv[1], "combine"))
+		return combine_main(argc - 1, argv + 1);
 	env_parse(argc, argv);
 	if (geteuid() != 0) {
 		elog("tracing needs root (BPF programs and uprobes): run it with sudo");
