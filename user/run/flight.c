@@ -24,12 +24,13 @@ int flight_start(struct outputs *o, uint32_t n)
 	/* No SA_RESTART: the poll wakes up and the snapshot is written at once. */
 	struct sigaction sa = { .sa_handler = on_usr1 };
 
+	/* Without --tracer_entries too: SIGUSR1's default would end vizbpf with no trace. */
+	sigemptyset(&sa.sa_mask);
+	sigaction(SIGUSR1, &sa, NULL);
 	if (!n)
 		return 0;
 	if (outputs_keep_last(o, n))
 		return -ENOMEM;
-	sigemptyset(&sa.sa_mask);
-	sigaction(SIGUSR1, &sa, NULL);
 	started = true;
 	return 0;
 }
@@ -53,9 +54,14 @@ void flight_check(struct procs *ps, struct outputs *o, struct events *ev)
 {
 	struct fill_ctx f;
 
-	if (!started || !snapshot_asked)
+	if (!snapshot_asked)
 		return;
 	snapshot_asked = 0;
+	if (!started) {
+		elog("SIGUSR1: snapshots need --tracer_entries N (the whole trace is written at the "
+		     "end); ignored");
+		return;
+	}
 	procs_drain(ps);
 	f = (struct fill_ctx){ .ev = ev, .now = monotonic_ns(), .k = ++snapshots };
 	outputs_snapshot(o, f.k, fill, &f);
