@@ -96,7 +96,8 @@ PY
 	printf 'max_stack_depth = 1\n' >bad2
 	printf '[default]\nignore_frozen = maybe\n' >bad3
 	printf '[default]\nlog_print = True\n' >bad4
-	for f in bad1 bad2 bad3 bad4 missing; do
+	printf '[default]\nmodule = json.tool\n' >bad5
+	for f in bad1 bad2 bad3 bad4 bad5 missing; do
 		run -64 "$VIZBPF" --rcfile $f -c pass
 		echo "# $f: $output" >&3
 		[ "${#lines[@]}" -le 2 ]

@@ -65,4 +65,6 @@ void flight_check(struct procs *ps, struct outputs *o, struct events *ev)
 	procs_drain(ps);
 	f = (struct fill_ctx){ .ev = ev, .now = monotonic_ns(), .k = ++snapshots };
 	outputs_snapshot(o, f.k, fill, &f);
+	/* Records wait in the ring buffer meanwhile: how long matters for --buffer_size. */
+	vlog("snapshot %u written in %.0f ms", f.k, (monotonic_ns() - f.now) / 1e6);
 }

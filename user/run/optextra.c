@@ -87,7 +87,8 @@ char *optextra_in_dir(const char *dir, const char *name)
 		elog("--output_dir %s: not a directory", dir);
 		return NULL;
 	}
-	if (asprintf(&out, "%s/%s", dir, name) < 0)
+	/* As os.path.join, which VizTracer uses: an absolute name stays itself. */
+	if (asprintf(&out, "%s/%s", name[0] == '/' ? "" : dir, name[0] == '/' ? name + 1 : name) < 0)
 		return NULL;
 	return out;
 }

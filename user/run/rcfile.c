@@ -119,6 +119,9 @@ static void read_rc(const char *path, struct args *a, int (*takes_arg)(const cha
 		lower(key); /* ConfigParser folds option names to lower case */
 		if (!in_default)
 			continue; /* VizTracer reads [default] only */
+		/* What ends vizbpf's options would swallow the command line's that follow. */
+		if (!strcmp(key, "module") || !strcmp(key, "cmd_string") || !strcmp(key, "rcfile"))
+			bad(path, no, "give this on the command line", key);
 		switch (takes_arg(key)) {
 		case -1:
 			bad(path, no, "unknown option", key);
