@@ -25,6 +25,7 @@ static const char doc[] =
 	"  vizbpf [OPTIONS] -p PID[,PID...]        attach to running processes (Ctrl-C to stop)\n"
 	"  vizbpf [OPTIONS] --all                  every CPython process on the host, running or new\n"
 	"  vizbpf view PATH                        open a trace in the browser\n"
+	"  vizbpf combine [--align] -o OUT FILE... several traces in one\n"
 	"\n"
 	"Output: result.json by default; -o FILE.json.gz is gzip-compressed. Needs root (BPF).";
 
@@ -66,7 +67,8 @@ static const struct argp_option options[] = {
 	{ "verbose", 'v', NULL, 0, "More diagnostics (twice: libbpf debug output)" },
 	{ "max_stack_depth", OPT_MAX_STACK_DEPTH, "N", 0,
 	  "Keep only calls at most N deep (the outermost call is depth 1)" },
-	{ "min_duration", OPT_MIN_DURATION, "US", 0, "Keep only calls lasting at least US microseconds" },
+	{ "min_duration", OPT_MIN_DURATION, "T", 0,
+	  "Keep only calls lasting at least T (13us, 0.3ms, 1s; a bare number: microseconds)" },
 	{ "include_files", OPT_INCLUDE_FILES, "PATH", 0,
 	  "Keep only functions whose file is under PATH (repeatable)" },
 	{ "exclude_files", OPT_EXCLUDE_FILES, "PATH", 0,
