@@ -220,6 +220,7 @@ static __always_inline __u32 code_slot_index(__u64 code)
 }
 
 #include "pythread.bpf.h"
+#include "funcargs.bpf.h"
 
 /*
  * Describes a code object the first time it is seen (or seen changed at the same address).
@@ -447,6 +448,8 @@ int BPF_KPROBE(py_entry)
 	r->frame = frame;
 	r->caller = caller;
 	bpf_ringbuf_submit(r, submit_flags());
+	if (log_args)
+		send_args(id, frame, code);
 	return 0;
 }
 
@@ -533,6 +536,8 @@ int BPF_KPROBE(site_entry)
 	r->frame = PT_REGS_PARM1(ctx);
 	r->caller = PT_REGS_PARM3(ctx);
 	bpf_ringbuf_submit(r, BPF_RB_NO_WAKEUP);
+	if (log_args)
+		send_args(id, PT_REGS_PARM1(ctx), code);
 	return 0;
 }
 

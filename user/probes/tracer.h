@@ -29,6 +29,7 @@ typedef int (*tracer_record_fn)(void *ctx, const void *data, size_t size);
  */
 #define TRACER_STOP_FIRST_CALL 0x1 /* launch mode: SIGSTOP at the process's first call */
 #define TRACER_STOP_NEW_THREADS 0x4 /* SIGSTOP each thread state's first call (3.12's budget) */
+#define TRACER_LOG_ARGS 0x100 /* --log_func_args: a VZ_REC_ARGS record after each call */
 struct tracer *tracer_open(const struct py_interp *pi, uint64_t ringbuf_bytes, unsigned flags,
 			   tracer_record_fn fn, void *ctx);
 /* Probes the fast path's sites in another process (a followed child). Returns 0 or -errno. */

@@ -3,6 +3,7 @@
 #include <argp.h>
 #include <errno.h>
 #include <math.h>
+#include <regex.h>
 #include <stdlib.h>
 #include <string.h>
 #include "env.h"
@@ -49,6 +50,8 @@ enum {
 	OPT_ATTACH,
 	OPT_NOOP,
 	OPT_TRACER_ENTRIES,
+	OPT_LOG_FUNC_ARGS,
+	OPT_LOG_FUNC_ARGS_FILTER,
 };
 
 static const struct argp_option options[] = {
@@ -81,6 +84,10 @@ static const struct argp_option options[] = {
 	{ "tracer_entries", OPT_TRACER_ENTRIES, "N", 0,
 	  "Flight recorder: keep only the last N slices of each process; kill -USR1 writes a "
 	  "snapshot (FILE_1.json, ...) without stopping" },
+	{ "log_func_args", OPT_LOG_FUNC_ARGS, NULL, 0,
+	  "Each call's arguments in its slice's args (read from the frame as the call starts)" },
+	{ "log_func_args_filter", OPT_LOG_FUNC_ARGS_FILTER, "REGEX", 0,
+	  "With --log_func_args: only for functions whose 'qualname (file:line)' matches REGEX" },
 	{ "module", 'm', "MODULE", 0, "Run python3 -m MODULE ARGS... (python3 from PATH); ends vizbpf's options" },
 	{ "cmd_string", 'c', "CMD", 0, "Run python3 -c CMD ARGS... (python3 from PATH); ends vizbpf's options" },
 	{ "unique_output_file", 'u', NULL, 0,
@@ -99,13 +106,12 @@ static const struct argp_option options[] = {
 	{ "log_subprocess", OPT_NOOP, NULL, OPTION_HIDDEN },
 	{ "log_multiprocess", OPT_NOOP, NULL, OPTION_HIDDEN },
 	/* VizTracer options that cannot mean the same thing here (yet): refuse, never ignore. */
-	{ "log_func_args", OPT_UNSUPPORTED, NULL, OPTION_HIDDEN },
 	{ "log_func_retval", OPT_UNSUPPORTED, NULL, OPTION_HIDDEN },
 	{ "log_async", OPT_UNSUPPORTED, NULL, OPTION_HIDDEN },
 	{ "log_gc", OPT_UNSUPPORTED, NULL, OPTION_HIDDEN },
 	{ "log_audit", OPT_UNSUPPORTED, NULL, OPTION_HIDDEN },
 #define REFUSED(name) { name, OPT_UNSUPPORTED, "X", OPTION_HIDDEN | OPTION_ARG_OPTIONAL }
-	REFUSED("log_func_args_filter"), REFUSED("log_func_with_objprint"), REFUSED("log_func_repr"),
+REFUSED("log_func_with_objprint"), REFUSED("log_func_repr"),
 	REFUSED("log_print"), REFUSED("log_sparse"), REFUSED("log_torch"), REFUSED("log_var"),
 	REFUSED("log_number"), REFUSED("log_attr"), REFUSED("log_func_exec"),
 	REFUSED("log_func_entry"), REFUSED("magic_comment"), REFUSED("plugins"),
@@ -200,6 +206,21 @@ static error_t parse_opt(int key, char *arg, struct argp_state *state)
 	case OPT_RCFILE: /* read before argp (rcfile_expand) */
 	case OPT_NOOP:
 		break;
+	case OPT_LOG_FUNC_ARGS:
+		env.log_func_args = true;
+		break;
+	case OPT_LOG_FUNC_ARGS_FILTER: {
+		static regex_t re;
+		char msg[128];
+		int e = regcomp(&re, arg, REG_EXTENDED | REG_NOSUB);
+
+		if (e) {
+			regerror(e, &re, msg, sizeof(msg));
+			argp_error(state, "--log_func_args_filter '%s': %s", arg, msg);
+		}
+		env.args_filter = &re;
+		break;
+	}
 	case OPT_TRACER_ENTRIES:
 		env.tracer_entries = parse_num(state, arg, 1, 1L << 30);
 		break;
@@ -304,6 +325,8 @@ static error_t parse_opt(int key, char *arg, struct argp_state *state)
 		state->next = state->argc;
 		break;
 	case ARGP_KEY_END:
+		if (env.args_filter && !env.log_func_args)
+			argp_error(state, "--log_func_args_filter narrows --log_func_args: add it");
 		if (env.module && env.cmd_string)
 			argp_error(state, "give -m MODULE or -c CMD, not both");
 		if ((env.module || env.cmd_string) && (env.n_pids || env.all))

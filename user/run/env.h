@@ -33,6 +33,8 @@ struct env {
 	bool unique_output;          /* -u: result_<program>_<time>.json */
 	const char *output_dir;      /* --output_dir DIR */
 	bool open;                   /* --open: vizbpf view the trace once written */
+	bool log_func_args;          /* --log_func_args */
+	const void *args_filter;     /* --log_func_args_filter: a compiled regex_t */
 	uint32_t tracer_entries;     /* --tracer_entries N: keep the last N slices per process */
 };
 

@@ -191,6 +191,7 @@ int main(int argc, char **argv)
 		.exclude_files = env.exclude_files,
 		.n_exclude = env.n_exclude,
 		.ignore_frozen = env.ignore_frozen,
+		.args_filter = env.args_filter,
 	};
 	ev = events_new(NULL, &filter);
 	if (!ev) {

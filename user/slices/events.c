@@ -6,6 +6,7 @@
  */
 #include <errno.h>
 #include <linux/types.h>
+#include <regex.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -14,6 +15,7 @@
 #include "symbols/pystr.h"
 #include "events.h"
 #include "holds.h"
+#include "funcargs.h"
 #include "user/base/log.h"
 
 #define GEN_FLAGS (VZ_CO_GENERATOR | VZ_CO_COROUTINE | VZ_CO_ASYNC_GENERATOR)
@@ -24,6 +26,7 @@ struct code_info {
 	uint32_t co_flags;
 	bool filtered; /* --include_files/--exclude_files/--ignore_frozen drop it */
 	bool thread_start; /* threading's Thread._bootstrap_inner: its frame holds the Thread */
+	bool no_args;      /* --log_func_args_filter does not select it */
 	char *name_json; /* "qualname (file:line)" as a JSON string literal */
 	size_t name_len;
 };
@@ -56,6 +59,8 @@ struct thread {
 	uint32_t skipped;      /* dropped generator creations whose return is still to come */
 	uint64_t skip_caller;  /* ...and their caller */
 	uint64_t gaps;         /* places where its records were lost */
+	char **args;           /* --log_func_args: "func_args":{...} of the frame at each depth */
+	uint32_t args_cap;
 };
 
 /* Open addressing, slots hold index + 1 (0 is empty); items never move out of their array. */
@@ -216,6 +221,7 @@ static int64_t add_code(struct events *ev, uint32_t pid, uint64_t code, uint32_t
 	c->code = code;
 	c->co_flags = co_flags;
 	c->filtered = code_filtered(&ev->filter, file);
+	c->no_args = false;
 	n_file = strlen(file);
 	c->thread_start = (!strcmp(name, "_bootstrap_inner") ||
 			   !strcmp(name, "Thread._bootstrap_inner")) &&
@@ -225,6 +231,9 @@ static int64_t add_code(struct events *ev, uint32_t pid, uint64_t code, uint32_t
 	if (!c->name_json)
 		return -ENOMEM;
 	c->name_len = json_quote(c->name_json, q + 1, text, n);
+	/* --log_func_args_filter: a search in "qualname (file:line)". */
+	if (ev->filter.args_filter)
+		c->no_args = regexec(ev->filter.args_filter, text, 0, NULL, 0) != 0;
 	return ev->n_codes++;
 }
 
@@ -316,7 +325,18 @@ static bool emit_to(struct events *ev, const struct thread *t, uint32_t d, uint6
 		w = writer(ev, t->pid);
 	if (!w)
 		return false;
-	if (f->lost & (LOST_INSIDE | LOST_BEFORE))
+	if (d < t->args_cap && t->args[d]) {
+		char *args;
+
+		if (asprintf(&args, "{%s%s%s}", t->args[d],
+			     f->lost & LOST_BEFORE ? ",\"events_lost\":\"" VZ_LOST_BEFORE "\"" :
+			     f->lost & LOST_INSIDE ? ",\"events_lost\":\"" VZ_LOST_INSIDE "\"" : "",
+			     "") < 0)
+			args = NULL;
+		trace_writer_complete_args(w, c->name_json, c->name_len, f->start_ns, dur, t->pid,
+					   t->tid, args);
+		free(args);
+	} else if (f->lost & (LOST_INSIDE | LOST_BEFORE))
 		trace_writer_complete_args(w, c->name_json, c->name_len, f->start_ns, dur, t->pid,
 					   t->tid, f->lost & LOST_BEFORE ?
 					   "{\"events_lost\":\"" VZ_LOST_BEFORE "\"}" :
@@ -370,6 +390,10 @@ static int push(struct events *ev, struct thread *t, const struct vz_rec_call *r
 			return -ENOMEM;
 		t->stack = p;
 		t->cap = cap;
+	}
+	if (t->depth < t->args_cap && t->args[t->depth]) {
+		free(t->args[t->depth]); /* a frame popped earlier at this depth */
+		t->args[t->depth] = NULL;
 	}
 	t->stack[t->depth++] = (struct frame){
 		.frame = r->frame,
@@ -574,6 +598,32 @@ static int handle_return(struct events *ev, const struct vz_rec_return *r)
 	return 0;
 }
 
+/* --log_func_args: the arguments of the call just pushed on this thread. */
+static int handle_args(struct events *ev, const struct vz_rec_args *r, size_t size)
+{
+	struct thread *t = find_thread(ev, r->hdr.tid);
+	uint32_t d;
+
+	if (!t || !t->depth || t->stack[t->depth - 1].frame != r->frame)
+		return 0; /* a generator's creation, a refused call: no slice */
+	d = t->depth - 1;
+	if (ev->codes[t->stack[d].code].no_args)
+		return 0;
+	if (d >= t->args_cap) {
+		uint32_t cap = t->cap;
+		char **p = realloc(t->args, cap * sizeof(*p));
+
+		if (!p)
+			return -ENOMEM;
+		memset(p + t->args_cap, 0, (cap - t->args_cap) * sizeof(*p));
+		t->args = p;
+		t->args_cap = cap;
+	}
+	free(t->args[d]);
+	t->args[d] = funcargs_json(r, size);
+	return 0;
+}
+
 static int handle_thread_name(struct events *ev, const struct vz_rec_thread_name *r)
 {
 	struct thread *t = get_thread(ev, r->hdr.tid, r->hdr.pid);
@@ -672,6 +722,8 @@ int events_handle(void *ctx, const void *data, size_t size)
 		return size >= sizeof(struct vz_rec_exit) ? handle_exit(ev, data) : 0;
 	case VZ_REC_RETURNS:
 		return handle_returns(ev, data, size);
+	case VZ_REC_ARGS:
+		return size >= sizeof(struct vz_rec_args) ? handle_args(ev, data, size) : 0;
 	case VZ_REC_THREAD_NAME:
 		return size >= sizeof(struct vz_rec_thread_name) ? handle_thread_name(ev, data) : 0;
 	case VZ_REC_THREAD:
@@ -823,8 +875,12 @@ void events_free(struct events *ev)
 		return;
 	for (uint32_t i = 0; i < ev->n_codes; i++)
 		free(ev->codes[i].name_json);
-	for (uint32_t i = 0; i < ev->n_threads; i++)
+	for (uint32_t i = 0; i < ev->n_threads; i++) {
+		for (uint32_t d = 0; d < ev->threads[i].args_cap; d++)
+			free(ev->threads[i].args[d]);
+		free(ev->threads[i].args);
 		free(ev->threads[i].stack);
+	}
 	free(ev->codes);
 	free(ev->threads);
 	free(ev->code_index.slots);

@@ -40,6 +40,7 @@ struct events_filter {
 	const char *const *exclude_files;
 	int n_exclude;
 	int ignore_frozen;
+	const void *args_filter; /* --log_func_args_filter: a compiled regex_t, NULL: every function */
 };
 
 struct vz_rec_thread;
