@@ -107,7 +107,8 @@ $(OUTPUT)/tests/unit/user_%.o: user/slices/%.c | $(OUTPUT)
 	$(Q)$(CC) $(CFLAGS) -MMD -MP -c $< -o $@
 
 $(OUTPUT)/tests/unit_runner: $(OUTPUT)/tests/unit/runner.o $(UNIT_OBJS) $(CORE_OBJS) \
-			     $(OUTPUT)/tests/unit/user_events.o $(OUTPUT)/tests/unit/user_holds.o
+			     $(OUTPUT)/tests/unit/user_events.o $(OUTPUT)/tests/unit/user_holds.o \
+			     $(OUTPUT)/tests/unit/user_funcargs.o
 	$(call msg,LINK,$@)
 	$(Q)$(CC) $(CFLAGS) $^ $(LDLIBS_CORE) -o $@
 

@@ -137,7 +137,7 @@ while True: tick()' >out.txt 3>&- &
 }
 
 @test "every VizTracer option vizbpf cannot honour is refused with its reason, in one line" {
-	for o in log_func_args log_func_retval log_func_args_filter=x log_func_with_objprint \
+	for o in log_func_retval log_func_with_objprint \
 		log_async log_print log_sparse log_torch log_var=x log_number=x log_attr=x \
 		log_func_exec=x log_func_entry=x magic_comment plugins=x trace_self \
 		ignore_multiprocess dump_raw subprocess_child patch_only compress=x decompress=x \
@@ -275,4 +275,70 @@ fb()'
 	[[ $output == *"missing.json: No such file"* ]]
 	run -64 "$VIZBPF" combine -o e.txt a.json
 	run -64 "$VIZBPF" combine
+}
+
+# The func_args of f/g calls of funcargs.py in a trace, one sorted JSON object a line, in call order.
+func_args_of() { # TRACE
+	jq -c '[.traceEvents[] | select(.ph == "X" and (.name | test("^(f|g) \\(.*funcargs.py")))] | sort_by(.ts)[] | .args.func_args' "$1" |
+		python3 -c 'import sys, json
+for l in sys.stdin: print(json.dumps(json.loads(l), sort_keys=True))'
+}
+
+@test "--log_func_args: each call's arguments as the program itself shows them, both probe paths, every interpreter" {
+	requires root bpf
+	for py in $(pythons); do
+		for lib in fast uprobe; do
+			rm -f fa.json
+			if [ $lib = fast ]; then
+				"$VIZBPF" -q -o fa.json --log_func_args -- "$py" "$TARGETS/funcargs.py" >want.txt
+			else
+				VIZBPF_EVAL_LIB= "$VIZBPF" -q -o fa.json --log_func_args -- "$py" "$TARGETS/funcargs.py" >want.txt
+			fi
+			func_args_of fa.json >got.txt
+			[ "$(wc -l <want.txt)" = 11 ] || { echo "$py: $(cat want.txt)"; return 1; }
+			diff want.txt got.txt || { echo "$py ($lib): func_args differ"; return 1; }
+		done
+		echo "# $py: 11 calls' arguments equal the program's, fast and uprobe paths" >&3
+	done
+	# The filter: only g's calls get their arguments.
+	"$VIZBPF" -q -o fa.json --log_func_args --log_func_args_filter '^g ' -- "$py" "$TARGETS/funcargs.py" >/dev/null
+	[ "$(jq '[.traceEvents[] | select(.ph == "X" and .args.func_args)] | length' fa.json)" = 7 ]
+	[ "$(jq '[.traceEvents[] | select(.ph == "X" and (.name | startswith("g ")) and .args.func_args)] | length' fa.json)" = 7 ]
+	run -64 "$VIZBPF" --log_func_args_filter x -c pass
+	[[ $output == *"narrows --log_func_args"* ]]
+	run -64 "$VIZBPF" --log_func_args --log_func_args_filter '(' -c pass
+	# Without the option: no arguments.
+	"$VIZBPF" -q -o fa.json -- "$py" "$TARGETS/funcargs.py" >/dev/null
+	[ "$(jq '[.traceEvents[] | select(.args.func_args)] | length' fa.json)" = 0 ]
+}
+
+@test "--log_func_args in attach mode: the arguments of calls made after attach" {
+	requires root bpf
+	py=$(pythons | awk '{print $NF}')
+	"$py" -c 'import time, sys
+def work(n, name, ratio):
+    return n
+print("ready", flush=True)
+i = 0
+while True:
+    work(i, "w%d" % (i % 3), i / 4)
+    i += 1
+    time.sleep(0.002)' >busy.out 3>&- &
+	ppid=$!
+	wait_for_line busy.out ready
+	# Attaching can take most of a second on a loaded machine.
+	run "$VIZBPF" -q -o at.json --log_func_args -p $ppid --duration 3
+	kill $ppid
+	[ "$status" = 0 ]
+	# Every work() slice carries its arguments, consistent with one another: name and ratio
+	# follow from n, as the program computes them.
+	jq -c '.traceEvents[] | select(.ph == "X" and (.name | startswith("work "))) | .args.func_args' at.json >w.txt
+	[ "$(wc -l <w.txt)" -gt 50 ]
+	python3 -c 'import json, sys
+for l in open("w.txt"):
+    a = json.loads(l)
+    n = int(a["n"])
+    assert a["name"] == repr("w%d" % (n % 3)), a
+    assert a["ratio"] == repr(n / 4), a
+print(sum(1 for _ in open("w.txt")), "calls checked")'
 }

@@ -47,12 +47,20 @@ static void float_repr(double d, char *out, size_t cap)
 		snprintf(out, cap, d < 0 ? "-inf" : "inf");
 		return;
 	}
-	for (int prec = 1; prec <= 17; prec++) {
-		snprintf(out, cap, "%.*g", prec, d);
-		if (strtod(out, NULL) == d)
+	int prec, exp;
+
+	/* The fewest significant digits that read back the same... */
+	for (prec = 1; prec <= 17; prec++) { /* 17 always reads back */
+		snprintf(out, cap, "%.*e", prec - 1, d);
+		if (strtod(out, NULL) == d || prec == 17)
 			break;
 	}
-	if (!strpbrk(out, ".eninf"))
+	exp = atoi(strchr(out, 'e') + 1);
+	/* ...written as repr() does: positional from 1e-4 up to 1e16, else with an exponent. */
+	if (exp < -4 || exp >= 16)
+		return;
+	snprintf(out, cap, "%.*f", prec - 1 - exp > 0 ? prec - 1 - exp : 0, d);
+	if (!strchr(out, '.'))
 		strncat(out, ".0", cap - strlen(out) - 1);
 }
 
