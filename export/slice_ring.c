@@ -5,17 +5,15 @@
 #include "export/slice_ring.h"
 #include "export/trace_writer.h"
 
-/* One kept event. Names, cats and constant args are interned (struct strings); an instant's
- * args vary (held_ms...) and are owned by the slot. */
+/* One kept event. Names and cats are interned (struct strings); args are owned by the slot. */
 struct slot {
 	const char *name; /* slice: a JSON string literal; instant: plain text */
 	const char *cat;  /* instant only */
-	char *args;       /* NULL: none; owned unless args_interned */
+	char *args;       /* NULL: none */
 	uint64_t ts_ns, dur_ns;
 	uint32_t tid;
 	uint32_t name_len;
 	char scope;
-	bool args_interned;
 };
 
 struct ring {
@@ -122,8 +120,7 @@ static struct proc *proc_of(struct slice_ring *r, uint32_t pid)
 
 static void slot_clear(struct slot *s)
 {
-	if (!s->args_interned)
-		free(s->args);
+	free(s->args);
 	s->args = NULL;
 }
 
@@ -179,9 +176,9 @@ void slice_ring_complete(struct slice_ring *r, const char *name_json, size_t nam
 	s->ts_ns = ts_ns;
 	s->dur_ns = dur_ns;
 	s->tid = tid;
-	/* Slices' args are a few constant texts (events lost around them): interned. */
-	s->args = args_json ? (char *)intern(&r->strs, args_json, strlen(args_json)) : NULL;
-	s->args_interned = true;
+	/* Owned, not interned: --log_func_args makes them differ from call to call, and memory
+	 * must stay bounded by N. */
+	s->args = args_json ? strdup(args_json) : NULL;
 }
 
 void slice_ring_instant(struct slice_ring *r, const char *cat, const char *name, uint64_t ts_ns,
@@ -204,7 +201,6 @@ void slice_ring_instant(struct slice_ring *r, const char *cat, const char *name,
 	s->tid = tid;
 	s->scope = scope;
 	s->args = args_json ? strdup(args_json) : NULL;
-	s->args_interned = false;
 }
 
 static void set_name(struct slice_ring *r, uint32_t pid, uint32_t tid, const char *name)
@@ -297,6 +293,8 @@ void slice_ring_free(struct slice_ring *r)
 
 		for (uint32_t i = 0; i < p->instants.n; i++)
 			slot_clear(&p->instants.slots[i]);
+		for (uint32_t i = 0; i < p->slices.n; i++)
+			slot_clear(&p->slices.slots[i]);
 		free(p->slices.slots);
 		free(p->instants.slots);
 	}
