@@ -22,6 +22,8 @@ static __noinline int send_args(__u64 id, __u64 frame, __u64 code)
 	struct vz_rec_args *r;
 	__u32 argc = 0, kwonly = 0, flags = 0, n;
 	__u64 names, type, tp_name;
+	struct code_slot *slot;
+	__u32 slot_idx;
 
 	if (code_argcount < 0 || code_varnames < 0 || !frame || !code)
 		return 0;
@@ -39,9 +41,20 @@ static __noinline int send_args(__u64 id, __u64 frame, __u64 code)
 	}
 	fill_hdr(&r->hdr, id, VZ_REC_ARGS, off.py_version_hex >= 0x030c0000 ? VZ_ARGS_INT_TAGGED : 0);
 	r->frame = frame;
+	r->code = code;
 	r->nargs = n;
 	r->n = n < VZ_ARGS_MAX ? n : VZ_ARGS_MAX;
-	names = read_ptr(code + code_varnames);
+	/* The names once per code object described (its codes slot): user space keeps them. */
+	slot_idx = code_slot_index(code);
+	slot = bpf_map_lookup_elem(&codes, &slot_idx);
+	if (slot && slot->code == code && slot->args_named) {
+		r->hdr.flags |= VZ_ARGS_NO_NAMES;
+		names = 0;
+	} else {
+		names = read_ptr(code + code_varnames);
+		if (slot && slot->code == code)
+			slot->args_named = 1;
+	}
 	for (__u32 i = 0; i < VZ_ARGS_MAX; i++) {
 		struct vz_arg *a = &r->a[i];
 
@@ -53,7 +66,8 @@ static __noinline int send_args(__u64 id, __u64 frame, __u64 code)
 		a->text_hdr.len = 0;
 		if (i >= r->n)
 			continue;
-		read_pystr(names ? read_ptr(names + 24 + 8 * i) : 0, &a->name_hdr, a->name, VZ_ARG_NAME);
+		if (names)
+			read_pystr(read_ptr(names + 24 + 8 * i), &a->name_hdr, a->name, VZ_ARG_NAME);
 		a->obj = read_ptr(frame + tl.frame_self + 8 * i);
 		if (!a->obj)
 			continue;

@@ -107,7 +107,7 @@ struct code_slot {
 	__u64 sig;      /* computed here from the code window */
 	__u64 fast_sig; /* computed by the preloaded evaluator */
 	__u32 thread_start; /* threading's Thread._bootstrap_inner: its call names the thread */
-	__u32 pad;
+	__u32 args_named;   /* --log_func_args: its argument names were sent (funcargs.bpf.h) */
 };
 
 struct {
@@ -255,6 +255,7 @@ static __always_inline bool describe_code(__u64 id, __u64 code, const __u8 *w)
 	bpf_ringbuf_submit(r, 0);
 	slot->code = code;
 	slot->sig = sig;
+	slot->args_named = 0;
 	return slot->thread_start;
 }
 

@@ -304,6 +304,7 @@ struct vz_py_offsets {
 #define VZ_ARG_TEXT 32
 #define VZ_ARG_NAME 32
 #define VZ_ARGS_INT_TAGGED (1u << 0) /* hdr.flags: 3.12+ ints (lv_tag), else ob_size */
+#define VZ_ARGS_NO_NAMES (1u << 1)   /* hdr.flags: names sent before for this code object */
 
 struct vz_arg {
 	__u64 obj;          /* the PyObject*, 0: unset (e.g. moved into a cell) */
@@ -319,6 +320,7 @@ struct vz_arg {
 struct vz_rec_args {
 	struct vz_rec_hdr hdr;
 	__u64 frame;  /* the call's frame (its vz_rec_call.frame) */
+	__u64 code;   /* ...and code object */
 	__u32 nargs;  /* the code's arguments, all kinds */
 	__u32 n;      /* of which captured in a[] */
 	struct vz_arg a[VZ_ARGS_MAX];

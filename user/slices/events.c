@@ -27,6 +27,7 @@ struct code_info {
 	bool filtered; /* --include_files/--exclude_files/--ignore_frozen drop it */
 	bool thread_start; /* threading's Thread._bootstrap_inner: its frame holds the Thread */
 	bool no_args;      /* --log_func_args_filter does not select it */
+	char *arg_names;   /* --log_func_args: funcargs_names() of its first record */
 	char *name_json; /* "qualname (file:line)" as a JSON string literal */
 	size_t name_len;
 };
@@ -222,6 +223,7 @@ static int64_t add_code(struct events *ev, uint32_t pid, uint64_t code, uint32_t
 	c->co_flags = co_flags;
 	c->filtered = code_filtered(&ev->filter, file);
 	c->no_args = false;
+	c->arg_names = NULL;
 	n_file = strlen(file);
 	c->thread_start = (!strcmp(name, "_bootstrap_inner") ||
 			   !strcmp(name, "Thread._bootstrap_inner")) &&
@@ -602,12 +604,20 @@ static int handle_return(struct events *ev, const struct vz_rec_return *r)
 static int handle_args(struct events *ev, const struct vz_rec_args *r, size_t size)
 {
 	struct thread *t = find_thread(ev, r->hdr.tid);
-	uint32_t d;
+	uint32_t *slot = code_slot(ev, r->hdr.pid, r->code), d;
+	struct code_info *c;
 
+	/* BPF sends the names once per code object described: keep them, whatever the call. */
+	if (*slot && !(r->hdr.flags & VZ_ARGS_NO_NAMES)) {
+		c = &ev->codes[*slot - 1];
+		free(c->arg_names);
+		c->arg_names = funcargs_names(r);
+	}
 	if (!t || !t->depth || t->stack[t->depth - 1].frame != r->frame)
 		return 0; /* a generator's creation, a refused call: no slice */
 	d = t->depth - 1;
-	if (ev->codes[t->stack[d].code].no_args)
+	c = &ev->codes[t->stack[d].code];
+	if (c->no_args)
 		return 0;
 	if (d >= t->args_cap) {
 		uint32_t cap = t->cap;
@@ -620,7 +630,7 @@ static int handle_args(struct events *ev, const struct vz_rec_args *r, size_t si
 		t->args_cap = cap;
 	}
 	free(t->args[d]);
-	t->args[d] = funcargs_json(r, size);
+	t->args[d] = funcargs_json(r, c->arg_names);
 	return 0;
 }
 
@@ -873,8 +883,10 @@ void events_free(struct events *ev)
 {
 	if (!ev)
 		return;
-	for (uint32_t i = 0; i < ev->n_codes; i++)
+	for (uint32_t i = 0; i < ev->n_codes; i++) {
 		free(ev->codes[i].name_json);
+		free(ev->codes[i].arg_names);
+	}
 	for (uint32_t i = 0; i < ev->n_threads; i++) {
 		for (uint32_t d = 0; d < ev->threads[i].args_cap; d++)
 			free(ev->threads[i].args[d]);

@@ -135,7 +135,30 @@ void funcargs_repr(const void *arg, unsigned int flags, char *out, size_t cap)
 	}
 }
 
-char *funcargs_json(const struct vz_rec_args *r, size_t size)
+char *funcargs_names(const struct vz_rec_args *r)
+{
+	char name[VZ_ARG_NAME * 4 + 8], *out;
+	uint32_t n = r->n < VZ_ARGS_MAX ? r->n : VZ_ARGS_MAX;
+	size_t len = 0;
+
+	if (r->hdr.flags & VZ_ARGS_NO_NAMES)
+		return NULL;
+	out = malloc(VZ_ARGS_MAX * sizeof(name) + 1);
+	if (!out)
+		return NULL;
+	/* Always VZ_ARGS_MAX entries ("" when unknown): funcargs_json walks that many at most. */
+	for (uint32_t i = 0; i < VZ_ARGS_MAX; i++) {
+		size_t k = i < n && r->a[i].name_hdr.kind ?
+			pystr_to_utf8(&r->a[i].name_hdr, r->a[i].name, name, sizeof(name)) : 0;
+
+		memcpy(out + len, name, k);
+		len += k;
+		out[len++] = '\0';
+	}
+	return out;
+}
+
+char *funcargs_json(const struct vz_rec_args *r, const char *names)
 {
 	size_t cap = 64 + VZ_ARGS_MAX * 2 * JSON_QUOTE_MAX(VZ_ARG_TEXT * 4 + 64), o;
 	char *buf = malloc(cap), name[VZ_ARG_NAME * 4 + 8], repr[VZ_ARG_TEXT * 4 + 64];
@@ -148,10 +171,12 @@ char *funcargs_json(const struct vz_rec_args *r, size_t size)
 		const struct vz_arg *a = &r->a[i];
 		size_t k;
 
-		if (a->name_hdr.kind)
-			pystr_to_utf8(&a->name_hdr, a->name, name, sizeof(name));
+		if (names && *names)
+			snprintf(name, sizeof(name), "%s", names);
 		else
 			snprintf(name, sizeof(name), "arg%u", i);
+		if (names)
+			names += strlen(names) + 1; /* the next one, "" when unknown */
 		funcargs_repr(a, r->hdr.flags, repr, sizeof(repr));
 		if (i)
 			buf[o++] = ',';
