@@ -88,8 +88,10 @@ static const struct argp_option options[] = {
 	  "Each call's arguments in its slice's args (read from the frame as the call starts)" },
 	{ "log_func_args_filter", OPT_LOG_FUNC_ARGS_FILTER, "REGEX", 0,
 	  "With --log_func_args: only for functions whose 'qualname (file:line)' matches REGEX" },
-	{ "module", 'm', "MODULE", 0, "Run python3 -m MODULE ARGS... (python3 from PATH); ends vizbpf's options" },
-	{ "cmd_string", 'c', "CMD", 0, "Run python3 -c CMD ARGS... (python3 from PATH); ends vizbpf's options" },
+	{ "module", 'm', "MODULE", 0,
+	  "Run python3 -m MODULE ARGS... (python3 from PATH); ends vizbpf's options" },
+	{ "cmd_string", 'c', "CMD", 0,
+	  "Run python3 -c CMD ARGS... (python3 from PATH); ends vizbpf's options" },
 	{ "unique_output_file", 'u', NULL, 0,
 	  "Write to result_<program>_<time>.json instead of result.json" },
 	{ "output_dir", OPT_OUTPUT_DIR, "DIR", 0, "Put the output file(s) in DIR (created if absent)" },
@@ -111,8 +113,8 @@ static const struct argp_option options[] = {
 	{ "log_gc", OPT_UNSUPPORTED, NULL, OPTION_HIDDEN },
 	{ "log_audit", OPT_UNSUPPORTED, NULL, OPTION_HIDDEN },
 #define REFUSED(name) { name, OPT_UNSUPPORTED, "X", OPTION_HIDDEN | OPTION_ARG_OPTIONAL }
-REFUSED("log_func_with_objprint"), REFUSED("log_func_repr"),
-	REFUSED("log_print"), REFUSED("log_sparse"), REFUSED("log_torch"), REFUSED("log_var"),
+	REFUSED("log_func_with_objprint"), REFUSED("log_func_repr"), REFUSED("log_print"),
+	REFUSED("log_sparse"), REFUSED("log_torch"), REFUSED("log_var"),
 	REFUSED("log_number"), REFUSED("log_attr"), REFUSED("log_func_exec"),
 	REFUSED("log_func_entry"), REFUSED("magic_comment"), REFUSED("plugins"),
 	REFUSED("trace_self"), REFUSED("ignore_multiprocess"), REFUSED("dump_raw"),
@@ -327,8 +329,6 @@ static error_t parse_opt(int key, char *arg, struct argp_state *state)
 	case ARGP_KEY_END:
 		if (env.args_filter && !env.log_func_args)
 			argp_error(state, "--log_func_args_filter narrows --log_func_args: add it");
-		if (env.module && env.cmd_string)
-			argp_error(state, "give -m MODULE or -c CMD, not both");
 		if ((env.module || env.cmd_string) && (env.n_pids || env.all))
 			argp_error(state, "-m and -c launch a program: not with -p PID / --all");
 		if (env.module || env.cmd_string) {

@@ -31,7 +31,8 @@ static void lower(char *s)
 /* ConfigParser's boolean words. */
 static int boolean(const char *v)
 {
-	static const char *const yes[] = { "1", "yes", "true", "on" }, *const no[] = { "0", "no", "false", "off" };
+	static const char *const yes[] = { "1", "yes", "true", "on" };
+	static const char *const no[] = { "0", "no", "false", "off" };
 
 	for (size_t i = 0; i < 4; i++) {
 		if (!strcasecmp(v, yes[i]))
