@@ -123,7 +123,8 @@ $(OUTPUT)/tests/unit_runner: $(OUTPUT)/tests/unit/runner.o $(UNIT_OBJS) $(CORE_O
 			     $(OUTPUT)/tests/unit/user_kslices.o $(OUTPUT)/tests/unit/user_kcpu.o \
 			     $(OUTPUT)/tests/unit/user_kmem.o \
 			     $(OUTPUT)/tests/unit/user_gcslices.o $(OUTPUT)/tests/unit/user_excslices.o \
-			     $(OUTPUT)/tests/unit/user_customev.o $(OUTPUT)/tests/unit/user_auditev.o
+			     $(OUTPUT)/tests/unit/user_customev.o $(OUTPUT)/tests/unit/user_auditev.o \
+			     $(OUTPUT)/tests/unit/user_funcargs.o
 	$(call msg,LINK,$@)
 	$(Q)$(CC) $(CFLAGS) $^ $(LDLIBS_CORE) -o $@
 

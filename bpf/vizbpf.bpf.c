@@ -108,7 +108,7 @@ struct code_slot {
 	__u64 fast_sig; /* computed by the preloaded evaluator */
 	__u32 thread_start; /* bit 0: threading's Thread._bootstrap_inner (its call names the
 			     * thread); bits 1+: enum vz_custom_kind (custom.bpf.h) */
-	__u32 pad;
+	__u32 args_named;   /* --log_func_args: its argument names were sent (funcargs.bpf.h) */
 };
 
 struct {
@@ -222,6 +222,7 @@ static __always_inline __u32 code_slot_index(__u64 code)
 
 #include "pythread.bpf.h"
 #include "custom.bpf.h"
+#include "funcargs.bpf.h"
 
 /*
  * Describes a code object the first time it is seen (or seen changed at the same address).
@@ -257,6 +258,7 @@ static __always_inline __u32 describe_code(__u64 id, __u64 code, const __u8 *w)
 	bpf_ringbuf_submit(r, 0);
 	slot->code = code;
 	slot->sig = sig;
+	slot->args_named = 0;
 	return slot->thread_start;
 }
 
@@ -455,6 +457,8 @@ int BPF_KPROBE(py_entry)
 	bpf_ringbuf_submit(r, submit_flags());
 	if (described >> 1)
 		send_custom(id, frame, described >> 1, ts);
+	if (log_args)
+		send_args(id, frame, code);
 	return 0;
 }
 
@@ -545,6 +549,8 @@ int BPF_KPROBE(site_entry)
 	r->frame = PT_REGS_PARM1(ctx);
 	r->caller = PT_REGS_PARM3(ctx);
 	bpf_ringbuf_submit(r, BPF_RB_NO_WAKEUP);
+	if (log_args)
+		send_args(id, PT_REGS_PARM1(ctx), code);
 	return 0;
 }
 

@@ -36,6 +36,8 @@ enum vz_rec_type {
 	VZ_REC_EXCEPTION = 49, /* struct vz_rec_exception: raised in a Python frame (--log_exception) */
 	VZ_REC_CUSTOM = 50, /* struct vz_rec_custom: a call of share/vizbpf_events.py */
 	VZ_REC_AUDIT = 51, /* struct vz_rec_audit: an audit event (--log_audit) */
+	/* 64-79: --log_func_args (helper "opts") */
+	VZ_REC_ARGS = 64,  /* struct vz_rec_args: the arguments of the call just recorded */
 };
 
 /* vz_rec_hdr.flags */
@@ -303,6 +305,37 @@ struct vz_py_offsets {
 #define VZ_UNICODE_KIND(state) (((state) >> 2) & 7)
 #define VZ_UNICODE_COMPACT(state) (((state) >> 5) & 1)
 #define VZ_UNICODE_ASCII(state) (((state) >> 6) & 1)
+
+/*
+ * --log_func_args: sent right after a call's record, on the same thread. For each argument
+ * (positional, keyword-only, *args, **kwargs, in co_varnames order) its name, its type's
+ * tp_name and what user space needs to show the value (user/slices/funcargs.c).
+ */
+#define VZ_ARGS_MAX 6
+#define VZ_ARG_TEXT 32
+#define VZ_ARG_NAME 32
+#define VZ_ARGS_INT_TAGGED (1u << 0) /* hdr.flags: 3.12+ ints (lv_tag), else ob_size */
+#define VZ_ARGS_NO_NAMES (1u << 1)   /* hdr.flags: names sent before for this code object */
+
+struct vz_arg {
+	__u64 obj;          /* the PyObject*, 0: unset (e.g. moved into a cell) */
+	__u64 words[3];     /* the object's bytes 16..40: ob_size/lv_tag + digits, ob_fval,
+			     * ob_size (tuple, list, bytes), ma_used (dict) */
+	char type[16];      /* ob_type->tp_name, NUL-terminated */
+	struct vz_pystr_hdr name_hdr;
+	struct vz_pystr_hdr text_hdr; /* str: its text; bytes: kind 1 */
+	char name[VZ_ARG_NAME];
+	char text[VZ_ARG_TEXT];
+};
+
+struct vz_rec_args {
+	struct vz_rec_hdr hdr;
+	__u64 frame;  /* the call's frame (its vz_rec_call.frame) */
+	__u64 code;   /* ...and code object */
+	__u32 nargs;  /* the code's arguments, all kinds */
+	__u32 n;      /* of which captured in a[] */
+	struct vz_arg a[VZ_ARGS_MAX];
+};
 
 /* co_flags bits that make a call create a generator/coroutine (3.11+: RETURN_GENERATOR). */
 #define VZ_CO_GENERATOR 0x0020

@@ -11,6 +11,7 @@
 #include "export/json.h"
 #include "export/outbuf.h"
 #include "export/trace_writer.h"
+#include "export/slice_ring.h"
 
 /* One "key":value member of viztracer_metadata, rendered when set. */
 struct meta_entry {
@@ -28,6 +29,7 @@ struct trace_writer {
 	size_t meta_cap;
 	char *sys;		/* --kernel cpu: ftrace text lines for "systemTraceEvents" */
 	size_t sys_len, sys_cap;
+	struct slice_ring *ring; /* --tracer_entries: events kept here, written at close */
 };
 
 static const char doc_head[] = "{\"traceEvents\":[";
@@ -184,6 +186,11 @@ void trace_writer_complete_args(struct trace_writer *w, const char *name_json,
 				size_t name_json_len, uint64_t ts_ns, uint64_t dur_ns, uint32_t pid,
 				uint32_t tid, const char *args_json)
 {
+	if (w->ring) {
+		slice_ring_complete(w->ring, name_json, name_json_len, ts_ns, dur_ns, pid, tid,
+				    args_json);
+		return;
+	}
 	complete_open(w, name_json, name_json_len, ts_ns, dur_ns, pid, tid);
 	if (args_json) {
 		put_cstr(w, ",\"args\":");
@@ -195,9 +202,14 @@ void trace_writer_complete_args(struct trace_writer *w, const char *name_json,
 void trace_writer_complete(struct trace_writer *w, const char *name_json, size_t name_json_len,
 			   uint64_t ts_ns, uint64_t dur_ns, uint32_t pid, uint32_t tid)
 {
-	char *p = outbuf_reserve(&w->out, name_json_len + COMPLETE_FIXED_MAX);
-	char *start = p;
+	char *p, *start;
 
+	if (__builtin_expect(w->ring != NULL, 0)) {
+		slice_ring_complete(w->ring, name_json, name_json_len, ts_ns, dur_ns, pid, tid, NULL);
+		return;
+	}
+	p = outbuf_reserve(&w->out, name_json_len + COMPLETE_FIXED_MAX);
+	start = p;
 	if (__builtin_expect(!p, 0)) {
 		complete_slow(w, name_json, name_json_len, ts_ns, dur_ns, pid, tid);
 		return;
@@ -218,8 +230,18 @@ void trace_writer_complete(struct trace_writer *w, const char *name_json, size_t
 	outbuf_commit(&w->out, p - start);
 }
 
+void trace_writer_raw_event(struct trace_writer *w, const char *json, size_t len)
+{
+	begin_event(w);
+	put(w, json, len);
+}
+
 void trace_writer_process_name(struct trace_writer *w, uint32_t pid, const char *name)
 {
+	if (w->ring) {
+		slice_ring_process_name(w->ring, pid, name);
+		return;
+	}
 	begin_event(w);
 	put_cstr(w, "{\"ph\":\"M\",\"name\":\"process_name\",\"pid\":");
 	put_u64(w, pid);
@@ -230,6 +252,10 @@ void trace_writer_process_name(struct trace_writer *w, uint32_t pid, const char 
 
 void trace_writer_thread_name(struct trace_writer *w, uint32_t pid, uint32_t tid, const char *name)
 {
+	if (w->ring) {
+		slice_ring_thread_name(w->ring, pid, tid, name);
+		return;
+	}
 	begin_event(w);
 	put_cstr(w, "{\"ph\":\"M\",\"name\":\"thread_name\",\"pid\":");
 	put_u64(w, pid);
@@ -252,6 +278,10 @@ void trace_writer_instant_cat(struct trace_writer *w, const char *cat, const cha
 {
 	char s[] = ",\"s\":\"t\"";
 
+	if (w->ring) {
+		slice_ring_instant(w->ring, cat, name, ts_ns, pid, tid, scope, args_json);
+		return;
+	}
 	if (scope == 'p' || scope == 'g')
 		s[6] = scope;
 	begin_event(w);
@@ -477,12 +507,39 @@ void trace_writer_system_line(struct trace_writer *w, const char *line, size_t l
 	w->sys[w->sys_len++] = '\n';
 }
 
+int trace_writer_keep_last(struct trace_writer *w, uint32_t n)
+{
+	if (w->ring)
+		return 0;
+	w->ring = slice_ring_new(n);
+	return w->ring ? 0 : -ENOMEM;
+}
+
+void trace_writer_replay(const struct trace_writer *w, struct trace_writer *to)
+{
+	if (w->ring && to != w) {
+		slice_ring_replay(w->ring, to);
+		trace_writer_meta_u64(to, "tracer_entries", slice_ring_capacity(w->ring));
+		trace_writer_meta_u64(to, "slices_not_kept", slice_ring_dropped(w->ring));
+	}
+}
+
 int trace_writer_close(struct trace_writer *w)
 {
 	int err;
 
 	if (!w)
 		return 0;
+	if (w->ring) {
+		/* What was kept is written now, as if it had come last. */
+		struct slice_ring *ring = w->ring;
+
+		w->ring = NULL;
+		slice_ring_replay(ring, w);
+		trace_writer_meta_u64(w, "tracer_entries", slice_ring_capacity(ring));
+		trace_writer_meta_u64(w, "slices_not_kept", slice_ring_dropped(ring));
+		slice_ring_free(ring);
+	}
 	if (w->sys_len)
 		put_system_events(w);
 	else
@@ -507,6 +564,7 @@ void trace_writer_discard(struct trace_writer *w)
 	if (!w)
 		return;
 	free(w->sys);
+	slice_ring_free(w->ring);
 	for (size_t i = 0; i < w->nmeta; i++)
 		free(w->meta[i].text);
 	free(w->meta);

@@ -66,6 +66,8 @@ void trace_writer_flow(struct trace_writer *w, char ph, const char *cat, const c
 /* One line of ftrace text (no newline) for the top-level "systemTraceEvents" string, written at
  * close before viztracer_metadata (--kernel cpu: the CPU tracks both viewers draw from it). */
 void trace_writer_system_line(struct trace_writer *w, const char *line, size_t len);
+/* One event given as JSON object text, copied as is (vizbpf combine: events of other traces). */
+void trace_writer_raw_event(struct trace_writer *w, const char *json, size_t len);
 
 /* "ph":"M" metadata events naming a process / a thread in the viewers. */
 void trace_writer_process_name(struct trace_writer *w, uint32_t pid, const char *name);
@@ -119,6 +121,16 @@ int trace_writer_error(const struct trace_writer *w);
  * NULL is accepted and returns 0.
  */
 int trace_writer_close(struct trace_writer *w);
+
+/*
+ * --tracer_entries: from now on w keeps only the last n slices (and n instants) of each process
+ * in memory, with the process and thread names (slice_ring.h), and writes them at close. Events
+ * written before stay written. Returns 0 or -ENOMEM.
+ */
+int trace_writer_keep_last(struct trace_writer *w, uint32_t n);
+/* Writes what w keeps (trace_writer_keep_last) into another writer: a snapshot. Nothing if w
+ * keeps nothing. Adds "tracer_entries" and "slices_not_kept" to to's metadata. */
+void trace_writer_replay(const struct trace_writer *w, struct trace_writer *to);
 
 /* Frees w without publishing its file: whatever was under the name stays. NULL accepted. */
 void trace_writer_discard(struct trace_writer *w);

@@ -133,6 +133,11 @@ static int load(struct tracer *t, const struct py_interp *pi, const struct vz_py
 	t->skel->rodata->stop_first_call = !!(flags & TRACER_STOP_FIRST_CALL);
 	t->skel->rodata->stop_new_threads = !!(flags & TRACER_STOP_NEW_THREADS);
 	t->skel->rodata->wakeup_bytes = ringbuf_bytes / 4;
+	/* co_argcount is 24 (<=3.10) or 16 (3.11+) bytes before co_firstlineno, co_varnames 32 and
+	 * co_localsplusnames 16 before co_filename (gdb on pyenv 3.8-3.13). */
+	t->skel->rodata->log_args = !!(flags & TRACER_LOG_ARGS);
+	t->skel->rodata->code_argcount = off->code_firstlineno - (pi->minor <= 10 ? 24 : 16);
+	t->skel->rodata->code_varnames = off->code_filename - (pi->minor <= 10 ? 32 : 16);
 	bpf_map__set_max_entries(t->skel->maps.events, ringbuf_bytes);
 	ktrace_configure(t->skel, flags);
 	if (t->multi) {

@@ -18,6 +18,7 @@
 #include <string.h>
 #include <unistd.h>
 #include "attach.h"
+#include "flight.h"
 #include "env.h"
 #include "follow.h"
 #include "freeze.h"
@@ -229,6 +230,7 @@ int attach_run(struct outputs *out, struct events *ev)
 		if ((!env.all && !any_running(&ps)) || vz_stop_requested ||
 		    (deadline && monotonic_ns() >= deadline))
 			break;
+		flight_check(&ps, out, ev);
 	}
 out:
 	procs_detach(&ps);

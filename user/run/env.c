@@ -8,6 +8,8 @@
 #include <string.h>
 #include "env.h"
 #include "kernelopt.h"
+#include "optextra.h"
+#include "rcfile.h"
 #include "user/base/log.h"
 #include "user/view/site.h"
 
@@ -25,6 +27,7 @@ static const char doc[] =
 	"  vizbpf [OPTIONS] -p PID[,PID...]        attach to running processes (Ctrl-C to stop)\n"
 	"  vizbpf [OPTIONS] --all                  every CPython process on the host, running or new\n"
 	"  vizbpf view PATH                        open a trace in the browser\n"
+	"  vizbpf combine [--align] -o OUT FILE... several traces in one\n"
 	"\n"
 	"Output: result.json by default; -o FILE.json.gz is gzip-compressed. Needs root (BPF).";
 
@@ -46,6 +49,14 @@ enum {
 	OPT_LOG_EXCEPTION,
 	OPT_LOG_AUDIT,
 	OPT_UNSUPPORTED,
+	OPT_RCFILE,
+	OPT_OUTPUT_DIR,
+	OPT_OPEN,
+	OPT_ATTACH,
+	OPT_NOOP,
+	OPT_TRACER_ENTRIES,
+	OPT_LOG_FUNC_ARGS,
+	OPT_LOG_FUNC_ARGS_FILTER,
 };
 
 static const struct argp_option options[] = {
@@ -64,7 +75,8 @@ static const struct argp_option options[] = {
 	{ "verbose", 'v', NULL, 0, "More diagnostics (twice: libbpf debug output)" },
 	{ "max_stack_depth", OPT_MAX_STACK_DEPTH, "N", 0,
 	  "Keep only calls at most N deep (the outermost call is depth 1)" },
-	{ "min_duration", OPT_MIN_DURATION, "US", 0, "Keep only calls lasting at least US microseconds" },
+	{ "min_duration", OPT_MIN_DURATION, "T", 0,
+	  "Keep only calls lasting at least T (13us, 0.3ms, 1s; a bare number: microseconds)" },
 	{ "include_files", OPT_INCLUDE_FILES, "PATH", 0,
 	  "Keep only functions whose file is under PATH (repeatable)" },
 	{ "exclude_files", OPT_EXCLUDE_FILES, "PATH", 0,
@@ -86,12 +98,46 @@ static const struct argp_option options[] = {
 	{ "log_audit", OPT_LOG_AUDIT, NULL, 0,
 	  "Audit events (sys.audit, PySys_Audit) as instants; REGEX... right after it (before "
 	  "--) keep only events whose name they match" },
+	{ "tracer_entries", OPT_TRACER_ENTRIES, "N", 0,
+	  "Flight recorder: keep only the last N slices of each process; kill -USR1 writes a "
+	  "snapshot (FILE_1.json, ...) without stopping" },
+	{ "log_func_args", OPT_LOG_FUNC_ARGS, NULL, 0,
+	  "Each call's arguments in its slice's args (read from the frame as the call starts)" },
+	{ "log_func_args_filter", OPT_LOG_FUNC_ARGS_FILTER, "REGEX", 0,
+	  "With --log_func_args: only for functions whose 'qualname (file:line)' matches REGEX" },
+	{ "module", 'm', "MODULE", 0,
+	  "Run python3 -m MODULE ARGS... (python3 from PATH); ends vizbpf's options" },
+	{ "cmd_string", 'c', "CMD", 0,
+	  "Run python3 -c CMD ARGS... (python3 from PATH); ends vizbpf's options" },
+	{ "unique_output_file", 'u', NULL, 0,
+	  "Write to result_<program>_<time>.json instead of result.json" },
+	{ "output_dir", OPT_OUTPUT_DIR, "DIR", 0, "Put the output file(s) in DIR (created if absent)" },
+	{ "open", OPT_OPEN, NULL, 0, "Open the trace in vizbpf view when it is written" },
+	{ "rcfile", OPT_RCFILE, "FILE", 0,
+	  "VizTracer rc file ([default] section; ./.viztracerrc is read when present)" },
+	{ "attach", OPT_ATTACH, "PID", OPTION_HIDDEN }, /* VizTracer's name for -p */
+	{ NULL, 't', "SECONDS", OPTION_HIDDEN },         /* VizTracer's name for --duration */
+	/* VizTracer options whose meaning always holds here: accepted (see the README's table). */
+	{ "file_info", OPT_NOOP, NULL, OPTION_HIDDEN },
+	{ "log_exit", OPT_NOOP, NULL, OPTION_HIDDEN },
+	{ "minimize_memory", OPT_NOOP, NULL, OPTION_HIDDEN },
+	{ "sanitize_function_name", OPT_NOOP, NULL, OPTION_HIDDEN },
+	{ "log_subprocess", OPT_NOOP, NULL, OPTION_HIDDEN },
+	{ "log_multiprocess", OPT_NOOP, NULL, OPTION_HIDDEN },
 	/* VizTracer options that cannot mean the same thing here (yet): refuse, never ignore. */
-	{ "tracer_entries", OPT_UNSUPPORTED, "N", OPTION_HIDDEN },
-	{ "log_func_args", OPT_UNSUPPORTED, NULL, OPTION_HIDDEN },
 	{ "log_func_retval", OPT_UNSUPPORTED, NULL, OPTION_HIDDEN },
 	{ "log_async", OPT_UNSUPPORTED, NULL, OPTION_HIDDEN },
-	{ "open", OPT_UNSUPPORTED, NULL, OPTION_HIDDEN },
+#define REFUSED(name) { name, OPT_UNSUPPORTED, "X", OPTION_HIDDEN | OPTION_ARG_OPTIONAL }
+	REFUSED("log_func_with_objprint"), REFUSED("log_func_repr"), REFUSED("log_print"),
+	REFUSED("log_sparse"), REFUSED("log_torch"), REFUSED("log_var"),
+	REFUSED("log_number"), REFUSED("log_attr"), REFUSED("log_func_exec"),
+	REFUSED("log_func_entry"), REFUSED("magic_comment"), REFUSED("plugins"),
+	REFUSED("trace_self"), REFUSED("ignore_multiprocess"), REFUSED("dump_raw"),
+	REFUSED("subprocess_child"), REFUSED("patch_only"), REFUSED("compress"),
+	REFUSED("decompress"), REFUSED("attach_installed"), REFUSED("uninstall"),
+	REFUSED("combine"), REFUSED("align_combine"), REFUSED("generate_flamegraph"),
+	REFUSED("save_flamegraph"),
+#undef REFUSED
 	{},
 };
 
@@ -107,6 +153,45 @@ static long parse_num(struct argp_state *state, const char *arg, long min, long 
 	return v;
 }
 
+/* VizTracer's --min_duration: "13us", "0.3ms", "1s" or a number of microseconds. */
+static uint64_t parse_min_duration(struct argp_state *state, const char *arg)
+{
+	static const struct {
+		const char *unit;
+		double ns;
+	} units[] = { { "", 1e3 }, { "us", 1e3 }, { "ms", 1e6 }, { "s", 1e9 }, { "ns", 1 } };
+	char *end;
+	double v;
+
+	errno = 0;
+	v = strtod(arg, &end);
+	for (size_t i = 0; end != arg && !errno && isfinite(v) && v >= 0; i++) {
+		if (i == sizeof(units) / sizeof(units[0]))
+			break;
+		if (!strcmp(end, units[i].unit) && v * units[i].ns <= 1e18)
+			return (uint64_t)(v * units[i].ns + 0.5);
+	}
+	argp_error(state, "invalid --min_duration '%s' (e.g. 13us, 0.3ms, 1s; a bare number is us)",
+		   arg);
+	return 0;
+}
+
+/* What -u names the output after: the module, the script, or "python". */
+static const char *unique_base(void)
+{
+	char **c = env.command;
+	const char *slash;
+
+	if (env.module)
+		return env.module;
+	if (env.cmd_string || !c || !c[0])
+		return "python";
+	slash = strrchr(c[0], '/');
+	if (!strncmp(slash ? slash + 1 : c[0], "python", 6))
+		return c[1] && c[1][0] != '-' ? c[1] : "python";
+	return c[0];
+}
+
 #define MAX_DURATION_S 1e9 /* about 31 years */
 #define MAX_BUFFER_MB 2048
 
@@ -117,7 +202,49 @@ static error_t parse_opt(int key, char *arg, struct argp_state *state)
 	switch (key) {
 	case 'o':
 		env.output = arg;
+		env.output_given = true;
 		break;
+	case 'm':
+	case 'c':
+		/* As with python itself, what follows -m MODULE / -c CMD is the program's. */
+		*(key == 'm' ? &env.module : &env.cmd_string) = arg;
+		env.command = &state->argv[state->next];
+		state->next = state->argc;
+		break;
+	case 'u':
+		env.unique_output = true;
+		break;
+	case OPT_OUTPUT_DIR:
+		env.output_dir = arg;
+		break;
+	case OPT_OPEN:
+		env.open = true;
+		break;
+	case OPT_RCFILE: /* read before argp (rcfile_expand) */
+	case OPT_NOOP:
+		break;
+	case OPT_LOG_FUNC_ARGS:
+		env.log_func_args = true;
+		break;
+	case OPT_LOG_FUNC_ARGS_FILTER: {
+		static regex_t re;
+		char msg[128];
+		int e = regcomp(&re, arg, REG_EXTENDED | REG_NOSUB);
+
+		if (e) {
+			regerror(e, &re, msg, sizeof(msg));
+			argp_error(state, "--log_func_args_filter '%s': %s", arg, msg);
+		}
+		env.args_filter = &re;
+		break;
+	}
+	case OPT_TRACER_ENTRIES:
+		env.tracer_entries = parse_num(state, arg, 1, 1L << 30);
+		break;
+	case OPT_ATTACH:
+		return parse_opt('p', arg, state);
+	case 't':
+		return parse_opt(OPT_DURATION, arg, state);
 	case 'q':
 		vz_quiet = 1;
 		break;
@@ -180,7 +307,7 @@ static error_t parse_opt(int key, char *arg, struct argp_state *state)
 		env.max_stack_depth = parse_num(state, arg, 1, 1000000);
 		break;
 	case OPT_MIN_DURATION:
-		env.min_duration_ns = (uint64_t)parse_num(state, arg, 0, 1000000000L) * 1000;
+		env.min_duration_ns = parse_min_duration(state, arg);
 		break;
 	case OPT_INCLUDE_FILES:
 		if (env.n_include == VZ_MAX_FILTERS)
@@ -215,11 +342,16 @@ static error_t parse_opt(int key, char *arg, struct argp_state *state)
 	}
 	case OPT_UNSUPPORTED: {
 		/* "--opt VALUE" leaves the option one slot further back than "--opt=VALUE". */
-		const char *name = state->argv[state->next - 1];
+		const char *name = state->argv[state->next - 1], *why;
+		int len;
 
 		if (arg && name == arg && state->next >= 2)
 			name = state->argv[state->next - 2];
-		argp_error(state, "option '%s' is not supported by vizbpf yet", name);
+		len = strcspn(name, "=");
+		why = optextra_refusal(name);
+		if (why)
+			argp_error(state, "option '%.*s' is not supported by vizbpf: %s", len, name, why);
+		argp_error(state, "option '%.*s' is not supported by vizbpf yet", len, name);
 		break;
 	}
 	case ARGP_KEY_ARG:
@@ -246,6 +378,24 @@ static error_t parse_opt(int key, char *arg, struct argp_state *state)
 		state->next = state->argc;
 		break;
 	case ARGP_KEY_END:
+		if (env.args_filter && !env.log_func_args)
+			argp_error(state, "--log_func_args_filter narrows --log_func_args: add it");
+		if ((env.module || env.cmd_string) && (env.n_pids || env.all))
+			argp_error(state, "-m and -c launch a program: not with -p PID / --all");
+		if (env.module || env.cmd_string) {
+			env.command = optextra_python_command(env.module, env.cmd_string, env.command);
+			if (!env.command)
+				exit(64);
+		}
+		if (env.unique_output && env.output_given)
+			argp_error(state, "-u names the output itself: not with -o");
+		if (env.unique_output)
+			env.output = optextra_unique_name(unique_base());
+		if (env.output_dir) {
+			env.output = optextra_in_dir(env.output_dir, env.output);
+			if (!env.output)
+				exit(64);
+		}
 		if ((env.comm || env.cgroup) && !env.all)
 			argp_error(state, "--comm and --cgroup narrow --all: add --all");
 		if ((env.n_pids || env.all) && env.command)
@@ -265,9 +415,19 @@ static error_t parse_opt(int key, char *arg, struct argp_state *state)
 	return 0;
 }
 
+/* For the rc file: 1 if the long option NAME takes a value, 0 for a flag, -1 if unknown. */
+static int takes_arg(const char *name)
+{
+	for (const struct argp_option *o = options; o->name || o->key; o++)
+		if (o->name && !strcmp(o->name, name))
+			return o->arg ? 1 : 0;
+	return -1;
+}
+
 void env_parse(int argc, char **argv)
 {
 	static const struct argp argp = { options, parse_opt, "-- PROGRAM [ARGS...]\n-p PID[,PID...]\n--all", doc };
 
+	argv = rcfile_expand(argc, argv, &argc, takes_arg);
 	argp_parse(&argp, argc, argv, ARGP_IN_ORDER, NULL, NULL);
 }

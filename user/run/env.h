@@ -33,6 +33,15 @@ struct env {
 	bool log_audit;              /* --log_audit [REGEX...]: audit events as instants */
 	const char *audit_regex[VZ_MAX_FILTERS];
 	int n_audit_regex;
+	bool output_given;           /* -o was given (-u is then refused) */
+	const char *module;          /* -m MODULE: python3 -m MODULE */
+	const char *cmd_string;      /* -c CMD: python3 -c CMD */
+	bool unique_output;          /* -u: result_<program>_<time>.json */
+	const char *output_dir;      /* --output_dir DIR */
+	bool open;                   /* --open: vizbpf view the trace once written */
+	bool log_func_args;          /* --log_func_args */
+	const void *args_filter;     /* --log_func_args_filter: a compiled regex_t */
+	uint32_t tracer_entries;     /* --tracer_entries N: keep the last N slices per process */
 };
 
 extern struct env env;

@@ -7,6 +7,8 @@
  */
 #include <errno.h>
 #include <fcntl.h>
+#include <libgen.h>
+#include <limits.h>
 #include <stdbool.h>
 #include <signal.h>
 #include <stdio.h>
@@ -28,6 +30,9 @@
 #include "user/slices/meta.h"
 #include "procs.h"
 #include "attach.h"
+#include "optextra.h"
+#include "flight.h"
+#include "combine_cmd.h"
 #include "user/base/log.h"
 #include "user/probes/tracer.h"
 #include "user/view/view.h"
@@ -130,6 +135,17 @@ static void launch_metadata(struct trace_writer *w, void *ctx)
 	trace_writer_meta_u64(w, "processes_not_followed", m->ps->missed);
 }
 
+/* --open: the trace, or with --pid_suffix the folder of its files. */
+static void open_written(void)
+{
+	char dir[PATH_MAX];
+
+	if (access(env.output, F_OK) && !env.pid_suffix)
+		return; /* not written: said already */
+	snprintf(dir, sizeof(dir), "%s", env.output);
+	optextra_open(env.pid_suffix ? dirname(dir) : env.output);
+}
+
 int main(int argc, char **argv)
 {
 	struct events_filter filter;
@@ -153,6 +169,8 @@ int main(int argc, char **argv)
 	if (argc > 1 && !strcmp(argv[1], "view")) {
 		return view_main(argc - 1, argv + 1);
 	}
+	if (argc > 1 && !strcmp(argv[1], "combine"))
+		return combine_main(argc - 1, argv + 1);
 	env_parse(argc, argv);
 	if (geteuid() != 0) {
 		elog("tracing needs root (BPF programs and uprobes): run it with sudo");
@@ -175,6 +193,7 @@ int main(int argc, char **argv)
 		.ignore_frozen = env.ignore_frozen,
 		.audit_regex = env.audit_regex,
 		.n_audit_regex = env.n_audit_regex,
+		.args_filter = env.args_filter,
 	};
 	ev = events_new(NULL, &filter);
 	if (!ev) {
@@ -182,11 +201,17 @@ int main(int argc, char **argv)
 		goto fail_output;
 	}
 	events_set_writers(ev, (struct trace_writer * (*)(void *, uint32_t))outputs_for, out);
+	if (flight_start(out, env.tracer_entries)) {
+		elog("out of memory");
+		goto fail_output;
+	}
 
 	install_signals();
 	if (env.n_pids || env.all) {
 		exit_code = attach_run(out, ev);
 		events_free(ev);
+		if (env.open)
+			open_written();
 		return exit_code;
 	}
 	have_fast = !fastpath_find(&fast);
@@ -248,6 +273,7 @@ int main(int argc, char **argv)
 		}
 		if (waitpid(pid, &st, WNOHANG) == pid && (WIFEXITED(st) || WIFSIGNALED(st)))
 			break;
+		flight_check(&ps, out, ev);
 	}
 	child_pid = 0;
 	procs_drain(&ps);
@@ -278,6 +304,8 @@ int main(int argc, char **argv)
 	free(out);
 	procs_close(&ps);
 	events_free(ev);
+	if (env.open)
+		open_written();
 	exit_like(st);
 	return 1;
 

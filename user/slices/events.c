@@ -6,6 +6,7 @@
  */
 #include <errno.h>
 #include <linux/types.h>
+#include <regex.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -21,6 +22,7 @@
 #include "excslices.h"
 #include "customev.h"
 #include "auditev.h"
+#include "funcargs.h"
 #include "user/base/log.h"
 
 #define GEN_FLAGS (VZ_CO_GENERATOR | VZ_CO_COROUTINE | VZ_CO_ASYNC_GENERATOR)
@@ -31,6 +33,8 @@ struct code_info {
 	uint32_t co_flags;
 	bool filtered; /* --include_files/--exclude_files/--ignore_frozen drop it */
 	bool thread_start; /* threading's Thread._bootstrap_inner: its frame holds the Thread */
+	bool no_args;      /* --log_func_args_filter does not select it */
+	char *arg_names;   /* --log_func_args: funcargs_names() of its first record */
 	char *name_json; /* "qualname (file:line)" as a JSON string literal */
 	size_t name_len;
 };
@@ -66,6 +70,8 @@ struct thread {
 	uint64_t kernel_start; /* --kernel: its last kernel slice */
 	uint64_t kernel_end;
 	uint64_t min_flt, maj_flt; /* --kernel memory: its counts at its last sample */
+	char **args;           /* --log_func_args: "func_args":{...} of the frame at each depth */
+	uint32_t args_cap;
 };
 
 /* Open addressing, slots hold index + 1 (0 is empty); items never move out of their array. */
@@ -231,6 +237,8 @@ static int64_t add_code(struct events *ev, uint32_t pid, uint64_t code, uint32_t
 	c->code = code;
 	c->co_flags = co_flags;
 	c->filtered = code_filtered(&ev->filter, file);
+	c->no_args = false;
+	c->arg_names = NULL;
 	n_file = strlen(file);
 	c->thread_start = (!strcmp(name, "_bootstrap_inner") ||
 			   !strcmp(name, "Thread._bootstrap_inner")) &&
@@ -240,6 +248,9 @@ static int64_t add_code(struct events *ev, uint32_t pid, uint64_t code, uint32_t
 	if (!c->name_json)
 		return -ENOMEM;
 	c->name_len = json_quote(c->name_json, q + 1, text, n);
+	/* --log_func_args_filter: a search in "qualname (file:line)". */
+	if (ev->filter.args_filter)
+		c->no_args = regexec(ev->filter.args_filter, text, 0, NULL, 0) != 0;
 	return ev->n_codes++;
 }
 
@@ -312,24 +323,37 @@ static inline struct trace_writer *writer(struct events *ev, uint32_t pid)
 	return ev->writer_for ? ev->writer_for(ev->writer_ctx, pid) : ev->w;
 }
 
-/* Writes the slice of the frame at depth d (0 = outermost) ending at end_ns. */
-static void emit(struct events *ev, struct thread *t, uint32_t d, uint64_t end_ns)
+/* Writes the slice of the frame at depth d (0 = outermost) ending at end_ns into w (NULL: the
+ * process's writer). Returns whether it was written (the filters keep it). */
+static bool emit_to(struct events *ev, const struct thread *t, uint32_t d, uint64_t end_ns,
+		    struct trace_writer *w)
 {
 	const struct frame *f = &t->stack[d];
 	const struct code_info *c = &ev->codes[f->code];
 	uint64_t dur = end_ns > f->start_ns ? end_ns - f->start_ns : 0;
-	struct trace_writer *w;
 
 	if (c->filtered)
-		return;
+		return false;
 	if (ev->filter.max_stack_depth > 0 && d >= (uint32_t)ev->filter.max_stack_depth)
-		return;
+		return false;
 	if (dur < ev->filter.min_duration_ns)
-		return;
-	w = writer(ev, t->pid);
+		return false;
 	if (!w)
-		return;
-	if (f->lost & (LOST_INSIDE | LOST_BEFORE))
+		w = writer(ev, t->pid);
+	if (!w)
+		return false;
+	if (d < t->args_cap && t->args[d]) {
+		char *args;
+
+		if (asprintf(&args, "{%s%s%s}", t->args[d],
+			     f->lost & LOST_BEFORE ? ",\"events_lost\":\"" VZ_LOST_BEFORE "\"" :
+			     f->lost & LOST_INSIDE ? ",\"events_lost\":\"" VZ_LOST_INSIDE "\"" : "",
+			     "") < 0)
+			args = NULL;
+		trace_writer_complete_args(w, c->name_json, c->name_len, f->start_ns, dur, t->pid,
+					   t->tid, args);
+		free(args);
+	} else if (f->lost & (LOST_INSIDE | LOST_BEFORE))
 		trace_writer_complete_args(w, c->name_json, c->name_len, f->start_ns, dur, t->pid,
 					   t->tid, f->lost & LOST_BEFORE ?
 					   "{\"events_lost\":\"" VZ_LOST_BEFORE "\"}" :
@@ -337,7 +361,13 @@ static void emit(struct events *ev, struct thread *t, uint32_t d, uint64_t end_n
 	else
 		trace_writer_complete(w, c->name_json, c->name_len, f->start_ns, dur, t->pid,
 				      t->tid);
-	ev->st.slices_written++;
+	return true;
+}
+
+static void emit(struct events *ev, struct thread *t, uint32_t d, uint64_t end_ns)
+{
+	if (emit_to(ev, t, d, end_ns, NULL))
+		ev->st.slices_written++;
 }
 
 /*
@@ -381,6 +411,10 @@ static int push(struct events *ev, struct thread *t, const struct vz_rec_call *r
 			return -ENOMEM;
 		t->stack = p;
 		t->cap = cap;
+	}
+	if (t->depth < t->args_cap && t->args[t->depth]) {
+		free(t->args[t->depth]); /* a frame popped earlier at this depth */
+		t->args[t->depth] = NULL;
 	}
 	t->stack[t->depth++] = (struct frame){
 		.frame = r->frame,
@@ -585,6 +619,40 @@ static int handle_return(struct events *ev, const struct vz_rec_return *r)
 	return 0;
 }
 
+/* --log_func_args: the arguments of the call just pushed on this thread. */
+static int handle_args(struct events *ev, const struct vz_rec_args *r, size_t size)
+{
+	struct thread *t = find_thread(ev, r->hdr.tid);
+	uint32_t *slot = code_slot(ev, r->hdr.pid, r->code), d;
+	struct code_info *c;
+
+	/* BPF sends the names once per code object described: keep them, whatever the call. */
+	if (*slot && !(r->hdr.flags & VZ_ARGS_NO_NAMES)) {
+		c = &ev->codes[*slot - 1];
+		free(c->arg_names);
+		c->arg_names = funcargs_names(r);
+	}
+	if (!t || !t->depth || t->stack[t->depth - 1].frame != r->frame)
+		return 0; /* a generator's creation, a refused call: no slice */
+	d = t->depth - 1;
+	c = &ev->codes[t->stack[d].code];
+	if (c->no_args)
+		return 0;
+	if (d >= t->args_cap) {
+		uint32_t cap = t->cap;
+		char **p = realloc(t->args, cap * sizeof(*p));
+
+		if (!p)
+			return -ENOMEM;
+		memset(p + t->args_cap, 0, (cap - t->args_cap) * sizeof(*p));
+		t->args = p;
+		t->args_cap = cap;
+	}
+	free(t->args[d]);
+	t->args[d] = funcargs_json(r, c->arg_names);
+	return 0;
+}
+
 static int handle_thread_name(struct events *ev, const struct vz_rec_thread_name *r)
 {
 	struct thread *t = get_thread(ev, r->hdr.tid, r->hdr.pid);
@@ -595,7 +663,7 @@ static int handle_thread_name(struct events *ev, const struct vz_rec_thread_name
 	return 0;
 }
 
-static void name_thread(struct events *ev, const struct thread *t)
+static void name_thread_to(struct events *ev, const struct thread *t, struct trace_writer *w)
 {
 	char name[VZ_THREAD_NAME_MAX * 2 + 32];
 
@@ -607,8 +675,15 @@ static void name_thread(struct events *ev, const struct thread *t)
 		snprintf(name, sizeof(name), "%s (tid %u)", t->comm, t->tid);
 	else
 		snprintf(name, sizeof(name), "Thread (tid %u)", t->tid);
-	if (writer(ev, t->pid))
-		trace_writer_thread_name(writer(ev, t->pid), t->pid, t->tid, name);
+	if (!w)
+		w = writer(ev, t->pid);
+	if (w)
+		trace_writer_thread_name(w, t->pid, t->tid, name);
+}
+
+static void name_thread(struct events *ev, const struct thread *t)
+{
+	name_thread_to(ev, t, NULL);
 }
 
 static int handle_exit(struct events *ev, const struct vz_rec_exit *r)
@@ -734,6 +809,8 @@ int events_handle(void *ctx, const void *data, size_t size)
 		return size >= sizeof(struct vz_rec_exit) ? handle_exit(ev, data) : 0;
 	case VZ_REC_RETURNS:
 		return handle_returns(ev, data, size);
+	case VZ_REC_ARGS:
+		return size >= sizeof(struct vz_rec_args) ? handle_args(ev, data, size) : 0;
 	case VZ_REC_THREAD_NAME:
 		return size >= sizeof(struct vz_rec_thread_name) ? handle_thread_name(ev, data) : 0;
 	case VZ_REC_SYSCALL:
@@ -876,6 +953,25 @@ void events_finish(struct events *ev, uint64_t end_ns)
 	}
 }
 
+void events_write_open(struct events *ev, uint64_t now_ns, uint32_t pid, struct trace_writer *w)
+{
+	for (uint32_t i = 0; i < ev->n_threads; i++) {
+		const struct thread *t = &ev->threads[i];
+		uint64_t end;
+
+		if (t->exited || (pid && t->pid != pid))
+			continue;
+		end = program_ns(ev, t->pid, now_ns);
+		if (end < t->last_ns)
+			end = t->last_ns; /* a record taken after now: nesting first */
+		/* Deepest first, as they would close; each ends 1 ns after its callee, so that
+		 * callers strictly contain what they called. */
+		for (uint32_t d = t->depth; d-- > 0;)
+			emit_to(ev, t, d, end + (t->depth - 1 - d), w);
+		name_thread_to(ev, t, w);
+	}
+}
+
 int events_hold_begin(struct events *ev, uint32_t pid, uint32_t tid, uint64_t start_ns,
 		      const char *why)
 {
@@ -913,10 +1009,16 @@ void events_free(struct events *ev)
 {
 	if (!ev)
 		return;
-	for (uint32_t i = 0; i < ev->n_codes; i++)
+	for (uint32_t i = 0; i < ev->n_codes; i++) {
 		free(ev->codes[i].name_json);
-	for (uint32_t i = 0; i < ev->n_threads; i++)
+		free(ev->codes[i].arg_names);
+	}
+	for (uint32_t i = 0; i < ev->n_threads; i++) {
+		for (uint32_t d = 0; d < ev->threads[i].args_cap; d++)
+			free(ev->threads[i].args[d]);
+		free(ev->threads[i].args);
 		free(ev->threads[i].stack);
+	}
 	free(ev->codes);
 	free(ev->threads);
 	free(ev->code_index.slots);

@@ -51,6 +51,7 @@ struct events_filter {
 	int ignore_frozen;
 	const char *const *audit_regex; /* --log_audit REGEX...: events kept (none: all) */
 	int n_audit_regex;
+	const void *args_filter; /* --log_func_args_filter: a compiled regex_t, NULL: every function */
 };
 
 struct vz_rec_thread;
@@ -74,6 +75,12 @@ int events_handle(void *ctx, const void *data, size_t size);
  * those calls are still running), or with 0 at each thread's last timestamp.
  */
 void events_finish(struct events *ev, uint64_t end_ns);
+/*
+ * --tracer_entries snapshots: writes the calls still open at now_ns (CLOCK_MONOTONIC) on pid's
+ * threads (0: every process) into w, as slices ending then (their starts kept), and names the
+ * threads still running. Changes nothing: they go on and end in the trace as usual.
+ */
+void events_write_open(struct events *ev, uint64_t now_ns, uint32_t pid, struct trace_writer *w);
 /* After events_finish, records are dropped; thread announcements still reach on_thread.
  * events_stop drops them from now on without writing anything (vizbpf failed). */
 void events_stop(struct events *ev);

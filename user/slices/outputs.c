@@ -21,6 +21,7 @@ struct outputs {
 		char path[PATH_MAX];
 	} files[MAX_FILES];
 	int failed;
+	uint32_t keep_last; /* --tracer_entries: each file keeps only this many slices per process */
 	char description[PATH_MAX + 64];
 };
 
@@ -105,6 +106,11 @@ struct trace_writer *outputs_for(struct outputs *o, uint32_t pid)
 	o->files[i].pid = pid;
 	o->n++;
 	o->files[i].w = trace_writer_open(o->files[i].path);
+	if (o->files[i].w && o->keep_last && trace_writer_keep_last(o->files[i].w, o->keep_last)) {
+		trace_writer_discard(o->files[i].w);
+		o->files[i].w = NULL;
+		errno = ENOMEM;
+	}
 	/* Kept with no writer, so the process's later events find it: one error per file. */
 	if (!o->files[i].w) {
 		elog("cannot write %s: %s", o->files[i].path, strerror(errno));
@@ -145,6 +151,47 @@ void outputs_discard(struct outputs *o)
 	if (!o->per_pid && !access(o->path, F_OK))
 		elog("%s", kept(o->path));
 	free(o);
+}
+
+int outputs_keep_last(struct outputs *o, uint32_t n)
+{
+	o->keep_last = n;
+	for (int i = 0; i < o->n; i++)
+		if (o->files[i].w && trace_writer_keep_last(o->files[i].w, n))
+			return -ENOMEM;
+	return 0;
+}
+
+int outputs_snapshot(struct outputs *o, unsigned int k,
+		     void (*fill)(struct trace_writer *w, uint32_t pid, void *ctx), void *ctx)
+{
+	char path[PATH_MAX];
+	int err = 0, e;
+
+	for (int i = 0; i < o->n; i++) {
+		struct trace_writer *w;
+
+		if (!o->files[i].w)
+			continue;
+		suffixed(o->files[i].path, k, path, sizeof(path));
+		w = trace_writer_open(path);
+		if (!w) {
+			e = -errno;
+			elog("snapshot: cannot write %s: %s", path, strerror(errno));
+			err = err ?: e;
+			continue;
+		}
+		trace_writer_replay(o->files[i].w, w);
+		fill(w, o->per_pid ? o->files[i].pid : 0, ctx);
+		e = trace_writer_close(w);
+		if (e) {
+			elog("snapshot: writing %s failed: %s; %s", path, strerror(-e), kept(path));
+			err = err ?: e;
+		} else {
+			ilog("snapshot %u saved to %s", k, path);
+		}
+	}
+	return err;
 }
 
 const char *outputs_describe(struct outputs *o)

@@ -24,6 +24,16 @@ int outputs_close(struct outputs *o, void (*meta)(struct trace_writer *w, void *
 /* Drops everything written, publishing nothing: files already under the output names stay as
  * they were, and a one-line message says so (vizbpf failed before tracing). Frees o. */
 void outputs_discard(struct outputs *o);
+/* --tracer_entries N: every file (now and to come) keeps only the last N slices of each process
+ * in memory, written at close (export/slice_ring.h). 0 or -ENOMEM. */
+int outputs_keep_last(struct outputs *o, uint32_t n);
+/*
+ * A snapshot of what the files keep, without stopping: FILE_<k>.EXT for each file (FILE.EXT),
+ * with what it keeps, then fill(w, pid, ctx) (pid: the file's process with --pid_suffix, else 0)
+ * for what else belongs in it. Says on stderr what was written. 0 or the first -errno.
+ */
+int outputs_snapshot(struct outputs *o, unsigned int k,
+		     void (*fill)(struct trace_writer *w, uint32_t pid, void *ctx), void *ctx);
 /* The files written, for the closing message: "result.json", or "result_<pid>.json (3 files)". */
 const char *outputs_describe(struct outputs *o);
 
