@@ -11,47 +11,20 @@
 #include "test.h"
 #include "vizbpf.h"
 #include "user/slices/events.h"
+#include "events_fixture.h"
 
-struct kfix {
-	char path[64];
-	struct trace_writer *w;
-	struct events *ev;
-	char *out;
-};
 
-static bool ksetup(struct kfix *f, const char *const *regex, int n)
+static bool ksetup(struct events_fixture *f, const char *const *regex, int n)
 {
 	struct events_filter filter = { .max_stack_depth = -1, .audit_regex = regex,
 					.n_audit_regex = n };
-	int fd;
 
-	strcpy(f->path, "/tmp/vz-kinds-XXXXXX");
-	fd = mkstemp(f->path);
-	if (!ASSERT_TRUE(fd >= 0, "mkstemp"))
-		return false;
-	close(fd);
-	f->w = trace_writer_open(f->path);
-	f->ev = f->w ? events_new(f->w, &filter) : NULL;
-	f->out = NULL;
-	return ASSERT_TRUE(f->ev != NULL, "events_new");
+	return events_fixture_open(f, &filter);
 }
 
-static void kfinish(struct kfix *f)
+static void kfinish(struct events_fixture *f)
 {
-	FILE *in;
-	long n;
-
-	events_finish(f->ev, 0);
-	trace_writer_close(f->w);
-	in = fopen(f->path, "r");
-	fseek(in, 0, SEEK_END);
-	n = ftell(in);
-	rewind(in);
-	f->out = calloc(1, n + 1);
-	if (fread(f->out, 1, n, in) != (size_t)n)
-		(void)VZ_FAIL_("short read");
-	fclose(in);
-	unlink(f->path);
+	events_fixture_finish(f, 0);
 	events_free(f->ev);
 }
 
@@ -65,7 +38,7 @@ static void set_str(struct vz_pystr_hdr *h, char *buf, const char *s)
 void test_eventkinds_gc_slice(void)
 {
 	struct vz_rec_gc r = { .hdr = { .pid = 10, .tid = 11, .type = VZ_REC_GC, .ts_ns = 9000 } };
-	struct kfix f;
+	struct events_fixture f;
 
 	if (!ksetup(&f, NULL, 0))
 		return;
@@ -88,7 +61,7 @@ void test_eventkinds_audit_filtered(void)
 {
 	const char *re[] = { "myapp\\." };
 	struct vz_rec_audit r = { .hdr = { .pid = 10, .tid = 11, .type = VZ_REC_AUDIT, .ts_ns = 1000 } };
-	struct kfix f;
+	struct events_fixture f;
 	double d = 2.5;
 
 	if (!ksetup(&f, re, 1))
@@ -113,7 +86,7 @@ void test_eventkinds_audit_filtered(void)
 	free(f.out);
 }
 
-static void custom(struct kfix *f, uint32_t kind, uint64_t ts, uint64_t obj, const char *name)
+static void custom(struct events_fixture *f, uint32_t kind, uint64_t ts, uint64_t obj, const char *name)
 {
 	struct vz_rec_custom r = { .hdr = { .pid = 10, .tid = 11, .type = VZ_REC_CUSTOM, .ts_ns = ts } };
 
@@ -132,7 +105,7 @@ static void custom(struct kfix *f, uint32_t kind, uint64_t ts, uint64_t obj, con
 
 void test_eventkinds_custom_spans_and_counters(void)
 {
-	struct kfix f;
+	struct events_fixture f;
 
 	if (!ksetup(&f, NULL, 0))
 		return;

@@ -14,64 +14,36 @@
 #include "test.h"
 #include "vizbpf.h"
 #include "user/slices/events.h"
+#include "events_fixture.h"
 
 int vz_verbose;
 int vz_quiet;
 
-struct fixture {
-	char path[64];
-	struct trace_writer *w;
-	struct events *ev;
-	char *out;
-};
 
-static bool setup(struct fixture *f)
+static bool setup(struct events_fixture *f)
 {
 	struct events_filter filter = { .max_stack_depth = -1 };
-	int fd;
 
-	strcpy(f->path, "/tmp/vz-events-XXXXXX");
-	fd = mkstemp(f->path);
-	if (!ASSERT_TRUE(fd >= 0, "mkstemp"))
-		return false;
-	close(fd);
-	f->w = trace_writer_open(f->path);
-	f->ev = f->w ? events_new(f->w, &filter) : NULL;
-	f->out = NULL;
-	return ASSERT_OK_PTR(f->ev, "events_new");
+	return events_fixture_open(f, &filter);
 }
 
-/* Finishes the trace (end_ns: see events_finish) and reads it back into f->out. */
-static void finish_at(struct fixture *f, uint64_t end_ns)
+static void finish_at(struct events_fixture *f, uint64_t end_ns)
 {
-	FILE *in;
-	long n;
-
-	events_finish(f->ev, end_ns);
-	ASSERT_OK(trace_writer_close(f->w), "close");
-	in = fopen(f->path, "r");
-	fseek(in, 0, SEEK_END);
-	n = ftell(in);
-	rewind(in);
-	f->out = calloc(1, n + 1);
-	if (fread(f->out, 1, n, in) != (size_t)n)
-		(void)VZ_FAIL_("short read");
-	fclose(in);
-	unlink(f->path);
+	events_fixture_finish(f, end_ns);
 }
 
-static void finish(struct fixture *f)
+static void finish(struct events_fixture *f)
 {
 	finish_at(f, 0);
 }
 
-static void teardown(struct fixture *f)
+static void teardown(struct events_fixture *f)
 {
 	events_free(f->ev);
 	free(f->out);
 }
 
-static void code(struct fixture *f, uint64_t addr, const char *name, uint32_t line, uint32_t flags)
+static void code(struct events_fixture *f, uint64_t addr, const char *name, uint32_t line, uint32_t flags)
 {
 	struct vz_rec_code r = { .hdr = { .pid = 10, .tid = 11, .type = VZ_REC_CODE } };
 
@@ -87,7 +59,7 @@ static void code(struct fixture *f, uint64_t addr, const char *name, uint32_t li
 	events_handle(f->ev, &r, sizeof(r));
 }
 
-static void call(struct fixture *f, uint64_t ts, uint64_t code, uint64_t frame, uint64_t caller,
+static void call(struct events_fixture *f, uint64_t ts, uint64_t code, uint64_t frame, uint64_t caller,
 		 uint32_t flags)
 {
 	struct vz_rec_call r = { .hdr = { ts, 10, 11, VZ_REC_CALL, flags } };
@@ -98,14 +70,14 @@ static void call(struct fixture *f, uint64_t ts, uint64_t code, uint64_t frame, 
 	events_handle(f->ev, &r, sizeof(r));
 }
 
-static void ret(struct fixture *f, uint64_t ts, uint64_t caller)
+static void ret(struct events_fixture *f, uint64_t ts, uint64_t caller)
 {
 	struct vz_rec_return r = { .hdr = { ts, 10, 11, VZ_REC_RETURN, 0 }, .caller = caller };
 
 	events_handle(f->ev, &r, sizeof(r));
 }
 
-static bool has(struct fixture *f, const char *name, const char *ts, const char *dur)
+static bool has(struct events_fixture *f, const char *name, const char *ts, const char *dur)
 {
 	char want[256];
 
@@ -117,7 +89,7 @@ static bool has(struct fixture *f, const char *name, const char *ts, const char 
 
 void test_events_fast_path_batched_returns(void)
 {
-	struct fixture f;
+	struct events_fixture f;
 	struct {
 		struct vz_rec_hdr hdr;
 		struct vz_return_slot r[2];
@@ -144,7 +116,7 @@ void test_events_fast_path_batched_returns(void)
 /* A call the recursion check refused (its return slot says so) is no slice, and is counted. */
 void test_events_refused_call_is_no_slice(void)
 {
-	struct fixture f;
+	struct events_fixture f;
 	struct {
 		struct vz_rec_hdr hdr;
 		struct vz_return_slot r[2];
@@ -172,7 +144,7 @@ void test_events_refused_call_is_no_slice(void)
 
 void test_events_missing_returns_resynchronise(void)
 {
-	struct fixture f;
+	struct events_fixture f;
 	struct events_stats st;
 
 	if (!setup(&f))
@@ -202,7 +174,7 @@ void test_events_missing_returns_resynchronise(void)
 
 void test_events_generator_creation_dropped(void)
 {
-	struct fixture f;
+	struct events_fixture f;
 	struct events_stats st;
 
 	if (!setup(&f))
@@ -229,7 +201,7 @@ void test_events_generator_creation_dropped(void)
  * f's caller, so f ends there; f's own return, which comes after, is no stray. */
 void test_events_call_from_cleared_frame_ends_it(void)
 {
-	struct fixture f;
+	struct events_fixture f;
 	struct {
 		struct vz_rec_hdr hdr;
 		struct vz_return_slot r[3];
@@ -258,7 +230,7 @@ void test_events_call_from_cleared_frame_ends_it(void)
 
 void test_events_thread_exit_closes_open_frames(void)
 {
-	struct fixture f;
+	struct events_fixture f;
 	struct vz_rec_exit e = { .hdr = { 9000, 10, 11, VZ_REC_EXIT, 0 } };
 
 	if (!setup(&f))
@@ -280,7 +252,7 @@ void test_events_thread_exit_closes_open_frames(void)
  * callers still end after their callees (strict nesting). */
 void test_events_open_frames_at_last_call_nest(void)
 {
-	struct fixture f;
+	struct events_fixture f;
 
 	if (!setup(&f))
 		return;
@@ -297,14 +269,14 @@ void test_events_open_frames_at_last_call_nest(void)
 	teardown(&f);
 }
 
-static bool has_text(struct fixture *f, const char *want)
+static bool has_text(struct events_fixture *f, const char *want)
 {
 	if (f->out && strstr(f->out, want))
 		return true;
 	return VZ_FAIL_("no %s in:\n%s", want, f->out ? f->out : "");
 }
 
-static void call_pid(struct fixture *f, uint32_t pid, uint64_t ts, uint64_t code, uint64_t frame,
+static void call_pid(struct events_fixture *f, uint32_t pid, uint64_t ts, uint64_t code, uint64_t frame,
 		     uint64_t caller)
 {
 	struct vz_rec_call r = { .hdr = { ts, pid, pid, VZ_REC_CALL, 0 } };
@@ -323,7 +295,7 @@ static void call_pid(struct fixture *f, uint32_t pid, uint64_t ts, uint64_t code
  */
 void test_events_hold_cut_out_of_open_slices(void)
 {
-	struct fixture f;
+	struct events_fixture f;
 
 	if (!setup(&f))
 		return;
@@ -351,7 +323,7 @@ void test_events_hold_cut_out_of_open_slices(void)
 /* Two holds add up; a time inside the second maps to its start; nesting stays strict. */
 void test_events_holds_add_up(void)
 {
-	struct fixture f;
+	struct events_fixture f;
 
 	if (!setup(&f))
 		return;
@@ -374,7 +346,7 @@ void test_events_holds_add_up(void)
  * to be followed) is cut from it alone. */
 void test_events_fork_child_inherits_parent_cuts(void)
 {
-	struct fixture f;
+	struct events_fixture f;
 
 	if (!setup(&f))
 		return;
@@ -396,7 +368,7 @@ void test_events_fork_child_inherits_parent_cuts(void)
  * hold began, not after it. */
 void test_events_detach_hold_ends_open_calls_at_its_start(void)
 {
-	struct fixture f;
+	struct events_fixture f;
 
 	if (!setup(&f))
 		return;
@@ -416,7 +388,7 @@ void test_events_detach_hold_ends_open_calls_at_its_start(void)
  */
 void test_events_hold_start_moves_for_records_after_its_end(void)
 {
-	struct fixture f;
+	struct events_fixture f;
 
 	if (!setup(&f))
 		return;
@@ -440,7 +412,7 @@ void test_events_hold_start_moves_for_records_after_its_end(void)
 }
 
 /* A call that reports the thread's calls and returns lost before it (ring buffer full). */
-static void call_after_loss(struct fixture *f, uint64_t ts, uint64_t code, uint64_t frame,
+static void call_after_loss(struct events_fixture *f, uint64_t ts, uint64_t code, uint64_t frame,
 			    uint64_t caller, uint32_t lost_calls, uint32_t lost_returns)
 {
 	struct vz_rec_call r = { .hdr = { ts, 10, 11, VZ_REC_CALL, VZ_F_RETURN_FRAME,
@@ -453,7 +425,7 @@ static void call_after_loss(struct fixture *f, uint64_t ts, uint64_t code, uint6
 }
 
 /* The args of the slice that starts with "name":NAME,"ts":TS ("" if it has none). */
-static const char *slice_args(struct fixture *f, const char *name, const char *ts)
+static const char *slice_args(struct events_fixture *f, const char *name, const char *ts)
 {
 	static char args[256];
 	char want[128];
@@ -484,7 +456,7 @@ static const char *slice_args(struct fixture *f, const char *name, const char *t
  */
 void test_events_lost_return_and_call_flag_the_next_call(void)
 {
-	struct fixture f;
+	struct events_fixture f;
 	struct events_stats st;
 
 	if (!setup(&f))
@@ -514,7 +486,7 @@ void test_events_lost_return_and_call_flag_the_next_call(void)
  */
 void test_events_lost_call_flags_its_orphans_only(void)
 {
-	struct fixture f;
+	struct events_fixture f;
 
 	if (!setup(&f))
 		return;

@@ -13,6 +13,7 @@
 #include "vizbpf.h"
 #include "symbols/syscalls.h"
 #include "user/slices/events.h"
+#include "events_fixture.h"
 
 static uint32_t nr_of(const char *name)
 {
@@ -42,48 +43,20 @@ void test_syscalls_names_and_args(void)
 	ASSERT_STREQ(syscall_errno_name(516), "ERESTART_RESTARTBLOCK", "kernel-only errno");
 }
 
-struct kfix {
-	char path[64];
-	struct trace_writer *w;
-	struct events *ev;
-	char *out;
-};
 
-static bool ksetup(struct kfix *f)
+static bool ksetup(struct events_fixture *f)
 {
 	struct events_filter filter = { .max_stack_depth = -1 };
-	int fd;
 
-	strcpy(f->path, "/tmp/vz-kslices-XXXXXX");
-	fd = mkstemp(f->path);
-	if (!ASSERT_TRUE(fd >= 0, "mkstemp"))
-		return false;
-	close(fd);
-	f->w = trace_writer_open(f->path);
-	f->ev = f->w ? events_new(f->w, &filter) : NULL;
-	f->out = NULL;
-	return ASSERT_OK_PTR(f->ev, "events_new");
+	return events_fixture_open(f, &filter);
 }
 
-static void kfinish(struct kfix *f)
+static void kfinish(struct events_fixture *f)
 {
-	FILE *in;
-	long n;
-
-	events_finish(f->ev, 0);
-	ASSERT_OK(trace_writer_close(f->w), "close");
-	in = fopen(f->path, "r");
-	fseek(in, 0, SEEK_END);
-	n = ftell(in);
-	rewind(in);
-	f->out = calloc(1, n + 1);
-	if (fread(f->out, 1, n, in) != (size_t)n)
-		(void)VZ_FAIL_("short read");
-	fclose(in);
-	unlink(f->path);
+	events_fixture_finish(f, 0);
 }
 
-static void kcode(struct kfix *f, uint64_t addr, const char *name)
+static void kcode(struct events_fixture *f, uint64_t addr, const char *name)
 {
 	struct vz_rec_code r = { .hdr = { .pid = 10, .tid = 11, .type = VZ_REC_CODE } };
 
@@ -98,7 +71,7 @@ static void kcode(struct kfix *f, uint64_t addr, const char *name)
 	events_handle(f->ev, &r, sizeof(r));
 }
 
-static void kcall(struct kfix *f, uint64_t ts, uint64_t code, uint64_t frame, uint64_t caller)
+static void kcall(struct events_fixture *f, uint64_t ts, uint64_t code, uint64_t frame, uint64_t caller)
 {
 	struct vz_rec_call r = { .hdr = { ts, 10, 11, VZ_REC_CALL, 0 } };
 
@@ -108,7 +81,7 @@ static void kcall(struct kfix *f, uint64_t ts, uint64_t code, uint64_t frame, ui
 	events_handle(f->ev, &r, sizeof(r));
 }
 
-static void ksys(struct kfix *f, uint64_t start, uint64_t end, uint32_t nr, int64_t ret)
+static void ksys(struct events_fixture *f, uint64_t start, uint64_t end, uint32_t nr, int64_t ret)
 {
 	struct vz_rec_syscall r = { .hdr = { end, 10, 11, VZ_REC_SYSCALL, 0 } };
 
@@ -118,7 +91,7 @@ static void ksys(struct kfix *f, uint64_t start, uint64_t end, uint32_t nr, int6
 	events_handle(f->ev, &r, sizeof(r));
 }
 
-static bool khas(struct kfix *f, const char *want)
+static bool khas(struct events_fixture *f, const char *want)
 {
 	if (f->out && strstr(f->out, want))
 		return true;
@@ -132,7 +105,7 @@ static bool khas(struct kfix *f, const char *want)
  */
 void test_kslices_inferred_return_not_inside_syscall(void)
 {
-	struct kfix f;
+	struct events_fixture f;
 
 	if (!ksetup(&f))
 		return;
@@ -156,7 +129,7 @@ void test_kslices_inferred_return_not_inside_syscall(void)
 /* With room after the system call, the inferred ends hold it. */
 void test_kslices_inferred_return_holds_syscall(void)
 {
-	struct kfix f;
+	struct events_fixture f;
 
 	if (!ksetup(&f))
 		return;
@@ -177,7 +150,7 @@ void test_kslices_offcpu_and_flow(void)
 {
 	struct vz_rec_offcpu r = { .hdr = { 200000, 10, 11, VZ_REC_OFFCPU, 0 } };
 	struct events_stats st;
-	struct kfix f;
+	struct events_fixture f;
 
 	if (!ksetup(&f))
 		return;
@@ -219,7 +192,7 @@ void test_kslices_offcpu_and_flow(void)
 void test_kcpu_switch_as_ftrace_text(void)
 {
 	struct vz_rec_switch r = { .hdr = { 1500000123456ull, 10, 11, VZ_REC_SWITCH, 0 } };
-	struct kfix f;
+	struct events_fixture f;
 	char *sys, *meta;
 
 	if (!ksetup(&f))
