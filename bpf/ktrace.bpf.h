@@ -3,8 +3,8 @@
  * --kernel: the traced processes' system calls and off-CPU time, on the same ring buffer as
  * their Python calls (so a thread's records stay in order) and the same clock.
  *
- * These programs run for every thread of the host (a syscall tracepoint puts every thread on
- * the slow path; sched_switch fires on every context switch), so the filter comes first and
+ * These programs run for every thread of the host (every system call of the host enters
+ * x64_sys_call; sched_switch fires on every context switch), so the filter comes first and
  * costs one load: a bitmap of traced process ids in .bss, set by user space when it marks a
  * process traced (no hash lookup for the untraced). They are loaded and attached only when
  * asked for (user/probes/ktrace.c).
@@ -121,25 +121,32 @@ static __always_inline void khdr(struct vz_rec_hdr *h, __u64 ts, __u32 pid, __u3
 	h->lost_returns = 0;
 }
 
-SEC("tp_btf/sys_enter")
-int BPF_PROG(k_sys_enter, struct pt_regs *regs, long id)
+/*
+ * Two ways in, one body. fentry/fexit on x64_sys_call, the dispatcher every x86_64 system call
+ * goes through (Linux 6.9+, and stable kernels it was backported to), are BPF trampolines:
+ * only that function is patched. The sys_enter/sys_exit tracepoints instead set
+ * SYSCALL_WORK_SYSCALL_TRACEPOINT on every task of the host, so every system call (and, where
+ * optimized uprobes enter by the uprobe syscall, every traced Python call) takes the slow
+ * path. The tracepoints stay as the fallback where x64_sys_call is missing (user/probes/ktrace.c
+ * picks at load time).
+ */
+static __always_inline void sys_enter(const struct pt_regs *regs, __u32 nr)
 {
 	__u64 pid_tgid = bpf_get_current_pid_tgid();
 	struct vz_kthread *kt;
-	__u32 nr = id;
 	__u8 *pa;
 	__u64 addr = 0;
 	long n;
 
 	if (!ktraced(pid_tgid >> 32))
-		return 0;
+		return;
 	pa = bpf_map_lookup_elem(&sys_path_arg, &nr);
 	if (pa && *pa == VZ_SYS_SKIP)
-		return 0;
+		return;
 	kt = bpf_task_storage_get(&kthreads, bpf_get_current_task_btf(), 0,
 				  BPF_LOCAL_STORAGE_GET_F_CREATE);
 	if (!kt)
-		return 0;
+		return;
 	kt->nr = nr;
 	kt->args[0] = regs->di;
 	kt->args[1] = regs->si;
@@ -153,11 +160,9 @@ int BPF_PROG(k_sys_enter, struct pt_regs *regs, long id)
 	}
 	/* Last: the entry time leaves out what this program costs. */
 	kt->enter_ns = bpf_ktime_get_ns();
-	return 0;
 }
 
-SEC("tp_btf/sys_exit")
-int BPF_PROG(k_sys_exit, struct pt_regs *regs, long ret)
+static __always_inline void sys_exit(long ret)
 {
 	__u64 pid_tgid = bpf_get_current_pid_tgid(), now;
 	struct vz_rec_syscall *r;
@@ -166,11 +171,11 @@ int BPF_PROG(k_sys_exit, struct pt_regs *regs, long ret)
 
 	/* The filter first: every thread of the host comes here. */
 	if (!ktraced(pid_tgid >> 32))
-		return 0;
+		return;
 	now = bpf_ktime_get_ns();
 	kt = bpf_task_storage_get(&kthreads, bpf_get_current_task_btf(), 0, 0);
 	if (!kt || !kt->enter_ns)
-		return 0;
+		return;
 	plen = kt->path_len;
 	if (plen) {
 		struct vz_rec_syscall_path *rp = bpf_ringbuf_reserve(&events, sizeof(*rp), 0);
@@ -184,7 +189,7 @@ int BPF_PROG(k_sys_exit, struct pt_regs *regs, long ret)
 	if (!r) {
 		kt->enter_ns = 0;
 		__sync_fetch_and_add(&kernel_lost, 1);
-		return 0;
+		return;
 	}
 	khdr(&r->hdr, now, pid_tgid >> 32, (__u32)pid_tgid, VZ_REC_SYSCALL);
 	r->start_ns = kt->enter_ns;
@@ -197,6 +202,33 @@ int BPF_PROG(k_sys_exit, struct pt_regs *regs, long ret)
 	kt->enter_ns = 0;
 	__sync_fetch_and_add(&kernel_records, 1);
 	bpf_ringbuf_submit(r, submit_flags());
+}
+
+SEC("fentry/x64_sys_call")
+int BPF_PROG(k_sys_fentry, const struct pt_regs *regs, unsigned int nr)
+{
+	sys_enter(regs, nr);
+	return 0;
+}
+
+SEC("fexit/x64_sys_call")
+int BPF_PROG(k_sys_fexit, const struct pt_regs *regs, unsigned int nr, long ret)
+{
+	sys_exit(ret);
+	return 0;
+}
+
+SEC("tp_btf/sys_enter")
+int BPF_PROG(k_sys_enter, struct pt_regs *regs, long id)
+{
+	sys_enter(regs, id);
+	return 0;
+}
+
+SEC("tp_btf/sys_exit")
+int BPF_PROG(k_sys_exit, struct pt_regs *regs, long ret)
+{
+	sys_exit(ret);
 	return 0;
 }
 

@@ -6,6 +6,9 @@
   and without --kernel syscalls,sched: the difference per system call (budget 0.3 us);
 - per syscall, untraced: a bare system call loop in a process vizbpf does not trace, while a
   vizbpf --kernel syscalls,sched traces another process, against none running (budget 60 ns);
+- per Python call, traced: a loop of calls making no system call, with and without --kernel
+  syscalls (where the kernel's optimized uprobes enter by a system call of their own, the
+  syscall tracepoints' slow path shows here; fentry on x64_sys_call should add ~nothing);
 - per scheduler event: two threads of a traced process waking each other through pipes (two
   context switches and two wake-ups per round trip), with and without --kernel sched.
 Best of R runs each (the machine is shared). Prints the rows; exit 1 only if a run fails.
@@ -83,12 +86,15 @@ def main():
 
     base = traced(args, py, None, "syscalls", N_SYS, out)
     kern = traced(args, py, "syscalls,sched", "syscalls", N_SYS, out)
+    calls = traced(args, py, None, "calls", N_SYS, out)
+    calls_k = traced(args, py, "syscalls", "calls", N_SYS, out)
     alone = neighbour(args, py, None, out)
     beside = neighbour(args, py, "syscalls,sched", out)
     ping = traced(args, py, None, "pingpong", N_PING, out)
     ping_k = traced(args, py, "sched", "pingpong", N_PING, out)
     rows = [
         ("syscall, traced (--kernel syscalls,sched)", base, kern, (kern - base) * 1e9, 300),
+        ("Python call, traced (--kernel syscalls)", calls, calls_k, (calls_k - calls) * 1e9, None),
         ("syscall, untraced process beside vizbpf", alone, beside, (beside - alone) * 1e9, 60),
         # a round trip: 2 switches in, 2 out, 2 wake-ups on each side... counted as 4 events
         ("scheduler event (--kernel sched)", ping, ping_k, (ping_k - ping) / 4 * 1e9, None),

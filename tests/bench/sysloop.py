@@ -2,6 +2,7 @@
 
     sysloop.py syscalls N   N calls of a function making one system call (os.getppid)
     sysloop.py raw N        N system calls in a bare loop (the untraced neighbour)
+    sysloop.py calls N      N calls of a function making no system call
     sysloop.py pingpong N   two threads wake each other N times through pipes
     sysloop.py wait         sleeps until killed (a traced process for vizbpf to hold on to)
 """
@@ -19,6 +20,17 @@ def syscalls(n):
     t0 = time.perf_counter()
     for _ in range(n):
         step()
+    return n, time.perf_counter() - t0
+
+
+def nothing():
+    return 1
+
+
+def calls(n):
+    t0 = time.perf_counter()
+    for _ in range(n):
+        nothing()
     return n, time.perf_counter() - t0
 
 
@@ -56,7 +68,8 @@ def main():
         print("ready", os.getpid(), flush=True)
         while True:
             time.sleep(1)
-    n, dt = {"syscalls": syscalls, "raw": raw, "pingpong": pingpong}[what](int(sys.argv[2]))
+    n, dt = {"syscalls": syscalls, "raw": raw, "calls": calls,
+                "pingpong": pingpong}[what](int(sys.argv[2]))
     print("calls=%d seconds=%.6f" % (n, dt))
 
 
