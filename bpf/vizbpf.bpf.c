@@ -343,12 +343,26 @@ static __always_inline void check_deep_call(__u64 id, struct vz_thread *ti, __u6
 	bpf_ringbuf_submit(r, submit_flags());
 }
 
+/*
+ * describe_code() with the code object's fields read here: the window lives in this
+ * subprogram's frame, not py_entry's, which also calls send_custom() and send_args() (the
+ * verifier caps a call chain's stack at 512 bytes).
+ */
+static __noinline __u32 describe_code_at(__u64 id, __u64 code)
+{
+	/* Aligned: BPF rejects misaligned stack loads of the fields (window_u64()). */
+	__u8 code_window[VZ_CODE_WINDOW_MAX] __attribute__((aligned(8)));
+
+	if (bpf_probe_read_user(code_window, sizeof(code_window),
+				(const void *)(code + code_window_off)))
+		read_code_fields(code, code_window);
+	return describe_code(id, code, code_window);
+}
+
 SEC("uprobe")
 int BPF_KPROBE(py_entry)
 {
 	__u64 id = bpf_get_current_pid_tgid();
-	/* Aligned: BPF rejects misaligned stack loads of the fields (window_u64()). */
-	__u8 code_window[VZ_CODE_WINDOW_MAX] __attribute__((aligned(8)));
 	__u8 frame_window[VZ_FRAME_WINDOW_MAX] __attribute__((aligned(8)));
 	struct vz_rec_call *r;
 	struct vz_thread *ti;
@@ -403,10 +417,7 @@ int BPF_KPROBE(py_entry)
 		ip = VZ_IP_UNCHECKED;
 	if (!code)
 		return 0;
-	if (bpf_probe_read_user(code_window, sizeof(code_window),
-				(const void *)(code + code_window_off)))
-		read_code_fields(code, code_window);
-	described = describe_code(id, code, code_window);
+	described = describe_code_at(id, code);
 	if (described & 1)
 		send_thread_name(id, frame);
 
