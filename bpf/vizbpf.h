@@ -298,4 +298,7 @@ struct vz_py_offsets {
 #define VZ_CO_COROUTINE 0x0080
 #define VZ_CO_ASYNC_GENERATOR 0x0200
 
+/* Threads and processes stopped by BPF and not yet let go (bpf/held.bpf.h): tid -> tgid. */
+#define VZ_HELD_MAX 4096
+
 #endif /* __VIZBPF_H */

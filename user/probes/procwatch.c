@@ -11,6 +11,7 @@
 #include "procwatch.h"
 #include "procwatch.skel.h"
 #include "user/base/log.h"
+#include "held.h"
 
 struct procwatch {
 	struct procwatch_bpf *skel;
@@ -107,7 +108,9 @@ struct procwatch *procwatch_open(const struct procwatch_opts *o, procwatch_recor
 		}
 		pw->skel->rodata->use_cgroup = true;
 	}
-	err = procwatch_bpf__load(pw->skel);
+	err = held_share(pw->skel->maps.held);
+	if (!err)
+		err = procwatch_bpf__load(pw->skel);
 	if (!err && cg >= 0)
 		err = bpf_map__update_elem(pw->skel->maps.cgroup_filter, &zero, sizeof(zero), &cg,
 					   sizeof(cg), BPF_ANY);

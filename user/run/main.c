@@ -28,6 +28,7 @@
 #include "user/slices/meta.h"
 #include "procs.h"
 #include "attach.h"
+#include "watchdog.h"
 #include "user/base/log.h"
 #include "user/probes/tracer.h"
 #include "user/view/view.h"
@@ -158,6 +159,8 @@ int main(int argc, char **argv)
 		elog("tracing needs root (BPF programs and uprobes): run it with sudo");
 		return 1;
 	}
+	/* First, with nothing open yet that it should not hold (BPF links, outputs, locks). */
+	watchdog_start();
 
 	/* Fail on an unwritable output before anything runs. */
 	out = outputs_open(env.output, env.pid_suffix);

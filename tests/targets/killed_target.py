@@ -1,0 +1,75 @@
+"""A program for vizbpf to be killed on (tests/cli/35-killed.bats): it prints "ready",
+then for ROUNDS rounds starts short threads ("threads"), or forks a child and runs a Python
+subprocess ("forks"), and prints what it computed, the same untraced or traced. Last, a new
+thread recurses close to the recursion limit: a new thread's budget must be as untraced."""
+import os
+import subprocess
+import sys
+import threading
+import time
+
+
+def fib(n):
+    return n if n < 2 else fib(n - 1) + fib(n - 2)
+
+
+def worker(out, i):
+    out[i] = fib(10 + i % 3)
+
+
+def threads_round(k):
+    out = [0] * 3
+    ts = [threading.Thread(target=worker, args=(out, i)) for i in range(3)]
+    for t in ts:
+        t.start()
+    for t in ts:
+        t.join()
+    return sum(out)
+
+
+def forks_round(k):
+    pid = os.fork()
+    if pid == 0:
+        os._exit(fib(9) % 200)
+    _, st = os.waitpid(pid, 0)
+    got = os.waitstatus_to_exitcode(st) if hasattr(os, "waitstatus_to_exitcode") else st >> 8
+    if k % 4 == 0:
+        r = subprocess.run([sys.executable, "-c", "print(6 * 7)"], stdout=subprocess.PIPE)
+        got += int(r.stdout)
+    return got
+
+
+def down(n):
+    return 0 if n == 0 else 1 + down(n - 1)
+
+
+def deep():
+    # Python frames to near the limit, in a thread started now.
+    res = []
+    limit = sys.getrecursionlimit()
+
+    def run():
+        try:
+            res.append(down(limit - 60))
+        except RecursionError:
+            res.append("RecursionError")
+
+    t = threading.Thread(target=run)
+    t.start()
+    t.join()
+    return res[0] == limit - 60
+
+
+def main():
+    mode, rounds = sys.argv[1], int(sys.argv[2])
+    print("ready", flush=True)
+    time.sleep(float(sys.argv[3]) if len(sys.argv) > 3 else 0)
+    step = threads_round if mode == "threads" else forks_round
+    total = 0
+    for k in range(rounds):
+        total += step(k)
+        time.sleep(0.005)
+    print("result", mode, total, "deep", deep(), flush=True)
+
+
+main()
