@@ -1,5 +1,5 @@
 """A program for vizbpf to be killed on (tests/cli/35-killed.bats): it prints "ready",
-then for ROUNDS rounds starts short threads ("threads"), or forks a child and runs a Python
+waits for the file argv[3] (if given), then for ROUNDS rounds starts short threads ("threads"), or forks a child and runs a Python
 subprocess ("forks"), and prints what it computed, the same untraced or traced. Last, a new
 thread recurses close to the recursion limit: a new thread's budget must be as untraced."""
 import os
@@ -61,9 +61,10 @@ def deep():
 
 
 def main():
-    mode, rounds = sys.argv[1], int(sys.argv[2])
+    mode, rounds = sys.argv[1], int(sys.argv[2])  # MODE ROUNDS [GO_FILE]
     print("ready", flush=True)
-    time.sleep(float(sys.argv[3]) if len(sys.argv) > 3 else 0)
+    while len(sys.argv) > 3 and not os.path.exists(sys.argv[3]):
+        time.sleep(0.005)
     step = threads_round if mode == "threads" else forks_round
     total = 0
     for k in range(rounds):
