@@ -166,11 +166,14 @@ $(FUZZ_OUT)/fuzz_%: tests/fuzz/fuzz_%.c $(FUZZ_LIB_OBJS)
 # Seeds: a real ELF, this process's maps, interpreter file names.
 $(FUZZ_OUT)/seeds.stamp:
 	$(Q)mkdir -p $(FUZZ_OUT)/corpus/fuzz_elf $(FUZZ_OUT)/corpus/fuzz_procmaps \
-		$(FUZZ_OUT)/corpus/fuzz_pyversion $(FUZZ_OUT)/corpus/fuzz_json $(FUZZ_OUT)/corpus/fuzz_events
+		$(FUZZ_OUT)/corpus/fuzz_pyversion $(FUZZ_OUT)/corpus/fuzz_json $(FUZZ_OUT)/corpus/fuzz_events \
+		$(FUZZ_OUT)/corpus/fuzz_pycmdline
 	$(Q)cp /usr/bin/true $(FUZZ_OUT)/corpus/fuzz_elf/true
 	$(Q)cat /proc/self/maps > $(FUZZ_OUT)/corpus/fuzz_procmaps/maps
 	$(Q)for n in libpython3.11.so.1.0 python3.12d libpython3.8d.so python3.13t; do \
 		printf %s $$n > $(FUZZ_OUT)/corpus/fuzz_pyversion/$$n; done
+	$(Q)printf '@python3\0-Wignore\0-m\0http.server\0' > $(FUZZ_OUT)/corpus/fuzz_pycmdline/m
+	$(Q)printf '@python3\0-Bu\0/srv/app.py\0--x\0' > $(FUZZ_OUT)/corpus/fuzz_pycmdline/script
 	$(Q)touch $@
 
 fuzz: $(FUZZ_TARGETS) $(FUZZ_OUT)/seeds.stamp

@@ -66,22 +66,25 @@ struct {
 	__type(value, __u32);
 } cgroup_filter SEC(".maps");
 
-static __always_inline bool passes_filters(void)
+/* --all's filters for an exec: 0 not wanted, 1 wanted, FILTER_CHECK_NAME its comm is not
+ * NAME but its script may be: user space reads its command line (it is held meanwhile). */
+#define FILTER_CHECK_NAME 2
+static __always_inline int passes_filters(void)
 {
 	char comm[16];
 
 	if (use_cgroup && bpf_current_task_under_cgroup(&cgroup_filter, 0) != 1)
-		return false;
+		return 0;
 	if (use_comm) {
 		bpf_get_current_comm(comm, sizeof(comm));
 		for (int i = 0; i < 16; i++) {
 			if (comm[i] != comm_filter[i])
-				return false;
+				return FILTER_CHECK_NAME;
 			if (!comm[i])
 				break;
 		}
 	}
-	return true;
+	return 1;
 }
 
 SEC("tp_btf/sched_process_fork")
@@ -136,11 +139,18 @@ int BPF_PROG(watch_exec, struct task_struct *p, pid_t old_pid, struct linux_binp
 	struct inode *inode;
 	__u8 member = VZ_PROC_MEMBER, *st, *verdict;
 
+	int want = 1;
+
 	st = bpf_map_lookup_elem(&tree, &pid);
-	if (!st && !(watch_all && passes_filters()))
-		return 0;
-	/* A new program: whatever traced the old image does not apply to it. */
-	bpf_map_update_elem(&tree, &pid, &member, BPF_ANY);
+	if (!st) {
+		want = watch_all ? passes_filters() : 0;
+		if (!want)
+			return 0;
+	}
+	/* A new program: whatever traced the old image does not apply to it. One whose name
+	 * user space still checks joins the tree only if it passes (procwatch_set). */
+	if (want != FILTER_CHECK_NAME)
+		bpf_map_update_elem(&tree, &pid, &member, BPF_ANY);
 	inode = BPF_CORE_READ(bprm, file, f_inode);
 	key.ino = BPF_CORE_READ(inode, i_ino);
 	key.dev = BPF_CORE_READ(inode, i_sb, s_dev);
@@ -158,7 +168,7 @@ int BPF_PROG(watch_exec, struct task_struct *p, pid_t old_pid, struct linux_binp
 	r->hdr.type = VZ_REC_EXEC;
 	r->hdr.lost_calls = 0;
 	r->hdr.lost_returns = 0;
-	r->hdr.flags = 0;
+	r->hdr.flags = want == FILTER_CHECK_NAME ? VZ_F_EXEC_CHECK_NAME : 0;
 	r->ino = key.ino;
 	r->dev = key.dev;
 	r->pad = 0;

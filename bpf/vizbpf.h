@@ -38,6 +38,8 @@ enum vz_rec_type {
  */
 #define VZ_FRAME_OWNED_BY_CSTACK 3
 #define VZ_F_STOPPED (1u << 1)         /* THREAD: SIGSTOP sent to the thread */
+#define VZ_F_EXEC_CHECK_NAME (1u << 16) /* EXEC: --comm did not match its comm; its script's
+					 * name may (user space checks the command line) */
 #define VZ_F_RETURN_FRAME (1u << 2)    /* RETURN: 'caller' holds the frame that returned;
 					* CALL: its return will say so */
 #define VZ_F_REFUSED (1u << 3)         /* RETURN (with VZ_F_RETURN_FRAME): that frame never

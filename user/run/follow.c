@@ -7,6 +7,7 @@
 #include <string.h>
 #include <time.h>
 #include <unistd.h>
+#include "env.h"
 #include "fastpath.h"
 #include "follow.h"
 #include "user/base/log.h"
@@ -185,6 +186,21 @@ void follow_exec(struct procs *ps, const struct vz_rec_exec *r)
 	if (ps->closing) {
 		held_release(pid, pid);
 		return;
+	}
+	/* --all --comm NAME: its comm is not NAME; its script's may be. What is not CPython is
+	 * still remembered, so that it is never stopped again. */
+	if (r->hdr.flags & VZ_F_EXEC_CHECK_NAME) {
+		bool named = env.comm && procwatch_name_matches(env.comm, pid);
+
+		err = exe_path(pid, exe, sizeof(exe));
+		if (!err)
+			err = py_interp__inspect(exe, &pi, msg, sizeof(msg));
+		if (!named || err == -ENOEXEC) {
+			if (err == -ENOEXEC || err == -EOPNOTSUPP)
+				procwatch_verdict(ps->pw, r->ino, r->dev, VZ_EXE_OTHER);
+			held_release(pid, pid);
+			return;
+		}
 	}
 	/* A new process of the tree (its fork was not followed) shares its parent's time. */
 	if (!procs_find(ps, pid))
