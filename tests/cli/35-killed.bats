@@ -151,7 +151,11 @@ work() { # MODE
 			>out.txt 2>vz.err 3>&- &
 		vpid=$!
 		wait_for_line out.txt ready || { kill -KILL $vpid; failed=1; continue; }
-		tpid=$(pgrep -P $vpid -f killed_target.py | head -1)
+		# vizbpf's children: the program, and the watchdog (same command line).
+		tpid=
+		for c in $(pgrep -P $vpid); do
+			[ "$(cat /proc/$c/comm 2>/dev/null)" = vizbpf-watchdog ] || tpid=$c
+		done
 		touch "$go"
 		rand_sleep 0 300
 		kill -KILL $vpid

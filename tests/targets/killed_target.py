@@ -1,7 +1,8 @@
 """A program for vizbpf to be killed on (tests/cli/35-killed.bats): it prints "ready",
 waits for the file argv[3] (if given), then for ROUNDS rounds starts short threads ("threads"), or forks a child and runs a Python
 subprocess ("forks"), and prints what it computed, the same untraced or traced. Last, a new
-thread recurses close to the recursion limit: a new thread's budget must be as untraced."""
+thread recurses close to the recursion limit, and the main thread measures its C recursion
+budget: both must be as untraced."""
 import os
 import subprocess
 import sys
@@ -60,6 +61,23 @@ def deep():
     return res[0] == limit - 60
 
 
+def c_depth():
+    # The deepest nested list repr() handles on this thread: its C recursion budget (3.12+),
+    # which must be as untraced once vizbpf is gone, however it went.
+    lo, hi = 1, 20000
+    while lo < hi:
+        mid = (lo + hi + 1) // 2
+        x = []
+        for _ in range(mid):
+            x = [x]
+        try:
+            repr(x)
+            lo = mid
+        except RecursionError:
+            hi = mid - 1
+    return lo
+
+
 def main():
     mode, rounds = sys.argv[1], int(sys.argv[2])  # MODE ROUNDS [GO_FILE]
     print("ready", flush=True)
@@ -70,7 +88,7 @@ def main():
     for k in range(rounds):
         total += step(k)
         time.sleep(0.005)
-    print("result", mode, total, "deep", deep(), flush=True)
+    print("result", mode, total, "deep", deep(), "c_depth", c_depth(), flush=True)
 
 
 main()

@@ -193,7 +193,6 @@ int prepare_restore_interps(struct prepare *p, uint32_t pid)
 			err = procmem_write(pid, at, &p->unlocked[i].version_tag, sizeof(tag)) ?: err;
 	}
 	p->n_unlocked = 0;
-	watchdog_forget(pid);
 	return specgap_restore(&p->gap, pid) ?: err;
 }
 

@@ -371,6 +371,9 @@ void procs_detach(struct procs *ps)
 		runtime = procs_runtime(p);
 		if (runtime)
 			pystack_threads(p->pid, &p->prep.off, runtime, unwiden_one, p);
+		/* Put back: nothing left for the watchdog (had vizbpf died meanwhile, what it
+		 * would write back checks that vizbpf's values are still there). */
+		watchdog_forget(p->pid);
 		thaw_process(fz[i]);
 		events_hold_end(ps->ev, p->pid, monotonic_ns());
 		free(fz[i]);

@@ -16,6 +16,10 @@
 #include "user/base/log.h"
 #include "user/base/procmem.h"
 #include "freeze.h"
+#include "symbols/pyinterp.h"
+#include "symbols/pyoffsets.h"
+#include "user/slices/pystack.h"
+#include "vizbpf.h"
 #include "user/probes/held.h"
 #include "watchdog.h"
 
@@ -31,13 +35,17 @@
  * The journal of writes to put back, in memory shared with the watchdog (mapped before the
  * fork). Only vizbpf's main thread writes it; the watchdog reads it once vizbpf is gone.
  */
-#define JOURNAL_MAX 1024
+#define JOURNAL_MAX 4096
+
+enum { UNDO_SET, UNDO_WIDEN };
 
 struct undo {
 	uint32_t pid;      /* 0: a free slot */
-	uint32_t size;     /* 4 or 8 */
+	uint32_t size;     /* UNDO_SET: 4 or 8 */
 	uint64_t start;    /* the process's start time (/proc/PID/stat): not a reused pid */
-	uint64_t addr, now, was;
+	uint64_t addr, now, was; /* UNDO_WIDEN: the budget's address, c_limit, widen_by */
+	uint64_t tstate;   /* UNDO_WIDEN: whose budget (written back only while it lives) */
+	uint32_t kind;
 };
 
 static struct undo *journal;
@@ -67,45 +75,55 @@ static uint64_t start_time(uint32_t pid)
 	return v;
 }
 
-void watchdog_note(uint32_t pid, uint64_t addr, uint32_t size, uint64_t now, uint64_t was)
+static void note(const struct undo *e)
 {
 	static bool warned;
-	uint64_t start;
 
 	if (!journal)
 		return;
-	start = start_time(pid);
 	for (int i = 0; i < JOURNAL_MAX; i++) {
 		struct undo *u = &journal[i];
 
-		if (u->pid == pid && u->addr == addr) { /* the same place, written again */
-			u->now = now;
+		/* The same place written again (a thread state at a freed one's address): the
+		 * first value vizbpf found there is the one to put back. */
+		if (u->pid == e->pid && u->addr == e->addr && u->kind == e->kind) {
+			u->now = e->now;
+			u->tstate = e->tstate;
+			if (e->kind == UNDO_WIDEN)
+				u->was = e->was;
 			return;
 		}
 	}
-	for (int i = 0; i < JOURNAL_MAX; i++) {
-		struct undo *u = &journal[i];
+	for (int pass = 0; pass < 2; pass++) {
+		for (int i = 0; i < JOURNAL_MAX; i++) {
+			struct undo *u = &journal[i];
 
-		if (u->pid)
-			continue;
-		*u = (struct undo){ 0, size, start, addr, now, was };
-		__atomic_store_n(&u->pid, pid, __ATOMIC_RELEASE);
-		return;
-	}
-	/* Full: take the slot of a process that ended. */
-	for (int i = 0; i < JOURNAL_MAX; i++) {
-		struct undo *u = &journal[i];
-
-		if (start_time(u->pid) == u->start)
-			continue;
-		*u = (struct undo){ 0, size, start, addr, now, was };
-		__atomic_store_n(&u->pid, pid, __ATOMIC_RELEASE);
-		return;
+			/* A free slot; when full, the slot of a process that ended. */
+			if (pass == 0 ? u->pid != 0 : start_time(u->pid) == u->start)
+				continue;
+			u->pid = 0;
+			*u = *e;
+			u->pid = 0;
+			__atomic_store_n(&u->pid, e->pid, __ATOMIC_RELEASE);
+			return;
+		}
 	}
 	if (!warned)
 		elog("warning: watchdog journal full: if vizbpf is killed, some writes into traced "
 		     "processes stay");
 	warned = true;
+}
+
+void watchdog_note(uint32_t pid, uint64_t addr, uint32_t size, uint64_t now, uint64_t was)
+{
+	note(&(struct undo){ pid, size, start_time(pid), addr, now, was, 0, UNDO_SET });
+}
+
+void watchdog_note_widen(uint32_t pid, uint64_t tstate, uint64_t addr, int32_t c_limit,
+			 int32_t widen_by)
+{
+	note(&(struct undo){ pid, 4, start_time(pid), addr, (uint64_t)c_limit, (uint64_t)widen_by,
+			     tstate, UNDO_WIDEN });
 }
 
 void watchdog_forget(uint32_t pid)
@@ -123,14 +141,52 @@ void watchdog_forget_all(void)
 		memset(journal, 0, JOURNAL_MAX * sizeof(*journal));
 }
 
-/* Puts back pid's writes, with its threads held still, where vizbpf's values still are. */
-static void undo_process(uint32_t pid, struct freeze *fz)
+struct live {
+	uint64_t *v;
+	int n, cap;
+};
+
+static int collect_tstate(void *ctx, const struct pystack_thread *th)
 {
-	bool held = false;
+	struct live *l = ctx;
+
+	if (l->n < l->cap)
+		l->v[l->n++] = th->tstate;
+	return 0;
+}
+
+/* The thread states pid's interpreter lists now (it is held still). */
+static void live_tstates(uint32_t pid, struct live *l)
+{
+	static struct py_interp pi; /* 8 KB: not on the stack */
+	struct vz_py_offsets off;
+	uint64_t bias = 0;
+	char err[256];
+
+	l->n = 0;
+	if (py_interp__inspect_pid(pid, &pi, &bias, err, sizeof(err)) ||
+	    py_offsets__get(pi.major, pi.minor, &off))
+		return;
+	pystack_threads(pid, &off, bias + pi.pyruntime_vaddr, collect_tstate, l);
+}
+
+static bool is_live(const struct live *l, uint64_t tstate)
+{
+	for (int i = 0; i < l->n; i++)
+		if (l->v[i] == tstate)
+			return true;
+	return false;
+}
+
+/* Puts back pid's writes, with its threads held still, where vizbpf's values still are. */
+static void undo_process(uint32_t pid, struct freeze *fz, struct live *l)
+{
+	bool held = false, listed = false;
 
 	for (int i = 0; i < JOURNAL_MAX; i++) {
 		struct undo *u = &journal[i];
 		uint64_t cur = 0;
+		int32_t remaining;
 
 		if (u->pid != pid)
 			continue;
@@ -140,9 +196,24 @@ static void undo_process(uint32_t pid, struct freeze *fz)
 		if (!held && freeze_process(pid, fz))
 			continue;
 		held = true;
-		if (!procmem_read(pid, u->addr, &cur, u->size) &&
-		    (u->size == 8 ? cur : (uint32_t)cur) == (u->size == 8 ? u->now : (uint32_t)u->now))
-			procmem_write(pid, u->addr, &u->was, u->size);
+		if (u->kind == UNDO_SET) {
+			if (!procmem_read(pid, u->addr, &cur, u->size) &&
+			    (u->size == 8 ? cur : (uint32_t)cur) ==
+				    (u->size == 8 ? u->now : (uint32_t)u->now))
+				procmem_write(pid, u->addr, &u->was, u->size);
+			continue;
+		}
+		/* A widened C recursion budget, as prepare_unwiden: only in a thread state still
+		 * alive, and only while it is above the interpreter's own (an unwidened or new
+		 * thread's never is). */
+		if (!listed)
+			live_tstates(pid, l);
+		listed = true;
+		if (!is_live(l, u->tstate) || procmem_read(pid, u->addr, &remaining, 4) ||
+		    remaining <= (int32_t)u->now)
+			continue;
+		remaining = remaining > (int32_t)u->was ? remaining - (int32_t)u->was : 1;
+		procmem_write(pid, u->addr, &remaining, 4);
 	}
 	if (held)
 		thaw_process(fz);
@@ -151,12 +222,14 @@ static void undo_process(uint32_t pid, struct freeze *fz)
 static void undo_all(void)
 {
 	struct freeze *fz = malloc(sizeof(*fz));
+	struct live l = { .v = calloc(FREEZE_MAX_THREADS, sizeof(uint64_t)),
+			  .cap = FREEZE_MAX_THREADS };
 
-	if (!fz)
-		return;
-	for (int i = 0; i < JOURNAL_MAX; i++)
-		if (journal[i].pid)
-			undo_process(journal[i].pid, fz);
+	if (fz && l.v)
+		for (int i = 0; i < JOURNAL_MAX; i++)
+			if (journal[i].pid)
+				undo_process(journal[i].pid, fz, &l);
+	free(l.v);
 	free(fz);
 }
 

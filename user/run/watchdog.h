@@ -22,6 +22,10 @@ int watchdog_start(void);
  * (Journal full or no watchdog: nothing noted, said once.)
  */
 void watchdog_note(uint32_t pid, uint64_t addr, uint32_t size, uint64_t now, uint64_t was);
+/* Before widening a C recursion budget (cbudget.h): tstate's at addr, by widen_by over the
+ * interpreter's c_limit. The watchdog narrows it back if tstate still lives. */
+void watchdog_note_widen(uint32_t pid, uint64_t tstate, uint64_t addr, int32_t c_limit,
+			 int32_t widen_by);
 /* vizbpf put pid's writes back itself (or pid ended): forget them. */
 void watchdog_forget(uint32_t pid);
 /* vizbpf ends normally: what it did not put back stays on purpose. */
