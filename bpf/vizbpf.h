@@ -38,13 +38,15 @@ enum vz_rec_type {
  */
 #define VZ_FRAME_OWNED_BY_CSTACK 3
 #define VZ_F_STOPPED (1u << 1)         /* THREAD: SIGSTOP sent to the thread */
-#define VZ_F_EXEC_CHECK_NAME (1u << 16) /* EXEC: --comm did not match its comm; its script's
-					 * name may (user space checks the command line) */
 #define VZ_F_RETURN_FRAME (1u << 2)    /* RETURN: 'caller' holds the frame that returned;
 					* CALL: its return will say so */
 #define VZ_F_REFUSED (1u << 3)         /* RETURN (with VZ_F_RETURN_FRAME): that frame never
 					* started, the recursion check refused it; CALL: it will
 					* be refused */
+#define VZ_F_EXEC_CHECK_NAME (1u << 16) /* EXEC: --comm did not match its comm; its script's
+					 * name may (user space checks the command line) */
+/* Threads and processes stopped by BPF and not yet let go (bpf/held.bpf.h): tid -> tgid. */
+#define VZ_HELD_MAX 4096
 
 struct vz_rec_hdr {
 	__u64 ts_ns; /* bpf_ktime_get_ns(): CLOCK_MONOTONIC */
@@ -299,8 +301,5 @@ struct vz_py_offsets {
 #define VZ_CO_GENERATOR 0x0020
 #define VZ_CO_COROUTINE 0x0080
 #define VZ_CO_ASYNC_GENERATOR 0x0200
-
-/* Threads and processes stopped by BPF and not yet let go (bpf/held.bpf.h): tid -> tgid. */
-#define VZ_HELD_MAX 4096
 
 #endif /* __VIZBPF_H */
