@@ -1,6 +1,12 @@
 # SPDX-License-Identifier: BSD-2-Clause
 # vizbpf: out-of-tree build into $(OUTPUT). `make V=1` shows the commands.
 
+# make test-unit SANITIZE=1: the unit tests built with ASan and UBSan, apart in .output/sanitize.
+ifeq ($(SANITIZE),1)
+OUTPUT ?= .output/sanitize
+EXTRA_CFLAGS += -fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer
+EXTRA_LDFLAGS += -fsanitize=address,undefined
+endif
 OUTPUT ?= .output
 override OUTPUT := $(abspath $(OUTPUT))
 CLANG ?= clang
@@ -45,7 +51,7 @@ Q = @
 msg = @printf '  %-8s %s\n' "$(1)" "$(patsubst $(CURDIR)/%,%,$(2))";
 endif
 
-.PHONY: all clean test test-unit test-cli check-layers bench fidelity deps vmlinux viewer demo
+.PHONY: all clean test test-unit test-unit-sanitize test-cli check-layers fuzz fuzz-smoke bench fidelity deps vmlinux viewer demo
 .DELETE_ON_ERROR:
 .SECONDARY:
 
@@ -126,7 +132,7 @@ $(OUTPUT)/tests/unit_runner: $(OUTPUT)/tests/unit/runner.o $(UNIT_OBJS) $(CORE_O
 			     $(OUTPUT)/tests/unit/user_customev.o $(OUTPUT)/tests/unit/user_auditev.o \
 			     $(OUTPUT)/tests/unit/user_funcargs.o
 	$(call msg,LINK,$@)
-	$(Q)$(CC) $(CFLAGS) $^ $(LDLIBS_CORE) -o $@
+	$(Q)$(CC) $(CFLAGS) $^ $(LDLIBS_CORE) $(EXTRA_LDFLAGS) -o $@
 
 $(OUTPUT)/tests/fixtures/fakepy.so: tests/fixtures/fakepy.c | $(OUTPUT)
 	$(Q)mkdir -p $(dir $@)
@@ -142,7 +148,62 @@ test-unit: check-layers $(OUTPUT)/tests/unit_runner $(if $(wildcard tests/fixtur
 test-cli: $(OUTPUT)/vizbpf $(OUTPUT)/libvizbpf-eval.so viewer
 	$(Q)VIZBPF=$(OUTPUT)/vizbpf bats --print-output-on-failure tests/cli
 
-test: test-unit test-cli
+# The unit tests under ASan+UBSan, and a short run of each fuzzer, before the bats tests.
+test-unit-sanitize:
+	$(Q)$(MAKE) --no-print-directory test-unit SANITIZE=1
+
+test: test-unit test-unit-sanitize fuzz-smoke test-cli
+
+# libFuzzer targets (tests/fuzz/fuzz_*.c) for the parsers of untrusted input, no root:
+# `make fuzz FUZZ_SECONDS=30` runs each that long; corpora grow in .output/fuzz/corpus.
+FUZZ_SECONDS ?= 30
+FUZZ_OUT := $(abspath .output/fuzz)
+FUZZ_CC ?= clang
+FUZZ_SAN := -fsanitize=address,undefined -fno-sanitize-recover=all
+FUZZ_CFLAGS := -g -O1 -std=gnu11 -D_GNU_SOURCE -DVIZBPF_VERSION='"$(VERSION)"' -I. -Ibpf \
+	       -I$(FUZZ_OUT)/gen
+FUZZ_LIB_SRCS := $(SYMBOLS_SRCS) $(EXPORT_SRCS) user/slices/events.c user/slices/holds.c
+FUZZ_LIB_OBJS := $(patsubst %.c,$(FUZZ_OUT)/obj/%.o,$(FUZZ_LIB_SRCS))
+FUZZ_TARGETS := $(patsubst tests/fuzz/%.c,$(FUZZ_OUT)/%,$(wildcard tests/fuzz/fuzz_*.c))
+
+$(FUZZ_OUT)/obj/%.o: %.c $(patsubst %,$(FUZZ_OUT)/gen/%.h,$(PAGE_FILES))
+	$(Q)mkdir -p $(dir $@)
+	$(Q)$(FUZZ_CC) $(FUZZ_CFLAGS) -fsanitize=fuzzer-no-link $(FUZZ_SAN) -MMD -MP -c $< -o $@
+
+-include $(FUZZ_LIB_OBJS:.o=.d)
+
+$(FUZZ_OUT)/gen/export/page/%.h: export/page/% export/page/embed.sh
+	$(Q)mkdir -p $(dir $@)
+	$(Q)bash export/page/embed.sh html_$(subst .,_,$*) $< > $@
+
+$(FUZZ_OUT)/fuzz_%: tests/fuzz/fuzz_%.c $(FUZZ_LIB_OBJS)
+	$(call msg,FUZZ,$@)
+	$(Q)$(FUZZ_CC) $(FUZZ_CFLAGS) -fsanitize=fuzzer $(FUZZ_SAN) $< $(FUZZ_LIB_OBJS) $(LDLIBS_CORE) -o $@
+
+# Seeds: a real ELF, this process's maps, interpreter file names.
+$(FUZZ_OUT)/seeds.stamp:
+	$(Q)mkdir -p $(FUZZ_OUT)/corpus/fuzz_elf $(FUZZ_OUT)/corpus/fuzz_procmaps \
+		$(FUZZ_OUT)/corpus/fuzz_pyversion $(FUZZ_OUT)/corpus/fuzz_json $(FUZZ_OUT)/corpus/fuzz_events \
+		$(FUZZ_OUT)/corpus/fuzz_pycmdline
+	$(Q)cp /usr/bin/true $(FUZZ_OUT)/corpus/fuzz_elf/true
+	$(Q)cat /proc/self/maps > $(FUZZ_OUT)/corpus/fuzz_procmaps/maps
+	$(Q)for n in libpython3.11.so.1.0 python3.12d libpython3.8d.so python3.13t; do \
+		printf %s $$n > $(FUZZ_OUT)/corpus/fuzz_pyversion/$$n; done
+	$(Q)printf '@python3\0-Wignore\0-m\0http.server\0' > $(FUZZ_OUT)/corpus/fuzz_pycmdline/m
+	$(Q)printf '@python3\0-Bu\0/srv/app.py\0--x\0' > $(FUZZ_OUT)/corpus/fuzz_pycmdline/script
+	$(Q)touch $@
+
+fuzz: $(FUZZ_TARGETS) $(FUZZ_OUT)/seeds.stamp
+	$(Q)for f in $(FUZZ_TARGETS); do \
+		n=$$(basename $$f); echo "  FUZZ     $$n ($(FUZZ_SECONDS) s)"; \
+		$$f -max_total_time=$(FUZZ_SECONDS) -max_len=65536 -print_final_stats=0 \
+			-artifact_prefix=$(FUZZ_OUT)/crash-$$n- $(FUZZ_OUT)/corpus/$$n \
+			>$(FUZZ_OUT)/$$n.log 2>&1 || { tail -60 $(FUZZ_OUT)/$$n.log; exit 1; }; \
+	done
+
+# CI: a few seconds of each.
+fuzz-smoke:
+	$(Q)$(MAKE) --no-print-directory fuzz FUZZ_SECONDS=$(or $(FUZZ_SMOKE_SECONDS),5)
 
 # The bundled example: trace tests/targets/mixed.py into result.json.
 demo: all

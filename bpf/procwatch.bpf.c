@@ -19,6 +19,7 @@
 #include <bpf/bpf_tracing.h>
 #include <bpf/bpf_core_read.h>
 #include "vizbpf.h"
+#include "held.bpf.h"
 
 char LICENSE[] SEC("license") = "Dual BSD/GPL";
 
@@ -65,22 +66,25 @@ struct {
 	__type(value, __u32);
 } cgroup_filter SEC(".maps");
 
-static __always_inline bool passes_filters(void)
+/* --all's filters for an exec: 0 not wanted, 1 wanted, FILTER_CHECK_NAME its comm is not
+ * NAME but its script may be: user space reads its command line (it is held meanwhile). */
+#define FILTER_CHECK_NAME 2
+static __always_inline int passes_filters(void)
 {
 	char comm[16];
 
 	if (use_cgroup && bpf_current_task_under_cgroup(&cgroup_filter, 0) != 1)
-		return false;
+		return 0;
 	if (use_comm) {
 		bpf_get_current_comm(comm, sizeof(comm));
 		for (int i = 0; i < 16; i++) {
 			if (comm[i] != comm_filter[i])
-				return false;
+				return FILTER_CHECK_NAME;
 			if (!comm[i])
 				break;
 		}
 	}
-	return true;
+	return 1;
 }
 
 SEC("tp_btf/sched_process_fork")
@@ -117,6 +121,9 @@ int BPF_PROG(watch_fork, struct task_struct *parent, struct task_struct *child)
 	r->hdr.flags = cst;
 	r->parent = ppid;
 	r->pad = 0;
+	/* The child stops: SIGSTOP from here, or its own (the preloaded evaluator's fork
+	 * handler). Either way it is held until user space lets it go. */
+	held_note(cpid, cpid);
 	if (cst == VZ_PROC_PROBED && bpf_send_signal_task)
 		bpf_send_signal_task(child, SIGSTOP, PIDTYPE_TGID, 0);
 	bpf_ringbuf_submit(r, BPF_RB_FORCE_WAKEUP);
@@ -132,11 +139,18 @@ int BPF_PROG(watch_exec, struct task_struct *p, pid_t old_pid, struct linux_binp
 	struct inode *inode;
 	__u8 member = VZ_PROC_MEMBER, *st, *verdict;
 
+	int want = 1;
+
 	st = bpf_map_lookup_elem(&tree, &pid);
-	if (!st && !(watch_all && passes_filters()))
-		return 0;
-	/* A new program: whatever traced the old image does not apply to it. */
-	bpf_map_update_elem(&tree, &pid, &member, BPF_ANY);
+	if (!st) {
+		want = watch_all ? passes_filters() : 0;
+		if (!want)
+			return 0;
+	}
+	/* A new program: whatever traced the old image does not apply to it. One whose name
+	 * user space still checks joins the tree only if it passes (procwatch_set). */
+	if (want != FILTER_CHECK_NAME)
+		bpf_map_update_elem(&tree, &pid, &member, BPF_ANY);
 	inode = BPF_CORE_READ(bprm, file, f_inode);
 	key.ino = BPF_CORE_READ(inode, i_ino);
 	key.dev = BPF_CORE_READ(inode, i_sb, s_dev);
@@ -154,11 +168,12 @@ int BPF_PROG(watch_exec, struct task_struct *p, pid_t old_pid, struct linux_binp
 	r->hdr.type = VZ_REC_EXEC;
 	r->hdr.lost_calls = 0;
 	r->hdr.lost_returns = 0;
-	r->hdr.flags = 0;
+	r->hdr.flags = want == FILTER_CHECK_NAME ? VZ_F_EXEC_CHECK_NAME : 0;
 	r->ino = key.ino;
 	r->dev = key.dev;
 	r->pad = 0;
 	bpf_get_current_comm(r->comm, sizeof(r->comm));
+	held_note(pid, pid);
 	bpf_send_signal(SIGSTOP);
 	bpf_ringbuf_submit(r, BPF_RB_FORCE_WAKEUP);
 	return 0;

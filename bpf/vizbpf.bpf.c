@@ -16,6 +16,7 @@
 #include "vizbpf.h"
 #include "pyframe.bpf.h"
 #include "codesig.bpf.h"
+#include "held.bpf.h"
 
 /* The bpf_probe_read_* helpers are GPL-only. */
 char LICENSE[] SEC("license") = "Dual BSD/GPL";
@@ -209,8 +210,10 @@ static __always_inline bool announce_thread(__u64 id, __u64 tstate, __u64 evalfr
 	r->tstate = tstate;
 	r->evalframe_addr = evalframe_addr;
 	/* Signal first: user space answers the record with SIGCONT, which must come after. */
-	if (stop)
+	if (stop) {
+		held_note((__u32)id, pid);
 		bpf_send_signal_thread(19 /* SIGSTOP */);
+	}
 	bpf_ringbuf_submit(r, BPF_RB_FORCE_WAKEUP);
 	return true;
 }

@@ -56,6 +56,10 @@ enum vz_rec_type {
 #define VZ_F_REFUSED (1u << 3)         /* RETURN (with VZ_F_RETURN_FRAME): that frame never
 					* started, the recursion check refused it; CALL: it will
 					* be refused */
+#define VZ_F_EXEC_CHECK_NAME (1u << 16) /* EXEC: --comm did not match its comm; its script's
+					 * name may (user space checks the command line) */
+/* Threads and processes stopped by BPF and not yet let go (bpf/held.bpf.h): tid -> tgid. */
+#define VZ_HELD_MAX 4096
 
 struct vz_rec_hdr {
 	__u64 ts_ns; /* bpf_ktime_get_ns(): CLOCK_MONOTONIC */

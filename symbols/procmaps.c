@@ -27,6 +27,10 @@ static int parse_line(char *line, struct proc_map *mp)
 	if (sscanf(line, "%llx-%llx %4s %llx %x:%x %llu %n", &start, &end, perms, &off, &maj,
 		   &min, &ino, &pos) < 7 || pos < 0)
 		return 0;
+	/* Never from the kernel: a range that ends before it starts would match wrong addresses
+	 * (load bias) and make sizes wrap. Found by tests/fuzz/fuzz_procmaps.c. */
+	if (end < start)
+		return 0;
 	path = line + pos;
 	n = strcspn(path, "\n");
 	path[n] = '\0';

@@ -85,6 +85,28 @@ void test_procmaps_parse(void)
 	proc_maps__free(&m);
 }
 
+/* A line whose range ends before it starts is skipped, the lines around it kept. */
+void test_procmaps_backwards_range(void)
+{
+	static const char text[] =
+		"00400000-0041f000 r--p 00000000 08:01 1234 /usr/bin/python3.11\n"
+		"560fc3b16000-559fc3b17000 r--p 00009000 fe:00 247134 /usr/bin/cat\n"
+		"0041f000-006d2000 r-xp 0001f000 08:01 1234 /usr/bin/python3.11\n";
+	struct proc_maps m;
+	char path[64];
+
+	if (!ASSERT_TRUE(write_temp(text, path, sizeof(path)), "temp"))
+		return;
+	if (ASSERT_OK(proc_maps__read(path, &m), "read")) {
+		ASSERT_EQ(m.n, 2, "backwards range skipped");
+		ASSERT_NULL(proc_maps__find(&m, "/usr/bin/cat"), "not listed");
+		for (size_t i = 0; i < m.n; i++)
+			ASSERT_TRUE(m.maps[i].start <= m.maps[i].end, "start <= end");
+		proc_maps__free(&m);
+	}
+	unlink(path);
+}
+
 /* Load bias of a real mapping: dlopen the fixture and compare with dlsym. */
 void test_procmaps_load_bias_self(void)
 {

@@ -292,6 +292,10 @@ static void restore_sites(void)
 	static const unsigned char nop5[5] = { 0x0f, 0x1f, 0x44, 0x00, 0x00 };
 	char *sites[] = { vizbpf_entry, vizbpf_flush };
 	long page = sysconf(_SC_PAGESIZE);
+	/* The entry site is probed (an int3 or a call, not the nop) while vizbpf traces this
+	 * program: a vizbpf that is gone took its probes with it, and nobody would let the
+	 * child go. */
+	int probed = memcmp(vizbpf_entry, nop5, sizeof(nop5)) != 0;
 
 	for (size_t i = 0; i < sizeof(sites) / sizeof(sites[0]); i++) {
 		char *start = (char *)((uintptr_t)sites[i] & ~(uintptr_t)(page - 1));
@@ -304,7 +308,7 @@ static void restore_sites(void)
 	pending.n = 0;
 	/* Following the process tree: wait here, before any Python code of the child runs,
 	 * while vizbpf probes the child and reads its stack; it sends SIGCONT. */
-	if (vizbpf_layout.follow_forks)
+	if (vizbpf_layout.follow_forks && probed)
 		raise(SIGSTOP);
 }
 

@@ -11,6 +11,8 @@
 #include "procwatch.h"
 #include "procwatch.skel.h"
 #include "user/base/log.h"
+#include "held.h"
+#include "symbols/pycmdline.h"
 
 struct procwatch {
 	struct procwatch_bpf *skel;
@@ -107,7 +109,9 @@ struct procwatch *procwatch_open(const struct procwatch_opts *o, procwatch_recor
 		}
 		pw->skel->rodata->use_cgroup = true;
 	}
-	err = procwatch_bpf__load(pw->skel);
+	err = held_share(pw->skel->maps.held);
+	if (!err)
+		err = procwatch_bpf__load(pw->skel);
 	if (!err && cg >= 0)
 		err = bpf_map__update_elem(pw->skel->maps.cgroup_filter, &zero, sizeof(zero), &cg,
 					   sizeof(cg), BPF_ANY);
@@ -171,26 +175,34 @@ static bool in_cgroup(pid_t pid, const char *want)
 	return ok;
 }
 
-bool procwatch_wants(struct procwatch *pw, const struct procwatch_opts *o, pid_t pid)
+bool procwatch_name_matches(const char *name, pid_t pid)
 {
-	char path[64], comm[32] = "";
-	ssize_t n;
+	char path[64], comm[32] = "", cmdline[4096];
+	ssize_t n, len;
 	int fd;
 
-	if (o->comm) {
-		snprintf(path, sizeof(path), "/proc/%d/comm", pid);
-		fd = open(path, O_RDONLY | O_CLOEXEC);
-		if (fd < 0)
-			return false;
-		n = read(fd, comm, sizeof(comm) - 1);
+	snprintf(path, sizeof(path), "/proc/%d/comm", pid);
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return false;
+	n = read(fd, comm, sizeof(comm) - 1);
+	close(fd);
+	if (n <= 0)
+		return false;
+	comm[n] = '\0';
+	comm[strcspn(comm, "\n")] = '\0';
+	snprintf(path, sizeof(path), "/proc/%d/cmdline", pid);
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	len = fd < 0 ? 0 : read(fd, cmdline, sizeof(cmdline));
+	if (fd >= 0)
 		close(fd);
-		if (n <= 0)
-			return false;
-		comm[n] = '\0';
-		comm[strcspn(comm, "\n")] = '\0';
-		if (strncmp(comm, o->comm, 15))
-			return false;
-	}
+	return py_cmdline_matches(name, comm, cmdline, len > 0 ? (size_t)len : 0);
+}
+
+bool procwatch_wants(struct procwatch *pw, const struct procwatch_opts *o, pid_t pid)
+{
+	if (o->comm && !procwatch_name_matches(o->comm, pid))
+		return false;
 	return !o->cgroup || in_cgroup(pid, pw->cgroup_rel);
 }
 

@@ -18,7 +18,7 @@ struct procwatch;
 
 struct procwatch_opts {
 	bool all;           /* every process's execs, not only the tree's */
-	const char *comm;   /* ...whose comm is this (NULL: any) */
+	const char *comm;   /* ...whose comm or script is this (NULL: any) */
 	const char *cgroup; /* ...in this cgroup v2 or below (absolute, or under its mount) */
 };
 
@@ -31,6 +31,8 @@ struct procwatch *procwatch_open(const struct procwatch_opts *o, procwatch_recor
 int procwatch_set(struct procwatch *pw, pid_t pid, int state);
 /* Remembers what an executable is (VZ_EXE_PYTHON or VZ_EXE_OTHER: never stopped again). */
 void procwatch_verdict(struct procwatch *pw, uint64_t ino, uint32_t dev, int verdict);
+/* --comm NAME: pid's comm is NAME, or the script its command line runs is (symbols/pycmdline.h). */
+bool procwatch_name_matches(const char *name, pid_t pid);
 /* The comm and cgroup filters, for processes already running (--all). */
 bool procwatch_wants(struct procwatch *pw, const struct procwatch_opts *o, pid_t pid);
 int procwatch_fd(struct procwatch *pw);

@@ -26,6 +26,7 @@ _Static_assert(TRACER_KERNEL_SYSCALLS == KTRACE_SYSCALLS && TRACER_KERNEL_SCHED 
 #include "excprobe.h"
 #include "auditprobe.h"
 #include "user/base/log.h"
+#include "held.h"
 
 #define VZ_BPF_TRACE_UPROBE_MULTI 48 /* enum bpf_attach_type, Linux 6.6+ */
 #define TRACER_MAX_CHILDREN 1024
@@ -146,7 +147,9 @@ static int load(struct tracer *t, const struct py_interp *pi, const struct vz_py
 		bpf_program__set_expected_attach_type(t->skel->progs.site_flush,
 						      (enum bpf_attach_type)VZ_BPF_TRACE_UPROBE_MULTI);
 	}
-	err = vizbpf_bpf__load(t->skel);
+	err = held_share(t->skel->maps.held);
+	if (!err)
+		err = vizbpf_bpf__load(t->skel);
 	if (err && errno == EPERM)
 		err = -EPERM;
 	return err;

@@ -3,6 +3,7 @@
 #include <stdio.h>
 #include <string.h>
 #include "export/trace_writer.h"
+#include "watchdog.h"
 #include "cbudget.h"
 #include "user/base/log.h"
 #include "user/base/procmem.h"
@@ -101,6 +102,8 @@ int cbudget_widen(struct cbudget *b, const struct vz_py_offsets *o, uint32_t pid
 	if (remaining < b->c_limit - 200)
 		b->late++;
 	remaining += b->widen_by;
+	/* If vizbpf dies, the watchdog narrows it back. */
+	watchdog_note_widen(pid, tstate, addr, b->c_limit, b->widen_by);
 	err = procmem_write(pid, addr, &remaining, sizeof(remaining));
 	if (err)
 		return err;

@@ -66,7 +66,7 @@ static const struct argp_option options[] = {
 	{ "all", OPT_ALL, NULL, 0,
 	  "Trace every CPython process on the host: those running and those started meanwhile" },
 	{ "comm", OPT_COMM, "NAME", 0,
-	  "With --all: only processes named NAME (their comm: the program's or script's base name)" },
+	  "With --all: only processes whose comm is NAME, or whose script (its base name, with or without .py) or -m module is NAME" },
 	{ "cgroup", OPT_CGROUP, "PATH", 0,
 	  "With --all: only processes in cgroup PATH or below (e.g. a container's)" },
 	{ "duration", OPT_DURATION, "SECONDS", 0, "Attach modes: detach after SECONDS" },
@@ -281,8 +281,8 @@ static error_t parse_opt(int key, char *arg, struct argp_state *state)
 		env.all = true;
 		break;
 	case OPT_COMM:
-		if (!*arg || strlen(arg) > 15)
-			argp_error(state, "--comm '%s': a process name is 1 to 15 characters", arg);
+		if (!*arg || strlen(arg) > 255 || strchr(arg, '/'))
+			argp_error(state, "--comm '%s': a process or script name is 1 to 255 characters, no '/'", arg);
 		env.comm = arg;
 		break;
 	case OPT_CGROUP:

@@ -7,10 +7,12 @@
 #include <string.h>
 #include <time.h>
 #include <unistd.h>
+#include "env.h"
 #include "fastpath.h"
 #include "follow.h"
 #include "user/base/log.h"
 #include "user/base/procmem.h"
+#include "user/probes/held.h"
 #include "procs.h"
 #include "user/slices/pystack.h"
 
@@ -84,17 +86,19 @@ void follow_fork(struct procs *ps, const struct vz_rec_fork *r)
 	if (ps->closing) {
 		if (wait_stopped(child) == 1)
 			kill(child, SIGCONT);
+		held_forget(child);
 		return;
 	}
 	if (wait_stopped(child) != 1) {
 		vlog("fork %d -> %d: the child did not stop for us; not followed", r->parent, child);
 		ps->missed++;
+		held_forget(child);
 		return;
 	}
 	p = parent ? procs_add(ps, child, &parent->pi, parent->bias, parent->t) : NULL;
 	if (!p) {
 		ps->missed++;
-		kill(child, SIGCONT);
+		held_release(child, child);
 		return;
 	}
 	/* Its memory is a copy of its parent's: so is what vizbpf changed there. Its time is
@@ -126,7 +130,7 @@ void follow_fork(struct procs *ps, const struct vz_rec_fork *r)
 		procs_lock(p, false);
 		procs_name(ps, child, "python (forked)");
 	}
-	kill(child, SIGCONT);
+	held_release(child, child);
 	events_hold_end(ps->ev, child, monotonic_ns());
 }
 
@@ -180,8 +184,23 @@ void follow_exec(struct procs *ps, const struct vz_rec_exec *r)
 	int err;
 
 	if (ps->closing) {
-		kill(pid, SIGCONT);
+		held_release(pid, pid);
 		return;
+	}
+	/* --all --comm NAME: its comm is not NAME; its script's may be. What is not CPython is
+	 * still remembered, so that it is never stopped again. */
+	if (r->hdr.flags & VZ_F_EXEC_CHECK_NAME) {
+		bool named = env.comm && procwatch_name_matches(env.comm, pid);
+
+		err = exe_path(pid, exe, sizeof(exe));
+		if (!err)
+			err = py_interp__inspect(exe, &pi, msg, sizeof(msg));
+		if (!named || err == -ENOEXEC) {
+			if (err == -ENOEXEC || err == -EOPNOTSUPP)
+				procwatch_verdict(ps->pw, r->ino, r->dev, VZ_EXE_OTHER);
+			held_release(pid, pid);
+			return;
+		}
 	}
 	/* A new process of the tree (its fork was not followed) shares its parent's time. */
 	if (!procs_find(ps, pid))
@@ -198,7 +217,7 @@ void follow_exec(struct procs *ps, const struct vz_rec_exec *r)
 		/* Not CPython (or not one vizbpf traces): never stopped again. */
 		if (err == -ENOEXEC || err == -EOPNOTSUPP)
 			procwatch_verdict(ps->pw, r->ino, r->dev, VZ_EXE_OTHER);
-		kill(pid, SIGCONT);
+		held_release(pid, pid);
 		return;
 	}
 	procwatch_verdict(ps->pw, r->ino, r->dev, VZ_EXE_PYTHON);
@@ -206,7 +225,7 @@ void follow_exec(struct procs *ps, const struct vz_rec_exec *r)
 	p = t && !tracer_add_pid(t, pid) ? procs_add(ps, pid, &pi, 0, t) : NULL;
 	if (!p) {
 		ps->missed++;
-		kill(pid, SIGCONT);
+		held_release(pid, pid);
 		return;
 	}
 	procs_lock(p, false);
@@ -216,6 +235,6 @@ void follow_exec(struct procs *ps, const struct vz_rec_exec *r)
 	     pi.minor, exe);
 	procs_name(ps, pid, pi.exe);
 	events_hold_begin(ps->ev, pid, pid, r->hdr.ts_ns, VZ_HOLD_EXEC);
-	kill(pid, SIGCONT);
+	held_release(pid, pid);
 	events_hold_end(ps->ev, pid, monotonic_ns());
 }

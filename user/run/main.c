@@ -22,6 +22,7 @@
 #include "env.h"
 #include "user/slices/events.h"
 #include "launch.h"
+#include "watchdog.h"
 #include "prepare.h"
 #include "user/base/procmem.h"
 #include "user/slices/outputs.h"
@@ -176,6 +177,8 @@ int main(int argc, char **argv)
 		elog("tracing needs root (BPF programs and uprobes): run it with sudo");
 		return 1;
 	}
+	/* First, with nothing open yet that it should not hold (BPF links, outputs, locks). */
+	watchdog_start();
 
 	/* Fail on an unwritable output before anything runs. */
 	out = outputs_open(env.output, env.pid_suffix);

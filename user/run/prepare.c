@@ -8,6 +8,7 @@
 #include "user/base/procmem.h"
 #include "user/slices/meta.h"
 #include "user/slices/pystack.h"
+#include "watchdog.h"
 #include "prepare.h"
 #include "user/base/log.h"
 
@@ -142,6 +143,10 @@ static int unlock(struct prepare *p, uint32_t pid, uint64_t tstate, uint64_t eva
 	} else {
 		if (eval_frame || !p->unlock)
 			return 0;
+		/* If vizbpf dies, the watchdog puts it back (the preloaded evaluator's pointer,
+		 * above, stays good for the process's life). */
+		watchdog_note(pid, interp + p->off.interp_eval_frame, sizeof(evalframe_addr),
+			      evalframe_addr, eval_frame);
 		err = procmem_write(pid, interp + p->off.interp_eval_frame, &evalframe_addr,
 				sizeof(evalframe_addr));
 		if (err)
@@ -159,6 +164,7 @@ static int unlock(struct prepare *p, uint32_t pid, uint64_t tstate, uint64_t eva
 		procmem_read(pid, interp + INTERP_NEXT_VERSION_TAG_3_13, &tag, sizeof(tag));
 		if (p->n_unlocked < PREPARE_MAX_INTERPS)
 			p->unlocked[p->n_unlocked].version_tag = tag;
+		watchdog_note(pid, interp + INTERP_NEXT_VERSION_TAG_3_13, sizeof(zero), zero, tag);
 		err = procmem_write(pid, interp + INTERP_NEXT_VERSION_TAG_3_13, &zero, sizeof(zero));
 	}
 	/* Not an error of this thread's preparation: specgap counts and reports its own. */

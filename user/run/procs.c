@@ -14,6 +14,8 @@
 #include "freeze.h"
 #include "user/base/log.h"
 #include "user/base/procmem.h"
+#include "user/probes/held.h"
+#include "watchdog.h"
 #include "procs.h"
 #include "user/slices/pystack.h"
 #include "user/slices/pythread.h"
@@ -160,7 +162,9 @@ void procs_on_thread(void *ctx, const struct vz_rec_thread *r)
 
 	if (!p || ps->closing) {
 		if ((r->hdr.flags & VZ_F_STOPPED) && !(p && p->ptraced))
-			kill(r->hdr.pid, SIGCONT);
+			held_release(r->hdr.pid, r->hdr.tid);
+		else if (r->hdr.flags & VZ_F_STOPPED)
+			held_forget(r->hdr.tid); /* the launcher drops it; PTRACE_O_EXITKILL */
 		return;
 	}
 	first = !p->first_call_seen;
@@ -173,9 +177,11 @@ void procs_on_thread(void *ctx, const struct vz_rec_thread *r)
 	if (r->hdr.flags & VZ_F_STOPPED) {
 		events_hold_begin(ps->ev, p->pid, r->hdr.tid, r->hdr.ts_ns,
 				  first ? VZ_HOLD_FIRST_CALL : VZ_HOLD_THREAD);
+		if (p->ptraced) /* the launcher drops the stop; if vizbpf dies, EXITKILL */
+			held_forget(r->hdr.tid);
 		prepare_thread(&p->prep, p->pid, r->tstate, r->evalframe_addr);
 		if (!p->ptraced) { /* else the launcher lets it go, and ends the hold */
-			kill(p->pid, SIGCONT);
+			held_release(p->pid, r->hdr.tid);
 			events_hold_end(ps->ev, p->pid, monotonic_ns());
 		}
 		return;
@@ -389,6 +395,9 @@ void procs_detach(struct procs *ps)
 		runtime = procs_runtime(p);
 		if (runtime)
 			pystack_threads(p->pid, &p->prep.off, runtime, unwiden_one, p);
+		/* Put back: nothing left for the watchdog (had vizbpf died meanwhile, what it
+		 * would write back checks that vizbpf's values are still there). */
+		watchdog_forget(p->pid);
 		thaw_process(fz[i]);
 		events_hold_end(ps->ev, p->pid, monotonic_ns());
 		free(fz[i]);
@@ -432,6 +441,8 @@ void procs_close(struct procs *ps)
 	procs_drain(ps);
 	procwatch_close(ps->pw);
 	ps->pw = NULL;
+	/* What vizbpf did not put back by now it leaves as it is on purpose (launch mode). */
+	watchdog_forget_all();
 	for (int i = 0; i < ps->n_tracers; i++)
 		tracer_close(ps->tracers[i]);
 	for (int i = 0; i < ps->n; i++) {
