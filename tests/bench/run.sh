@@ -50,3 +50,5 @@ echo "vizbpf bench: $vizbpf, $(nproc) CPUs, $(uname -r), ${#present[@]} interpre
     "${missing[@]/#/--missing=}" "${present[@]}"
 # --kernel: what the kernel tracepoints add (per syscall traced and untraced, per sched event).
 /usr/bin/python3 "$here/kbench.py" --vizbpf "$vizbpf" --repeats "$repeats" --tmp "$tmp" "${present[0]}"
+# --log_gc, --log_exception, --log_audit and custom events: the cost per event.
+/usr/bin/python3 "$here/evbench.py" --vizbpf "$vizbpf" --repeats "$repeats" --tmp "$tmp" "${present[0]}"
