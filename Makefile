@@ -124,13 +124,11 @@ $(OUTPUT)/tests/unit/user_%.o: user/slices/%.c | $(OUTPUT)
 	$(Q)mkdir -p $(dir $@)
 	$(Q)$(CC) $(CFLAGS) -MMD -MP -c $< -o $@
 
+# The records -> slices code of user/slices/ that links without libbpf: unit-tested and fuzzed.
+SLICES_PLAIN := events holds kslices kcpu kmem gcslices excslices customev auditev funcargs
+
 $(OUTPUT)/tests/unit_runner: $(OUTPUT)/tests/unit/runner.o $(UNIT_OBJS) $(CORE_OBJS) \
-			     $(OUTPUT)/tests/unit/user_events.o $(OUTPUT)/tests/unit/user_holds.o \
-			     $(OUTPUT)/tests/unit/user_kslices.o $(OUTPUT)/tests/unit/user_kcpu.o \
-			     $(OUTPUT)/tests/unit/user_kmem.o \
-			     $(OUTPUT)/tests/unit/user_gcslices.o $(OUTPUT)/tests/unit/user_excslices.o \
-			     $(OUTPUT)/tests/unit/user_customev.o $(OUTPUT)/tests/unit/user_auditev.o \
-			     $(OUTPUT)/tests/unit/user_funcargs.o
+			     $(patsubst %,$(OUTPUT)/tests/unit/user_%.o,$(SLICES_PLAIN))
 	$(call msg,LINK,$@)
 	$(Q)$(CC) $(CFLAGS) $^ $(LDLIBS_CORE) $(EXTRA_LDFLAGS) -o $@
 
@@ -162,7 +160,7 @@ FUZZ_CC ?= clang
 FUZZ_SAN := -fsanitize=address,undefined -fno-sanitize-recover=all
 FUZZ_CFLAGS := -g -O1 -std=gnu11 -D_GNU_SOURCE -DVIZBPF_VERSION='"$(VERSION)"' -I. -Ibpf \
 	       -I$(FUZZ_OUT)/gen
-FUZZ_LIB_SRCS := $(SYMBOLS_SRCS) $(EXPORT_SRCS) user/slices/events.c user/slices/holds.c
+FUZZ_LIB_SRCS := $(SYMBOLS_SRCS) $(EXPORT_SRCS) $(patsubst %,user/slices/%.c,$(SLICES_PLAIN))
 FUZZ_LIB_OBJS := $(patsubst %.c,$(FUZZ_OUT)/obj/%.o,$(FUZZ_LIB_SRCS))
 FUZZ_TARGETS := $(patsubst tests/fuzz/%.c,$(FUZZ_OUT)/%,$(wildcard tests/fuzz/fuzz_*.c))
 
@@ -171,6 +169,12 @@ $(FUZZ_OUT)/obj/%.o: %.c $(patsubst %,$(FUZZ_OUT)/gen/%.h,$(PAGE_FILES))
 	$(Q)$(FUZZ_CC) $(FUZZ_CFLAGS) -fsanitize=fuzzer-no-link $(FUZZ_SAN) -MMD -MP -c $< -o $@
 
 -include $(FUZZ_LIB_OBJS:.o=.d)
+
+$(FUZZ_OUT)/gen/syscall_names.h: symbols/gen-syscalls.sh
+	$(Q)mkdir -p $(dir $@)
+	$(Q)sh symbols/gen-syscalls.sh "$(CC)" > $@.tmp && mv $@.tmp $@
+
+$(FUZZ_OUT)/obj/symbols/syscalls.o: $(FUZZ_OUT)/gen/syscall_names.h
 
 $(FUZZ_OUT)/gen/export/page/%.h: export/page/% export/page/embed.sh
 	$(Q)mkdir -p $(dir $@)
