@@ -109,9 +109,11 @@ attach_round() { # PY TARGET GO [WARMUP [PEEK_ARGS...]]
 }
 
 # Builds tests/fixtures/peek_eval_frame (prints a process's interp->eval_frame) for a file's
-# tests: $BATS_FILE_TMPDIR/peek_eval_frame.
+# tests: $BATS_FILE_TMPDIR/peek_eval_frame. symbols/ includes a table generated into the build
+# directory (syscall_names.h, next to vizbpf).
 build_peek() {
-	(cd "$REPO" && cc -D_GNU_SOURCE -I. -Ibpf tests/fixtures/peek_eval_frame.c symbols/*.c -lelf \
+	(cd "$REPO" && cc -D_GNU_SOURCE -I. -Ibpf -I"$(dirname "$VIZBPF")" tests/fixtures/peek_eval_frame.c \
+		symbols/*.c export/json.c -lelf \
 		-o "$BATS_FILE_TMPDIR/peek_eval_frame")
 }
 
