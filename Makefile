@@ -143,7 +143,7 @@ check-layers:
 test-unit: check-layers $(OUTPUT)/tests/unit_runner $(if $(wildcard tests/fixtures/fakepy.c),$(OUTPUT)/tests/fixtures/fakepy.so)
 	$(Q)cd tests/unit && VIZBPF_FIXTURES=$(OUTPUT)/tests/fixtures $(OUTPUT)/tests/unit_runner
 
-test-cli: $(OUTPUT)/vizbpf $(OUTPUT)/libvizbpf-eval.so viewer
+test-cli: $(OUTPUT)/vizbpf $(OUTPUT)/libvizbpf-eval.so viewer $(OUTPUT)/share/vizbpf_events.py
 	$(Q)VIZBPF=$(OUTPUT)/vizbpf bats --print-output-on-failure tests/cli
 
 # The unit tests under ASan+UBSan, and a short run of each fuzzer, before the bats tests.

@@ -138,7 +138,7 @@ stop_vizbpf() {
 @test "--all --cgroup PATH: only processes in that cgroup, running or started later" {
 	local root py failed=0 inside outside later
 	root=$(awk '$9 == "cgroup2" { print $5; exit }' /proc/self/mountinfo)
-	[ -n "$root" ] || fail "no cgroup v2 hierarchy mounted"
+	[ -n "$root" ] || { echo "no cgroup v2 hierarchy mounted"; return 1; }
 	CGROUP=$root/vizbpf-test-$$
 	mkdir "$CGROUP"
 	py=$(pythons | awk '{ print $NF }')
