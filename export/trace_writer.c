@@ -158,13 +158,10 @@ static void begin_event(struct trace_writer *w)
 	(sizeof(",\n{\"ph\":\"X\",\"cat\":\"FEE\",\"name\":") +                      \
 	 sizeof(",\"ts\":,\"dur\":,\"pid\":,\"tid\":}") + 2 * JSON_US3_MAX + 2 * JSON_U64_MAX)
 
-/* A complete event up to its closing brace. */
-static void complete_open(struct trace_writer *w, const char *name_json, size_t name_json_len,
-			  uint64_t ts_ns, uint64_t dur_ns, uint32_t pid, uint32_t tid)
+/* A complete event's times and ids, after its name: the part every category shares. */
+static void complete_span(struct trace_writer *w, uint64_t ts_ns, uint64_t dur_ns, uint32_t pid,
+			  uint32_t tid)
 {
-	begin_event(w);
-	put_cstr(w, "{\"ph\":\"X\",\"cat\":\"FEE\",\"name\":");
-	put(w, name_json, name_json_len);
 	put_cstr(w, ",\"ts\":");
 	put_us(w, ts_ns);
 	put_cstr(w, ",\"dur\":");
@@ -173,6 +170,16 @@ static void complete_open(struct trace_writer *w, const char *name_json, size_t 
 	put_u64(w, pid);
 	put_cstr(w, ",\"tid\":");
 	put_u64(w, tid);
+}
+
+/* A complete event up to its closing brace. */
+static void complete_open(struct trace_writer *w, const char *name_json, size_t name_json_len,
+			  uint64_t ts_ns, uint64_t dur_ns, uint32_t pid, uint32_t tid)
+{
+	begin_event(w);
+	put_cstr(w, "{\"ph\":\"X\",\"cat\":\"FEE\",\"name\":");
+	put(w, name_json, name_json_len);
+	complete_span(w, ts_ns, dur_ns, pid, tid);
 }
 
 static void complete_slow(struct trace_writer *w, const char *name_json, size_t name_json_len,
@@ -336,14 +343,7 @@ void trace_writer_complete_cat(struct trace_writer *w, const char *cat, const ch
 	put_quoted(w, cat);
 	put_cstr(w, ",\"name\":");
 	put_quoted(w, name);
-	put_cstr(w, ",\"ts\":");
-	put_us(w, ts_ns);
-	put_cstr(w, ",\"dur\":");
-	put_us(w, dur_ns);
-	put_cstr(w, ",\"pid\":");
-	put_u64(w, pid);
-	put_cstr(w, ",\"tid\":");
-	put_u64(w, tid);
+	complete_span(w, ts_ns, dur_ns, pid, tid);
 	if (args_json) {
 		put_cstr(w, ",\"args\":");
 		put_cstr(w, args_json);
