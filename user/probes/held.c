@@ -39,6 +39,13 @@ void held_forget(pid_t tid)
 		bpf_map_delete_elem(map_fd, &key);
 }
 
+bool held_contains(pid_t tid)
+{
+	__u32 key = tid, tgid;
+
+	return map_fd >= 0 && !bpf_map_lookup_elem(map_fd, &key, &tgid);
+}
+
 void held_release(pid_t pid, pid_t tid)
 {
 	/* SIGCONT first: if vizbpf dies between the two, the watchdog sends one more to a

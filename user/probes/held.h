@@ -6,6 +6,7 @@
 #ifndef VZ_HELD_H
 #define VZ_HELD_H
 
+#include <stdbool.h>
 #include <sys/types.h>
 
 struct bpf_map;
@@ -18,6 +19,8 @@ int held_fd(void);
 int held_share(struct bpf_map *m);
 /* tid is let go by user space, or was never stopped. */
 void held_forget(pid_t tid);
+/* Whether BPF stopped tid and user space has not let it go yet. */
+bool held_contains(pid_t tid);
 /* Forgets tid and sends pid SIGCONT: how user space lets a BPF stop go. */
 void held_release(pid_t pid, pid_t tid);
 

@@ -191,7 +191,7 @@ static bool any_running(struct procs *ps)
 
 int attach_run(struct outputs *out, struct events *ev)
 {
-	uint64_t deadline = env.duration ? monotonic_ns() + (uint64_t)(env.duration * 1e9) : 0;
+	uint64_t deadline = 0;
 	struct procwatch_opts o = { .all = env.all, .comm = env.comm, .cgroup = env.cgroup };
 	struct attach_meta m;
 	struct procs ps;
@@ -218,6 +218,10 @@ int attach_run(struct outputs *out, struct events *ev)
 		failed_to_start = true;
 		goto out;
 	}
+	/* SECONDS of trace, as VizTracer's -t: counted once tracing has begun, not from the
+	 * start of an attach that can take a second or more. */
+	if (env.duration)
+		deadline = monotonic_ns() + (uint64_t)(env.duration * 1e9);
 	ilog("tracing; Ctrl-C to stop%s", env.duration ? " (or --duration)" : "");
 	for (;;) {
 		int n = procs_poll(&ps, 20);

@@ -7,6 +7,7 @@
 #include <sys/ptrace.h>
 #include <sys/wait.h>
 #include "freeze.h"
+#include "user/probes/held.h"
 
 static int frozen(const struct freeze *fz, pid_t tid)
 {
@@ -31,6 +32,18 @@ static int wait_stop(struct freeze *fz, int i)
 			return -ESRCH;
 		if (st >> 16 == PTRACE_EVENT_STOP)
 			return 0;
+		if (WSTOPSIG(st) == SIGSTOP && held_contains(fz->tids[i])) {
+			/* BPF's hold (bpf/held.bpf.h) taking effect now. Left in this stop, it
+			 * would be delivered whenever the ptrace ends: after vizbpf's SIGCONT had
+			 * let the hold go (a SIGCONT does not end a ptrace stop), or after vizbpf
+			 * died, and the process would stay stopped with nothing left to continue
+			 * it. So it is dropped here, and sent again on release only if still held. */
+			fz->sigs[i] = FREEZE_HELD_STOP;
+			if (ptrace(PTRACE_CONT, fz->tids[i], NULL, NULL) ||
+			    ptrace(PTRACE_INTERRUPT, fz->tids[i], NULL, NULL))
+				return -errno;
+			continue;
+		}
 		/* A signal-delivery stop: the thread is stopped too; deliver it on release. */
 		fz->sigs[i] = WSTOPSIG(st);
 		return 0;
@@ -81,7 +94,12 @@ int freeze_process(pid_t pid, struct freeze *fz)
 
 void thaw_process(struct freeze *fz)
 {
-	for (int i = 0; i < fz->n; i++)
-		ptrace(PTRACE_DETACH, fz->tids[i], NULL, (void *)(long)fz->sigs[i]);
+	for (int i = 0; i < fz->n; i++) {
+		int sig = fz->sigs[i];
+
+		if (sig == FREEZE_HELD_STOP)
+			sig = held_contains(fz->tids[i]) ? SIGSTOP : 0;
+		ptrace(PTRACE_DETACH, fz->tids[i], NULL, (void *)(long)sig);
+	}
 	fz->n = 0;
 }

@@ -12,6 +12,9 @@
 
 #define FREEZE_MAX_THREADS 4096
 
+/* In sigs: a BPF hold's SIGSTOP, dropped while frozen, sent again on release if still held. */
+#define FREEZE_HELD_STOP (-1)
+
 struct freeze {
 	pid_t pid;
 	int n;
