@@ -1,6 +1,12 @@
 """Two CPU-bound Python threads contending for the GIL. Each prints its native id, its wall time
 and its CPU time (time.thread_time()) in the loop, in ns: wall - CPU is its time off CPU,
-waiting for the GIL (or for a CPU), which --kernel sched labels GIL wait."""
+waiting for the GIL (or for a CPU), which --kernel sched labels GIL wait.
+
+--fifo: the process runs SCHED_FIFO (root): no other process of the host takes a CPU from it,
+so off CPU it only waits for the GIL (on a shared machine a thread holding the GIL is also
+preempted, which is a wait for a CPU, not for the GIL)."""
+import os
+import sys
 import threading
 import time
 
@@ -20,6 +26,8 @@ def worker(out, n):
 
 
 def main():
+    if "--fifo" in sys.argv:
+        os.sched_setscheduler(0, os.SCHED_FIFO, os.sched_param(1))
     out = []
     threads = [threading.Thread(target=worker, args=(out, 3_000_000)) for _ in range(2)]
     for t in threads:

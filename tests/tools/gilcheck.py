@@ -1,12 +1,14 @@
 """Checks the GIL wait slices of a --kernel sched trace of tests/targets/gil_threads.py.
 
-    python gilcheck.py TRACE.json OUT.txt [TOLERANCE]
+    python gilcheck.py TRACE.json OUT.txt [TOLERANCE] [--alone]
 
 For each worker thread the program printed its wall time and CPU time (time.thread_time()) in
 its loop. Off CPU it waits for the GIL, or for a CPU: the trace's GIL wait slices (with the
 runnable wait that follows each, until it runs) inside its spin() slice must add up to
 wall - CPU within TOLERANCE (default 0.2), less what it spent preempted (a shared machine).
-Exit 0, or 1 with the numbers.
+--alone (the program ran SCHED_FIFO, gil_threads.py --fifo: no other process takes its CPUs):
+the GIL wait slices alone, nothing added, must add up to wall - CPU, nothing subtracted (the
+issue's definition). Exit 0, or 1 with the numbers.
 """
 import os
 import sys
@@ -17,7 +19,9 @@ from calltree import check_slices, load, span  # noqa: E402
 
 def main():
     trace_path, out_path = sys.argv[1:3]
-    tol = float(sys.argv[3]) if len(sys.argv) > 3 else 0.2
+    alone = "--alone" in sys.argv
+    rest = [a for a in sys.argv[3:] if a != "--alone"]
+    tol = float(rest[0]) if rest else 0.2
     events = load(trace_path)["traceEvents"]
     problems = check_slices(events)
     xs = [e for e in events if e.get("ph") == "X"]
@@ -31,12 +35,13 @@ def main():
         s0, s1 = span(spin[0])
         sched = sorted((e for e in xs if e["tid"] == tid and e["cat"] == "sched"
                         and s0 <= span(e)[0] and span(e)[1] <= s1), key=lambda e: span(e)[0])
-        gil = preempted = 0
+        gil = preempted = alone_gil = 0
         after_gil = False
         for e in sched:
             a, b = span(e)
             if e["name"] == "GIL wait":
                 gil += b - a
+                alone_gil += b - a
                 after_gil = True
                 continue
             if e["name"] == "runnable" and after_gil:
@@ -44,6 +49,16 @@ def main():
             elif e["name"] in ("preempted", "runnable"):
                 preempted += b - a
             after_gil = False
+        if alone:
+            want = wall - cpu
+            ok = want > 0 and abs(alone_gil - want) <= tol * want
+            print("thread %d: GIL wait slices %.1f ms, wall - cpu %.1f ms (wall %.1f, cpu %.1f; "
+                  "with the run-queue waits after them %.1f, preempted %.1f)%s" % (
+                      tid, alone_gil / 1e6, want / 1e6, wall / 1e6, cpu / 1e6, gil / 1e6,
+                      preempted / 1e6, "" if ok else "  <- off by more than %d%%" % (tol * 100)))
+            if not ok:
+                problems.append("thread %d: GIL wait off" % tid)
+            continue
         want = wall - cpu - preempted
         ok = want > 0 and abs(gil - want) <= tol * want
         print("thread %d: GIL wait %.1f ms, wall - cpu - preempted %.1f ms (wall %.1f, cpu %.1f, "
