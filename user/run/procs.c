@@ -148,7 +148,9 @@ void procs_set_gil(struct proc *p)
 	uint64_t bias = 0;
 	char err[256];
 
-	if (!p->pi.pyruntime_vaddr || py_interp__inspect_pid(p->pid, &pi, &bias, err, sizeof(err)) ||
+	/* Without --kernel sched nothing to do: no inspection (a forked child is held meanwhile). */
+	if (!(env.kernel & TRACER_KERNEL_SCHED) || !p->pi.pyruntime_vaddr ||
+	    py_interp__inspect_pid(p->pid, &pi, &bias, err, sizeof(err)) ||
 	    strcmp(pi.lib, p->pi.lib))
 		return;
 	tracer_set_gil(p->t, p->pid, bias + p->pi.pyruntime_vaddr);
@@ -170,7 +172,7 @@ void procs_on_thread(void *ctx, const struct vz_rec_thread *r)
 	}
 	first = !p->first_call_seen;
 	p->first_call_seen = true;
-	if (first && (env.kernel & TRACER_KERNEL_SCHED))
+	if (first)
 		procs_set_gil(p);
 	/* Stopped at this call: by the ptracer (launch), or for real (then it waits for SIGCONT).
 	 * Nothing races the writes. The hold begins at this record, or at the last one taken
