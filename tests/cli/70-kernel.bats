@@ -44,7 +44,7 @@ check_kernel_trace() {
 	echo "# $py: $(tr '\n' ';' <check.txt)" >&3
 }
 
-@test "--kernel all: syscalls with path and byte count in the calling function, a sleep's sleeping slice, a Lock waiter woken by its holder with a flow, run-queue waits (fast path)" {
+@test "--kernel all: syscalls with path and byte count in the calling function, a sleep's sleeping slice, a Lock waiter's lock wait woken by its holder with a flow, run-queue waits (fast path)" {
 	local failed=0 py
 	for py in $(pythons); do
 		check_kernel_trace "$py" || failed=1
