@@ -2,8 +2,9 @@
 and its CPU time (time.thread_time()) in the loop, in ns: wall - CPU is its time off CPU,
 waiting for the GIL (or for a CPU), which --kernel sched labels GIL wait.
 
---fifo: the process runs SCHED_FIFO (root): no other process of the host takes a CPU from it,
-so off CPU it only waits for the GIL (on a shared machine a thread holding the GIL is also
+--fifo: then two more such threads, SCHED_FIFO (root; the main thread switches to it, they
+inherit it), printed as "fifo" lines: no other process of the host takes a CPU from them, so
+off CPU they only wait for the GIL (on a shared machine a thread holding the GIL is also
 preempted, which is a wait for a CPU, not for the GIL)."""
 import os
 import sys
@@ -25,9 +26,7 @@ def worker(out, n):
     out.append((threading.get_native_id(), w1 - w0, c1 - c0))
 
 
-def main():
-    if "--fifo" in sys.argv:
-        os.sched_setscheduler(0, os.SCHED_FIFO, os.sched_param(1))
+def pair(label):
     out = []
     threads = [threading.Thread(target=worker, args=(out, 3_000_000)) for _ in range(2)]
     for t in threads:
@@ -35,7 +34,15 @@ def main():
     for t in threads:
         t.join()
     for tid, wall, cpu in out:
-        print("thread", tid, wall, cpu)
+        print(label, tid, wall, cpu)
+
+
+def main():
+    pair("thread")
+    if "--fifo" in sys.argv:
+        # The calling thread only (Linux): the threads started after it inherit it.
+        os.sched_setscheduler(0, os.SCHED_FIFO, os.sched_param(1))
+        pair("fifo")
 
 
 main()

@@ -1,12 +1,12 @@
 """Checks the GIL wait slices of a --kernel sched trace of tests/targets/gil_threads.py.
 
-    python gilcheck.py TRACE.json OUT.txt [TOLERANCE] [--alone]
+    python gilcheck.py TRACE.json OUT.txt [TOLERANCE]
 
 For each worker thread the program printed its wall time and CPU time (time.thread_time()) in
 its loop. Off CPU it waits for the GIL, or for a CPU: the trace's GIL wait slices (with the
 runnable wait that follows each, until it runs) inside its spin() slice must add up to
 wall - CPU within TOLERANCE (default 0.2), less what it spent preempted (a shared machine).
---alone (the program ran SCHED_FIFO, gil_threads.py --fifo: no other process takes its CPUs):
+For the "fifo" threads (gil_threads.py --fifo: SCHED_FIFO, no other process takes their CPUs)
 the GIL wait slices alone, nothing added, must add up to wall - CPU, nothing subtracted (the
 issue's definition). Exit 0, or 1 with the numbers.
 """
@@ -19,14 +19,13 @@ from calltree import check_slices, load, span  # noqa: E402
 
 def main():
     trace_path, out_path = sys.argv[1:3]
-    alone = "--alone" in sys.argv
-    rest = [a for a in sys.argv[3:] if a != "--alone"]
-    tol = float(rest[0]) if rest else 0.2
+    tol = float(sys.argv[3]) if len(sys.argv) > 3 else 0.2
     events = load(trace_path)["traceEvents"]
     problems = check_slices(events)
     xs = [e for e in events if e.get("ph") == "X"]
     for line in open(out_path):
-        _, tid, wall, cpu = line.split()
+        kind, tid, wall, cpu = line.split()
+        alone = kind == "fifo"
         tid, wall, cpu = int(tid), int(wall), int(cpu)
         spin = [e for e in xs if e["tid"] == tid and e["name"].startswith("spin (")]
         if len(spin) != 1:
@@ -52,7 +51,7 @@ def main():
         if alone:
             want = wall - cpu
             ok = want > 0 and abs(alone_gil - want) <= tol * want
-            print("thread %d: GIL wait slices %.1f ms, wall - cpu %.1f ms (wall %.1f, cpu %.1f; "
+            print("fifo thread %d: GIL wait slices %.1f ms, wall - cpu %.1f ms (wall %.1f, cpu %.1f; "
                   "with the run-queue waits after them %.1f, preempted %.1f)%s" % (
                       tid, alone_gil / 1e6, want / 1e6, wall / 1e6, cpu / 1e6, gil / 1e6,
                       preempted / 1e6, "" if ok else "  <- off by more than %d%%" % (tol * 100)))
