@@ -63,7 +63,7 @@ const volatile bool cpu_on = false;
 const volatile bool mem_on = false;
 #define VZ_MEM_INTERVAL_NS 1000000
 
-/* futex(2)'s number: a thread off CPU in it on the GIL waits for the GIL. */
+/* futex(2)'s number: a thread off CPU in it waits for the GIL or for a lock. */
 const volatile __u32 futex_nr = 0;
 
 /* Each traced process's GIL [lo, hi), from user space (symbols/pygil.c). */
@@ -79,9 +79,11 @@ struct {
 	__type(value, struct vz_gil_range);
 } gil_ranges SEC(".maps");
 
-/* prev sleeps in a futex on its interpreter's GIL: the registers it entered the kernel with
- * say so, with or without the syscall tracepoints. */
-static __always_inline bool waits_for_gil(struct task_struct *prev)
+/* prev sleeps in a futex: on its interpreter's GIL (VZ_OFF_GIL), or on anything else
+ * (VZ_OFF_FUTEX: a threading.Lock, and everything CPython builds on one, or a C mutex or
+ * condition), 0: not in a futex. The registers it entered the kernel with say so, with or
+ * without the syscall tracepoints. */
+static __always_inline __u8 futex_wait_kind(struct task_struct *prev)
 {
 	struct pt_regs *regs = (struct pt_regs *)bpf_task_pt_regs(prev);
 	struct vz_gil_range *g;
@@ -89,12 +91,13 @@ static __always_inline bool waits_for_gil(struct task_struct *prev)
 	__u64 uaddr;
 
 	if (!futex_nr || !regs || BPF_CORE_READ(regs, orig_ax) != futex_nr)
-		return false;
+		return 0;
+	/* Where the GIL is not known (yet), a GIL wait must not pass for a lock wait. */
 	g = bpf_map_lookup_elem(&gil_ranges, &tgid);
 	if (!g)
-		return false;
+		return 0;
 	uaddr = BPF_CORE_READ(regs, di);
-	return uaddr >= g->lo && uaddr < g->hi;
+	return uaddr >= g->lo && uaddr < g->hi ? VZ_OFF_GIL : VZ_OFF_FUTEX;
 }
 
 static __always_inline bool ktraced(__u32 tgid)
@@ -326,8 +329,7 @@ int BPF_PROG(k_switch, bool preempt, struct task_struct *prev, struct task_struc
 				kt->state = VZ_OFF_PREEMPTED;
 			else if (prev_state & 1) {
 				kt->state = VZ_OFF_SLEEPING;
-				if (waits_for_gil(prev))
-					kt->oflags |= VZ_OFF_GIL;
+				kt->oflags |= futex_wait_kind(prev);
 			}
 			else if (prev_state & 2)
 				kt->state = VZ_OFF_BLOCKED;

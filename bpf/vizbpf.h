@@ -378,6 +378,7 @@ struct vz_rec_syscall_path {
 #define VZ_OFF_IOWAIT 1u       /* in_iowait: the block is an I/O wait */
 #define VZ_OFF_WAKER_TRACED 2u /* the waker is a traced process: a flow */
 #define VZ_OFF_GIL 4u          /* off-CPU in a futex on the interpreter's GIL */
+#define VZ_OFF_FUTEX 8u        /* off-CPU in a futex that is not the GIL: a lock, a condition */
 
 /* A traced thread switched back in: hdr.ts_ns. It went off CPU at off_ns, was woken at wake_ns
  * (0: not seen) by waker_tid/waker_pid (0: an interrupt or unknown). */
@@ -390,7 +391,7 @@ struct vz_rec_offcpu {
 	__u32 cpu;       /* where it runs again */
 	__u32 wake_cpu;  /* where the waker ran */
 	__u8 state;      /* VZ_OFF_* */
-	__u8 oflags;     /* VZ_OFF_IOWAIT | VZ_OFF_WAKER_TRACED */
+	__u8 oflags;     /* VZ_OFF_IOWAIT | VZ_OFF_WAKER_TRACED | VZ_OFF_GIL | VZ_OFF_FUTEX */
 	__u8 pad[6];
 	char waker_comm[16];
 };

@@ -1,6 +1,13 @@
 """Two CPU-bound Python threads contending for the GIL. Each prints its native id, its wall time
 and its CPU time (time.thread_time()) in the loop, in ns: wall - CPU is its time off CPU,
-waiting for the GIL (or for a CPU), which --kernel sched labels GIL wait."""
+waiting for the GIL (or for a CPU), which --kernel sched labels GIL wait.
+
+--fifo: then two more such threads, SCHED_FIFO (root; the main thread switches to it, they
+inherit it), printed as "fifo" lines: no other process of the host takes a CPU from them, so
+off CPU they only wait for the GIL (on a shared machine a thread holding the GIL is also
+preempted, which is a wait for a CPU, not for the GIL)."""
+import os
+import sys
 import threading
 import time
 
@@ -19,7 +26,7 @@ def worker(out, n):
     out.append((threading.get_native_id(), w1 - w0, c1 - c0))
 
 
-def main():
+def pair(label):
     out = []
     threads = [threading.Thread(target=worker, args=(out, 3_000_000)) for _ in range(2)]
     for t in threads:
@@ -27,7 +34,15 @@ def main():
     for t in threads:
         t.join()
     for tid, wall, cpu in out:
-        print("thread", tid, wall, cpu)
+        print(label, tid, wall, cpu)
+
+
+def main():
+    pair("thread")
+    if "--fifo" in sys.argv:
+        # The calling thread only (Linux): the threads started after it inherit it.
+        os.sched_setscheduler(0, os.SCHED_FIFO, os.sched_param(1))
+        pair("fifo")
 
 
 main()

@@ -6,7 +6,9 @@ For each worker thread the program printed its wall time and CPU time (time.thre
 its loop. Off CPU it waits for the GIL, or for a CPU: the trace's GIL wait slices (with the
 runnable wait that follows each, until it runs) inside its spin() slice must add up to
 wall - CPU within TOLERANCE (default 0.2), less what it spent preempted (a shared machine).
-Exit 0, or 1 with the numbers.
+For the "fifo" threads (gil_threads.py --fifo: SCHED_FIFO, no other process takes their CPUs)
+the GIL wait slices alone, nothing added, must add up to wall - CPU, nothing subtracted (the
+issue's definition). Exit 0, or 1 with the numbers.
 """
 import os
 import sys
@@ -22,7 +24,8 @@ def main():
     problems = check_slices(events)
     xs = [e for e in events if e.get("ph") == "X"]
     for line in open(out_path):
-        _, tid, wall, cpu = line.split()
+        kind, tid, wall, cpu = line.split()
+        alone = kind == "fifo"
         tid, wall, cpu = int(tid), int(wall), int(cpu)
         spin = [e for e in xs if e["tid"] == tid and e["name"].startswith("spin (")]
         if len(spin) != 1:
@@ -31,12 +34,13 @@ def main():
         s0, s1 = span(spin[0])
         sched = sorted((e for e in xs if e["tid"] == tid and e["cat"] == "sched"
                         and s0 <= span(e)[0] and span(e)[1] <= s1), key=lambda e: span(e)[0])
-        gil = preempted = 0
+        gil = preempted = alone_gil = 0
         after_gil = False
         for e in sched:
             a, b = span(e)
             if e["name"] == "GIL wait":
                 gil += b - a
+                alone_gil += b - a
                 after_gil = True
                 continue
             if e["name"] == "runnable" and after_gil:
@@ -44,6 +48,16 @@ def main():
             elif e["name"] in ("preempted", "runnable"):
                 preempted += b - a
             after_gil = False
+        if alone:
+            want = wall - cpu
+            ok = want > 0 and abs(alone_gil - want) <= tol * want
+            print("fifo thread %d: GIL wait slices %.1f ms, wall - cpu %.1f ms (wall %.1f, cpu %.1f; "
+                  "with the run-queue waits after them %.1f, preempted %.1f)%s" % (
+                      tid, alone_gil / 1e6, want / 1e6, wall / 1e6, cpu / 1e6, gil / 1e6,
+                      preempted / 1e6, "" if ok else "  <- off by more than %d%%" % (tol * 100)))
+            if not ok:
+                problems.append("thread %d: GIL wait off" % tid)
+            continue
         want = wall - cpu - preempted
         ok = want > 0 and abs(gil - want) <= tol * want
         print("thread %d: GIL wait %.1f ms, wall - cpu - preempted %.1f ms (wall %.1f, cpu %.1f, "

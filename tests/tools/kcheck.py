@@ -5,8 +5,9 @@
 The trace is valid (every thread's slices nest strictly, kernel slices included; flow ids are
 unique; each flow's end lies strictly inside a runnable slice of its thread, its start on the
 waker); read_file() holds an openat of FILE and a read of its size; nap() holds a sleep call of
-at least 50 ms that holds a sleeping slice; the waiter blocked on the Lock holds an off-CPU
-slice whose waker is the holder, with a flow from the holder to it; the crowd of hashing
+at least 50 ms that holds a sleeping slice; the waiter blocked on the Lock holds a lock wait
+slice (state S, inside its futex call) whose waker is the holder, with a flow from the holder
+to it; the crowd of hashing
 threads has preempted or runnable slices inside hash_loop(); with --memory, the RSS and minor
 fault counters reach what the program measured itself (90%). Exit 0, or 1 with what failed.
 """
@@ -83,12 +84,17 @@ def main():
         else:
             print("nap: %s %.1f ms" % (sleeps[0]["name"], sleeps[0]["dur"] / 1000))
 
-    # The waiter: off CPU inside waiter(), woken by the holder, with a flow from the holder.
+    # The waiter: a lock wait (a futex sleep, state S) inside waiter(), inside its futex call,
+    # woken by the holder, with a flow from the holder.
     w = py("waiter", waiter)
-    woken = [e for e in kernel("sched", waiter, ("sleeping", "blocked"))
-             if w and inside(e, w[0]) and e["args"].get("waker_tid") == holder]
+    futexes = kernel("syscall", waiter, ("futex",))
+    woken = [e for e in kernel("sched", waiter, ("lock wait",))
+             if w and inside(e, w[0]) and e["args"].get("waker_tid") == holder
+             and e["args"].get("state") == "S" and any(inside(e, f) for f in futexes)]
     if not woken:
-        problems.append("waiter %d: no off-CPU slice woken by holder %d" % (waiter, holder))
+        problems.append("waiter %d: no lock wait in a futex call woken by holder %d: %s" % (
+            waiter, holder, [(e["name"], e["args"]) for e in kernel("sched", waiter)
+                             if w and inside(e, w[0])][:5]))
     linked = [fid for fid, pair in flows.items() if len(pair) == 2 and
               {(e["ph"], e["tid"]) for e in pair} == {("s", holder), ("f", waiter)}]
     if not linked:

@@ -187,6 +187,43 @@ void test_kslices_offcpu_and_flow(void)
 	free(f.out);
 }
 
+/* A futex sleep is a GIL wait on the GIL, a lock wait elsewhere (state S in its args either
+ * way), and a sleep outside a futex stays sleeping. */
+void test_kslices_futex_sleeps_named(void)
+{
+	static const struct {
+		uint8_t oflags;
+		const char *name;
+	} cases[] = {
+		{ VZ_OFF_GIL, "GIL wait" },
+		{ VZ_OFF_FUTEX, "lock wait" },
+		{ 0, "sleeping" },
+	};
+	struct vz_rec_offcpu r = { .hdr = { 0, 10, 11, VZ_REC_OFFCPU, 0 } };
+	struct events_fixture f;
+	char want[160];
+	size_t i;
+
+	if (!ksetup(&f))
+		return;
+	r.state = VZ_OFF_SLEEPING;
+	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		r.off_ns = 100000 + i * 100000;
+		r.hdr.ts_ns = r.off_ns + 50000;
+		r.oflags = cases[i].oflags;
+		events_handle(f.ev, &r, sizeof(r));
+	}
+	kfinish(&f);
+	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		snprintf(want, sizeof(want), "\"cat\":\"sched\",\"name\":\"%s\",\"ts\":%zu00.000,"
+			 "\"dur\":50.000,\"pid\":10,\"tid\":11,\"args\":{\"state\":\"S\",",
+			 cases[i].name, i + 1);
+		khas(&f, want);
+	}
+	events_free(f.ev);
+	free(f.out);
+}
+
 /* --kernel cpu: a switch becomes a sched_switch line of ftrace text under systemTraceEvents,
  * after the header and clock sync line, and before viztracer_metadata. */
 void test_kcpu_switch_as_ftrace_text(void)

@@ -84,6 +84,7 @@ static int attach_running(struct procs *ps, pid_t pid, bool report)
 		return -EINVAL;
 	r.p = p;
 	p->first_call_seen = true; /* long ago: what announces itself now is a new thread */
+	procs_set_gil(p);
 	err = procs_lock(p, true);
 	if (err) {
 		p->gone = true;

@@ -108,6 +108,7 @@ void follow_fork(struct procs *ps, const struct vz_rec_fork *r)
 	p->prep = parent->prep;
 	p->restore = parent->restore;
 	p->first_call_seen = true; /* in its parent */
+	procs_set_gil(p);
 	runtime = procs_runtime(p);
 	if (runtime)
 		pystack_threads(child, &p->prep.off, runtime, pick_thread, &pick);

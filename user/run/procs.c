@@ -139,15 +139,18 @@ uint64_t procs_runtime(struct proc *p)
 	return p->bias ? p->bias + p->pi.pyruntime_vaddr : 0;
 }
 
-/* --kernel sched: where p's GIL is, to name the waits for it. procs_runtime() cannot say
- * "bias 0" (a non-PIE executable, Debian's python3.11): its own inspection. */
-static void set_gil(struct proc *p)
+/* --kernel sched: where p's GIL is, to name the waits for it (and tell them from lock waits).
+ * procs_runtime() cannot say "bias 0" (a non-PIE executable, Debian's python3.11): its own
+ * inspection. */
+void procs_set_gil(struct proc *p)
 {
 	struct py_interp pi;
 	uint64_t bias = 0;
 	char err[256];
 
-	if (!p->pi.pyruntime_vaddr || py_interp__inspect_pid(p->pid, &pi, &bias, err, sizeof(err)) ||
+	/* Without --kernel sched nothing to do: no inspection (a forked child is held meanwhile). */
+	if (!(env.kernel & TRACER_KERNEL_SCHED) || !p->pi.pyruntime_vaddr ||
+	    py_interp__inspect_pid(p->pid, &pi, &bias, err, sizeof(err)) ||
 	    strcmp(pi.lib, p->pi.lib))
 		return;
 	tracer_set_gil(p->t, p->pid, bias + p->pi.pyruntime_vaddr);
@@ -169,8 +172,8 @@ void procs_on_thread(void *ctx, const struct vz_rec_thread *r)
 	}
 	first = !p->first_call_seen;
 	p->first_call_seen = true;
-	if (first && (env.kernel & TRACER_KERNEL_SCHED))
-		set_gil(p);
+	if (first)
+		procs_set_gil(p);
 	/* Stopped at this call: by the ptracer (launch), or for real (then it waits for SIGCONT).
 	 * Nothing races the writes. The hold begins at this record, or at the last one taken
 	 * before the stop took effect (the thread's call record: holds.h). */

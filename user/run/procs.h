@@ -74,6 +74,10 @@ struct tracer *procs_tracer(struct procs *ps, const struct py_interp *pi, unsign
 struct proc *procs_add(struct procs *ps, pid_t pid, const struct py_interp *pi, uint64_t bias,
 		       struct tracer *t);
 struct proc *procs_find(struct procs *ps, pid_t pid);
+/* --kernel sched: tell the BPF side where p's GIL is. Launched processes get it at their first
+ * call; attached ones and forked children (whose first call was long ago, or in the parent)
+ * when they are added. */
+void procs_set_gil(struct proc *p);
 /* Run-time address of _PyRuntime in p (its bias found on first use), 0 when unknown. */
 uint64_t procs_runtime(struct proc *p);
 /* Takes /run/vizbpf/PID.lock (attach modes). Returns 0, -EBUSY (another vizbpf) or -errno. */

@@ -56,7 +56,11 @@ void kslices_offcpu(struct trace_writer *w, struct kslices_stats *st,
 	}
 	switch (r->state) {
 	case VZ_OFF_SLEEPING:
-		name = r->oflags & VZ_OFF_GIL ? "GIL wait" : "sleeping";
+		/* A futex sleep that is not the GIL: in CPython a threading.Lock (and RLock,
+		 * Condition, Event, Semaphore, queue.Queue, Thread.join, all built on one), or a C
+		 * mutex or condition variable. The waker is whoever released it. */
+		name = r->oflags & VZ_OFF_GIL ? "GIL wait" :
+		       r->oflags & VZ_OFF_FUTEX ? "lock wait" : "sleeping";
 		break;
 	case VZ_OFF_BLOCKED:
 		name = r->oflags & VZ_OFF_IOWAIT ? "blocked (I/O wait)" : "blocked";
