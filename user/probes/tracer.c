@@ -20,7 +20,8 @@
 #include "ktrace.h"
 
 _Static_assert(TRACER_KERNEL_SYSCALLS == KTRACE_SYSCALLS && TRACER_KERNEL_SCHED == KTRACE_SCHED &&
-	       TRACER_KERNEL_CPU == KTRACE_CPU && TRACER_KERNEL_MEMORY == KTRACE_MEMORY,
+	       TRACER_KERNEL_CPU == KTRACE_CPU && TRACER_KERNEL_MEMORY == KTRACE_MEMORY &&
+	       TRACER_LOG_PRINT == KTRACE_PRINT,
 	       "ktrace.h and tracer.h name the same flags");
 #include "gcprobe.h"
 #include "excprobe.h"
