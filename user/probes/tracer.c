@@ -558,6 +558,7 @@ void tracer_read_stats(struct tracer *t, struct tracer_stats *s)
 	s->kernel_flags = t->flags & (TRACER_KERNEL_SYSCALLS | TRACER_KERNEL_SCHED | TRACER_KERNEL_CPU |
 				    TRACER_KERNEL_MEMORY);
 	s->gc_unfinished = b->gc_unfinished;
+	s->prints_lost = b->print_lost;
 }
 
 /* For gcprobe.c, which attaches more of the skeleton's programs. */

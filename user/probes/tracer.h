@@ -21,6 +21,7 @@ struct tracer_stats {
 	uint64_t kernel_lost;       /* ...and dropped */
 	unsigned kernel_flags;      /* TRACER_KERNEL_* asked for (0: no --kernel) */
 	uint64_t gc_unfinished;     /* --log_gc: collections whose end was not seen (too deep) */
+	uint64_t prints_lost;       /* --log_print: writes dropped (ring buffer full) */
 };
 
 /* Called for each ring-buffer record; returns 0 or a negative errno to stop. */

@@ -420,6 +420,7 @@ void procs_stats(struct procs *ps, struct tracer_stats *s)
 		s->kernel_lost += one.kernel_lost;
 		s->kernel_flags |= one.kernel_flags;
 		s->gc_unfinished += one.gc_unfinished;
+		s->prints_lost += one.prints_lost;
 	}
 	if (ps->pw)
 		s->lost_records += procwatch_lost(ps->pw);
