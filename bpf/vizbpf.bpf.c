@@ -642,6 +642,7 @@ struct {
 } exits_lost SEC(".maps");
 
 #include "ktrace.bpf.h"
+#include "print.bpf.h"
 #include "gc.bpf.h"
 #include "exc.bpf.h"
 #include "audit.bpf.h"

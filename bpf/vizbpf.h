@@ -31,6 +31,7 @@ enum vz_rec_type {
 	VZ_REC_SWITCH = 34,  /* struct vz_rec_switch: a CPU switched from or to a traced thread */
 	VZ_REC_WAKING = 35,  /* struct vz_rec_waking: a traced thread is woken */
 	VZ_REC_MEM = 36,     /* struct vz_rec_mem: a traced thread's memory counters, sampled */
+	VZ_REC_PRINT = 37,   /* struct vz_rec_print: a write to fd 1 or 2 (--log_print) */
 	/* 48-63: GC, exceptions, audit and custom events (bpf/gc.bpf.h & co.) */
 	VZ_REC_GC = 48,    /* struct vz_rec_gc: a garbage collection ended (--log_gc) */
 	VZ_REC_EXCEPTION = 49, /* struct vz_rec_exception: raised in a Python frame (--log_exception) */
@@ -431,6 +432,17 @@ struct vz_rec_mem {
 	__u64 rss_pages;  /* file + anon + shmem, the mm's (approximate) counters */
 	__u64 min_flt;    /* this thread's */
 	__u64 maj_flt;
+};
+
+/* --log_print: a write(2) of a traced thread to its stdout or stderr, as it entered (hdr.ts_ns):
+ * the first VZ_PRINT_MAX bytes of it. */
+#define VZ_PRINT_MAX 200
+struct vz_rec_print {
+	struct vz_rec_hdr hdr;
+	__u64 len;  /* the bytes asked to be written */
+	__u32 fd;
+	__u32 n;    /* bytes captured in text (0: unreadable) */
+	char text[VZ_PRINT_MAX];
 };
 
 /*

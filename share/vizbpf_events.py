@@ -10,6 +10,11 @@
     @span("handle")                       # ...or around every call of a function
     def handle(req): ...
 
+    @log_sparse                           # vizbpf --log_sparse records only such calls
+    def step(): ...
+    @log_sparse(stack_depth=2)            # ...with what they call, 2 levels in all
+    def batch(): ...                      # (stack_depth=-1: the whole subtree)
+
 The functions do nothing: vizbpf, tracing the process from outside, recognises their calls
 (by this file's name and the functions' names) and reads their arguments from the frame.
 Without vizbpf each costs one empty Python call (span: one for __enter__, one for __exit__).
@@ -20,7 +25,7 @@ When VizTracer is tracing the process as this module is imported, the calls are 
 it (add_instant, add_counter, log_event), so the same markers work under either tool.
 """
 
-__all__ = ["instant", "counter", "span"]
+__all__ = ["instant", "counter", "span", "log_sparse"]
 
 
 def _viztracer():
@@ -81,6 +86,54 @@ class span:
                 return fn(*args, **kwargs)
 
         return wrapper
+
+
+def _sparse_wrap(fn):
+    def _vizbpf_sparse(*args, **kwargs):
+        return fn(*args, **kwargs)
+
+    return _vizbpf_sparse
+
+
+_sparse_codes = {}  # depth -> the marker's code object, named after it
+
+
+def _sparse_code(levels):
+    # vizbpf reads the depth from the marker's code name (its code description): nothing is
+    # read per call. One code object per depth asked for, the same body.
+    code = _sparse_codes.get(levels)
+    if code is None:
+        import sys
+
+        name = "_vizbpf_sparse_" + ("all" if levels < 0 else str(levels))
+        names = {"co_name": name}
+        if sys.version_info >= (3, 11):
+            names["co_qualname"] = name
+        code = _sparse_wrap(None).__code__.replace(**names)
+        code = _sparse_codes.setdefault(levels, code)
+    return code
+
+
+def log_sparse(func=None, stack_depth=0, dynamic_tracer_check=False):
+    """VizTracer's @log_sparse: `@log_sparse`, `@log_sparse(stack_depth=N)`.
+
+    Under `vizbpf --log_sparse` only calls of decorated functions are recorded, with what they
+    call down to stack_depth levels in all (0 or 1: the call alone; -1: its whole subtree).
+    The wrapper is one plain Python call; vizbpf never draws it. When VizTracer is tracing as
+    this module is imported, VizTracer's own log_sparse is used instead.
+    """
+    if func is None:
+        return lambda f: log_sparse(f, stack_depth, dynamic_tracer_check)
+    if _vt is not None:
+        from viztracer import log_sparse as vt_log_sparse
+
+        depth = stack_depth if stack_depth >= 0 else 2**31 - 1
+        return vt_log_sparse(func, stack_depth=depth, dynamic_tracer_check=dynamic_tracer_check)
+    import functools
+
+    wrapper = _sparse_wrap(func)
+    wrapper.__code__ = _sparse_code(stack_depth if stack_depth != 0 else 1)
+    return functools.wraps(func)(wrapper)
 
 
 _vt = _viztracer()

@@ -28,8 +28,8 @@ load helpers
 @test "a VizTracer option vizbpf cannot honour is refused, not ignored" {
 	run -64 "$VIZBPF" --log_func_retval -- python3 -c pass
 	[[ $output == *"'--log_func_retval' is not supported"* ]]
-	run -64 "$VIZBPF" --log_print -- python3 -c pass
-	[[ $output == *"'--log_print' is not supported"* ]]
+	run -64 "$VIZBPF" --log_torch -- python3 -c pass
+	[[ $output == *"'--log_torch' is not supported"* ]]
 }
 
 @test "--buffer_size must be a power of two" {

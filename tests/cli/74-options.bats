@@ -95,7 +95,7 @@ PY
 	printf '[default]\nbogus = 1\n' >bad1
 	printf 'max_stack_depth = 1\n' >bad2
 	printf '[default]\nignore_frozen = maybe\n' >bad3
-	printf '[default]\nlog_print = True\n' >bad4
+	printf '[default]\nlog_torch = True\n' >bad4
 	printf '[default]\nmodule = json.tool\n' >bad5
 	for f in bad1 bad2 bad3 bad4 bad5 missing; do
 		run -64 "$VIZBPF" --rcfile $f -c pass
@@ -138,7 +138,7 @@ while True: tick()' >out.txt 3>&- &
 
 @test "every VizTracer option vizbpf cannot honour is refused with its reason, in one line" {
 	for o in log_func_retval log_func_with_objprint \
-		log_async log_print log_sparse log_torch log_var=x log_number=x log_attr=x \
+		log_async log_torch log_var=x log_number=x log_attr=x \
 		log_func_exec=x log_func_entry=x magic_comment plugins=x trace_self \
 		ignore_multiprocess dump_raw subprocess_child patch_only compress=x decompress=x \
 		attach_installed=1 uninstall=1 combine=x align_combine=x; do

@@ -62,8 +62,10 @@ void ktrace_configure(struct vizbpf_bpf *skel, unsigned flags)
 	for (uint32_t nr = 0; nr < 512; nr++)
 		if (syscall_name(nr) && !strcmp(syscall_name(nr), "futex"))
 			skel->rodata->futex_nr = nr;
+		else if (syscall_name(nr) && !strcmp(syscall_name(nr), "write"))
+			skel->rodata->write_nr = nr;
 	bool sys = flags & KTRACE_SYSCALLS, sched = flags & KTRACE_SCHED, cpu = flags & KTRACE_CPU,
-	     mem = flags & KTRACE_MEMORY;
+	     mem = flags & KTRACE_MEMORY, print = flags & KTRACE_PRINT;
 
 	/* Unasked, not even loaded: a trace without --kernel costs nothing more. */
 	bool fentry = sys && use_fentry();
@@ -73,7 +75,8 @@ void ktrace_configure(struct vizbpf_bpf *skel, unsigned flags)
 	bpf_program__set_autoload(skel->progs.k_sys_enter, sys && !fentry);
 	bpf_program__set_autoload(skel->progs.k_sys_exit, sys && !fentry);
 	bpf_program__set_autoload(skel->progs.k_switch, sched || cpu || mem);
-	bpf_program__set_autoload(skel->progs.k_exit, sys || sched || cpu || mem);
+	bpf_program__set_autoload(skel->progs.k_exit, sys || sched || cpu || mem || print);
+	bpf_program__set_autoload(skel->progs.p_write, print);
 	bpf_program__set_autoload(skel->progs.k_waking, sched || cpu);
 	skel->rodata->offcpu_on = sched;
 	skel->rodata->cpu_on = cpu;
@@ -84,7 +87,9 @@ static int attach_one(struct bpf_program *prog, const char *what, struct bpf_lin
 {
 	*link = bpf_program__attach(prog);
 	if (!*link) {
-		elog("--kernel: attaching to %s: %s", what, strerror(errno));
+		elog("%s: attaching to %s: %s",
+		     !strcmp(bpf_program__name(prog), "p_write") ? "--log_print" : "--kernel", what,
+		     strerror(errno));
 		return -errno;
 	}
 	return 0;
@@ -113,8 +118,11 @@ int ktrace_attach(struct vizbpf_bpf *skel, unsigned flags, struct bpf_link *link
 		err = attach_one(skel->progs.k_switch, "the sched_switch tracepoint", &links[2]);
 	if (!err && (flags & (KTRACE_SCHED | KTRACE_CPU)))
 		err = attach_one(skel->progs.k_waking, "the sched_waking tracepoint", &links[3]);
+	if (!err && (flags & KTRACE_PRINT))
+		err = attach_one(skel->progs.p_write, "the sys_enter tracepoint (write)", &links[5]);
 	/* A pid leaves the filter with its process. */
-	if (!err && (flags & (KTRACE_SYSCALLS | KTRACE_SCHED | KTRACE_CPU | KTRACE_MEMORY)))
+	if (!err && (flags & (KTRACE_SYSCALLS | KTRACE_SCHED | KTRACE_CPU | KTRACE_MEMORY |
+			      KTRACE_PRINT)))
 		err = attach_one(skel->progs.k_exit, "the sched_process_exit tracepoint", &links[4]);
 	return err;
 }

@@ -9,12 +9,13 @@
 struct vizbpf_bpf;
 struct bpf_link;
 
-#define KTRACE_LINKS 5
+#define KTRACE_LINKS 6
 /* tracer_open's flags TRACER_KERNEL_SYSCALLS and TRACER_KERNEL_SCHED (checked in tracer.c) */
 #define KTRACE_SYSCALLS 0x10
 #define KTRACE_SCHED 0x20
 #define KTRACE_CPU 0x40
 #define KTRACE_MEMORY 0x80
+#define KTRACE_PRINT 0x200 /* --log_print: writes to fds 1 and 2 (bpf/print.bpf.h) */
 
 /* Before load: only the programs asked for (KTRACE_*) are loaded. */
 void ktrace_configure(struct vizbpf_bpf *skel, unsigned flags);

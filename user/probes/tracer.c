@@ -20,7 +20,8 @@
 #include "ktrace.h"
 
 _Static_assert(TRACER_KERNEL_SYSCALLS == KTRACE_SYSCALLS && TRACER_KERNEL_SCHED == KTRACE_SCHED &&
-	       TRACER_KERNEL_CPU == KTRACE_CPU && TRACER_KERNEL_MEMORY == KTRACE_MEMORY,
+	       TRACER_KERNEL_CPU == KTRACE_CPU && TRACER_KERNEL_MEMORY == KTRACE_MEMORY &&
+	       TRACER_LOG_PRINT == KTRACE_PRINT,
 	       "ktrace.h and tracer.h name the same flags");
 #include "gcprobe.h"
 #include "excprobe.h"
@@ -557,6 +558,7 @@ void tracer_read_stats(struct tracer *t, struct tracer_stats *s)
 	s->kernel_flags = t->flags & (TRACER_KERNEL_SYSCALLS | TRACER_KERNEL_SCHED | TRACER_KERNEL_CPU |
 				    TRACER_KERNEL_MEMORY);
 	s->gc_unfinished = b->gc_unfinished;
+	s->prints_lost = b->print_lost;
 }
 
 /* For gcprobe.c, which attaches more of the skeleton's programs. */

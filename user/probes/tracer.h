@@ -21,6 +21,7 @@ struct tracer_stats {
 	uint64_t kernel_lost;       /* ...and dropped */
 	unsigned kernel_flags;      /* TRACER_KERNEL_* asked for (0: no --kernel) */
 	uint64_t gc_unfinished;     /* --log_gc: collections whose end was not seen (too deep) */
+	uint64_t prints_lost;       /* --log_print: writes dropped (ring buffer full) */
 };
 
 /* Called for each ring-buffer record; returns 0 or a negative errno to stop. */
@@ -38,6 +39,7 @@ typedef int (*tracer_record_fn)(void *ctx, const void *data, size_t size);
 #define TRACER_KERNEL_CPU 0x40      /* --kernel cpu: CPU tracks (their context switches) */
 #define TRACER_KERNEL_MEMORY 0x80   /* --kernel memory: RSS and page fault counters */
 #define TRACER_LOG_ARGS 0x100 /* --log_func_args: a VZ_REC_ARGS record after each call */
+#define TRACER_LOG_PRINT 0x200 /* --log_print: writes to stdout/stderr as VZ_REC_PRINT */
 struct tracer *tracer_open(const struct py_interp *pi, uint64_t ringbuf_bytes, unsigned flags,
 			   tracer_record_fn fn, void *ctx);
 /* Probes the fast path's sites in another process (a followed child). Returns 0 or -errno. */

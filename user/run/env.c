@@ -48,6 +48,8 @@ enum {
 	OPT_LOG_GC,
 	OPT_LOG_EXCEPTION,
 	OPT_LOG_AUDIT,
+	OPT_LOG_PRINT,
+	OPT_LOG_SPARSE,
 	OPT_UNSUPPORTED,
 	OPT_RCFILE,
 	OPT_OUTPUT_DIR,
@@ -95,6 +97,12 @@ static const struct argp_option options[] = {
 	{ "log_exception", OPT_LOG_EXCEPTION, NULL, 0,
 	  "Exceptions raised in Python code as instants (cat exception) on their thread: type, "
 	  "message, function and line" },
+	{ "log_print", OPT_LOG_PRINT, NULL, 0,
+	  "What the program writes to stdout and stderr as instants named 'print' on the writing "
+	  "thread (the write system call: first 200 bytes, and the length)" },
+	{ "log_sparse", OPT_LOG_SPARSE, NULL, 0,
+	  "Record only calls of functions decorated with vizbpf_events.log_sparse (and their "
+	  "subtree to the stack_depth asked)" },
 	{ "log_audit", OPT_LOG_AUDIT, NULL, 0,
 	  "Audit events (sys.audit, PySys_Audit) as instants; REGEX... right after it (before "
 	  "--) keep only events whose name they match" },
@@ -128,8 +136,8 @@ static const struct argp_option options[] = {
 	{ "log_func_retval", OPT_UNSUPPORTED, NULL, OPTION_HIDDEN },
 	{ "log_async", OPT_UNSUPPORTED, NULL, OPTION_HIDDEN },
 #define REFUSED(name) { name, OPT_UNSUPPORTED, "X", OPTION_HIDDEN | OPTION_ARG_OPTIONAL }
-	REFUSED("log_func_with_objprint"), REFUSED("log_func_repr"), REFUSED("log_print"),
-	REFUSED("log_sparse"), REFUSED("log_torch"), REFUSED("log_var"),
+	REFUSED("log_func_with_objprint"), REFUSED("log_func_repr"),
+	REFUSED("log_torch"), REFUSED("log_var"),
 	REFUSED("log_number"), REFUSED("log_attr"), REFUSED("log_func_exec"),
 	REFUSED("log_func_entry"), REFUSED("magic_comment"), REFUSED("plugins"),
 	REFUSED("trace_self"), REFUSED("ignore_multiprocess"), REFUSED("dump_raw"),
@@ -273,6 +281,12 @@ static error_t parse_opt(int key, char *arg, struct argp_state *state)
 		break;
 	case OPT_LOG_EXCEPTION:
 		env.log_exception = true;
+		break;
+	case OPT_LOG_PRINT:
+		env.log_print = true;
+		break;
+	case OPT_LOG_SPARSE:
+		env.log_sparse = true;
 		break;
 	case OPT_LOG_AUDIT:
 		env.log_audit = true;

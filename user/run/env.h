@@ -31,6 +31,8 @@ struct env {
 	bool log_gc;                 /* --log_gc: collections as slices */
 	bool log_exception;          /* --log_exception: raised exceptions as instants */
 	bool log_audit;              /* --log_audit [REGEX...]: audit events as instants */
+	bool log_print;              /* --log_print: writes to stdout/stderr as instants */
+	bool log_sparse;             /* --log_sparse: only log_sparse-decorated calls */
 	const char *audit_regex[VZ_MAX_FILTERS];
 	int n_audit_regex;
 	bool output_given;           /* -o was given (-u is then refused) */

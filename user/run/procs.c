@@ -46,7 +46,7 @@ unsigned procs_tracer_flags(const struct prepare *p)
 {
 	return (prepare_needs_first_stop(p) ? TRACER_STOP_FIRST_CALL : 0) |
 	       (p->minor == 12 ? TRACER_STOP_NEW_THREADS : 0) |
-	       (env.log_func_args ? TRACER_LOG_ARGS : 0);
+	       (env.log_func_args ? TRACER_LOG_ARGS : 0) | (env.log_print ? TRACER_LOG_PRINT : 0);
 }
 
 struct tracer *procs_tracer(struct procs *ps, const struct py_interp *pi, unsigned flags)
@@ -423,6 +423,7 @@ void procs_stats(struct procs *ps, struct tracer_stats *s)
 		s->kernel_lost += one.kernel_lost;
 		s->kernel_flags |= one.kernel_flags;
 		s->gc_unfinished += one.gc_unfinished;
+		s->prints_lost += one.prints_lost;
 	}
 	if (ps->pw)
 		s->lost_records += procwatch_lost(ps->pw);

@@ -22,6 +22,8 @@
 #include "excslices.h"
 #include "customev.h"
 #include "auditev.h"
+#include "printev.h"
+#include "sparse.h"
 #include "funcargs.h"
 #include "user/base/log.h"
 
@@ -34,6 +36,7 @@ struct code_info {
 	bool filtered; /* --include_files/--exclude_files/--ignore_frozen drop it */
 	bool thread_start; /* threading's Thread._bootstrap_inner: its frame holds the Thread */
 	bool no_args;      /* --log_func_args_filter does not select it */
+	uint32_t sparse_levels; /* a log_sparse marker (sparse.h): levels it keeps; 0: not one */
 	char *arg_names;   /* --log_func_args: funcargs_names() of its first record */
 	char *name_json; /* "qualname (file:line)" as a JSON string literal */
 	size_t name_len;
@@ -51,6 +54,7 @@ struct frame {
 	uint64_t start_ns;
 	uint32_t code; /* index into codes */
 	uint32_t lost; /* LOST_* */
+	uint32_t keep; /* --log_sparse: levels of a marker's window left here, 0: outside any */
 };
 
 struct thread {
@@ -240,6 +244,7 @@ static int64_t add_code(struct events *ev, uint32_t pid, uint64_t code, uint32_t
 	c->no_args = false;
 	c->arg_names = NULL;
 	n_file = strlen(file);
+	c->sparse_levels = sparse_marker_levels(name, file);
 	c->thread_start = (!strcmp(name, "_bootstrap_inner") ||
 			   !strcmp(name, "Thread._bootstrap_inner")) &&
 			  n_file >= 12 && !strcmp(file + n_file - 12, "threading.py");
@@ -332,7 +337,9 @@ static bool emit_to(struct events *ev, const struct thread *t, uint32_t d, uint6
 	const struct code_info *c = &ev->codes[f->code];
 	uint64_t dur = end_ns > f->start_ns ? end_ns - f->start_ns : 0;
 
-	if (c->filtered)
+	if (c->filtered || c->sparse_levels)
+		return false;
+	if (ev->filter.log_sparse && !f->keep)
 		return false;
 	if (ev->filter.max_stack_depth > 0 && d >= (uint32_t)ev->filter.max_stack_depth)
 		return false;
@@ -400,9 +407,24 @@ static void pop_inferred(struct events *ev, struct thread *t, uint32_t keep, uin
 	}
 }
 
+/* --log_sparse: the window left for a call of code at the top of t's stack (sparse.h). */
+static uint32_t sparse_keep(const struct events *ev, const struct thread *t, uint32_t code)
+{
+	uint32_t keep = 0, own = ev->codes[code].sparse_levels;
+
+	if (t->depth) {
+		const struct frame *p = &t->stack[t->depth - 1];
+
+		keep = sparse_child_keep(p->keep, ev->codes[p->code].sparse_levels != 0);
+	}
+	return own > keep ? own : keep;
+}
+
 static int push(struct events *ev, struct thread *t, const struct vz_rec_call *r, uint64_t ts,
 		uint32_t code, uint32_t lost)
 {
+	uint32_t keep = ev->filter.log_sparse ? sparse_keep(ev, t, code) : 0;
+
 	if (t->depth == t->cap) {
 		uint32_t cap = t->cap ? t->cap * 2 : 64;
 		void *p = realloc(t->stack, cap * sizeof(*t->stack));
@@ -422,6 +444,7 @@ static int push(struct events *ev, struct thread *t, const struct vz_rec_call *r
 		.start_ns = ts,
 		.code = code,
 		.lost = lost,
+		.keep = keep,
 	};
 	if (lost & LOST_BEFORE)
 		ev->st.slices_after_gap++;
@@ -844,6 +867,10 @@ int events_handle(void *ctx, const void *data, size_t size)
 		customev_handle(ev->custom, writer(ev, h->pid), data, size,
 				program_ns(ev, h->pid, h->ts_ns));
 		ev->st.custom_events++;
+		return 0;
+	case VZ_REC_PRINT:
+		print_instant_write(writer(ev, h->pid), data, size, program_ns(ev, h->pid, h->ts_ns));
+		ev->st.prints++;
 		return 0;
 	case VZ_REC_AUDIT:
 		ev->st.audit_events += auditev_handle(ev->audit, writer(ev, h->pid), data, size,

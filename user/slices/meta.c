@@ -32,6 +32,10 @@ static const char *kernel_kinds(unsigned flags, char *buf, size_t cap)
 void meta_warn_lost(const struct events_stats *es, const struct tracer_stats *ts)
 {
 	kernel_summary(es, ts);
+	if (ts->prints_lost)
+		elog("warning: --log_print: %llu writes to stdout/stderr are missing from the trace: "
+		     "the ring buffer was full. Try a larger --buffer_size",
+		     (unsigned long long)ts->prints_lost);
 	if (ts->lost_calls || ts->lost_returns)
 		elog("warning: the ring buffer was full: %llu calls are missing from the trace and "
 		     "%llu returns were not seen (those calls end where the next event shows they "
@@ -92,6 +96,10 @@ void write_metadata(struct trace_writer *w, struct tracer *t, const struct py_in
 		trace_writer_meta_u64(w, "exceptions_raised", es->exceptions);
 	if (es->audit_events)
 		trace_writer_meta_u64(w, "audit_events", es->audit_events);
+	if (es->prints || ts->prints_lost) {
+		trace_writer_meta_u64(w, "prints", es->prints);
+		trace_writer_meta_u64(w, "prints_lost", ts->prints_lost);
+	}
 	if (es->custom_events)
 		trace_writer_meta_u64(w, "custom_events", es->custom_events);
 	trace_writer_meta_u64(w, "eval_frame_unlocks", ch->eval_frame_unlocks);
