@@ -26,8 +26,8 @@ load helpers
 }
 
 @test "a VizTracer option vizbpf cannot honour is refused, not ignored" {
-	run -64 "$VIZBPF" --log_func_retval -- python3 -c pass
-	[[ $output == *"'--log_func_retval' is not supported"* ]]
+	run -64 "$VIZBPF" --log_async -- python3 -c pass
+	[[ $output == *"'--log_async' is not supported"* ]]
 	run -64 "$VIZBPF" --log_print -- python3 -c pass
 	[[ $output == *"'--log_print' is not supported"* ]]
 }

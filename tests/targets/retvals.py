@@ -79,6 +79,14 @@ def r_raises(x):
     raise ValueError(x)
 
 
+def r_gen():
+    # Each resume returns what it yields (sys.setprofile's 'return' event too), the last one
+    # its return value.
+    yield 1
+    yield "two"
+    return 3
+
+
 def r_deep(n):
     return n if n == 0 else r_deep(n - 1) + 1
 
@@ -112,6 +120,13 @@ def main():
     call(r_dict, {"a": 1, "b": 2})
     call(r_obj, Foo())
     call(r_raises, 7)
+    g = r_gen()
+    out.append(("r_gen", show(next(g))))
+    out.append(("r_gen", show(next(g))))
+    try:
+        next(g)
+    except StopIteration as e:
+        out.append(("r_gen", show(e.value)))
     n = int(sys.argv[1]) if len(sys.argv) > 1 else 20
     # r_deep's calls return innermost first: record them in that order, then r_outer's pair.
     v = r_deep(n)
