@@ -77,7 +77,7 @@ while True:
 	[ "$status" = 0 ]
 	# Every work() slice has its value, one of the two the program returns for some n.
 	jq -r '.traceEvents[] | select(.ph == "X" and (.name | startswith("work "))) | .args.return_value' at.json >w.txt
-	[ "$(wc -l <w.txt)" -gt 50 ]
+	[ "$(wc -l <w.txt)" -gt 50 ] || { echo "$(wc -l <w.txt) work() slices: $output"; return 1; }
 	python3 -c 'import re
 vals = [l.rstrip("\n") for l in open("w.txt")]
 ok = [v for v in vals if re.fullmatch(r"'"'"'w[012]'"'"'|[0-9]+\.(0|25|5|75)", v)]
