@@ -2,7 +2,8 @@
 /*
  * --log_func_args: each call's arguments, read from its frame as the evaluator starts it (they
  * sit in the first local slots then: f_localsplus / localsplus, tl.frame_self). Compiled out
- * (the verifier prunes it) unless user space sets log_args.
+ * (the verifier prunes it) unless user space sets log_args. --log_func_retval: each return's
+ * value, read the same way (send_retval, at the end; log_retval).
  */
 #ifndef __FUNCARGS_BPF_H
 #define __FUNCARGS_BPF_H

@@ -3,7 +3,8 @@
  * --log_func_args: a VZ_REC_ARGS record as the slice's args, VizTracer's shape
  * ("func_args": {"name": "repr", ...}): int, float, bool and None by value, str and bytes
  * quoted (cut, with their length when longer than captured), tuple/list/dict by length, other
- * objects by type name.
+ * objects by type name. --log_func_retval: a VZ_REC_RETVAL record's value, shown the same way,
+ * as "return_value": "repr".
  */
 #ifndef VZ_FUNCARGS_H
 #define VZ_FUNCARGS_H
