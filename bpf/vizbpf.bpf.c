@@ -568,11 +568,19 @@ int BPF_KPROBE(site_entry)
 	return 0;
 }
 
-/* The flush site: the thread's outermost frame returned, or its buffer is full. */
+/*
+ * The flush site: the thread's outermost frame returned, or its buffer is full. With
+ * --log_func_retval also each return, before it is noted: rdx holds the frame returning (0 on
+ * a plain flush) and rsi its value, sent after the returns noted before it.
+ */
 SEC("uprobe")
 int BPF_KPROBE(site_flush)
 {
-	emit_returns(bpf_get_current_pid_tgid(), PT_REGS_PARM1(ctx), PT_REGS_RC(ctx));
+	__u64 id = bpf_get_current_pid_tgid();
+
+	emit_returns(id, PT_REGS_PARM1(ctx), PT_REGS_RC(ctx));
+	if (log_retval)
+		send_retval(id, PT_REGS_PARM3(ctx), PT_REGS_PARM2(ctx));
 	return 0;
 }
 
@@ -601,6 +609,10 @@ int BPF_KRETPROBE(py_return)
 	} else {
 		frame = current_frame(ti->tstate);
 	}
+	/* Its value first: user space shows it when the return closes the slice. A frame of the
+	 * stack's (VZ_F_RETURN_FRAME) that ran (not refused) and did not raise (rax != NULL). */
+	if (log_retval && (flags & (VZ_F_RETURN_FRAME | VZ_F_REFUSED)) == VZ_F_RETURN_FRAME)
+		send_retval(id, frame, PT_REGS_RC(ctx));
 	r = bpf_ringbuf_reserve(&events, sizeof(*r), 0);
 	if (!r) {
 		note_lost(ti, 0, 1);

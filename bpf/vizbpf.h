@@ -39,6 +39,7 @@ enum vz_rec_type {
 	VZ_REC_AUDIT = 51, /* struct vz_rec_audit: an audit event (--log_audit) */
 	/* 64-79: --log_func_args (helper "opts") */
 	VZ_REC_ARGS = 64,  /* struct vz_rec_args: the arguments of the call just recorded */
+	VZ_REC_RETVAL = 65, /* struct vz_rec_retval: the value a frame is about to return */
 };
 
 /* vz_rec_hdr.flags */
@@ -175,6 +176,8 @@ struct vz_eval_layout {
 	__u32 frame_ip_size;         /* 4 (f_lasti) or 8 */
 	__u32 frame_may_be_freed;    /* 3.11+: a returned frame's memory may be unmapped */
 	__u32 stack_per_call;        /* bytes of C stack the hook path adds to a call */
+	__u32 log_retval;            /* --log_func_retval: each return hits the flush site with
+				      * its frame and value */
 };
 
 /*
@@ -340,6 +343,17 @@ struct vz_rec_args {
 	__u32 nargs;  /* the code's arguments, all kinds */
 	__u32 n;      /* of which captured in a[] */
 	struct vz_arg a[VZ_ARGS_MAX];
+};
+
+/*
+ * --log_func_retval: sent right before the return (or the batch of returns) that closes
+ * 'frame', on the same thread; the value read as an argument is (hdr.flags: VZ_ARGS_INT_TAGGED).
+ * Not sent when the evaluation raised (no value), nor where no return is seen (see README).
+ */
+struct vz_rec_retval {
+	struct vz_rec_hdr hdr;
+	__u64 frame;
+	struct vz_arg v;
 };
 
 /* co_flags bits that make a call create a generator/coroutine (3.11+: RETURN_GENERATOR). */

@@ -16,7 +16,9 @@ import time
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 WORKLOADS = {"fib": "fib(25)", "mixed": "mixed"}
-MODES = ("untraced", "cprofile", "vizbpf", "attach", "args")  # args: vizbpf --log_func_args
+# args: vizbpf --log_func_args; retval: vizbpf --log_func_retval
+MODES = ("untraced", "cprofile", "vizbpf", "attach", "args", "retval")
+TRACED = ("cprofile", "vizbpf", "attach", "args", "retval")
 MEMORY_CALLS = (1_000_000, 4_000_000)
 TARGET_ADDED_US = 1.1
 
@@ -88,8 +90,9 @@ def run_workload(args, py, mode, script, extra=()):
         cmd = [py] + script_args
     elif mode == "cprofile":
         cmd = [py, "-m", "cProfile", "-o", os.devnull] + script_args
-    elif mode == "args":
-        cmd = [args.vizbpf, "-q", "-o", out, "--log_func_args", "--", py] + script_args
+    elif mode in ("args", "retval"):
+        opt = "--log_func_args" if mode == "args" else "--log_func_retval"
+        cmd = [args.vizbpf, "-q", "-o", out, opt, "--", py] + script_args
     else:
         cmd = [args.vizbpf, "-q", "-o", out, "--", py] + script_args
         if mode == "vizbpf-peakrss":
@@ -101,7 +104,7 @@ def run_workload(args, py, mode, script, extra=()):
         raise Failure("%s: exit status %d\n%s" % (what, p.returncode, p.stderr.strip()[-2000:]))
     r = {"wall": wall, "seconds": kv["seconds"], "calls": int(kv["calls"]),
          "python_maxrss_kb": int(kv["maxrss_kb"])}
-    if mode.startswith("vizbpf") or mode in ("attach", "args"):
+    if mode.startswith("vizbpf") or mode in ("attach", "args", "retval"):
         meta = trace_metadata(out) if os.path.exists(out) else None
         if meta is None:
             raise Failure("%s: no trace metadata in %s" % (what, out))
@@ -150,11 +153,12 @@ def measure(args, py):
         med = w["median"] = {m: {k: median(runs[m], k) for k in ("seconds", "wall")} for m in MODES}
         base = med["untraced"]["seconds"]
         w["added_ns_per_call"] = {m: (med[m]["seconds"] - base) / n * 1e9
-                                  for m in ("cprofile", "vizbpf", "attach", "args")}
-        w["slowdown"] = {m: med[m]["seconds"] / base for m in ("cprofile", "vizbpf", "attach", "args")}
+                                  for m in TRACED}
+        w["slowdown"] = {m: med[m]["seconds"] / base for m in TRACED}
         w["e2e_slowdown"] = {m: med[m]["wall"] / med["untraced"]["wall"] for m in ("cprofile", "vizbpf")}
         w["trace_bytes"] = median(runs["vizbpf"], "trace_bytes")
-        w["calls_lost"] = sum(r["calls_lost"] for r in runs["vizbpf"] + runs["attach"] + runs["args"])
+        w["calls_lost"] = sum(r["calls_lost"] for m in ("vizbpf", "attach", "args", "retval")
+                              for r in runs[m])
     res["memory"] = {str(n): run_workload(args, py, "vizbpf-peakrss", "loop.py", [str(n)])
                      for n in MEMORY_CALLS}
     return res
@@ -169,7 +173,8 @@ def print_table(res, repeats):
     rows = [("calls in the timed section", lambda w: "{:,}".format(w["calls"]), "")]
     for m, label in (("untraced", "section time  untraced"), ("cprofile", "              cProfile"),
                      ("vizbpf", "              vizbpf"), ("attach", "              vizbpf -p"),
-                     ("args", "              --log_func_args")):
+                     ("args", "              --log_func_args"),
+                     ("retval", "              --log_func_retval")):
         rows.append((label, lambda w, m=m: fmt_ms(w["median"][m]["seconds"]) +
                      ("" if m == "untraced" else "  (%.1fx)" % w["slowdown"][m]), ""))
     rows += [
@@ -178,6 +183,8 @@ def print_table(res, repeats):
         ("                vizbpf -p", lambda w: "%+.3f us" % (w["added_ns_per_call"]["attach"] / 1e3),
          "= launch"),
         ("                --log_func_args", lambda w: "%+.3f us" % (w["added_ns_per_call"]["args"] / 1e3),
+         ""),
+        ("                --log_func_retval", lambda w: "%+.3f us" % (w["added_ns_per_call"]["retval"] / 1e3),
          ""),
         ("                cProfile", lambda w: "%+.3f us" % (w["added_ns_per_call"]["cprofile"] / 1e3), ""),
         ("                vizbpf/cProfile", lambda w: "%.1fx" % (w["added_ns_per_call"]["vizbpf"] /

@@ -26,8 +26,8 @@ load helpers
 }
 
 @test "a VizTracer option vizbpf cannot honour is refused, not ignored" {
-	run -64 "$VIZBPF" --log_func_retval -- python3 -c pass
-	[[ $output == *"'--log_func_retval' is not supported"* ]]
+	run -64 "$VIZBPF" --log_func_with_objprint -- python3 -c pass
+	[[ $output == *"'--log_func_with_objprint' is not supported"* ]]
 	run -64 "$VIZBPF" --log_torch -- python3 -c pass
 	[[ $output == *"'--log_torch' is not supported"* ]]
 }

@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: BSD-2-Clause
 /* user/slices/funcargs: values shown as Python's repr() shows them. */
 #include <linux/types.h>
+#include <stdlib.h>
 #include <string.h>
 #include "vizbpf.h"
 #include "user/slices/funcargs.h"
@@ -49,4 +50,47 @@ void test_funcargs_repr(void)
 	ASSERT_STREQ(repr_of("NoneType", 0, 0, 0), "None", "None");
 	ASSERT_STREQ(repr_of("list", 3, 0, 0), "<list of length 3>", "list");
 	ASSERT_STREQ(repr_of("Foo", 0, 0, 0), "<Foo object>", "other");
+}
+
+static const char *text_repr(const char *type, const char *s, __u64 len, int cut)
+{
+	static char out[256];
+	struct vz_arg a = { .obj = 1, .words = { len, 0, 0 } };
+
+	snprintf(a.type, sizeof(a.type), "%s", type);
+	memcpy(a.text, s, strlen(s));
+	a.text_hdr.kind = 1;
+	a.text_hdr.len = strlen(s);
+	a.text_hdr.truncated = cut;
+	funcargs_repr(&a, 0, out, sizeof(out));
+	return out;
+}
+
+void test_funcargs_quotes(void)
+{
+	/* repr() picks double quotes for a text with a ' and no ", else single ones. */
+	ASSERT_STREQ(text_repr("str", "it's", 4, 0), "\"it's\"", "' inside");
+	ASSERT_STREQ(text_repr("str", "a\"b'c", 5, 0), "'a\"b\\'c'", "both");
+	ASSERT_STREQ(text_repr("str", "tab\t\\", 5, 0), "'tab\\t\\\\'", "escapes");
+	ASSERT_STREQ(text_repr("bytes", "x'y", 3, 0), "b\"x'y\"", "bytes with '");
+	ASSERT_STREQ(text_repr("bytes", "yyy", 50, 1), "b'yyy...' (len 50)", "cut bytes");
+}
+
+void test_funcargs_retval_json(void)
+{
+	struct vz_rec_retval r = { .v = { .obj = 1, .words = { 3 } } };
+	char *s;
+
+	snprintf(r.v.type, sizeof(r.v.type), "tuple");
+	s = funcargs_retval_json(&r);
+	ASSERT_STREQ(s, "\"return_value\":\"<tuple of length 3>\"", "VizTracer's key, repr as a string");
+	free(s);
+	snprintf(r.v.type, sizeof(r.v.type), "str");
+	memcpy(r.v.text, "a\"b", 3);
+	r.v.text_hdr.kind = 1;
+	r.v.text_hdr.len = 3;
+	r.v.words[0] = 3;
+	s = funcargs_retval_json(&r);
+	ASSERT_STREQ(s, "\"return_value\":\"'a\\\"b'\"", "JSON-escaped");
+	free(s);
 }

@@ -234,17 +234,33 @@ static __attribute__((noinline)) int enter(void *tstate, void *frame)
 	return 1;
 }
 
-static __attribute__((noinline)) void leave(void *frame, int refused)
+/*
+ * The flush site (defined once, here): hands over the n returns noted and, with
+ * --log_func_retval, the frame about to return (0: none) and its value.
+ */
+static __attribute__((noinline)) void flush(uint32_t n, void *frame, void *value)
+{
+	asm volatile(SITE(vizbpf_flush)
+		     :
+		     : "D"(&pending), "a"((uint64_t)n), "d"(frame), "S"(value)
+		     : "memory");
+	pending.n = 0;
+}
+
+static __attribute__((noinline)) void leave(void *frame, int refused, void *value)
 {
 	uint32_t n = pending.n;
 
+	/* --log_func_retval: its value reaches BPF before its return (which closes the slice). */
+	if (__builtin_expect(vizbpf_layout.log_retval, 0) && value) {
+		flush(n, frame, value);
+		n = 0;
+	}
 	pending.r[n].frame = (uint64_t)frame | (refused ? VZ_RET_REFUSED : 0);
 	pending.r[n].ts_ns = now_ns();
 	pending.n = ++n;
-	if (--depth == 0 || n == VZ_PENDING_MAX) {
-		asm volatile(SITE(vizbpf_flush) : : "D"(&pending), "a"((uint64_t)n) : "memory");
-		pending.n = 0;
-	}
+	if (--depth == 0 || n == VZ_PENDING_MAX)
+		flush(n, NULL, NULL);
 }
 
 __attribute__((noinline, visibility("default"))) void *vizbpf_eval3(void *tstate, void *frame,
@@ -263,7 +279,7 @@ __attribute__((noinline, visibility("default"))) void *vizbpf_eval3(void *tstate
 	ip = frame_ip(frame);
 	ret = call_real(tstate, frame, throwflag);
 	budget_leave(&b);
-	leave(frame, !ret && !throwflag && never_ran(frame, ip));
+	leave(frame, !ret && !throwflag && never_ran(frame, ip), ret);
 	return ret;
 }
 
@@ -276,7 +292,7 @@ __attribute__((noinline, visibility("default"))) void *vizbpf_eval2(void *frame,
 	enter(NULL, frame);
 	ip = frame_ip(frame);
 	ret = call_real(frame, (void *)(long)throwflag, 0);
-	leave(frame, !ret && !throwflag && never_ran(frame, ip));
+	leave(frame, !ret && !throwflag && never_ran(frame, ip), ret);
 	return ret;
 }
 

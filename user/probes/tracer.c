@@ -138,6 +138,7 @@ static int load(struct tracer *t, const struct py_interp *pi, const struct vz_py
 	/* co_argcount is 24 (<=3.10) or 16 (3.11+) bytes before co_firstlineno, co_varnames 32 and
 	 * co_localsplusnames 16 before co_filename (gdb on pyenv 3.8-3.13). */
 	t->skel->rodata->log_args = !!(flags & TRACER_LOG_ARGS);
+	t->skel->rodata->log_retval = !!(flags & TRACER_LOG_RETVAL);
 	t->skel->rodata->code_argcount = off->code_firstlineno - (pi->minor <= 10 ? 24 : 16);
 	t->skel->rodata->code_varnames = off->code_filename - (pi->minor <= 10 ? 32 : 16);
 	bpf_map__set_max_entries(t->skel->maps.events, ringbuf_bytes);

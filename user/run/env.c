@@ -59,6 +59,7 @@ enum {
 	OPT_TRACER_ENTRIES,
 	OPT_LOG_FUNC_ARGS,
 	OPT_LOG_FUNC_ARGS_FILTER,
+	OPT_LOG_FUNC_RETVAL,
 };
 
 static const struct argp_option options[] = {
@@ -111,8 +112,11 @@ static const struct argp_option options[] = {
 	  "snapshot (FILE_1.json, ...) without stopping" },
 	{ "log_func_args", OPT_LOG_FUNC_ARGS, NULL, 0,
 	  "Each call's arguments in its slice's args (read from the frame as the call starts)" },
+	{ "log_func_retval", OPT_LOG_FUNC_RETVAL, NULL, 0,
+	  "Each call's return value in its slice's args (not when it raised)" },
 	{ "log_func_args_filter", OPT_LOG_FUNC_ARGS_FILTER, "REGEX", 0,
-	  "With --log_func_args: only for functions whose 'qualname (file:line)' matches REGEX" },
+	  "With --log_func_args / --log_func_retval: only for functions whose "
+	  "'qualname (file:line)' matches REGEX" },
 	{ "module", 'm', "MODULE", 0,
 	  "Run python3 -m MODULE ARGS... (python3 from PATH); ends vizbpf's options" },
 	{ "cmd_string", 'c', "CMD", 0,
@@ -133,7 +137,6 @@ static const struct argp_option options[] = {
 	{ "log_subprocess", OPT_NOOP, NULL, OPTION_HIDDEN },
 	{ "log_multiprocess", OPT_NOOP, NULL, OPTION_HIDDEN },
 	/* VizTracer options that cannot mean the same thing here (yet): refuse, never ignore. */
-	{ "log_func_retval", OPT_UNSUPPORTED, NULL, OPTION_HIDDEN },
 	{ "log_async", OPT_UNSUPPORTED, NULL, OPTION_HIDDEN },
 #define REFUSED(name) { name, OPT_UNSUPPORTED, "X", OPTION_HIDDEN | OPTION_ARG_OPTIONAL }
 	REFUSED("log_func_with_objprint"), REFUSED("log_func_repr"),
@@ -233,6 +236,9 @@ static error_t parse_opt(int key, char *arg, struct argp_state *state)
 		break;
 	case OPT_LOG_FUNC_ARGS:
 		env.log_func_args = true;
+		break;
+	case OPT_LOG_FUNC_RETVAL:
+		env.log_func_retval = true;
 		break;
 	case OPT_LOG_FUNC_ARGS_FILTER: {
 		static regex_t re;
@@ -392,8 +398,9 @@ static error_t parse_opt(int key, char *arg, struct argp_state *state)
 		state->next = state->argc;
 		break;
 	case ARGP_KEY_END:
-		if (env.args_filter && !env.log_func_args)
-			argp_error(state, "--log_func_args_filter narrows --log_func_args: add it");
+		if (env.args_filter && !env.log_func_args && !env.log_func_retval)
+			argp_error(state, "--log_func_args_filter narrows --log_func_args or "
+				   "--log_func_retval: add one");
 		if ((env.module || env.cmd_string) && (env.n_pids || env.all))
 			argp_error(state, "-m and -c launch a program: not with -p PID / --all");
 		if (env.module || env.cmd_string) {

@@ -42,6 +42,7 @@ struct env {
 	const char *output_dir;      /* --output_dir DIR */
 	bool open;                   /* --open: vizbpf view the trace once written */
 	bool log_func_args;          /* --log_func_args */
+	bool log_func_retval;        /* --log_func_retval */
 	const void *args_filter;     /* --log_func_args_filter: a compiled regex_t */
 	uint32_t tracer_entries;     /* --tracer_entries N: keep the last N slices per process */
 };

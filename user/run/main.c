@@ -243,6 +243,7 @@ int main(int argc, char **argv)
 	if (have_fast)
 		prepare_use_fastpath(&prep, &fast);
 	prep.follow_forks = have_fast;
+	prep.log_retval = env.log_func_retval;
 	t = procs_watch(&ps, &(struct procwatch_opts){ 0 }, follow_record) ? NULL :
 		procs_tracer(&ps, &pi, procs_tracer_flags(&prep));
 	mp = t ? procs_add(&ps, pid, &pi, 0, t) : NULL;

@@ -115,8 +115,6 @@ void optextra_open(const char *path)
 static const struct {
 	const char *name, *why;
 } refusals[] = {
-	{ "log_func_retval", "return values are not read yet (the fast path notes returns without "
-			     "them); --log_func_args works" },
 	{ "log_func_with_objprint", "objprint runs inside the process; vizbpf injects no Python" },
 	{ "log_func_repr", "a repr function runs inside the process; vizbpf injects no Python" },
 	{ "log_async", "asyncio tasks on their own tracks are not implemented" },

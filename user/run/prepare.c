@@ -104,6 +104,7 @@ static int switch_to_fastpath(struct prepare *p, uint32_t pid, uint64_t interp,
 		.frame_ip_size = p->minor <= 10 ? 4 : 8,
 		.frame_may_be_freed = p->minor >= 11,
 		.stack_per_call = hook_stack_per_call(p->minor),
+		.log_retval = p->log_retval,
 	};
 	uint64_t bias, eval;
 	int err;

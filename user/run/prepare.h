@@ -33,6 +33,7 @@ struct prepare {
 	const struct fastpath *fast; /* the preloaded evaluator to switch to, or NULL */
 	bool fast_used;       /* eval_frame points at the preloaded evaluator */
 	bool follow_forks;    /* ...which stops fork()ed children for vizbpf to follow */
+	bool log_retval;      /* ...which passes each return's value (--log_func_retval) */
 	bool unlock;          /* write eval_frame */
 	bool widen;           /* 3.11+ without the preloaded evaluator: see cbudget.h */
 	struct cbudget cb;

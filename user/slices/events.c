@@ -75,7 +75,8 @@ struct thread {
 	uint64_t kernel_end;
 	uint64_t min_flt, maj_flt; /* --kernel memory: its counts at its last sample */
 	char **args;           /* --log_func_args: "func_args":{...} of the frame at each depth */
-	uint32_t args_cap;
+	char **rets;           /* --log_func_retval: "return_value":"..." of the frame at each depth */
+	uint32_t args_cap;     /* of both */
 };
 
 /* Open addressing, slots hold index + 1 (0 is empty); items never move out of their array. */
@@ -349,13 +350,13 @@ static bool emit_to(struct events *ev, const struct thread *t, uint32_t d, uint6
 		w = writer(ev, t->pid);
 	if (!w)
 		return false;
-	if (d < t->args_cap && t->args[d]) {
+	if (d < t->args_cap && (t->args[d] || t->rets[d])) {
 		char *args;
 
-		if (asprintf(&args, "{%s%s%s}", t->args[d],
+		if (asprintf(&args, "{%s%s%s%s}", t->args[d] ? t->args[d] : "",
+			     t->args[d] && t->rets[d] ? "," : "", t->rets[d] ? t->rets[d] : "",
 			     f->lost & LOST_BEFORE ? ",\"events_lost\":\"" VZ_LOST_BEFORE "\"" :
-			     f->lost & LOST_INSIDE ? ",\"events_lost\":\"" VZ_LOST_INSIDE "\"" : "",
-			     "") < 0)
+			     f->lost & LOST_INSIDE ? ",\"events_lost\":\"" VZ_LOST_INSIDE "\"" : "") < 0)
 			args = NULL;
 		trace_writer_complete_args(w, c->name_json, c->name_len, f->start_ns, dur, t->pid,
 					   t->tid, args);
@@ -434,9 +435,11 @@ static int push(struct events *ev, struct thread *t, const struct vz_rec_call *r
 		t->stack = p;
 		t->cap = cap;
 	}
-	if (t->depth < t->args_cap && t->args[t->depth]) {
-		free(t->args[t->depth]); /* a frame popped earlier at this depth */
+	if (t->depth < t->args_cap) { /* what a frame popped earlier at this depth had */
+		free(t->args[t->depth]);
 		t->args[t->depth] = NULL;
+		free(t->rets[t->depth]);
+		t->rets[t->depth] = NULL;
 	}
 	t->stack[t->depth++] = (struct frame){
 		.frame = r->frame,
@@ -642,6 +645,28 @@ static int handle_return(struct events *ev, const struct vz_rec_return *r)
 	return 0;
 }
 
+/* t->args and t->rets as deep as its stack can go (t->cap). */
+static int grow_depth_args(struct thread *t)
+{
+	uint32_t cap = t->cap;
+	char **a, **r;
+
+	if (t->args_cap >= cap)
+		return 0;
+	a = realloc(t->args, cap * sizeof(*a));
+	if (a)
+		t->args = a;
+	r = realloc(t->rets, cap * sizeof(*r));
+	if (r)
+		t->rets = r;
+	if (!a || !r)
+		return -ENOMEM;
+	memset(a + t->args_cap, 0, (cap - t->args_cap) * sizeof(*a));
+	memset(r + t->args_cap, 0, (cap - t->args_cap) * sizeof(*r));
+	t->args_cap = cap;
+	return 0;
+}
+
 /* --log_func_args: the arguments of the call just pushed on this thread. */
 static int handle_args(struct events *ev, const struct vz_rec_args *r, size_t size)
 {
@@ -661,19 +686,32 @@ static int handle_args(struct events *ev, const struct vz_rec_args *r, size_t si
 	c = &ev->codes[t->stack[d].code];
 	if (c->no_args)
 		return 0;
-	if (d >= t->args_cap) {
-		uint32_t cap = t->cap;
-		char **p = realloc(t->args, cap * sizeof(*p));
-
-		if (!p)
-			return -ENOMEM;
-		memset(p + t->args_cap, 0, (cap - t->args_cap) * sizeof(*p));
-		t->args = p;
-		t->args_cap = cap;
-	}
+	if (grow_depth_args(t))
+		return -ENOMEM;
 	free(t->args[d]);
 	t->args[d] = funcargs_json(r, c->arg_names);
 	return 0;
+}
+
+/* --log_func_retval: the value of the frame about to return (its return record follows). */
+static int handle_retval(struct events *ev, const struct vz_rec_retval *r)
+{
+	struct thread *t = find_thread(ev, r->hdr.tid);
+
+	if (!t || t->exited)
+		return 0;
+	for (uint32_t d = t->depth; d-- > 0;) {
+		if (t->stack[d].frame != r->frame)
+			continue;
+		if (ev->codes[t->stack[d].code].no_args)
+			return 0;
+		if (grow_depth_args(t))
+			return -ENOMEM;
+		free(t->rets[d]);
+		t->rets[d] = funcargs_retval_json(r);
+		return 0;
+	}
+	return 0; /* a generator's creation (3.11+), a frame whose call was lost: no slice */
 }
 
 static int handle_thread_name(struct events *ev, const struct vz_rec_thread_name *r)
@@ -834,6 +872,8 @@ int events_handle(void *ctx, const void *data, size_t size)
 		return handle_returns(ev, data, size);
 	case VZ_REC_ARGS:
 		return size >= sizeof(struct vz_rec_args) ? handle_args(ev, data, size) : 0;
+	case VZ_REC_RETVAL:
+		return size >= sizeof(struct vz_rec_retval) ? handle_retval(ev, data) : 0;
 	case VZ_REC_THREAD_NAME:
 		return size >= sizeof(struct vz_rec_thread_name) ? handle_thread_name(ev, data) : 0;
 	case VZ_REC_SYSCALL:
@@ -1041,9 +1081,12 @@ void events_free(struct events *ev)
 		free(ev->codes[i].arg_names);
 	}
 	for (uint32_t i = 0; i < ev->n_threads; i++) {
-		for (uint32_t d = 0; d < ev->threads[i].args_cap; d++)
+		for (uint32_t d = 0; d < ev->threads[i].args_cap; d++) {
 			free(ev->threads[i].args[d]);
+			free(ev->threads[i].rets[d]);
+		}
 		free(ev->threads[i].args);
+		free(ev->threads[i].rets);
 		free(ev->threads[i].stack);
 	}
 	free(ev->codes);

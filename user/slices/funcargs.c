@@ -64,16 +64,18 @@ static void float_repr(double d, char *out, size_t cap)
 		strncat(out, ".0", cap - strlen(out) - 1);
 }
 
-/* 'text' with Python's escapes for quotes, backslashes and control characters. */
+/* 'text' with Python's escapes for quotes, backslashes and control characters; in double
+ * quotes when it holds a ' and no ", as repr() does. */
 static void quoted(const char *prefix, const char *s, size_t n, bool cut, unsigned long long len,
 		   char *out, size_t cap)
 {
-	size_t o = snprintf(out, cap, "%s'", prefix);
+	char q = memchr(s, '\'', n) && !memchr(s, '"', n) ? '"' : '\'';
+	size_t o = snprintf(out, cap, "%s%c", prefix, q);
 
 	for (size_t i = 0; i < n && o + 8 < cap; i++) {
 		unsigned char c = s[i];
 
-		if (c == '\'' || c == '\\')
+		if (c == q || c == '\\')
 			o += snprintf(out + o, cap - o, "\\%c", c);
 		else if (c == '\n')
 			o += snprintf(out + o, cap - o, "\\n");
@@ -86,8 +88,8 @@ static void quoted(const char *prefix, const char *s, size_t n, bool cut, unsign
 	}
 	/* A cut str already ends in pystr_to_utf8's ellipsis; bytes get theirs here. */
 	if (o < cap)
-		snprintf(out + o, cap - o, !cut ? "'" : prefix[0] == 'b' ? "...' (len %llu)" : "' (len %llu)",
-			 len);
+		snprintf(out + o, cap - o, !cut ? "%c" : prefix[0] == 'b' ? "...%c (len %llu)" : "%c (len %llu)",
+			 q, len);
 }
 
 void funcargs_repr(const void *arg, unsigned int flags, char *out, size_t cap)
@@ -189,5 +191,19 @@ char *funcargs_json(const struct vz_rec_args *r, const char *names)
 	if (r->nargs > n)
 		o += snprintf(buf + o, cap - o, "%s\"...\":\"%u more\"", n ? "," : "", r->nargs - n);
 	snprintf(buf + o, cap - o, "}");
+	return buf;
+}
+
+char *funcargs_retval_json(const struct vz_rec_retval *r)
+{
+	size_t cap = 32 + JSON_QUOTE_MAX(VZ_ARG_TEXT * 4 + 64), o;
+	char *buf = malloc(cap), repr[VZ_ARG_TEXT * 4 + 64];
+
+	if (!buf)
+		return NULL;
+	funcargs_repr(&r->v, r->hdr.flags, repr, sizeof(repr));
+	o = snprintf(buf, cap, "\"return_value\":");
+	o += json_quote(buf + o, cap - o, repr, strlen(repr));
+	buf[o] = '\0';
 	return buf;
 }
