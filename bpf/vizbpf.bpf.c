@@ -226,6 +226,7 @@ static __always_inline __u32 code_slot_index(__u64 code)
 #include "pythread.bpf.h"
 #include "custom.bpf.h"
 #include "funcargs.bpf.h"
+#include "asynctask.bpf.h"
 
 /*
  * Describes a code object the first time it is seen (or seen changed at the same address).
@@ -473,6 +474,8 @@ int BPF_KPROBE(py_entry)
 		send_custom(id, frame, described >> 1, ts);
 	if (log_args)
 		send_args(id, frame, code);
+	if (log_async)
+		send_task(id, frame, code, caller);
 	return 0;
 }
 
@@ -565,6 +568,8 @@ int BPF_KPROBE(site_entry)
 	bpf_ringbuf_submit(r, BPF_RB_NO_WAKEUP);
 	if (log_args)
 		send_args(id, PT_REGS_PARM1(ctx), code);
+	if (log_async)
+		send_task(id, PT_REGS_PARM1(ctx), code, PT_REGS_PARM3(ctx));
 	return 0;
 }
 

@@ -38,6 +38,7 @@ typedef int (*tracer_record_fn)(void *ctx, const void *data, size_t size);
 #define TRACER_KERNEL_CPU 0x40      /* --kernel cpu: CPU tracks (their context switches) */
 #define TRACER_KERNEL_MEMORY 0x80   /* --kernel memory: RSS and page fault counters */
 #define TRACER_LOG_ARGS 0x100 /* --log_func_args: a VZ_REC_ARGS record after each call */
+#define TRACER_LOG_ASYNC 0x200 /* --log_async: a VZ_REC_TASK record after a Task's step's call */
 struct tracer *tracer_open(const struct py_interp *pi, uint64_t ringbuf_bytes, unsigned flags,
 			   tracer_record_fn fn, void *ctx);
 /* Probes the fast path's sites in another process (a followed child). Returns 0 or -errno. */

@@ -197,6 +197,7 @@ int main(int argc, char **argv)
 		.audit_regex = env.audit_regex,
 		.n_audit_regex = env.n_audit_regex,
 		.args_filter = env.args_filter,
+		.log_async = env.log_async,
 	};
 	ev = events_new(NULL, &filter);
 	if (!ev) {

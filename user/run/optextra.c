@@ -119,7 +119,6 @@ static const struct {
 			     "them); --log_func_args works" },
 	{ "log_func_with_objprint", "objprint runs inside the process; vizbpf injects no Python" },
 	{ "log_func_repr", "a repr function runs inside the process; vizbpf injects no Python" },
-	{ "log_async", "asyncio tasks on their own tracks are not implemented" },
 	{ "log_print", "print() as instants is not implemented" },
 	{ "log_sparse", "needs VizTracer's @log_sparse decorator inside the program" },
 	{ "log_torch", "torch's profiler runs inside the process" },

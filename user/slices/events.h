@@ -39,6 +39,7 @@ struct events_stats {
 	uint64_t exceptions;        /* --log_exception: exceptions raised, written */
 	uint64_t custom_events;     /* calls of vizbpf_events.py's functions */
 	uint64_t audit_events;      /* --log_audit: audit events written (after the regexes) */
+	uint64_t async_tasks;       /* --log_async: task tracks made */
 };
 
 struct events_filter {
@@ -52,6 +53,7 @@ struct events_filter {
 	const char *const *audit_regex; /* --log_audit REGEX...: events kept (none: all) */
 	int n_audit_regex;
 	const void *args_filter; /* --log_func_args_filter: a compiled regex_t, NULL: every function */
+	int log_async;           /* --log_async: each asyncio task's steps on a track of its own */
 };
 
 struct vz_rec_thread;
