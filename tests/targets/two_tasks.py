@@ -1,19 +1,22 @@
-"""Two asyncio tasks run concurrently, each awaiting several times and calling its own known
-functions; the program prints its own counts (the oracle for --log_async)."""
+"""Two asyncio tasks, named, run concurrently: each awaits ROUNDS times and calls its own
+functions, interleaved with the other's. The program prints, as its own oracle for
+--log_async, which task ran each function how many times (asyncio.current_task() at the call)
+and how many steps each task's coroutine took (its awaits that suspended, plus one)."""
 import asyncio
-import sys
+from collections import Counter
 
 ROUNDS = 4
-counts = {"alpha_work": 0, "beta_work": 0, "alpha_steps": 0, "beta_steps": 0}
+calls = Counter()
+steps = Counter()
 
 
 def alpha_work(i):
-    counts["alpha_work"] += 1
+    calls[(asyncio.current_task().get_name(), "alpha_work")] += 1
     return i * 2
 
 
 def beta_work(i):
-    counts["beta_work"] += 1
+    calls[(asyncio.current_task().get_name(), "beta_work")] += 1
     return i + 1
 
 
@@ -21,26 +24,30 @@ async def alpha_job():
     total = 0
     for i in range(ROUNDS):
         total += alpha_work(i)
-        await asyncio.sleep(0.001)
+        await asyncio.sleep(0.001)  # a timer future: suspends exactly once
+        steps["alpha-task"] += 1
     return total
 
 
 async def beta_job():
     total = 0
-    for i in range(ROUNDS):
+    for i in range(ROUNDS + 1):
         total += beta_work(i)
         total += beta_work(i)
         await asyncio.sleep(0.001)
+        steps["beta-task"] += 1
     return total
 
 
 async def main():
-    if sys.version_info >= (3, 8):
-        a = asyncio.get_running_loop().create_task(alpha_job(), name="alpha-task")
-        b = asyncio.get_running_loop().create_task(beta_job(), name="beta-task")
+    loop = asyncio.get_running_loop()
+    a = loop.create_task(alpha_job(), name="alpha-task")
+    b = loop.create_task(beta_job(), name="beta-task")
     await asyncio.gather(a, b)
 
 
 asyncio.run(main())
-for k in ("alpha_work", "beta_work"):
-    print(k, counts[k])
+for (task, func), n in sorted(calls.items()):
+    print(task, func, n)
+for task, n in sorted(steps.items()):
+    print(task, "steps", n + 1)
