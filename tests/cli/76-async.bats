@@ -37,3 +37,27 @@ setup() {
 	[ "$(jq '.viztracer_metadata.async_tasks' n.json)" = null ]
 	[ "$(jq '[.traceEvents[] | select(.ph == "X" and (.name | startswith("beta_work ")) and .tid == .pid)] | length' n.json)" = 10 ]
 }
+
+@test "--log_async in attach mode: the tasks running when vizbpf attaches get their tracks and names" {
+	requires root bpf
+	py=$(pythons | awk '{print $NF}')
+	"$py" "$TARGETS/tasks_forever.py" >ready.out 3>&- &
+	ppid=$!
+	wait_for_line ready.out ready
+	run "$VIZBPF" -q -o at.json --log_async -p $ppid --duration 3
+	kill $ppid
+	[ "$status" = 0 ]
+	python3 "$TOOLS/calltree.py" at.json - - --check-only
+	# track name -> slices of each work function: every ping_work on pinger, pong_work on ponger
+	jq -r '(.traceEvents | map(select(.ph == "M" and .name == "thread_name")) |
+		map({key: "\(.tid)", value: .args.name}) | from_entries) as $n |
+		.traceEvents[] | select(.ph == "X") | (.name | split(" ")[0]) as $f |
+		select($f == "ping_work" or $f == "pong_work") | "\($n["\(.tid)"]) \($f)"' at.json |
+		sort | uniq -c >tracks.txt
+	cat tracks.txt
+	[ "$(wc -l <tracks.txt)" = 2 ]
+	# (how many calls an attach window holds varies a lot on a loaded machine, with or
+	# without --log_async: held processes are cut out of it)
+	[ "$(awk '$2 == "pinger" && $3 == "ping_work"' tracks.txt)" ]
+	[ "$(awk '$2 == "ponger" && $3 == "pong_work"' tracks.txt)" ]
+}
