@@ -33,17 +33,14 @@ static __always_inline __u64 task_of_handle(__u64 handle, __u64 coro)
 	return 0;
 }
 
-/* The frame just called (code 'code', called from 'caller') is a coroutine's: if a Task
- * steps it, says so with the Task's name. */
-static __noinline int send_task(__u64 id, __u64 frame, __u64 code, __u64 caller)
+/* The frame just called (from 'caller') is a coroutine's (its code's description says so,
+ * no read per call): if a Task steps it, says so with the Task's name. */
+static __noinline int send_task(__u64 id, __u64 frame, __u64 caller)
 {
-	__u32 co_flags = 0;
 	__u64 coro, task, name, type, tflags;
 	struct vz_rec_task *r;
 
-	if (!caller || !frame ||
-	    bpf_probe_read_user(&co_flags, sizeof(co_flags), (const void *)(code + off.code_flags)) ||
-	    !(co_flags & VZ_CO_COROUTINE))
+	if (!caller || !frame)
 		return 0;
 	coro = task_layout.frame_gen >= 0 ? read_ptr(frame + task_layout.frame_gen) :
 					    frame - task_layout.gen_iframe;

@@ -24,8 +24,8 @@ setup() {
 			python3 "$TOOLS/calltree.py" t.json - - --check-only ||
 				{ echo "$py ($lib): invalid nesting"; return 1; }
 			# asyncio.run's own task: "Task-<n>", a number the Task formats when asked (3.12+)
-			[ "$(jq '[.traceEvents[] | select(.ph == "X" and (.name | startswith("main ")))] | map(.tid) | unique | length' t.json)" = 1 ]
-			[ "$(jq -r --argjson tid "$(jq '[.traceEvents[] | select(.ph == "X" and (.name | startswith("main ")))][0].tid' t.json)" '.traceEvents[] | select(.ph == "M" and .name == "thread_name" and .tid == $tid) | .args.name' t.json)" = Task-1 ] ||
+			[ "$(jq '[.traceEvents[] | select(.ph == "X" and (.name | startswith("main (") and contains("two_tasks.py")))] | map(.tid) | unique | length' t.json)" = 1 ]
+			[ "$(jq -r --argjson tid "$(jq '[.traceEvents[] | select(.ph == "X" and (.name | startswith("main (") and contains("two_tasks.py")))][0].tid' t.json)" '.traceEvents[] | select(.ph == "M" and .name == "thread_name" and .tid == $tid) | .args.name' t.json)" = Task-1 ] ||
 				{ echo "$py ($lib): main's track is not Task-1"; return 1; }
 			[ "$(meta t.json async_tasks)" -ge 3 ]
 		done

@@ -108,6 +108,15 @@ static bool named(struct events_fixture *f, unsigned tid, const char *name)
 	return VZ_FAIL_("no thread_name %s in:\n%s", want, f->out ? f->out : "");
 }
 
+/* Is track tid (also) named name? */
+static bool named_too(struct events_fixture *f, unsigned tid, const char *name)
+{
+	char want[160];
+
+	snprintf(want, sizeof(want), "\"tid\":%u,\"args\":{\"name\":\"%s\"}", tid, name);
+	return f->out && strstr(f->out, want);
+}
+
 void test_asynctasks_steps_on_task_tracks(void)
 {
 	struct events_filter filter = { .max_stack_depth = -1, .log_async = 1 };
@@ -131,6 +140,12 @@ void test_asynctasks_steps_on_task_tracks(void)
 	acall(&f, 5000000, 0xb0, 0x7000, 0);
 	atask(&f, 0x7000, 0x9200, NULL);
 	aret(&f, 5100000, 0x7000);
+	/* No Task's coroutine at the address of beta's: not on beta's track. */
+	step(&f, 6, 0x5000, 0, NULL);
+	/* A Task's coroutine at the address of a Task-less one (3.8-3.10 reuse frames at once):
+	 * its own track, not the other's renamed. */
+	step(&f, 7, 0x8000, 0, NULL);
+	step(&f, 8, 0x8000, 0x9300, "gamma");
 	events_fixture_finish(&f, 0);
 	at_on(&f, "Handle._run", "1000.000", 11);
 	at_on(&f, "job", "1100.000", alpha);
@@ -147,8 +162,15 @@ void test_asynctasks_steps_on_task_tracks(void)
 	named(&f, beta, "beta");
 	named(&f, bare, "job");
 	named(&f, numbered, "Task-7");
+	at_on(&f, "job", "6100.000", ASYNCTASKS_TID_BASE + 4);
+	named(&f, ASYNCTASKS_TID_BASE + 4, "job");
+	at_on(&f, "job", "7100.000", ASYNCTASKS_TID_BASE + 5);
+	at_on(&f, "job", "8100.000", ASYNCTASKS_TID_BASE + 6);
+	at_on(&f, "work", "8200.000", ASYNCTASKS_TID_BASE + 6);
+	named(&f, ASYNCTASKS_TID_BASE + 6, "gamma");
+	ASSERT_TRUE(!named_too(&f, ASYNCTASKS_TID_BASE + 5, "gamma"), "no rename");
 	events_get_stats(f.ev, &st);
-	ASSERT_EQ(st.async_tasks, 4, "tasks");
+	ASSERT_EQ(st.async_tasks, 7, "tasks");
 	events_free(f.ev);
 	free(f.out);
 }

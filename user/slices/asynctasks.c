@@ -13,6 +13,7 @@ struct task {
 	uint64_t frame;
 	uint64_t task;  /* the Task object, 0 until BPF found it */
 	uint32_t pid;
+	uint32_t steps; /* steps drawn on its track */
 	const struct trace_writer *named_in; /* where its name was written last */
 	char *name;
 };
@@ -113,10 +114,27 @@ uint32_t asynctasks_track(struct asynctasks *a, uint32_t pid, uint64_t frame, co
 	uint32_t *s = slot_of(a, pid, frame);
 	int64_t i;
 
-	if (*s)
-		return ASYNCTASKS_TID_BASE + *s - 1;
-	i = add(a, pid, frame, fallback);
-	return i < 0 ? 0 : ASYNCTASKS_TID_BASE + (uint32_t)i;
+	if (!*s && (i = add(a, pid, frame, fallback)) < 0)
+		return 0;
+	a->tasks[*s - 1].steps++;
+	return ASYNCTASKS_TID_BASE + *s - 1;
+}
+
+uint32_t asynctasks_taskless(struct asynctasks *a, uint32_t tid, uint32_t pid, uint64_t frame,
+			     const char *fallback)
+{
+	uint32_t i = tid - ASYNCTASKS_TID_BASE;
+	int64_t n;
+
+	if (tid < ASYNCTASKS_TID_BASE || i >= a->n || !a->tasks[i].task)
+		return tid;
+	/* A Task's coroutine finished and another coroutine, no Task's, took its address. */
+	a->tasks[i].steps--;
+	n = add(a, pid, frame, fallback);
+	if (n < 0)
+		return tid;
+	a->tasks[n].steps = 1;
+	return ASYNCTASKS_TID_BASE + (uint32_t)n;
 }
 
 uint32_t asynctasks_found(struct asynctasks *a, uint32_t tid, uint32_t pid, uint64_t frame,
@@ -131,7 +149,9 @@ uint32_t asynctasks_found(struct asynctasks *a, uint32_t tid, uint32_t pid, uint
 	t = &a->tasks[i];
 	if (t->task == task)
 		return tid;
-	if (!t->task) {
+	/* Named at its first step only: a track drawn without a Task is a coroutine's of its own
+	 * (3.8-3.10 reuse frame objects at once), even at the same address. */
+	if (!t->task && t->steps == 1) {
 		char *copy = strdup(name);
 
 		if (!copy)
@@ -142,11 +162,13 @@ uint32_t asynctasks_found(struct asynctasks *a, uint32_t tid, uint32_t pid, uint
 		t->named_in = NULL;
 		return tid;
 	}
-	/* Another Task at the address of a finished one's coroutine: a track of its own. */
+	/* Another Task at the address of a finished coroutine: a track of its own. */
+	t->steps--;
 	n = add(a, pid, frame, name);
 	if (n < 0)
 		return 0;
 	a->tasks[n].task = task;
+	a->tasks[n].steps = 1;
 	return ASYNCTASKS_TID_BASE + (uint32_t)n;
 }
 

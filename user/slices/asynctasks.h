@@ -22,8 +22,13 @@ void asynctasks_free(struct asynctasks *a);
 /* The track of the task stepping coroutine frame 'frame' of process pid, made at its first
  * step and named fallback (the coroutine's qualname) until BPF names it. 0: no memory. */
 uint32_t asynctasks_track(struct asynctasks *a, uint32_t pid, uint64_t frame, const char *fallback);
+/* The step on track 'tid' has no Task (BPF found none): a track that belongs to a Task is left
+ * to it. Returns the step's track. */
+uint32_t asynctasks_taskless(struct asynctasks *a, uint32_t tid, uint32_t pid, uint64_t frame,
+			     const char *fallback);
 /* BPF found the Task stepping 'frame' (track 'tid'): its name. A track that belonged to another
- * Task (the frame's address reused) is left to it: returns the Task's own track, or 0. */
+ * Task, or to no Task, before this step (the frame's address reused) is left to it: returns the
+ * Task's own track, or 0. */
 uint32_t asynctasks_found(struct asynctasks *a, uint32_t tid, uint32_t pid, uint64_t frame,
 			  uint64_t task, const char *name);
 /* Writes the track's name into w unless it was written there already (before its first slice). */

@@ -76,6 +76,7 @@ struct thread {
 	uint32_t args_cap;
 	uint32_t task_depth;   /* --log_async: depth + 1 of the step of the task running, 0: none */
 	uint32_t task_tid;     /* ...its track: that frame and those above it are drawn there */
+	bool task_pending;     /* ...BPF's word on its Task (VZ_REC_TASK) is still to come */
 };
 
 /* Open addressing, slots hold index + 1 (0 is empty); items never move out of their array. */
@@ -436,8 +437,10 @@ static int push(struct events *ev, struct thread *t, const struct vz_rec_call *r
 	 * first coroutine frame called while no task runs on the thread). */
 	if (ev->tasks && !t->task_depth && (ev->codes[code].co_flags & VZ_CO_COROUTINE)) {
 		t->task_tid = asynctasks_track(ev->tasks, t->pid, r->frame, ev->codes[code].qualname);
-		if (t->task_tid)
+		if (t->task_tid) {
 			t->task_depth = t->depth + 1;
+			t->task_pending = true;
+		}
 	}
 	t->stack[t->depth++] = (struct frame){
 		.frame = r->frame,
@@ -485,6 +488,25 @@ static void mark_gap(struct events *ev, struct thread *t, const struct vz_rec_hd
 	trace_writer_instant_cat(w, "vizbpf", VZ_EVENTS_LOST, ts, t->pid, t->tid, 't', args);
 }
 
+/*
+ * --log_async: BPF sends a step's Task right after the step's call (after its arguments), so
+ * any other record of the thread says there was none: the step is no Task's, and must not be
+ * drawn on the track of a Task whose coroutine had the same address.
+ */
+static void settle_step(struct events *ev, struct thread *t)
+{
+	const struct frame *f;
+
+	if (!t->task_pending)
+		return;
+	t->task_pending = false;
+	if (!t->task_depth || t->task_depth > t->depth)
+		return;
+	f = &t->stack[t->task_depth - 1];
+	t->task_tid = asynctasks_taskless(ev->tasks, t->task_tid, t->pid, f->frame,
+					  ev->codes[f->code].qualname);
+}
+
 static int handle_call(struct events *ev, const struct vz_rec_call *r)
 {
 	struct thread *t = get_thread(ev, r->hdr.tid, r->hdr.pid);
@@ -493,6 +515,7 @@ static int handle_call(struct events *ev, const struct vz_rec_call *r)
 
 	if (!t)
 		return -ENOMEM;
+	settle_step(ev, t);
 	t->last_ns = ts;
 	if (r->hdr.lost_calls || r->hdr.lost_returns)
 		mark_gap(ev, t, &r->hdr, ts);
@@ -601,6 +624,7 @@ static int handle_returns(struct events *ev, const struct vz_rec_returns *r, siz
 		ev->st.unmatched_returns += n;
 		return 0;
 	}
+	settle_step(ev, t);
 	if (n && (r->hdr.lost_calls || r->hdr.lost_returns))
 		mark_gap(ev, t, &r->hdr, program_ns(ev, r->hdr.pid, r->r[0].ts_ns));
 	for (uint32_t i = 0; i < n; i++)
@@ -617,6 +641,7 @@ static int handle_return(struct events *ev, const struct vz_rec_return *r)
 		ev->st.unmatched_returns++;
 		return 0;
 	}
+	settle_step(ev, t);
 	t->last_ns = ts;
 	if (r->hdr.lost_calls || r->hdr.lost_returns)
 		mark_gap(ev, t, &r->hdr, ts);
@@ -683,9 +708,10 @@ static int handle_task(struct events *ev, const struct vz_rec_task *r)
 	char name[VZ_TASK_NAME_MAX * 4 + 8];
 	uint32_t tid;
 
-	if (!ev->tasks || !t || !t->task_depth || t->task_depth != t->depth ||
-	    t->stack[t->depth - 1].frame != r->frame)
+	if (!ev->tasks || !t || !t->task_pending || !t->task_depth ||
+	    t->task_depth != t->depth || t->stack[t->depth - 1].frame != r->frame)
 		return 0;
+	t->task_pending = false;
 	if (r->hdr.flags & VZ_TASK_NUMBERED)
 		snprintf(name, sizeof(name), "Task-%llu", (unsigned long long)r->number);
 	else if (!pystr_to_utf8(&r->name_hdr, r->name, name, sizeof(name)))
@@ -735,6 +761,7 @@ static int handle_exit(struct events *ev, const struct vz_rec_exit *r)
 
 	if (!t || t->exited)
 		return 0;
+	settle_step(ev, t);
 	if (r->hdr.lost_calls || r->hdr.lost_returns)
 		mark_gap(ev, t, &r->hdr, program_ns(ev, r->hdr.pid, r->hdr.ts_ns));
 	/* Frames still open when the thread ends (os._exit, a fatal signal) end with it. */
