@@ -715,7 +715,9 @@ static int handle_task(struct events *ev, const struct vz_rec_task *r)
 	if (r->hdr.flags & VZ_TASK_NUMBERED)
 		snprintf(name, sizeof(name), "Task-%llu", (unsigned long long)r->number);
 	else if (!pystr_to_utf8(&r->name_hdr, r->name, name, sizeof(name)))
-		return 0;
+		/* An empty or unreadable name: the Task is still the Task. */
+		snprintf(name, sizeof(name), "%s",
+			 ev->codes[t->stack[t->depth - 1].code].qualname ?: "Task");
 	tid = asynctasks_found(ev->tasks, t->task_tid, r->hdr.pid, r->frame, r->task, name);
 	if (tid)
 		t->task_tid = tid;
