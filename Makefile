@@ -125,7 +125,7 @@ $(OUTPUT)/tests/unit/user_%.o: user/slices/%.c | $(OUTPUT)
 	$(Q)$(CC) $(CFLAGS) -MMD -MP -c $< -o $@
 
 # The records -> slices code of user/slices/ that links without libbpf: unit-tested and fuzzed.
-SLICES_PLAIN := events holds kslices kcpu kmem gcslices excslices customev auditev funcargs printev sparse
+SLICES_PLAIN := events holds kslices kcpu kmem gcslices excslices customev auditev funcargs printev sparse asynctasks
 
 $(OUTPUT)/tests/unit_runner: $(OUTPUT)/tests/unit/runner.o $(UNIT_OBJS) $(CORE_OBJS) \
 			     $(patsubst %,$(OUTPUT)/tests/unit/user_%.o,$(SLICES_PLAIN))

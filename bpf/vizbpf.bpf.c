@@ -103,12 +103,17 @@ struct {
  */
 #define VZ_CODE_SLOTS 65536
 
+/* What describe_code() returns besides bit 0 (Thread._bootstrap_inner). */
+#define VZ_DESC_CUSTOM 0xeu          /* bits 1-3: enum vz_custom_kind */
+#define VZ_DESC_COROUTINE (1u << 4)  /* the code is a coroutine's (co_flags) */
+
 struct code_slot {
 	__u64 code;
 	__u64 sig;      /* computed here from the code window */
 	__u64 fast_sig; /* computed by the preloaded evaluator */
 	__u32 thread_start; /* bit 0: threading's Thread._bootstrap_inner (its call names the
-			     * thread); bits 1+: enum vz_custom_kind (custom.bpf.h) */
+			     * thread); bits 1-3: enum vz_custom_kind (custom.bpf.h);
+			     * VZ_DESC_COROUTINE: a coroutine's code (--log_async) */
 	__u32 args_named;   /* --log_func_args: its argument names were sent (funcargs.bpf.h) */
 };
 
@@ -226,11 +231,12 @@ static __always_inline __u32 code_slot_index(__u64 code)
 #include "pythread.bpf.h"
 #include "custom.bpf.h"
 #include "funcargs.bpf.h"
+#include "asynctask.bpf.h"
 
 /*
  * Describes a code object the first time it is seen (or seen changed at the same address).
- * Returns bit 0: it is Thread._bootstrap_inner, bits 1+: its enum vz_custom_kind (known from
- * the slot after the first time).
+ * Returns bit 0: it is Thread._bootstrap_inner, bits 1-3: its enum vz_custom_kind,
+ * VZ_DESC_COROUTINE: a coroutine's (known from the slot after the first time).
  */
 static __always_inline __u32 describe_code(__u64 id, __u64 code, const __u8 *w)
 {
@@ -257,7 +263,8 @@ static __always_inline __u32 describe_code(__u64 id, __u64 code, const __u8 *w)
 	r->co_flags = window_u32(w, off.code_flags);
 	read_pystr(name, &r->name_hdr, r->name, VZ_NAME_MAX);
 	read_pystr(file, &r->file_hdr, r->file, VZ_FILE_MAX);
-	slot->thread_start = is_thread_start(r) | custom_kind(r) << 1;
+	slot->thread_start = is_thread_start(r) | custom_kind(r) << 1 |
+			     (r->co_flags & VZ_CO_COROUTINE ? VZ_DESC_COROUTINE : 0);
 	bpf_ringbuf_submit(r, 0);
 	slot->code = code;
 	slot->sig = sig;
@@ -469,10 +476,12 @@ int BPF_KPROBE(py_entry)
 	r->caller = caller;
 	ts = r->hdr.ts_ns;
 	bpf_ringbuf_submit(r, submit_flags());
-	if (described >> 1)
-		send_custom(id, frame, described >> 1, ts);
+	if (described & VZ_DESC_CUSTOM)
+		send_custom(id, frame, (described & VZ_DESC_CUSTOM) >> 1, ts);
 	if (log_args)
 		send_args(id, frame, code);
+	if (log_async && (described & VZ_DESC_COROUTINE))
+		send_task(id, frame, caller);
 	return 0;
 }
 
@@ -543,8 +552,9 @@ int BPF_KPROBE(site_entry)
 	described = describe_code_if_new(id, code, sig);
 	if (described & 1)
 		send_thread_name(id, PT_REGS_PARM1(ctx));
-	if (described >> 1)
-		send_custom(id, PT_REGS_PARM1(ctx), described >> 1, PT_REGS_PARM5(ctx));
+	if (described & VZ_DESC_CUSTOM)
+		send_custom(id, PT_REGS_PARM1(ctx), (described & VZ_DESC_CUSTOM) >> 1,
+			    PT_REGS_PARM5(ctx));
 	r = bpf_ringbuf_reserve(&events, sizeof(*r), 0);
 	if (!r) {
 		note_lost(bpf_task_storage_get(&threads, bpf_get_current_task_btf(), 0,
@@ -565,6 +575,8 @@ int BPF_KPROBE(site_entry)
 	bpf_ringbuf_submit(r, BPF_RB_NO_WAKEUP);
 	if (log_args)
 		send_args(id, PT_REGS_PARM1(ctx), code);
+	if (log_async && (described & VZ_DESC_COROUTINE))
+		send_task(id, PT_REGS_PARM1(ctx), PT_REGS_PARM3(ctx));
 	return 0;
 }
 

@@ -40,6 +40,8 @@ enum vz_rec_type {
 	/* 64-79: --log_func_args (helper "opts") */
 	VZ_REC_ARGS = 64,  /* struct vz_rec_args: the arguments of the call just recorded */
 	VZ_REC_RETVAL = 65, /* struct vz_rec_retval: the value a frame is about to return */
+	/* 80-83: --log_async */
+	VZ_REC_TASK = 80,  /* struct vz_rec_task: the coroutine just called is an asyncio Task's */
 };
 
 /* vz_rec_hdr.flags */
@@ -579,6 +581,40 @@ struct vz_rec_audit {
 	struct vz_pystr_hdr event_hdr;
 	char event[VZ_AUDIT_EVENT_MAX];
 	struct vz_custom_value v[VZ_AUDIT_ARGS];
+};
+
+/*
+ * --log_async: where an asyncio Task is found from its coroutine's step, for one minor version
+ * (symbols/tasklayout.c). The C Task (_asyncio) runs a step from a loop Handle: Handle._run's
+ * frame holds the Handle (its first local), whose _callback holds the Task (a step or wakeup
+ * wrapper, or a builtin method bound to it). A candidate is the Task only if its task_coro is
+ * the coroutine whose frame starts: nothing else is taken for one.
+ */
+struct vz_task_layout {
+	__s32 frame_self;      /* the frame's first local: f_localsplus / localsplus */
+	__s32 frame_gen;       /* <=3.10: PyFrameObject.f_gen; -1 after */
+	__s32 gen_iframe;      /* 3.11+: PyGenObject.gi_iframe (the frame is inside the coroutine) */
+	__s32 handle_callback; /* asyncio.events.Handle's _callback slot */
+	__s32 task_coro;       /* TaskObj.task_coro */
+	__s32 task_name;       /* TaskObj.task_name: a str, or (3.12+) an int n for "Task-n" */
+	__s32 long_digit;      /* PyLongObject's first digit (ob_digit) */
+	__u32 long_tagged;     /* 3.12+: the int's size is lv_tag >> 3, else ob_size */
+	__s32 type_flags;      /* PyTypeObject.tp_flags */
+	__u32 pad;
+};
+
+#define VZ_TASK_NAME_MAX 128
+
+#define VZ_TASK_NUMBERED (1u << 0) /* hdr.flags: the name is "Task-<number>" (3.12+ lazy name) */
+
+/* Sent right after the call record of a coroutine frame that a Task steps. */
+struct vz_rec_task {
+	struct vz_rec_hdr hdr;
+	__u64 frame;   /* the coroutine's frame (its vz_rec_call.frame) */
+	__u64 task;    /* the Task object */
+	__u64 number;  /* with VZ_TASK_NUMBERED */
+	struct vz_pystr_hdr name_hdr;
+	char name[VZ_TASK_NAME_MAX];
 };
 
 #endif /* __VIZBPF_H */

@@ -138,7 +138,7 @@ while True: tick()' >out.txt 3>&- &
 
 @test "every VizTracer option vizbpf cannot honour is refused with its reason, in one line" {
 	for o in log_func_with_objprint \
-		log_async log_torch log_var=x log_number=x log_attr=x \
+		log_torch log_var=x log_number=x log_attr=x \
 		log_func_exec=x log_func_entry=x magic_comment plugins=x trace_self \
 		ignore_multiprocess dump_raw subprocess_child patch_only compress=x decompress=x \
 		attach_installed=1 uninstall=1 combine=x align_combine=x; do

@@ -15,6 +15,7 @@
 #include "vizbpf.skel.h"
 #include "symbols/pyoffsets.h"
 #include "symbols/pythread_layout.h"
+#include "symbols/tasklayout.h"
 #include "symbols/pygil.h"
 #include "tracer.h"
 #include "ktrace.h"
@@ -139,6 +140,10 @@ static int load(struct tracer *t, const struct py_interp *pi, const struct vz_py
 	 * co_localsplusnames 16 before co_filename (gdb on pyenv 3.8-3.13). */
 	t->skel->rodata->log_args = !!(flags & TRACER_LOG_ARGS);
 	t->skel->rodata->log_retval = !!(flags & TRACER_LOG_RETVAL);
+	/* --log_async: a version without a task layout still gets task tracks, named after
+	 * their coroutines. */
+	t->skel->rodata->log_async = (flags & TRACER_LOG_ASYNC) &&
+				     !py_task_layout(pi->minor, (struct vz_task_layout *)&t->skel->rodata->task_layout);
 	t->skel->rodata->code_argcount = off->code_firstlineno - (pi->minor <= 10 ? 24 : 16);
 	t->skel->rodata->code_varnames = off->code_filename - (pi->minor <= 10 ? 32 : 16);
 	bpf_map__set_max_entries(t->skel->maps.events, ringbuf_bytes);

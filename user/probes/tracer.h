@@ -41,6 +41,7 @@ typedef int (*tracer_record_fn)(void *ctx, const void *data, size_t size);
 #define TRACER_LOG_ARGS 0x100 /* --log_func_args: a VZ_REC_ARGS record after each call */
 #define TRACER_LOG_PRINT 0x200 /* --log_print: writes to stdout/stderr as VZ_REC_PRINT */
 #define TRACER_LOG_RETVAL 0x400 /* --log_func_retval: a VZ_REC_RETVAL record before each return */
+#define TRACER_LOG_ASYNC 0x800 /* --log_async: a VZ_REC_TASK record after a Task's step's call */
 struct tracer *tracer_open(const struct py_interp *pi, uint64_t ringbuf_bytes, unsigned flags,
 			   tracer_record_fn fn, void *ctx);
 /* Probes the fast path's sites in another process (a followed child). Returns 0 or -errno. */

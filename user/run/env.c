@@ -46,6 +46,7 @@ enum {
 	OPT_CGROUP,
 	OPT_KERNEL,
 	OPT_LOG_GC,
+	OPT_LOG_ASYNC,
 	OPT_LOG_EXCEPTION,
 	OPT_LOG_AUDIT,
 	OPT_LOG_PRINT,
@@ -110,6 +111,9 @@ static const struct argp_option options[] = {
 	{ "tracer_entries", OPT_TRACER_ENTRIES, "N", 0,
 	  "Flight recorder: keep only the last N slices of each process; kill -USR1 writes a "
 	  "snapshot (FILE_1.json, ...) without stopping" },
+	{ "log_async", OPT_LOG_ASYNC, NULL, 0,
+	  "Each asyncio task on a track of its own, named after the task: the steps of its "
+	  "coroutine and what they call" },
 	{ "log_func_args", OPT_LOG_FUNC_ARGS, NULL, 0,
 	  "Each call's arguments in its slice's args (read from the frame as the call starts)" },
 	{ "log_func_retval", OPT_LOG_FUNC_RETVAL, NULL, 0,
@@ -137,7 +141,6 @@ static const struct argp_option options[] = {
 	{ "log_subprocess", OPT_NOOP, NULL, OPTION_HIDDEN },
 	{ "log_multiprocess", OPT_NOOP, NULL, OPTION_HIDDEN },
 	/* VizTracer options that cannot mean the same thing here (yet): refuse, never ignore. */
-	{ "log_async", OPT_UNSUPPORTED, NULL, OPTION_HIDDEN },
 #define REFUSED(name) { name, OPT_UNSUPPORTED, "X", OPTION_HIDDEN | OPTION_ARG_OPTIONAL }
 	REFUSED("log_func_with_objprint"), REFUSED("log_func_repr"),
 	REFUSED("log_torch"), REFUSED("log_var"),
@@ -284,6 +287,9 @@ static error_t parse_opt(int key, char *arg, struct argp_state *state)
 		break;
 	case OPT_LOG_GC:
 		env.log_gc = true;
+		break;
+	case OPT_LOG_ASYNC:
+		env.log_async = true;
 		break;
 	case OPT_LOG_EXCEPTION:
 		env.log_exception = true;

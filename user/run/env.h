@@ -29,6 +29,7 @@ struct env {
 	const char *cgroup;          /* --cgroup PATH: narrows --all */
 	unsigned kernel;             /* --kernel: TRACER_KERNEL_* */
 	bool log_gc;                 /* --log_gc: collections as slices */
+	bool log_async;              /* --log_async: a track per asyncio task */
 	bool log_exception;          /* --log_exception: raised exceptions as instants */
 	bool log_audit;              /* --log_audit [REGEX...]: audit events as instants */
 	bool log_print;              /* --log_print: writes to stdout/stderr as instants */

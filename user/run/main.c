@@ -198,6 +198,7 @@ int main(int argc, char **argv)
 		.n_audit_regex = env.n_audit_regex,
 		.args_filter = env.args_filter,
 		.log_sparse = env.log_sparse,
+		.log_async = env.log_async,
 	};
 	ev = events_new(NULL, &filter);
 	if (!ev) {

@@ -117,7 +117,6 @@ static const struct {
 } refusals[] = {
 	{ "log_func_with_objprint", "objprint runs inside the process; vizbpf injects no Python" },
 	{ "log_func_repr", "a repr function runs inside the process; vizbpf injects no Python" },
-	{ "log_async", "asyncio tasks on their own tracks are not implemented" },
 	{ "log_torch", "torch's profiler runs inside the process" },
 	{ "log_var", "VizTracer rewrites the program's source for it; vizbpf changes no code" },
 	{ "log_number", "VizTracer rewrites the program's source for it; vizbpf changes no code" },

@@ -47,7 +47,7 @@ unsigned procs_tracer_flags(const struct prepare *p)
 	return (prepare_needs_first_stop(p) ? TRACER_STOP_FIRST_CALL : 0) |
 	       (p->minor == 12 ? TRACER_STOP_NEW_THREADS : 0) |
 	       (env.log_func_args ? TRACER_LOG_ARGS : 0) | (env.log_print ? TRACER_LOG_PRINT : 0) |
-	       (env.log_func_retval ? TRACER_LOG_RETVAL : 0);
+	       (env.log_func_retval ? TRACER_LOG_RETVAL : 0) | (env.log_async ? TRACER_LOG_ASYNC : 0);
 }
 
 struct tracer *procs_tracer(struct procs *ps, const struct py_interp *pi, unsigned flags)

@@ -25,6 +25,7 @@
 #include "printev.h"
 #include "sparse.h"
 #include "funcargs.h"
+#include "asynctasks.h"
 #include "user/base/log.h"
 
 #define GEN_FLAGS (VZ_CO_GENERATOR | VZ_CO_COROUTINE | VZ_CO_ASYNC_GENERATOR)
@@ -38,6 +39,7 @@ struct code_info {
 	bool no_args;      /* --log_func_args_filter does not select it */
 	uint32_t sparse_levels; /* a log_sparse marker (sparse.h): levels it keeps; 0: not one */
 	char *arg_names;   /* --log_func_args: funcargs_names() of its first record */
+	char *qualname;  /* --log_async, coroutines: a task track's name until BPF names the task */
 	char *name_json; /* "qualname (file:line)" as a JSON string literal */
 	size_t name_len;
 };
@@ -77,6 +79,9 @@ struct thread {
 	char **args;           /* --log_func_args: "func_args":{...} of the frame at each depth */
 	char **rets;           /* --log_func_retval: "return_value":"..." of the frame at each depth */
 	uint32_t args_cap;     /* of both */
+	uint32_t task_depth;   /* --log_async: depth + 1 of the step of the task running, 0: none */
+	uint32_t task_tid;     /* ...its track: that frame and those above it are drawn there */
+	bool task_pending;     /* ...BPF's word on its Task (VZ_REC_TASK) is still to come */
 };
 
 /* Open addressing, slots hold index + 1 (0 is empty); items never move out of their array. */
@@ -110,6 +115,7 @@ struct events {
 	struct kmem *kmem;        /* --kernel memory, made at its first sample */
 	struct customev *custom; /* vizbpf_events.py's spans still open */
 	struct auditev *audit; /* --log_audit's regexes */
+	struct asynctasks *tasks; /* --log_async */
 };
 
 static inline uint32_t hash64(uint64_t v)
@@ -244,6 +250,9 @@ static int64_t add_code(struct events *ev, uint32_t pid, uint64_t code, uint32_t
 	c->filtered = code_filtered(&ev->filter, file);
 	c->no_args = false;
 	c->arg_names = NULL;
+	c->qualname = NULL;
+	if (ev->filter.log_async && (co_flags & VZ_CO_COROUTINE) && !(c->qualname = strdup(name)))
+		return -ENOMEM;
 	n_file = strlen(file);
 	c->sparse_levels = sparse_marker_levels(name, file);
 	c->thread_start = (!strcmp(name, "_bootstrap_inner") ||
@@ -337,6 +346,7 @@ static bool emit_to(struct events *ev, const struct thread *t, uint32_t d, uint6
 	const struct frame *f = &t->stack[d];
 	const struct code_info *c = &ev->codes[f->code];
 	uint64_t dur = end_ns > f->start_ns ? end_ns - f->start_ns : 0;
+	uint32_t tid = t->tid;
 
 	if (c->filtered || c->sparse_levels)
 		return false;
@@ -350,6 +360,11 @@ static bool emit_to(struct events *ev, const struct thread *t, uint32_t d, uint6
 		w = writer(ev, t->pid);
 	if (!w)
 		return false;
+	/* --log_async: a task's step and what it calls, on the task's track. */
+	if (t->task_depth && d + 1 >= t->task_depth) {
+		tid = t->task_tid;
+		asynctasks_name_track(ev->tasks, tid, w);
+	}
 	if (d < t->args_cap && (t->args[d] || t->rets[d])) {
 		char *args;
 
@@ -359,16 +374,16 @@ static bool emit_to(struct events *ev, const struct thread *t, uint32_t d, uint6
 			     f->lost & LOST_INSIDE ? ",\"events_lost\":\"" VZ_LOST_INSIDE "\"" : "") < 0)
 			args = NULL;
 		trace_writer_complete_args(w, c->name_json, c->name_len, f->start_ns, dur, t->pid,
-					   t->tid, args);
+					   tid, args);
 		free(args);
 	} else if (f->lost & (LOST_INSIDE | LOST_BEFORE))
 		trace_writer_complete_args(w, c->name_json, c->name_len, f->start_ns, dur, t->pid,
-					   t->tid, f->lost & LOST_BEFORE ?
+					   tid, f->lost & LOST_BEFORE ?
 					   "{\"events_lost\":\"" VZ_LOST_BEFORE "\"}" :
 					   "{\"events_lost\":\"" VZ_LOST_INSIDE "\"}");
 	else
 		trace_writer_complete(w, c->name_json, c->name_len, f->start_ns, dur, t->pid,
-				      t->tid);
+				      tid);
 	return true;
 }
 
@@ -441,6 +456,17 @@ static int push(struct events *ev, struct thread *t, const struct vz_rec_call *r
 		free(t->rets[t->depth]);
 		t->rets[t->depth] = NULL;
 	}
+	if (t->task_depth > t->depth)
+		t->task_depth = 0; /* the step ended */
+	/* --log_async: the outermost coroutine call is a task's step (VizTracer's rule: the
+	 * first coroutine frame called while no task runs on the thread). */
+	if (ev->tasks && !t->task_depth && (ev->codes[code].co_flags & VZ_CO_COROUTINE)) {
+		t->task_tid = asynctasks_track(ev->tasks, t->pid, r->frame, ev->codes[code].qualname);
+		if (t->task_tid) {
+			t->task_depth = t->depth + 1;
+			t->task_pending = true;
+		}
+	}
 	t->stack[t->depth++] = (struct frame){
 		.frame = r->frame,
 		.caller = r->caller,
@@ -488,6 +514,25 @@ static void mark_gap(struct events *ev, struct thread *t, const struct vz_rec_hd
 	trace_writer_instant_cat(w, "vizbpf", VZ_EVENTS_LOST, ts, t->pid, t->tid, 't', args);
 }
 
+/*
+ * --log_async: BPF sends a step's Task right after the step's call (after its arguments), so
+ * any other record of the thread says there was none: the step is no Task's, and must not be
+ * drawn on the track of a Task whose coroutine had the same address.
+ */
+static void settle_step(struct events *ev, struct thread *t)
+{
+	const struct frame *f;
+
+	if (!t->task_pending)
+		return;
+	t->task_pending = false;
+	if (!t->task_depth || t->task_depth > t->depth)
+		return;
+	f = &t->stack[t->task_depth - 1];
+	t->task_tid = asynctasks_taskless(ev->tasks, t->task_tid, t->pid, f->frame,
+					  ev->codes[f->code].qualname);
+}
+
 static int handle_call(struct events *ev, const struct vz_rec_call *r)
 {
 	struct thread *t = get_thread(ev, r->hdr.tid, r->hdr.pid);
@@ -496,6 +541,7 @@ static int handle_call(struct events *ev, const struct vz_rec_call *r)
 
 	if (!t)
 		return -ENOMEM;
+	settle_step(ev, t);
 	t->last_ns = ts;
 	if (r->hdr.lost_calls || r->hdr.lost_returns)
 		mark_gap(ev, t, &r->hdr, ts);
@@ -604,6 +650,7 @@ static int handle_returns(struct events *ev, const struct vz_rec_returns *r, siz
 		ev->st.unmatched_returns += n;
 		return 0;
 	}
+	settle_step(ev, t);
 	if (n && (r->hdr.lost_calls || r->hdr.lost_returns))
 		mark_gap(ev, t, &r->hdr, program_ns(ev, r->hdr.pid, r->r[0].ts_ns));
 	for (uint32_t i = 0; i < n; i++)
@@ -620,6 +667,7 @@ static int handle_return(struct events *ev, const struct vz_rec_return *r)
 		ev->st.unmatched_returns++;
 		return 0;
 	}
+	settle_step(ev, t);
 	t->last_ns = ts;
 	if (r->hdr.lost_calls || r->hdr.lost_returns)
 		mark_gap(ev, t, &r->hdr, ts);
@@ -714,6 +762,29 @@ static int handle_retval(struct events *ev, const struct vz_rec_retval *r)
 	return 0; /* a generator's creation (3.11+), a frame whose call was lost: no slice */
 }
 
+/* --log_async: BPF found the Task whose coroutine's call was just pushed: its name. */
+static int handle_task(struct events *ev, const struct vz_rec_task *r)
+{
+	struct thread *t = find_thread(ev, r->hdr.tid);
+	char name[VZ_TASK_NAME_MAX * 4 + 8];
+	uint32_t tid;
+
+	if (!ev->tasks || !t || !t->task_pending || !t->task_depth ||
+	    t->task_depth != t->depth || t->stack[t->depth - 1].frame != r->frame)
+		return 0;
+	t->task_pending = false;
+	if (r->hdr.flags & VZ_TASK_NUMBERED)
+		snprintf(name, sizeof(name), "Task-%llu", (unsigned long long)r->number);
+	else if (!pystr_to_utf8(&r->name_hdr, r->name, name, sizeof(name)))
+		/* An empty or unreadable name: the Task is still the Task. */
+		snprintf(name, sizeof(name), "%s",
+			 ev->codes[t->stack[t->depth - 1].code].qualname ?: "Task");
+	tid = asynctasks_found(ev->tasks, t->task_tid, r->hdr.pid, r->frame, r->task, name);
+	if (tid)
+		t->task_tid = tid;
+	return 0;
+}
+
 static int handle_thread_name(struct events *ev, const struct vz_rec_thread_name *r)
 {
 	struct thread *t = get_thread(ev, r->hdr.tid, r->hdr.pid);
@@ -753,6 +824,7 @@ static int handle_exit(struct events *ev, const struct vz_rec_exit *r)
 
 	if (!t || t->exited)
 		return 0;
+	settle_step(ev, t);
 	if (r->hdr.lost_calls || r->hdr.lost_returns)
 		mark_gap(ev, t, &r->hdr, program_ns(ev, r->hdr.pid, r->hdr.ts_ns));
 	/* Frames still open when the thread ends (os._exit, a fatal signal) end with it. */
@@ -874,6 +946,8 @@ int events_handle(void *ctx, const void *data, size_t size)
 		return size >= sizeof(struct vz_rec_args) ? handle_args(ev, data, size) : 0;
 	case VZ_REC_RETVAL:
 		return size >= sizeof(struct vz_rec_retval) ? handle_retval(ev, data) : 0;
+	case VZ_REC_TASK:
+		return size >= sizeof(struct vz_rec_task) ? handle_task(ev, data) : 0;
 	case VZ_REC_THREAD_NAME:
 		return size >= sizeof(struct vz_rec_thread_name) ? handle_thread_name(ev, data) : 0;
 	case VZ_REC_SYSCALL:
@@ -963,6 +1037,8 @@ struct events *events_new(struct trace_writer *w, const struct events_filter *fi
 		ev->audit = auditev_new(filter->audit_regex, filter->n_audit_regex, err,
 					sizeof(err));
 	}
+	if (filter->log_async && !(ev->tasks = asynctasks_new()))
+		goto fail;
 	if (!ev->holds || index_init(&ev->code_index, 4096) || index_init(&ev->thread_index, 256))
 		goto fail;
 	unknown = add_code(ev, 0, 0, 0, "<unknown>", "?", 0);
@@ -1070,6 +1146,7 @@ void events_get_stats(const struct events *ev, struct events_stats *s)
 	s->kernel_flows = ev->kst.flows;
 	s->kernel_cpu_lines = ev->kcpu.lines;
 	s->kernel_counters = kmem_counters(ev->kmem);
+	s->async_tasks = asynctasks_count(ev->tasks);
 }
 
 void events_free(struct events *ev)
@@ -1079,6 +1156,7 @@ void events_free(struct events *ev)
 	for (uint32_t i = 0; i < ev->n_codes; i++) {
 		free(ev->codes[i].name_json);
 		free(ev->codes[i].arg_names);
+		free(ev->codes[i].qualname);
 	}
 	for (uint32_t i = 0; i < ev->n_threads; i++) {
 		for (uint32_t d = 0; d < ev->threads[i].args_cap; d++) {
@@ -1097,5 +1175,6 @@ void events_free(struct events *ev)
 	kmem_free(ev->kmem);
 	customev_free(ev->custom);
 	auditev_free(ev->audit);
+	asynctasks_free(ev->tasks);
 	free(ev);
 }

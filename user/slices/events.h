@@ -40,6 +40,7 @@ struct events_stats {
 	uint64_t custom_events;     /* calls of vizbpf_events.py's functions */
 	uint64_t audit_events;      /* --log_audit: audit events written (after the regexes) */
 	uint64_t prints;            /* --log_print: writes to stdout/stderr written */
+	uint64_t async_tasks;       /* --log_async: task tracks made */
 };
 
 struct events_filter {
@@ -54,6 +55,7 @@ struct events_filter {
 	int n_audit_regex;
 	const void *args_filter; /* --log_func_args_filter: a compiled regex_t, NULL: every function */
 	int log_sparse; /* --log_sparse: only calls under a log_sparse marker (sparse.h) */
+	int log_async;           /* --log_async: each asyncio task's steps on a track of its own */
 };
 
 struct vz_rec_thread;

@@ -100,6 +100,8 @@ void write_metadata(struct trace_writer *w, struct tracer *t, const struct py_in
 		trace_writer_meta_u64(w, "prints", es->prints);
 		trace_writer_meta_u64(w, "prints_lost", ts->prints_lost);
 	}
+	if (es->async_tasks)
+		trace_writer_meta_u64(w, "async_tasks", es->async_tasks);
 	if (es->custom_events)
 		trace_writer_meta_u64(w, "custom_events", es->custom_events);
 	trace_writer_meta_u64(w, "eval_frame_unlocks", ch->eval_frame_unlocks);
