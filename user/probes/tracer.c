@@ -141,6 +141,16 @@ static int load(struct tracer *t, const struct py_interp *pi, const struct vz_py
 	t->skel->rodata->code_varnames = off->code_filename - (pi->minor <= 10 ? 32 : 16);
 	bpf_map__set_max_entries(t->skel->maps.events, ringbuf_bytes);
 	ktrace_configure(t->skel, flags);
+	/* Unrequested event options' programs stay unloaded: verifying them is most of start-up. */
+	bpf_program__set_autoload(t->skel->progs.gc_begin, !!(flags & TRACER_LOG_GC));
+	bpf_program__set_autoload(t->skel->progs.gc_end, !!(flags & TRACER_LOG_GC));
+	bpf_program__set_autoload(t->skel->progs.exc_enter, !!(flags & TRACER_LOG_EXCEPTION));
+	bpf_program__set_autoload(t->skel->progs.exc_return, !!(flags & TRACER_LOG_EXCEPTION));
+	bpf_program__set_autoload(t->skel->progs.audit_usdt, !!(flags & TRACER_LOG_AUDIT));
+	bpf_program__set_autoload(t->skel->progs.audit_py, !!(flags & TRACER_LOG_AUDIT));
+	bpf_program__set_autoload(t->skel->progs.audit_py_ret, !!(flags & TRACER_LOG_AUDIT));
+	bpf_program__set_autoload(t->skel->progs.audit_tstate, !!(flags & TRACER_LOG_AUDIT));
+	bpf_program__set_autoload(t->skel->progs.audit_38, !!(flags & TRACER_LOG_AUDIT));
 	if (t->multi) {
 		bpf_program__set_expected_attach_type(t->skel->progs.site_entry,
 						      (enum bpf_attach_type)VZ_BPF_TRACE_UPROBE_MULTI);

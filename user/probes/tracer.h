@@ -38,6 +38,11 @@ typedef int (*tracer_record_fn)(void *ctx, const void *data, size_t size);
 #define TRACER_KERNEL_CPU 0x40      /* --kernel cpu: CPU tracks (their context switches) */
 #define TRACER_KERNEL_MEMORY 0x80   /* --kernel memory: RSS and page fault counters */
 #define TRACER_LOG_ARGS 0x100 /* --log_func_args: a VZ_REC_ARGS record after each call */
+/* The event options whose programs are loaded: without the flag, the program is not loaded at all
+ * (the verifier takes ~0.8 s over the audit programs alone), and tracer_log_* must not be called. */
+#define TRACER_LOG_GC 0x200	  /* --log_gc: gc_begin, gc_end */
+#define TRACER_LOG_EXCEPTION 0x400 /* --log_exception: exc_enter, exc_return */
+#define TRACER_LOG_AUDIT 0x800	  /* --log_audit: the audit_* programs */
 struct tracer *tracer_open(const struct py_interp *pi, uint64_t ringbuf_bytes, unsigned flags,
 			   tracer_record_fn fn, void *ctx);
 /* Probes the fast path's sites in another process (a followed child). Returns 0 or -errno. */
