@@ -27,6 +27,7 @@ _Static_assert(TRACER_KERNEL_SYSCALLS == KTRACE_SYSCALLS && TRACER_KERNEL_SCHED 
 #include "auditprobe.h"
 #include "user/base/log.h"
 #include "held.h"
+#include "linkclose.h"
 
 #define VZ_BPF_TRACE_UPROBE_MULTI 48 /* enum bpf_attach_type, Linux 6.6+ */
 #define TRACER_MAX_CHILDREN 1024
@@ -476,35 +477,40 @@ void tracer_detach(struct tracer *t)
 	t->exc = NULL;
 	auditprobe_free(t->audit);
 	t->audit = NULL;
+	struct linkclose c = { 0 };
+
+	/* Closed all at once: each uprobe link's close waits for grace periods (linkclose.h). */
 	for (int i = 0; i < t->n_child_fds; i++)
-		close(t->child_fds[i]);
+		linkclose_add_fd(&c, t->child_fds[i]);
 	t->n_child_fds = 0;
 	ktrace_detach(t->klinks);
 	for (int i = 0; i < t->n_deallocs; i++)
-		bpf_link__destroy(t->deallocs[i]);
+		linkclose_add(&c, t->deallocs[i]);
 	t->n_deallocs = 0;
 	for (int i = 0; i < t->n_more; i++) {
-		bpf_link__destroy(t->more[i].entry);
-		bpf_link__destroy(t->more[i].ret);
+		linkclose_add(&c, t->more[i].entry);
+		linkclose_add(&c, t->more[i].ret);
 	}
 	t->n_more = 0;
-	bpf_link__destroy(t->entry);
-	bpf_link__destroy(t->ret);
-	bpf_link__destroy(t->site_entry);
-	bpf_link__destroy(t->site_flush);
+	linkclose_add(&c, t->entry);
+	linkclose_add(&c, t->ret);
+	linkclose_add(&c, t->site_entry);
+	linkclose_add(&c, t->site_flush);
 	t->entry = t->ret = t->site_entry = t->site_flush = NULL;
-	if (t->site_entry_fd >= 0)
-		close(t->site_entry_fd);
-	if (t->site_flush_fd >= 0)
-		close(t->site_flush_fd);
+	linkclose_add_fd(&c, t->site_entry_fd);
+	linkclose_add_fd(&c, t->site_flush_fd);
+	linkclose_run(&c);
 	t->site_entry_fd = t->site_flush_fd = -1;
 }
 
 void tracer_use_sites(struct tracer *t)
 {
 	/* The evaluator's own probe has done its job (the first call); the sites see the rest. */
-	bpf_link__destroy(t->entry);
-	bpf_link__destroy(t->ret);
+	struct linkclose c = { 0 };
+
+	linkclose_add(&c, t->entry);
+	linkclose_add(&c, t->ret);
+	linkclose_run(&c); /* the program is held meanwhile: both closes wait at once */
 	t->entry = t->ret = NULL;
 	snprintf(t->mechanism, sizeof(t->mechanism),
 		 "nop5 probe sites in libvizbpf-eval.so, the eval_frame around "
