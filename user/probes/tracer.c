@@ -4,6 +4,8 @@
  * go to rodata before load, so the verifier drops the other versions' paths.
  */
 #include <errno.h>
+#include <pthread.h>
+#include <signal.h>
 #include <linux/types.h>
 #include <stdlib.h>
 #include <string.h>
@@ -60,6 +62,11 @@ struct tracer {
 	struct gcprobe *gc; /* --log_gc's probes (gcprobe.c), NULL without */
 	struct excprobe *exc; /* --log_exception's (excprobe.c) */
 	struct auditprobe *audit; /* --log_audit's (auditprobe.c) */
+	/* The evaluator probe's links of the first pid, closed in the background once the sites
+	 * carry its calls (tracer_use_sites); joined before anything else is detached. */
+	pthread_t reaper;
+	bool reaping;
+	struct linkclose reap;
 };
 
 static int libbpf_print(enum libbpf_print_level level, const char *fmt, va_list args)
@@ -253,6 +260,21 @@ static struct bpf_link *attach_uprobe(struct bpf_program *prog, pid_t pid, const
 	return link;
 }
 
+static void *reap_main(void *arg)
+{
+	linkclose_run(arg);
+	return NULL;
+}
+
+/* Waits for the background close of tracer_use_sites, if any. */
+static void reap_join(struct tracer *t)
+{
+	if (!t->reaping)
+		return;
+	pthread_join(t->reaper, NULL);
+	t->reaping = false;
+}
+
 /* Thread exits (and the first call, for stop_first_call) are reported for these processes. */
 static int mark_traced(struct tracer *t, pid_t pid)
 {
@@ -260,6 +282,10 @@ static int mark_traced(struct tracer *t, pid_t pid)
 	__u8 one = 1;
 
 	bpf_map__delete_elem(t->skel->maps.started_pids, &key, sizeof(key), 0);
+	/* A new program in that pid: py_entry speaks for it again, once the old link is gone. */
+	if (pid == t->pid)
+		reap_join(t);
+	bpf_map__delete_elem(t->skel->maps.sited_pids, &key, sizeof(key), 0);
 	ktrace_mark(t->skel, pid);
 	return bpf_map__update_elem(t->skel->maps.traced_pids, &key, sizeof(key), &one,
 				    sizeof(one), BPF_ANY);
@@ -479,6 +505,7 @@ void tracer_detach(struct tracer *t)
 	t->audit = NULL;
 	struct linkclose c = { 0 };
 
+	reap_join(t);
 	/* Closed all at once: each uprobe link's close waits for grace periods (linkclose.h). */
 	for (int i = 0; i < t->n_child_fds; i++)
 		linkclose_add_fd(&c, t->child_fds[i]);
@@ -505,13 +532,34 @@ void tracer_detach(struct tracer *t)
 
 void tracer_use_sites(struct tracer *t)
 {
-	/* The evaluator's own probe has done its job (the first call); the sites see the rest. */
-	struct linkclose c = { 0 };
+	__u32 key = t->pid;
+	__u8 one = 1;
+	sigset_t all, old;
 
-	linkclose_add(&c, t->entry);
-	linkclose_add(&c, t->ret);
-	linkclose_run(&c); /* the program is held meanwhile: both closes wait at once */
+	/*
+	 * The evaluator's own probe has done its job (the first call); the sites see the rest.
+	 * Closing its link waits for grace periods (~0.1 s), which the held program would wait
+	 * too: py_entry is told to ignore this process instead, and the link is closed on a
+	 * thread of its own while the program runs. The program is held now: no call can come
+	 * between the two probes.
+	 */
+	reap_join(t);
+	linkclose_add(&t->reap, t->entry);
+	linkclose_add(&t->reap, t->ret);
 	t->entry = t->ret = NULL;
+	if (bpf_map__update_elem(t->skel->maps.sited_pids, &key, sizeof(key), &one, sizeof(one),
+				 BPF_ANY)) {
+		linkclose_run(&t->reap); /* cannot quiet it: close it now, held */
+	} else {
+		t->skel->bss->any_sited = 1;
+		/* Signals (Ctrl-C) go to the loader's own threads, never to this one. */
+		sigfillset(&all);
+		pthread_sigmask(SIG_SETMASK, &all, &old);
+		t->reaping = !pthread_create(&t->reaper, NULL, reap_main, &t->reap);
+		pthread_sigmask(SIG_SETMASK, &old, NULL);
+		if (!t->reaping)
+			linkclose_run(&t->reap);
+	}
 	snprintf(t->mechanism, sizeof(t->mechanism),
 		 "nop5 probe sites in libvizbpf-eval.so, the eval_frame around "
 		 "_PyEval_EvalFrameDefault (%s)%s", t->multi ? "uprobe_multi" : "perf uprobes",
