@@ -505,7 +505,6 @@ void tracer_detach(struct tracer *t)
 	t->audit = NULL;
 	struct linkclose c = { 0 };
 
-	reap_join(t);
 	/* Closed all at once: each uprobe link's close waits for grace periods (linkclose.h). */
 	for (int i = 0; i < t->n_child_fds; i++)
 		linkclose_add_fd(&c, t->child_fds[i]);
@@ -527,6 +526,9 @@ void tracer_detach(struct tracer *t)
 	linkclose_add_fd(&c, t->site_entry_fd);
 	linkclose_add_fd(&c, t->site_flush_fd);
 	linkclose_run(&c);
+	/* Only now: a program as short as `-c pass` ends while the evaluator probe's link is still
+	 * closing; both waits overlap. */
+	reap_join(t);
 	t->site_entry_fd = t->site_flush_fd = -1;
 }
 
