@@ -63,7 +63,7 @@ struct tracer {
 	struct excprobe *exc; /* --log_exception's (excprobe.c) */
 	struct auditprobe *audit; /* --log_audit's (auditprobe.c) */
 	/* The evaluator probe's links of the first pid, closed in the background once the sites
-	 * carry its calls (tracer_use_sites); joined before anything else is detached. */
+	 * carry its calls (tracer_use_sites); joined at detach and when that pid execs. */
 	pthread_t reaper;
 	bool reaping;
 	struct linkclose reap;
@@ -497,14 +497,14 @@ int tracer_attach_sites_pid(struct tracer *t, pid_t pid, const char *lib, uint64
 
 void tracer_detach(struct tracer *t)
 {
+	struct linkclose c = { 0 };
+
 	gcprobe_free(t->gc);
 	t->gc = NULL;
 	excprobe_free(t->exc);
 	t->exc = NULL;
 	auditprobe_free(t->audit);
 	t->audit = NULL;
-	struct linkclose c = { 0 };
-
 	/* Closed all at once: each uprobe link's close waits for grace periods (linkclose.h). */
 	for (int i = 0; i < t->n_child_fds; i++)
 		linkclose_add_fd(&c, t->child_fds[i]);
