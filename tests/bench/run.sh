@@ -52,3 +52,5 @@ echo "vizbpf bench: $vizbpf, $(nproc) CPUs, $(uname -r), ${#present[@]} interpre
 /usr/bin/python3 "$here/kbench.py" --vizbpf "$vizbpf" --repeats "$repeats" --tmp "$tmp" "${present[0]}"
 # --log_gc, --log_exception, --log_audit and custom events: the cost per event.
 /usr/bin/python3 "$here/evbench.py" --vizbpf "$vizbpf" --repeats "$repeats" --tmp "$tmp" "${present[0]}"
+# Issue #14: start-up, the first call's hold, .json.gz against .json, vizbpf's own peak RSS.
+/usr/bin/python3 "$here/startbench.py" --vizbpf "$vizbpf" --repeats "$repeats" --tmp "$tmp" "${present[0]}"

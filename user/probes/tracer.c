@@ -4,6 +4,8 @@
  * go to rodata before load, so the verifier drops the other versions' paths.
  */
 #include <errno.h>
+#include <pthread.h>
+#include <signal.h>
 #include <linux/types.h>
 #include <stdlib.h>
 #include <string.h>
@@ -29,6 +31,7 @@ _Static_assert(TRACER_KERNEL_SYSCALLS == KTRACE_SYSCALLS && TRACER_KERNEL_SCHED 
 #include "auditprobe.h"
 #include "user/base/log.h"
 #include "held.h"
+#include "linkclose.h"
 
 #define VZ_BPF_TRACE_UPROBE_MULTI 48 /* enum bpf_attach_type, Linux 6.6+ */
 #define TRACER_MAX_CHILDREN 1024
@@ -61,6 +64,11 @@ struct tracer {
 	struct gcprobe *gc; /* --log_gc's probes (gcprobe.c), NULL without */
 	struct excprobe *exc; /* --log_exception's (excprobe.c) */
 	struct auditprobe *audit; /* --log_audit's (auditprobe.c) */
+	/* The evaluator probe's links of the first pid, closed in the background once the sites
+	 * carry its calls (tracer_use_sites); joined at detach and when that pid execs. */
+	pthread_t reaper;
+	bool reaping;
+	struct linkclose reap;
 };
 
 static int libbpf_print(enum libbpf_print_level level, const char *fmt, va_list args)
@@ -148,6 +156,16 @@ static int load(struct tracer *t, const struct py_interp *pi, const struct vz_py
 	t->skel->rodata->code_varnames = off->code_filename - (pi->minor <= 10 ? 32 : 16);
 	bpf_map__set_max_entries(t->skel->maps.events, ringbuf_bytes);
 	ktrace_configure(t->skel, flags);
+	/* Unrequested event options' programs stay unloaded: verifying them is most of start-up. */
+	bpf_program__set_autoload(t->skel->progs.gc_begin, !!(flags & TRACER_LOG_GC));
+	bpf_program__set_autoload(t->skel->progs.gc_end, !!(flags & TRACER_LOG_GC));
+	bpf_program__set_autoload(t->skel->progs.exc_enter, !!(flags & TRACER_LOG_EXCEPTION));
+	bpf_program__set_autoload(t->skel->progs.exc_return, !!(flags & TRACER_LOG_EXCEPTION));
+	bpf_program__set_autoload(t->skel->progs.audit_usdt, !!(flags & TRACER_LOG_AUDIT));
+	bpf_program__set_autoload(t->skel->progs.audit_py, !!(flags & TRACER_LOG_AUDIT));
+	bpf_program__set_autoload(t->skel->progs.audit_py_ret, !!(flags & TRACER_LOG_AUDIT));
+	bpf_program__set_autoload(t->skel->progs.audit_tstate, !!(flags & TRACER_LOG_AUDIT));
+	bpf_program__set_autoload(t->skel->progs.audit_38, !!(flags & TRACER_LOG_AUDIT));
 	if (t->multi) {
 		bpf_program__set_expected_attach_type(t->skel->progs.site_entry,
 						      (enum bpf_attach_type)VZ_BPF_TRACE_UPROBE_MULTI);
@@ -249,6 +267,21 @@ static struct bpf_link *attach_uprobe(struct bpf_program *prog, pid_t pid, const
 	return link;
 }
 
+static void *reap_main(void *arg)
+{
+	linkclose_run(arg);
+	return NULL;
+}
+
+/* Waits for the background close of tracer_use_sites, if any. */
+static void reap_join(struct tracer *t)
+{
+	if (!t->reaping)
+		return;
+	pthread_join(t->reaper, NULL);
+	t->reaping = false;
+}
+
 /* Thread exits (and the first call, for stop_first_call) are reported for these processes. */
 static int mark_traced(struct tracer *t, pid_t pid)
 {
@@ -256,6 +289,10 @@ static int mark_traced(struct tracer *t, pid_t pid)
 	__u8 one = 1;
 
 	bpf_map__delete_elem(t->skel->maps.started_pids, &key, sizeof(key), 0);
+	/* A new program in that pid: py_entry speaks for it again, once the old link is gone. */
+	if (pid == t->pid)
+		reap_join(t);
+	bpf_map__delete_elem(t->skel->maps.sited_pids, &key, sizeof(key), 0);
 	ktrace_mark(t->skel, pid);
 	return bpf_map__update_elem(t->skel->maps.traced_pids, &key, sizeof(key), &one,
 				    sizeof(one), BPF_ANY);
@@ -467,42 +504,71 @@ int tracer_attach_sites_pid(struct tracer *t, pid_t pid, const char *lib, uint64
 
 void tracer_detach(struct tracer *t)
 {
+	struct linkclose c = { 0 };
+
 	gcprobe_free(t->gc);
 	t->gc = NULL;
 	excprobe_free(t->exc);
 	t->exc = NULL;
 	auditprobe_free(t->audit);
 	t->audit = NULL;
+	/* Closed all at once: each uprobe link's close waits for grace periods (linkclose.h). */
 	for (int i = 0; i < t->n_child_fds; i++)
-		close(t->child_fds[i]);
+		linkclose_add_fd(&c, t->child_fds[i]);
 	t->n_child_fds = 0;
 	ktrace_detach(t->klinks);
 	for (int i = 0; i < t->n_deallocs; i++)
-		bpf_link__destroy(t->deallocs[i]);
+		linkclose_add(&c, t->deallocs[i]);
 	t->n_deallocs = 0;
 	for (int i = 0; i < t->n_more; i++) {
-		bpf_link__destroy(t->more[i].entry);
-		bpf_link__destroy(t->more[i].ret);
+		linkclose_add(&c, t->more[i].entry);
+		linkclose_add(&c, t->more[i].ret);
 	}
 	t->n_more = 0;
-	bpf_link__destroy(t->entry);
-	bpf_link__destroy(t->ret);
-	bpf_link__destroy(t->site_entry);
-	bpf_link__destroy(t->site_flush);
+	linkclose_add(&c, t->entry);
+	linkclose_add(&c, t->ret);
+	linkclose_add(&c, t->site_entry);
+	linkclose_add(&c, t->site_flush);
 	t->entry = t->ret = t->site_entry = t->site_flush = NULL;
-	if (t->site_entry_fd >= 0)
-		close(t->site_entry_fd);
-	if (t->site_flush_fd >= 0)
-		close(t->site_flush_fd);
+	linkclose_add_fd(&c, t->site_entry_fd);
+	linkclose_add_fd(&c, t->site_flush_fd);
+	linkclose_run(&c);
+	/* Only now: a program as short as `-c pass` ends while the evaluator probe's link is still
+	 * closing; both waits overlap. */
+	reap_join(t);
 	t->site_entry_fd = t->site_flush_fd = -1;
 }
 
 void tracer_use_sites(struct tracer *t)
 {
-	/* The evaluator's own probe has done its job (the first call); the sites see the rest. */
-	bpf_link__destroy(t->entry);
-	bpf_link__destroy(t->ret);
+	__u32 key = t->pid;
+	__u8 one = 1;
+	sigset_t all, old;
+
+	/*
+	 * The evaluator's own probe has done its job (the first call); the sites see the rest.
+	 * Closing its link waits for grace periods (~0.1 s), which the held program would wait
+	 * too: py_entry is told to ignore this process instead, and the link is closed on a
+	 * thread of its own while the program runs. The program is held now: no call can come
+	 * between the two probes.
+	 */
+	reap_join(t);
+	linkclose_add(&t->reap, t->entry);
+	linkclose_add(&t->reap, t->ret);
 	t->entry = t->ret = NULL;
+	if (bpf_map__update_elem(t->skel->maps.sited_pids, &key, sizeof(key), &one, sizeof(one),
+				 BPF_ANY)) {
+		linkclose_run(&t->reap); /* cannot quiet it: close it now, held */
+	} else {
+		t->skel->bss->any_sited = 1;
+		/* Signals (Ctrl-C) go to the loader's own threads, never to this one. */
+		sigfillset(&all);
+		pthread_sigmask(SIG_SETMASK, &all, &old);
+		t->reaping = !pthread_create(&t->reaper, NULL, reap_main, &t->reap);
+		pthread_sigmask(SIG_SETMASK, &old, NULL);
+		if (!t->reaping)
+			linkclose_run(&t->reap);
+	}
 	snprintf(t->mechanism, sizeof(t->mechanism),
 		 "nop5 probe sites in libvizbpf-eval.so, the eval_frame around "
 		 "_PyEval_EvalFrameDefault (%s)%s", t->multi ? "uprobe_multi" : "perf uprobes",

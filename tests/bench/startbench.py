@@ -1,0 +1,116 @@
+"""make bench, issue #14 rows: start-up, the hold at the first call, .json.gz against .json,
+and vizbpf's own peak RSS at default settings, each printed against its target.
+
+    startbench.py --vizbpf PATH --repeats R --tmp DIR [PYTHON]
+
+- start-up added: wall time of `vizbpf -q -o F -- python -c pass` minus `python -c pass`
+  (medians of R runs each, interleaved; target <= 50 ms);
+- the holds: what the trace itself says the program was held (its 'vizbpf: held ...' instants:
+  at exec while the probes load, at the first call while tracing is set up; target <= 5 ms for
+  the first call);
+- .json.gz: whole-command wall time of the mixed workload written as .json.gz over .json
+  (medians, interleaved; target <= 1.1x);
+- peak RSS: vizbpf's own VmHWM (peakrss.py) over the fastest call loop (loop.py, ~1 M calls/s
+  traced) at the default --buffer_size, with the calls lost (targets <= 64 MB and 0).
+Prints the rows; exit 1 only if a run fails or loses calls, never because a target is missed.
+"""
+import argparse
+import gzip
+import json
+import os
+import statistics
+import subprocess
+import sys
+import time
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+LOOP_CALLS = 2_000_000
+
+
+def run(cmd):
+    t0 = time.perf_counter()
+    p = subprocess.run(cmd, cwd=HERE, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                       universal_newlines=True)
+    wall = time.perf_counter() - t0
+    if p.returncode:
+        raise SystemExit("startbench: %s failed: %s" % (" ".join(cmd), p.stderr[-500:]))
+    return p, wall
+
+
+def load_trace(path):
+    opener = gzip.open if path.endswith(".gz") else open
+    with opener(path, "rt") as f:
+        return json.load(f)
+
+
+def holds(trace):
+    """held_ms of the trace's hold instants, by name."""
+    out = {}
+    for e in trace.get("traceEvents", []):
+        if e.get("cat") == "vizbpf" and e.get("name", "").startswith("vizbpf: held"):
+            out.setdefault(e["name"], []).append(e["args"]["held_ms"])
+    return out
+
+
+def verdict(value, target):
+    return "met" if value <= target else "MISSED"
+
+
+def main():
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--vizbpf", required=True)
+    ap.add_argument("--repeats", type=int, default=3)
+    ap.add_argument("--tmp", default="/tmp")
+    ap.add_argument("python", nargs="?", default="/usr/bin/python3.11")
+    args = ap.parse_args()
+    py, viz = args.python, args.vizbpf
+    out = os.path.join(args.tmp, "startbench.json")
+
+    bare, traced, exec_hold, first_hold = [], [], [], []
+    for _ in range(args.repeats):
+        bare.append(run([py, "-c", "pass"])[1])
+        traced.append(run([viz, "-q", "-o", out, "--", py, "-c", "pass"])[1])
+        h = holds(load_trace(out))
+        exec_hold.append(sum(h.get("vizbpf: held at exec to probe it", [0])))
+        first_hold.append(sum(h.get("vizbpf: held to set up tracing", [0])))
+    added_ms = (statistics.median(traced) - statistics.median(bare)) * 1e3
+
+    plain, gz = [], []
+    for _ in range(args.repeats):
+        plain.append(run([viz, "-q", "-o", out, "--", py, "mixed.py"])[1])
+        gz.append(run([viz, "-q", "-o", out + ".gz", "--", py, "mixed.py"])[1])
+    meta = load_trace(out + ".gz").get("viztracer_metadata", {})
+    if meta.get("calls_lost"):
+        raise SystemExit("startbench: the .json.gz run lost %d calls" % meta["calls_lost"])
+    gz_ratio = statistics.median(gz) / statistics.median(plain)
+    os.unlink(out + ".gz")
+
+    p, _ = run([sys.executable, os.path.join(HERE, "peakrss.py"), viz, "-q", "-o", out, "--",
+                py, "loop.py", str(LOOP_CALLS)])
+    kv = dict(f.split("=") for f in p.stderr.strip().splitlines()[-1].split()[1:])
+    rss_mb = int(kv["vmhwm_kb"]) / 1e3
+    calls_s = LOOP_CALLS / float(dict(f.split("=") for f in p.stdout.split())["seconds"])
+    lost = load_trace(out).get("viztracer_metadata", {}).get("calls_lost", 0)
+    os.unlink(out)
+
+    print("issue #14 rows (%s, medians of %d runs; measured in this run):" % (py, args.repeats))
+    rows = [
+        ("start-up added to `python -c pass`", "%+.0f ms" % added_ms, "<= 50 ms",
+         verdict(added_ms, 50)),
+        ("  held at exec while the probes load", "%.0f ms" % statistics.median(exec_hold), "", ""),
+        ("  held at the first call", "%.0f ms" % statistics.median(first_hold), "<= 5 ms",
+         verdict(statistics.median(first_hold), 5)),
+        (".json.gz / .json, whole command (mixed)", "%.2fx" % gz_ratio, "<= 1.1x",
+         verdict(gz_ratio, 1.1)),
+        ("vizbpf peak RSS, default --buffer_size", "%.1f MB" % rss_mb, "<= 64 MB",
+         verdict(rss_mb, 64)),
+        ("  at calls/s (traced leaf-call loop)", "%.2f M" % (calls_s / 1e6), "1.5 M", ""),
+        ("  calls lost", "%d" % lost, "0", verdict(lost, 0)),
+    ]
+    for name, value, target, v in rows:
+        print("  %-42s %10s  %-9s %s" % (name, value, target, v))
+    return 1 if lost else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
