@@ -133,6 +133,8 @@ int cbudget_unwiden(struct cbudget *b, const struct vz_py_offsets *o, uint32_t p
 	/* A thread deep in a recursion right now has spent part of it: it gets back what it
 	 * will have when it unwinds, never less than nothing. */
 	remaining = remaining > b->widen_by ? remaining - b->widen_by : 1;
+	/* The watchdog must not narrow it a second time if vizbpf dies after this. */
+	watchdog_forget_at(pid, addr);
 	return procmem_write(pid, addr, &remaining, sizeof(remaining));
 }
 

@@ -135,6 +135,15 @@ void watchdog_forget(uint32_t pid)
 			__atomic_store_n(&journal[i].pid, 0, __ATOMIC_RELEASE);
 }
 
+void watchdog_forget_at(uint32_t pid, uint64_t addr)
+{
+	if (!journal)
+		return;
+	for (int i = 0; i < JOURNAL_MAX; i++)
+		if (journal[i].pid == pid && journal[i].addr == addr)
+			__atomic_store_n(&journal[i].pid, 0, __ATOMIC_RELEASE);
+}
+
 void watchdog_forget_all(void)
 {
 	if (journal)
@@ -203,14 +212,14 @@ static void undo_process(uint32_t pid, struct freeze *fz, struct live *l)
 				procmem_write(pid, u->addr, &u->was, u->size);
 			continue;
 		}
-		/* A widened C recursion budget, as prepare_unwiden: only in a thread state still
-		 * alive, and only while it is above the interpreter's own (an unwidened or new
-		 * thread's never is). */
+		/* A widened C recursion budget, as cbudget_unwiden: only in a thread state still
+		 * alive. vizbpf forgets each entry as it narrows that budget back, so what is
+		 * here is still widened, even when below the interpreter's own budget now (a
+		 * thread deep in a recursion has spent part of it). */
 		if (!listed)
 			live_tstates(pid, l);
 		listed = true;
-		if (!is_live(l, u->tstate) || procmem_read(pid, u->addr, &remaining, 4) ||
-		    remaining <= (int32_t)u->now)
+		if (!is_live(l, u->tstate) || procmem_read(pid, u->addr, &remaining, 4))
 			continue;
 		remaining = remaining > (int32_t)u->was ? remaining - (int32_t)u->was : 1;
 		procmem_write(pid, u->addr, &remaining, 4);

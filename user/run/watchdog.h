@@ -29,6 +29,8 @@ void watchdog_note_widen(uint32_t pid, uint64_t tstate, uint64_t addr, int32_t c
 /* vizbpf put pid's writes back itself (or pid ended): forget them. */
 void watchdog_forget(uint32_t pid);
 /* vizbpf ends normally: what it did not put back stays on purpose. */
+/* One write put back by vizbpf itself (pid's journal entry at addr). */
+void watchdog_forget_at(uint32_t pid, uint64_t addr);
 void watchdog_forget_all(void);
 
 #endif
