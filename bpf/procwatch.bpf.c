@@ -123,7 +123,7 @@ int BPF_PROG(watch_fork, struct task_struct *parent, struct task_struct *child)
 	r->pad = 0;
 	/* The child stops: SIGSTOP from here, or its own (the preloaded evaluator's fork
 	 * handler). Either way it is held until user space lets it go. */
-	held_note(cpid, cpid);
+	held_note(cpid | VZ_HELD_PROC, cpid);
 	if (cst == VZ_PROC_PROBED && bpf_send_signal_task)
 		bpf_send_signal_task(child, SIGSTOP, PIDTYPE_TGID, 0);
 	bpf_ringbuf_submit(r, BPF_RB_FORCE_WAKEUP);
@@ -173,7 +173,7 @@ int BPF_PROG(watch_exec, struct task_struct *p, pid_t old_pid, struct linux_binp
 	r->dev = key.dev;
 	r->pad = 0;
 	bpf_get_current_comm(r->comm, sizeof(r->comm));
-	held_note(pid, pid);
+	held_note(pid | VZ_HELD_PROC, pid);
 	bpf_send_signal(SIGSTOP);
 	bpf_ringbuf_submit(r, BPF_RB_FORCE_WAKEUP);
 	return 0;

@@ -62,10 +62,10 @@ cleanup_target() {
 # One attach round: PHASE attach|tracing|detach.
 attach_round() { # PY MODE PHASE
 	local py=$1 mode=$2 phase=$3 what="$1 $2 killed during $3" go="$BATS_TEST_TMPDIR/go"
-	local tpid vpid before after want st
+	local gone="$BATS_TEST_TMPDIR/gone" tpid vpid before after want st
 	want=$(expected "$py" "$mode")
-	rm -f "$go" out.txt vz.err
-	"$py" "$TARGETS/killed_target.py" "$mode" "$(work "$mode")" "$go" >out.txt 2>&1 3>&- &
+	rm -f "$go" "$gone" out.txt vz.err
+	"$py" "$TARGETS/killed_target.py" "$mode" "$(work "$mode")" "$go" "$gone" >out.txt 2>&1 3>&- &
 	tpid=$!
 	wait_for_line out.txt ready || { cleanup_target $tpid; return 1; }
 	before=$("$PEEK" $tpid)
@@ -101,6 +101,12 @@ attach_round() { # PY MODE PHASE
 			return 1
 		fi
 	fi
+	# The watchdog's work done (it ends then), the program measures its C budget (3.12).
+	for _ in $(seq 100); do
+		pgrep -x vizbpf-watchdog >/dev/null || break
+		sleep 0.05
+	done
+	touch "$gone"
 	wait_finished $tpid "$what" || { cleanup_target $tpid; return 1; }
 	wait $tpid
 	st=$?

@@ -41,9 +41,21 @@ void held_forget(pid_t tid)
 
 bool held_contains(pid_t tid)
 {
-	__u32 key = tid, tgid;
+	__u32 key = tid, proc = (__u32)tid | VZ_HELD_PROC, tgid;
 
-	return map_fd >= 0 && !bpf_map_lookup_elem(map_fd, &key, &tgid);
+	return map_fd >= 0 && (!bpf_map_lookup_elem(map_fd, &key, &tgid) ||
+			       !bpf_map_lookup_elem(map_fd, &proc, &tgid));
+}
+
+void held_forget_proc(pid_t pid)
+{
+	held_forget((pid_t)((__u32)pid | VZ_HELD_PROC));
+}
+
+void held_release_proc(pid_t pid)
+{
+	kill(pid, SIGCONT); /* first, as held_release */
+	held_forget_proc(pid);
 }
 
 void held_release(pid_t pid, pid_t tid)

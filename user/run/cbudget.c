@@ -114,7 +114,7 @@ int cbudget_widen(struct cbudget *b, const struct vz_py_offsets *o, uint32_t pid
 }
 
 int cbudget_unwiden(struct cbudget *b, const struct vz_py_offsets *o, uint32_t pid,
-		    uint64_t tstate)
+		    uint64_t tstate, bool last)
 {
 	uint64_t addr = tstate + o->tstate_c_recursion_remaining;
 	int32_t remaining, limit;
@@ -130,9 +130,15 @@ int cbudget_unwiden(struct cbudget *b, const struct vz_py_offsets *o, uint32_t p
 	err = procmem_read(pid, addr, &remaining, sizeof(remaining));
 	if (err || (!was_widened(b, tstate) && remaining <= b->c_limit))
 		return err;
-	/* A thread deep in a recursion right now has spent part of it: it gets back what it
-	 * will have when it unwinds, never less than nothing. */
+	/* A thread deep in a recursion right now (3.12's repr of a deep structure, say) may
+	 * have spent more than the widening: narrowed now, it would have nothing left, or
+	 * clamped, get all of it back when it unwinds. Tried again once it has unwound. */
+	if (remaining <= b->widen_by && !last)
+		return -EAGAIN;
 	remaining = remaining > b->widen_by ? remaining - b->widen_by : 1;
+	for (int i = 0; i < b->n_tstates; i++)
+		if (b->tstates[i] == tstate) /* narrowed: never twice */
+			b->tstates[i] = b->tstates[--b->n_tstates];
 	/* The watchdog must not narrow it a second time if vizbpf dies after this. */
 	watchdog_forget_at(pid, addr);
 	return procmem_write(pid, addr, &remaining, sizeof(remaining));

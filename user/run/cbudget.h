@@ -41,9 +41,12 @@ void cbudget_init(struct cbudget *b, int minor);
  * Returns 0 or -errno. */
 int cbudget_widen(struct cbudget *b, const struct vz_py_offsets *o, uint32_t pid,
 		  uint64_t tstate);
-/* At detach, with the process held: takes the widening back from a live thread state. */
+/* At detach, with the process held: takes the widening back from a live thread state (once).
+ * A thread deeper in C recursion than the widening (narrowed, its budget would be spent)
+ * is left as it is with -EAGAIN, to be tried again as it unwinds, unless last: then it
+ * gets 1. Returns 0, -EAGAIN or -errno. */
 int cbudget_unwiden(struct cbudget *b, const struct vz_py_offsets *o, uint32_t pid,
-		    uint64_t tstate);
+		    uint64_t tstate, bool last);
 /* The depth at which a Python recursion overflows the stack traced (and not untraced), 0 if
  * not below limit. */
 uint64_t cbudget_overflow_depth(const struct cbudget *b, int32_t limit);

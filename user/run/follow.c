@@ -86,19 +86,19 @@ void follow_fork(struct procs *ps, const struct vz_rec_fork *r)
 	if (ps->closing) {
 		if (wait_stopped(child) == 1)
 			kill(child, SIGCONT);
-		held_forget(child);
+		held_forget_proc(child);
 		return;
 	}
 	if (wait_stopped(child) != 1) {
 		vlog("fork %d -> %d: the child did not stop for us; not followed", r->parent, child);
 		ps->missed++;
-		held_forget(child);
+		held_forget_proc(child);
 		return;
 	}
 	p = parent ? procs_add(ps, child, &parent->pi, parent->bias, parent->t) : NULL;
 	if (!p) {
 		ps->missed++;
-		held_release(child, child);
+		held_release_proc(child);
 		return;
 	}
 	/* Its memory is a copy of its parent's: so is what vizbpf changed there. Its time is
@@ -131,7 +131,7 @@ void follow_fork(struct procs *ps, const struct vz_rec_fork *r)
 		procs_lock(p, false);
 		procs_name(ps, child, "python (forked)");
 	}
-	held_release(child, child);
+	held_release_proc(child);
 	events_hold_end(ps->ev, child, monotonic_ns());
 }
 
@@ -185,7 +185,7 @@ void follow_exec(struct procs *ps, const struct vz_rec_exec *r)
 	int err;
 
 	if (ps->closing) {
-		held_release(pid, pid);
+		held_release_proc(pid);
 		return;
 	}
 	/* --all --comm NAME: its comm is not NAME; its script's may be. What is not CPython is
@@ -199,7 +199,7 @@ void follow_exec(struct procs *ps, const struct vz_rec_exec *r)
 		if (!named || err == -ENOEXEC) {
 			if (err == -ENOEXEC || err == -EOPNOTSUPP)
 				procwatch_verdict(ps->pw, r->ino, r->dev, VZ_EXE_OTHER);
-			held_release(pid, pid);
+			held_release_proc(pid);
 			return;
 		}
 	}
@@ -218,7 +218,7 @@ void follow_exec(struct procs *ps, const struct vz_rec_exec *r)
 		/* Not CPython (or not one vizbpf traces): never stopped again. */
 		if (err == -ENOEXEC || err == -EOPNOTSUPP)
 			procwatch_verdict(ps->pw, r->ino, r->dev, VZ_EXE_OTHER);
-		held_release(pid, pid);
+		held_release_proc(pid);
 		return;
 	}
 	procwatch_verdict(ps->pw, r->ino, r->dev, VZ_EXE_PYTHON);
@@ -226,7 +226,7 @@ void follow_exec(struct procs *ps, const struct vz_rec_exec *r)
 	p = t && !tracer_add_pid(t, pid) ? procs_add(ps, pid, &pi, 0, t) : NULL;
 	if (!p) {
 		ps->missed++;
-		held_release(pid, pid);
+		held_release_proc(pid);
 		return;
 	}
 	procs_lock(p, false);
@@ -236,6 +236,6 @@ void follow_exec(struct procs *ps, const struct vz_rec_exec *r)
 	     pi.minor, exe);
 	procs_name(ps, pid, pi.exe);
 	events_hold_begin(ps->ev, pid, pid, r->hdr.ts_ns, VZ_HOLD_EXEC);
-	held_release(pid, pid);
+	held_release_proc(pid);
 	events_hold_end(ps->ev, pid, monotonic_ns());
 }

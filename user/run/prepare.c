@@ -197,9 +197,9 @@ int prepare_restore_interps(struct prepare *p, uint32_t pid)
 	return specgap_restore(&p->gap, pid) ?: err;
 }
 
-int prepare_unwiden(struct prepare *p, uint32_t pid, uint64_t tstate)
+int prepare_unwiden(struct prepare *p, uint32_t pid, uint64_t tstate, bool last)
 {
-	return p->fast_used ? 0 : cbudget_unwiden(&p->cb, &p->off, pid, tstate);
+	return p->fast_used ? 0 : cbudget_unwiden(&p->cb, &p->off, pid, tstate, last);
 }
 
 int prepare_thread(struct prepare *p, uint32_t pid, uint64_t tstate, uint64_t evalframe_addr)

@@ -68,7 +68,7 @@ void prepare_use_fastpath(struct prepare *p, const struct fastpath *fp);
 int prepare_restore_interps(struct prepare *p, uint32_t pid);
 /* ...and each thread state's C recursion budget (and notes the recursion limit then).
  * Returns 0 or -errno. */
-int prepare_unwiden(struct prepare *p, uint32_t pid, uint64_t tstate);
+int prepare_unwiden(struct prepare *p, uint32_t pid, uint64_t tstate, bool last);
 /* The counters above, for the trace metadata (user/slices/meta.h). */
 void prepare_changes(const struct prepare *p, uint64_t max_depth, struct meta_changes *ch);
 /* True when the version needs the thread stopped at its first call (launch mode). */

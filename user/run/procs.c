@@ -344,12 +344,62 @@ int procs_poll(struct procs *ps, int timeout_ms)
 	return r < 0 ? -EINTR : r;
 }
 
+struct unwiden {
+	struct proc *p;
+	bool last;
+	int deferred; /* threads too deep to narrow now */
+};
+
 static int unwiden_one(void *ctx, const struct pystack_thread *th)
 {
-	struct proc *p = ctx;
+	struct unwiden *u = ctx;
 
-	prepare_unwiden(&p->prep, p->pid, th->tstate);
+	u->deferred += prepare_unwiden(&u->p->prep, u->p->pid, th->tstate, u->last) == -EAGAIN;
 	return 0;
+}
+
+/* Narrows p's widened C budgets back (held still); returns how many threads were too deep. */
+static int unwiden_threads(struct proc *p, bool last)
+{
+	struct unwiden u = { p, last, 0 };
+	uint64_t runtime = procs_runtime(p);
+
+	/* Only the thread states alive now: an ended thread's memory may be reused. */
+	if (runtime)
+		pystack_threads(p->pid, &p->prep.off, runtime, unwiden_one, &u);
+	return u.deferred;
+}
+
+/* The threads that were too deep in C recursion at detach, tried again as they unwind (they
+ * run meanwhile, untraced): up to a second, then narrowed as far as they can be. */
+#define UNWIDEN_TRIES 100
+
+static void unwiden_deferred(struct procs *ps, int n, bool *deferred)
+{
+	struct timespec tick = { 0, 10 * 1000 * 1000 };
+	struct freeze *fz = malloc(sizeof(*fz));
+	bool left = true;
+
+	for (int k = 1; fz && left && k <= UNWIDEN_TRIES; k++) {
+		nanosleep(&tick, NULL);
+		left = false;
+		for (int i = 0; i < n; i++) {
+			struct proc *p = ps->v[i];
+
+			if (!deferred[i])
+				continue;
+			if (!proc_alive(p->pid) || freeze_process(p->pid, fz)) {
+				deferred[i] = false;
+				continue;
+			}
+			deferred[i] = unwiden_threads(p, k == UNWIDEN_TRIES) > 0;
+			if (!deferred[i])
+				watchdog_forget(p->pid);
+			thaw_process(fz);
+			left |= deferred[i];
+		}
+	}
+	free(fz);
 }
 
 /*
@@ -363,6 +413,7 @@ void procs_detach(struct procs *ps)
 	struct timespec settle = { 0, 150 * 1000 * 1000 };
 	int n = ps->n; /* the drains below may follow more: those are not held */
 	struct freeze **fz = calloc(n ? n : 1, sizeof(*fz));
+	bool *deferred = calloc(n ? n : 1, sizeof(*deferred));
 	uint64_t held_since;
 	int frozen = 0;
 
@@ -393,23 +444,24 @@ void procs_detach(struct procs *ps)
 	procs_drain(ps); /* a first call stopped just before the probes went */
 	for (int i = 0; fz && i < n; i++) {
 		struct proc *p = ps->v[i];
-		uint64_t runtime;
 
 		if (!fz[i])
 			continue;
 		prepare_restore_interps(&p->prep, p->pid);
-		/* Only the thread states alive now: an ended thread's memory may be reused. */
-		runtime = procs_runtime(p);
-		if (runtime)
-			pystack_threads(p->pid, &p->prep.off, runtime, unwiden_one, p);
+		deferred[i] = deferred && unwiden_threads(p, !deferred) > 0;
 		/* Put back: nothing left for the watchdog (had vizbpf died meanwhile, what it
-		 * would write back checks that vizbpf's values are still there). */
-		watchdog_forget(p->pid);
+		 * would write back checks that vizbpf's values are still there). What is
+		 * deferred stays in its journal until narrowed. */
+		if (!(deferred && deferred[i]))
+			watchdog_forget(p->pid);
 		thaw_process(fz[i]);
 		events_hold_end(ps->ev, p->pid, monotonic_ns());
 		free(fz[i]);
 	}
 	free(fz);
+	if (deferred)
+		unwiden_deferred(ps, n, deferred);
+	free(deferred);
 }
 
 void procs_stats(struct procs *ps, struct tracer_stats *s)

@@ -30,6 +30,7 @@
  */
 #define GRACE_MS 2000
 #define POLL_MS 5
+#define MIN_WATCH_MS 300
 
 /*
  * The journal of writes to put back, in memory shared with the watchdog (mapped before the
@@ -187,10 +188,12 @@ static bool is_live(const struct live *l, uint64_t tstate)
 	return false;
 }
 
-/* Puts back pid's writes, with its threads held still, where vizbpf's values still are. */
-static void undo_process(uint32_t pid, struct freeze *fz, struct live *l)
+/* Puts back pid's writes, with its threads held still, where vizbpf's values still are.
+ * Returns how many widened budgets were left for later (their thread too deep now). */
+static int undo_process(uint32_t pid, struct freeze *fz, struct live *l, bool last)
 {
 	bool held = false, listed = false;
+	int deferred = 0;
 
 	for (int i = 0; i < JOURNAL_MAX; i++) {
 		struct undo *u = &journal[i];
@@ -202,8 +205,15 @@ static void undo_process(uint32_t pid, struct freeze *fz, struct live *l)
 		u->pid = 0;
 		if (!u->start || start_time(pid) != u->start)
 			continue; /* gone, or another process under the same pid */
-		if (!held && freeze_process(pid, fz))
+		if (!held && freeze_process(pid, fz)) {
+			/* Not held still now (a thread being traced by someone else, ...): again
+			 * on the next pass, rather than never. */
+			if (!last) {
+				__atomic_store_n(&u->pid, pid, __ATOMIC_RELEASE);
+				deferred++;
+			}
 			continue;
+		}
 		held = true;
 		if (u->kind == UNDO_SET) {
 			if (!procmem_read(pid, u->addr, &cur, u->size) &&
@@ -221,23 +231,51 @@ static void undo_process(uint32_t pid, struct freeze *fz, struct live *l)
 		listed = true;
 		if (!is_live(l, u->tstate) || procmem_read(pid, u->addr, &remaining, 4))
 			continue;
+		/* Deeper in C recursion than the widening: again once it has unwound (as
+		 * cbudget_unwiden). */
+		if (remaining <= (int32_t)u->was && !last) {
+			__atomic_store_n(&u->pid, pid, __ATOMIC_RELEASE);
+			deferred++;
+			continue;
+		}
 		remaining = remaining > (int32_t)u->was ? remaining - (int32_t)u->was : 1;
 		procmem_write(pid, u->addr, &remaining, 4);
 	}
 	if (held)
 		thaw_process(fz);
+	return deferred;
 }
+
+#define UNDO_TRIES 100 /* 10 ms apart: a thread deep in a recursion has a second to unwind */
 
 static void undo_all(void)
 {
+	struct timespec tick = { 0, 10 * 1000 * 1000 };
 	struct freeze *fz = malloc(sizeof(*fz));
 	struct live l = { .v = calloc(FREEZE_MAX_THREADS, sizeof(uint64_t)),
 			  .cap = FREEZE_MAX_THREADS };
+	static uint32_t pids[JOURNAL_MAX];
+	int n, deferred = 1;
 
-	if (fz && l.v)
-		for (int i = 0; i < JOURNAL_MAX; i++)
-			if (journal[i].pid)
-				undo_process(journal[i].pid, fz, &l);
+	for (int k = 1; fz && l.v && deferred && k <= UNDO_TRIES; k++) {
+		/* Each process once a pass (undo_process empties its entries, then puts back the
+		 * deferred ones). */
+		n = 0;
+		for (int i = 0; i < JOURNAL_MAX; i++) {
+			uint32_t pid = journal[i].pid;
+			bool seen = false;
+
+			for (int j = 0; pid && j < n && !seen; j++)
+				seen = pids[j] == pid;
+			if (pid && !seen)
+				pids[n++] = pid;
+		}
+		deferred = 0;
+		for (int j = 0; j < n; j++)
+			deferred += undo_process(pids[j], fz, &l, k == UNDO_TRIES);
+		if (deferred)
+			nanosleep(&tick, NULL);
+	}
 	free(l.v);
 	free(fz);
 }
@@ -280,7 +318,7 @@ static int release_pass(int fd)
 		key = next;
 		if (bpf_map_lookup_elem(fd, &key, &tgid))
 			continue;
-		st = thread_state(tgid, key);
+		st = thread_state(tgid, key & ~VZ_HELD_PROC);
 		if (st == 'T')
 			kill(tgid, SIGCONT);
 		if (st == 'T' || !st) {
@@ -350,7 +388,9 @@ static void watchdog_main(pid_t vz, int map)
 	 * runs the better), then put back what vizbpf wrote. */
 	release_pass(map);
 	undo_all();
-	for (int ms = 0; release_pass(map) > 0 && ms < GRACE_MS; ms += POLL_MS)
+	/* A while even with nothing left: a BPF program that ran as vizbpf's links went may
+	 * hold something a moment later. */
+	for (int ms = 0; (release_pass(map) > 0 || ms < MIN_WATCH_MS) && ms < GRACE_MS; ms += POLL_MS)
 		nanosleep(&tick, NULL);
 	_exit(0);
 }
