@@ -222,20 +222,21 @@ static int undo_process(uint32_t pid, struct freeze *fz, struct live *l, bool la
 				procmem_write(pid, u->addr, &u->was, u->size);
 			continue;
 		}
-		/* A widened C recursion budget, as cbudget_unwiden: only in a thread state still
-		 * alive. vizbpf forgets each entry as it narrows that budget back, so what is
-		 * here is still widened, even when below the interpreter's own budget now (a
-		 * thread deep in a recursion has spent part of it). */
+		/* A widened C recursion budget: only in a thread state still alive, and only
+		 * while above the interpreter's own budget. Below it, it is either a widened
+		 * thread deep in a recursion right now, or a thread started since at the same
+		 * address, never widened, which must not be narrowed: tried again as it
+		 * unwinds, and left as it is if it stays that deep. */
 		if (!listed)
 			live_tstates(pid, l);
 		listed = true;
 		if (!is_live(l, u->tstate) || procmem_read(pid, u->addr, &remaining, 4))
 			continue;
-		/* Deeper in C recursion than the widening: again once it has unwound (as
-		 * cbudget_unwiden). */
-		if (remaining <= (int32_t)u->was && !last) {
-			__atomic_store_n(&u->pid, pid, __ATOMIC_RELEASE);
-			deferred++;
+		if (remaining <= (int32_t)u->now) {
+			if (!last) {
+				__atomic_store_n(&u->pid, pid, __ATOMIC_RELEASE);
+				deferred++;
+			}
 			continue;
 		}
 		remaining = remaining > (int32_t)u->was ? remaining - (int32_t)u->was : 1;
