@@ -444,15 +444,19 @@ void procs_detach(struct procs *ps)
 	procs_drain(ps); /* a first call stopped just before the probes went */
 	for (int i = 0; fz && i < n; i++) {
 		struct proc *p = ps->v[i];
+		bool later;
 
 		if (!fz[i])
 			continue;
 		prepare_restore_interps(&p->prep, p->pid);
-		deferred[i] = deferred && unwiden_threads(p, !deferred) > 0;
+		/* Without room to note what is deferred, nothing is: narrowed as far as it can. */
+		later = unwiden_threads(p, !deferred) > 0;
+		if (deferred)
+			deferred[i] = later;
 		/* Put back: nothing left for the watchdog (had vizbpf died meanwhile, what it
 		 * would write back checks that vizbpf's values are still there). What is
 		 * deferred stays in its journal until narrowed. */
-		if (!(deferred && deferred[i]))
+		if (!later)
 			watchdog_forget(p->pid);
 		thaw_process(fz[i]);
 		events_hold_end(ps->ev, p->pid, monotonic_ns());

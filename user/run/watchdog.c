@@ -188,6 +188,13 @@ static bool is_live(const struct live *l, uint64_t tstate)
 	return false;
 }
 
+/* Keeps a journal entry of pid for undo_all's next pass. */
+static int retry_later(struct undo *u, uint32_t pid)
+{
+	__atomic_store_n(&u->pid, pid, __ATOMIC_RELEASE);
+	return 1;
+}
+
 /* Puts back pid's writes, with its threads held still, where vizbpf's values still are.
  * Returns how many widened budgets were left for later (their thread too deep now). */
 static int undo_process(uint32_t pid, struct freeze *fz, struct live *l, bool last)
@@ -208,10 +215,8 @@ static int undo_process(uint32_t pid, struct freeze *fz, struct live *l, bool la
 		if (!held && freeze_process(pid, fz)) {
 			/* Not held still now (a thread being traced by someone else, ...): again
 			 * on the next pass, rather than never. */
-			if (!last) {
-				__atomic_store_n(&u->pid, pid, __ATOMIC_RELEASE);
-				deferred++;
-			}
+			if (!last)
+				deferred += retry_later(u, pid);
 			continue;
 		}
 		held = true;
@@ -233,10 +238,8 @@ static int undo_process(uint32_t pid, struct freeze *fz, struct live *l, bool la
 		if (!is_live(l, u->tstate) || procmem_read(pid, u->addr, &remaining, 4))
 			continue;
 		if (remaining <= (int32_t)u->now) {
-			if (!last) {
-				__atomic_store_n(&u->pid, pid, __ATOMIC_RELEASE);
-				deferred++;
-			}
+			if (!last)
+				deferred += retry_later(u, pid);
 			continue;
 		}
 		remaining = remaining > (int32_t)u->was ? remaining - (int32_t)u->was : 1;
