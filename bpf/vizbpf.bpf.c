@@ -85,6 +85,9 @@ struct vz_thread {
 	 * next one carries them, so user space knows where the thread's stack has a gap. */
 	__u32 lost_calls;
 	__u32 lost_returns;
+	/* Launch mode: the preloaded evaluator's buffer for this thread (struct vz_batch), 0
+	 * until its first call on the entry site. */
+	__u64 batch;
 };
 
 /* Task-local storage: no hashing on the per-call path (a hash map costs ~100 ns a lookup). */
@@ -507,52 +510,79 @@ int BPF_KPROBE(py_entry)
 	return 0;
 }
 
-/* Scratch for a batch of returns (too big for the BPF stack). */
+/* Scratch for a batch (too big for the BPF stack). */
 struct {
 	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
 	__uint(max_entries, 1);
 	__type(key, __u32);
-	__type(value, struct vz_rec_returns);
-} returns_scratch SEC(".maps");
+	__type(value, struct vz_rec_batch);
+} batch_scratch SEC(".maps");
 
-/* Hands over the returns the preloaded evaluator noted (pend: its struct vz_pending). */
-static __always_inline void emit_returns(__u64 id, __u64 pend, __u64 n)
+struct count_calls {
+	struct vz_rec_batch *r;
+	__u32 calls;
+};
+
+/* bpf_loop callback: slot i of a batch is a call (a loop the verifier checks once). */
+static long count_call(__u32 i, void *ctx)
 {
-	struct vz_rec_returns *r;
+	struct count_calls *cc = ctx;
+
+	if (i < VZ_BATCH_MAX && cc->r->s[i].code)
+		cc->calls++;
+	return 0;
+}
+
+/*
+ * Hands over the n calls and returns the preloaded evaluator buffered (buf: its struct
+ * vz_batch). Returns false if they could not be (then they are counted lost).
+ */
+static __always_inline bool emit_batch(__u64 id, __u64 buf, __u64 n)
+{
+	struct vz_rec_batch *r;
 	struct vz_thread *ti;
+	struct count_calls cc = {};
 	__u32 zero = 0;
 	__u64 size;
 
 	if (!n)
-		return;
-	if (n > VZ_PENDING_MAX)
-		n = VZ_PENDING_MAX;
-	r = bpf_map_lookup_elem(&returns_scratch, &zero);
+		return true;
+	if (n > VZ_BATCH_MAX)
+		n = VZ_BATCH_MAX;
+	r = bpf_map_lookup_elem(&batch_scratch, &zero);
 	if (!r)
-		return;
-	size = (n & (2 * VZ_PENDING_MAX - 1)) * sizeof(struct vz_return_slot);
-	if (size > sizeof(r->r) ||
-	    bpf_probe_read_user(r->r, size, (const void *)(pend + offsetof(struct vz_pending, r))))
-		return;
-	r->hdr.ts_ns = r->r[0].ts_ns;
+		return false;
+	size = sizeof(r->seq) + (n & (2 * VZ_BATCH_MAX - 1)) * sizeof(struct vz_batch_slot);
+	if (size > sizeof(r->seq) + sizeof(r->s) ||
+	    bpf_probe_read_user(&r->seq, size, (const void *)(buf + offsetof(struct vz_batch, seq))))
+		goto lost;
+	r->hdr.ts_ns = r->s[0].ts_ns;
 	r->hdr.pid = id >> 32;
 	r->hdr.tid = (__u32)id;
-	r->hdr.type = VZ_REC_RETURNS;
+	r->hdr.type = VZ_REC_BATCH;
 	r->hdr.flags = n;
 	r->hdr.lost_calls = 0;
 	r->hdr.lost_returns = 0;
 	ti = thread_if_lost();
 	carry_lost(&r->hdr, ti);
-	if (bpf_ringbuf_output(&events, r, sizeof(r->hdr) + size, BPF_RB_NO_WAKEUP)) {
-		ti = bpf_task_storage_get(&threads, bpf_get_current_task_btf(), 0,
-					  BPF_LOCAL_STORAGE_GET_F_CREATE);
-		/* What this record was to carry waits for the next one, with the new loss. */
-		if (ti) {
-			ti->lost_calls += r->hdr.lost_calls;
-			ti->lost_returns += r->hdr.lost_returns;
-		}
-		note_lost(ti, 0, n);
+	if (!bpf_ringbuf_output(&events, r, sizeof(r->hdr) + size, submit_flags()))
+		return true;
+	ti = bpf_task_storage_get(&threads, bpf_get_current_task_btf(), 0,
+				  BPF_LOCAL_STORAGE_GET_F_CREATE);
+	/* What this record was to carry waits for the next one, with the new loss. */
+	if (ti) {
+		ti->lost_calls += r->hdr.lost_calls;
+		ti->lost_returns += r->hdr.lost_returns;
 	}
+	cc.r = r;
+	bpf_loop(n, count_call, &cc, 0);
+	note_lost(ti, cc.calls, n - cc.calls);
+	return false;
+lost:
+	/* Unreadable: no telling calls from returns; each slot counts as a lost call. */
+	note_lost(bpf_task_storage_get(&threads, bpf_get_current_task_btf(), 0,
+				       BPF_LOCAL_STORAGE_GET_F_CREATE), n, 0);
+	return false;
 }
 
 /*
@@ -568,9 +598,16 @@ int BPF_KPROBE(site_entry)
 	__u64 id = bpf_get_current_pid_tgid();
 	__u64 code = PT_REGS_PARM2(ctx), sig = PT_REGS_PARM4(ctx);
 	struct vz_rec_call *r;
+	struct vz_thread *ti;
 	__u32 described;
 
-	emit_returns(id, ctx->r9, PT_REGS_RC(ctx)); /* PT_REGS_PARM6: not in libbpf 1.1 */
+	emit_batch(id, ctx->r9, PT_REGS_RC(ctx)); /* PT_REGS_PARM6: not in libbpf 1.1 */
+	/* Where this thread buffers, for its exit (handle_exit). The evaluator makes a thread's
+	 * first call here, on the site. */
+	ti = bpf_task_storage_get(&threads, bpf_get_current_task_btf(), 0,
+				  BPF_LOCAL_STORAGE_GET_F_CREATE);
+	if (ti)
+		ti->batch = ctx->r9;
 	described = describe_code_if_new(id, code, sig);
 	if (described & 1)
 		send_thread_name(id, PT_REGS_PARM1(ctx));
@@ -612,7 +649,7 @@ int BPF_KPROBE(site_flush)
 {
 	__u64 id = bpf_get_current_pid_tgid();
 
-	emit_returns(id, PT_REGS_PARM1(ctx), PT_REGS_RC(ctx));
+	emit_batch(id, PT_REGS_PARM1(ctx), PT_REGS_RC(ctx));
 	if (log_retval)
 		send_retval(id, PT_REGS_PARM3(ctx), PT_REGS_PARM2(ctx));
 	return 0;
@@ -705,8 +742,16 @@ int handle_exit(void *ctx)
 
 	if (!bpf_map_lookup_elem(&traced_pids, &pid))
 		return 0;
-	/* The thread's last records may have been dropped: its exit says so. */
 	ti = bpf_task_storage_get(&threads, bpf_get_current_task_btf(), 0, 0);
+	/* What the preloaded evaluator buffered for this thread: this runs before the process's
+	 * memory is torn down, however the thread ends (os._exit(), a fatal signal, exec). */
+	if (ti && ti->batch) {
+		__u32 n = 0;
+
+		if (!bpf_probe_read_user(&n, sizeof(n), (const void *)ti->batch) && n)
+			emit_batch(id, ti->batch, n);
+	}
+	/* The thread's last records may have been dropped: its exit says so. */
 	r = bpf_ringbuf_reserve(&events, sizeof(*r), 0);
 	if (!r) {
 		__sync_fetch_and_add(&lost_records, 1);

@@ -21,7 +21,8 @@ enum vz_rec_type {
 	VZ_REC_CODE = 3,   /* struct vz_rec_code: first sight of a code object */
 	VZ_REC_EXIT = 4,   /* struct vz_rec_exit: a traced thread exited */
 	VZ_REC_THREAD = 5, /* struct vz_rec_thread: first call seen with this thread state */
-	VZ_REC_RETURNS = 6, /* struct vz_rec_returns: returns buffered by the preloaded evaluator */
+	VZ_REC_BATCH = 6,  /* struct vz_rec_batch: calls and returns buffered by the preloaded
+			    * evaluator */
 	VZ_REC_FORK = 7,   /* struct vz_rec_fork: a traced process forked (hdr.pid: the child) */
 	VZ_REC_EXEC = 8,   /* struct vz_rec_exec: a watched process exec'd, and waits (SIGSTOP) */
 	VZ_REC_THREAD_NAME = 9, /* struct vz_rec_thread_name: a threading.Thread starts */
@@ -136,27 +137,48 @@ struct vz_rec_thread {
 
 /*
  * The fast path (launch mode): the preloaded evaluator (user/preload/evalhook.c)
- * notes each return in a per-thread buffer instead of hitting a probe; the
- * next call's probe site (or a flush site, when the thread's outermost
- * frame returns or the buffer is full) hands the buffer to BPF.
+ * notes calls and returns in a per-thread buffer instead of hitting a probe
+ * for each; a probe site hands the buffer to BPF when it is full, when the
+ * thread's outermost frame returns, before a fork or exec, and at a call that
+ * BPF must see as it happens (a code object new to this process, a thread's
+ * first call, a call whose frame BPF reads). BPF also takes what a thread has
+ * buffered when the thread exits, however it exits.
  */
-#define VZ_PENDING_MAX 64
+#define VZ_BATCH_MAX 256
 
-struct vz_return_slot {
+/* A call (code != 0) or a return (code == 0; frame may carry VZ_RET_REFUSED). */
+struct vz_batch_slot {
 	__u64 frame;
-	__u64 ts_ns; /* CLOCK_MONOTONIC */
+	__u64 ts_ns;  /* CLOCK_MONOTONIC */
+	__u64 code;
+	__u64 caller; /* as vz_rec_call.caller */
 };
 
-struct vz_pending {
+struct vz_batch {
 	__u32 n;
 	__u32 pad;
-	struct vz_return_slot r[VZ_PENDING_MAX];
+	/* Slots this process has handed over, this batch included (flow control: user space
+	 * writes back the newest it has read into vizbpf_flow, see vz_flow). */
+	__u64 seq;
+	struct vz_batch_slot s[VZ_BATCH_MAX];
+};
+
+/*
+ * The preloaded evaluator's flow control (its exported vizbpf_flow): when more than
+ * 'limit' slots it handed over are not yet read by vizbpf ('read', which vizbpf writes into
+ * the process as it reads), the thread handing over waits for it a little, rather than
+ * letting the ring buffer overflow. limit 0: never wait.
+ */
+struct vz_flow {
+	__u64 read;
+	__u64 limit;
 };
 
 /* hdr.flags holds the number of slots that follow. */
-struct vz_rec_returns {
+struct vz_rec_batch {
 	struct vz_rec_hdr hdr;
-	struct vz_return_slot r[VZ_PENDING_MAX];
+	__u64 seq;
+	struct vz_batch_slot s[VZ_BATCH_MAX];
 };
 
 /*
@@ -184,6 +206,11 @@ struct vz_eval_layout {
 	__u32 stack_per_call;        /* bytes of C stack the hook path adds to a call */
 	__u32 log_retval;            /* --log_func_retval: each return hits the flush site with
 				      * its frame and value */
+	__u32 batch_calls;           /* calls go into the buffer too (not when BPF reads each
+				      * call's frame: --log_func_args, --log_async, retvals) */
+	__s32 unicode_state;         /* PyASCIIObject.state, .length and its data (compact */
+	__s32 unicode_length;        /* ASCII): the hook reads a code object's file name once */
+	__s32 unicode_ascii_data;    /* to know whether BPF must see its calls as they happen */
 };
 
 /*

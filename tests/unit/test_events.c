@@ -92,8 +92,9 @@ void test_events_fast_path_batched_returns(void)
 	struct events_fixture f;
 	struct {
 		struct vz_rec_hdr hdr;
-		struct vz_return_slot r[2];
-	} batch = { .hdr = { 0, 10, 11, VZ_REC_RETURNS, 2 },
+		__u64 seq;
+		struct vz_batch_slot r[2];
+	} batch = { .hdr = { 0, 10, 11, VZ_REC_BATCH, 2 },
 		    .r = { { 0x2000, 1200000 }, { 0x1000, 1300000 } } };
 	struct events_stats st;
 
@@ -113,14 +114,83 @@ void test_events_fast_path_batched_returns(void)
 	teardown(&f);
 }
 
+static uint64_t seen_seq;
+static uint32_t seen_pid;
+
+static void note_batch(void *ctx, uint32_t pid, uint64_t seq)
+{
+	seen_pid = pid;
+	seen_seq = seq;
+}
+
+/* Calls and returns in one batch, in order, each at its own time; the flow callback gets the
+ * batch's sequence number. */
+void test_events_batch_of_calls_and_returns(void)
+{
+	struct events_fixture f;
+	struct {
+		struct vz_rec_hdr hdr;
+		__u64 seq;
+		struct vz_batch_slot s[5];
+	} batch = { .hdr = { 0, 10, 11, VZ_REC_BATCH, 5 },
+		    .seq = 77,
+		    .s = { { 0x2000, 1100000, 0xb0, 0x1000 },
+			   { 0x3000, 1150000, 0xb0, 0x2000 },
+			   { 0x3000, 1160000, 0, 0 },
+			   { 0x2000, 1200000, 0, 0 },
+			   { 0x1000, 1300000, 0, 0 } } };
+	struct events_stats st;
+
+	if (!setup(&f))
+		return;
+	events_on_batch(f.ev, note_batch, NULL);
+	code(&f, 0xa0, "f", 1, 0);
+	code(&f, 0xb0, "g", 2, 0);
+	call(&f, 1000000, 0xa0, 0x1000, 0, VZ_F_RETURN_FRAME);
+	events_handle(f.ev, &batch, sizeof(batch));
+	finish(&f);
+	has(&f, "f (/x.py:1)", "1000.000", "300.000");
+	has(&f, "g (/x.py:2)", "1100.000", "100.000");
+	has(&f, "g (/x.py:2)", "1150.000", "10.000");
+	events_get_stats(f.ev, &st);
+	ASSERT_EQ(st.calls, 3, "calls");
+	ASSERT_EQ(st.returns_inferred, 0, "inferred");
+	ASSERT_EQ(seen_pid, 10, "pid");
+	ASSERT_EQ(seen_seq, 77, "seq");
+	teardown(&f);
+}
+
+/* A batch claiming more slots than it holds is refused whole. */
+void test_events_short_batch_is_refused(void)
+{
+	struct events_fixture f;
+	struct {
+		struct vz_rec_hdr hdr;
+		__u64 seq;
+		struct vz_batch_slot s[1];
+	} batch = { .hdr = { 0, 10, 11, VZ_REC_BATCH, 2 },
+		    .s = { { 0x2000, 1100000, 0xb0, 0x1000 } } };
+	struct events_stats st;
+
+	if (!setup(&f))
+		return;
+	events_handle(f.ev, &batch, sizeof(batch));
+	finish(&f);
+	events_get_stats(f.ev, &st);
+	ASSERT_EQ(st.calls, 0, "calls");
+	ASSERT_EQ(st.unknown_records, 1, "refused");
+	teardown(&f);
+}
+
 /* A call the recursion check refused (its return slot says so) is no slice, and is counted. */
 void test_events_refused_call_is_no_slice(void)
 {
 	struct events_fixture f;
 	struct {
 		struct vz_rec_hdr hdr;
-		struct vz_return_slot r[2];
-	} batch = { .hdr = { 0, 10, 11, VZ_REC_RETURNS, 2 },
+		__u64 seq;
+		struct vz_batch_slot r[2];
+	} batch = { .hdr = { 0, 10, 11, VZ_REC_BATCH, 2 },
 		    .r = { { 0x2000 | VZ_RET_REFUSED, 1200000 }, { 0x1000, 1300000 } } };
 	struct events_stats st;
 
@@ -204,8 +274,9 @@ void test_events_call_from_cleared_frame_ends_it(void)
 	struct events_fixture f;
 	struct {
 		struct vz_rec_hdr hdr;
-		struct vz_return_slot r[3];
-	} batch = { .hdr = { 0, 10, 11, VZ_REC_RETURNS, 3 },
+		__u64 seq;
+		struct vz_batch_slot r[3];
+	} batch = { .hdr = { 0, 10, 11, VZ_REC_BATCH, 3 },
 		    .r = { { 0x30, 1400000 }, { 0x20, 1500000 }, { 0x10, 1600000 } } };
 	struct events_stats st;
 

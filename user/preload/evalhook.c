@@ -5,13 +5,24 @@
  * evaluator with probe sites on 5-byte nops, which the kernel turns into a
  * plain call into its uprobe trampoline.
  *
- * Each probe hit costs ~0.4 us here, so a call makes one: the entry site,
- * which carries everything the BPF program needs in registers (read here,
- * in-process, for a few ns instead of ~40 ns per bpf_probe_read_user).
- * Returns are noted in a per-thread buffer that the next entry site hands
- * over; a flush site hands it over when the thread's outermost frame
- * returns or the buffer is full. The trace still gets every return, with
- * its own timestamp, at any depth.
+ * Each probe hit costs ~0.4 us here, so calls and returns go into a
+ * per-thread buffer (struct vz_batch) that a probe site hands to BPF, one hit
+ * for up to VZ_BATCH_MAX of them: when it is full, when the thread's
+ * outermost frame returns, before a fork or an exec, and at a call BPF must
+ * see as it happens, on the entry site: a thread's first call (BPF learns
+ * where its buffer is, and takes what is left there when the thread exits,
+ * however it exits), a code object this process has not shown BPF yet (BPF
+ * describes it while it is alive: later calls of it only name it), a
+ * threading.py or vizbpf_events.py code object (BPF reads their frames), and
+ * every call while BPF reads each call's frame (--log_func_args &co.). The
+ * entry site carries everything the BPF program needs in registers (read
+ * here, in-process, for a few ns instead of ~40 ns per bpf_probe_read_user).
+ * Every call and return keeps its own timestamp and its order.
+ *
+ * Flow control: vizbpf writes back how much of this process's buffers it has
+ * read (vizbpf_flow); a thread that has handed over much more than that waits
+ * for it before going on, so a program faster than vizbpf's reader slows down
+ * instead of losing events.
  *
  * What the hook itself costs the program is given back on the spot: the C
  * recursion budget the real evaluator takes for a call that would have run
@@ -25,6 +36,7 @@
  */
 #define _GNU_SOURCE
 #include <dlfcn.h>
+#include <errno.h>
 #include <limits.h>
 #include <linux/types.h>
 #include <pthread.h>
@@ -33,6 +45,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
+#include <sys/syscall.h>
 #include <sys/uio.h>
 #include <time.h>
 #include <unistd.h>
@@ -50,8 +63,12 @@ typedef void *(*eval2_fn)(void *frame, int throwflag);
 EXPORT void *vizbpf_real_eval;
 EXPORT struct vz_eval_layout vizbpf_layout = { .crec_offset = -1, .frame_ip = -1 };
 
-static TLS struct vz_pending pending;
+EXPORT struct vz_flow vizbpf_flow;
+
+static TLS struct vz_batch batch;
 static TLS uint32_t depth;
+static TLS uint8_t thread_shown; /* this thread's first call went to BPF as it happened */
+static uint64_t handed;          /* slots this process has handed over (vz_batch.seq) */
 
 #define GEN_FLAGS (VZ_CO_GENERATOR | VZ_CO_COROUTINE | VZ_CO_ASYNC_GENERATOR)
 #define NOP5 ".byte 0x0f, 0x1f, 0x44, 0x00, 0x00\n"
@@ -191,16 +208,157 @@ static __attribute__((always_inline)) inline void *call_real(void *a, void *b, l
 }
 
 /*
- * The entry site: frame, code, caller, signature of the code object (code_signature()),
- * timestamp, and the returns noted since the last site. Returns 1 when the call is traced (not
- * a generator being created).
+ * Code objects this process has shown BPF on the entry site (it described them then), so
+ * that a later call of one can go into the buffer: direct-mapped by address, with the
+ * signature that tells a new code object at a reused address. A collision only costs another
+ * entry site hit. Threads take the GIL around their calls: no two write here at once.
  */
-/* noinline: the site labels must exist once, whichever evaluator calls it. */
+#define KNOWN_SLOTS 4096
+
+static struct known {
+	uint64_t code;
+	uint64_t sig; /* code_signature() */
+	uint64_t live; /* its calls always go to BPF as they happen */
+} known[KNOWN_SLOTS];
+
+static inline struct known *known_slot(void *code)
+{
+	return &known[((uintptr_t)code >> 4 ^ (uintptr_t)code >> 16) & (KNOWN_SLOTS - 1)];
+}
+
+/* The str's text ends with /name (or is name): compact ASCII only, else 0. */
+static int str_ends_with(const char *str, const char *name, size_t n)
+{
+	const struct vz_eval_layout *l = &vizbpf_layout;
+	uint32_t state = LOAD(uint32_t, str, l->unicode_state);
+	int64_t len = LOAD(int64_t, str, l->unicode_length);
+	const char *text = str + l->unicode_ascii_data;
+
+	if (!VZ_UNICODE_COMPACT(state) || !VZ_UNICODE_ASCII(state) || len < (int64_t)n)
+		return 0;
+	return !memcmp(text + len - n, name, n) && (len == (int64_t)n || text[len - n - 1] == '/');
+}
+
+/*
+ * Calls BPF reads the frame of (bpf/pythread.bpf.h: Thread._bootstrap_inner names its thread;
+ * bpf/custom.bpf.h: share/vizbpf_events.py): all of threading.py's and vizbpf_events.py's,
+ * and any code object whose file name is not plain ASCII, to be safe.
+ */
+static __attribute__((noinline)) uint64_t must_be_live(void *code)
+{
+	const struct vz_eval_layout *l = &vizbpf_layout;
+	const char *file = LOAD(const char *, code, l->code_filename);
+	uint32_t state;
+
+	if (l->unicode_state < 0 || !file)
+		return 1;
+	state = LOAD(uint32_t, file, l->unicode_state);
+	if (!VZ_UNICODE_COMPACT(state) || !VZ_UNICODE_ASCII(state))
+		return 1;
+	return str_ends_with(file, "threading.py", 12) || str_ends_with(file, "vizbpf_events.py", 16);
+}
+
+/* The slot ahead, if the buffer is full after it: hand it over. */
+static void flush(uint32_t n, void *frame, void *value);
+
+static inline void note(uint64_t frame, uint64_t ts, uint64_t code, uint64_t caller)
+{
+	uint32_t n = batch.n;
+	struct vz_batch_slot *s = &batch.s[n];
+
+	s->frame = frame;
+	s->ts_ns = ts;
+	s->code = code;
+	s->caller = caller;
+	batch.n = ++n;
+	if (n == VZ_BATCH_MAX)
+		flush(n, NULL, NULL);
+}
+
+/*
+ * Waits for vizbpf to read this process's buffers once it is more than vizbpf_flow.limit
+ * slots behind: up to a second at a time, and not at all once vizbpf is gone (its probes
+ * with it) or has not moved for a whole second (then never again).
+ */
+extern char vizbpf_entry[];
+static const unsigned char nop5[5] = { 0x0f, 0x1f, 0x44, 0x00, 0x00 };
+
+static __attribute__((noinline)) void flow_wait(uint64_t seq)
+{
+	uint64_t limit = vizbpf_flow.limit, was = __atomic_load_n(&vizbpf_flow.read, __ATOMIC_RELAXED);
+	struct timespec nap = { 0, 100 * 1000 };
+
+	for (int i = 0; i < 10000; i++) {
+		uint64_t read = __atomic_load_n(&vizbpf_flow.read, __ATOMIC_RELAXED);
+
+		if (seq - read <= limit / 2 || !memcmp(vizbpf_entry, nop5, sizeof(nop5)))
+			return;
+		if (i % 1000 == 999) {
+			if (read == was) {
+				vizbpf_flow.limit = 0;
+				return;
+			}
+			was = read;
+		}
+		nanosleep(&nap, NULL);
+	}
+}
+
+static inline uint64_t hand_over(uint32_t n)
+{
+	uint64_t seq = __atomic_add_fetch(&handed, n, __ATOMIC_RELAXED);
+
+	batch.seq = seq;
+	return seq;
+}
+
+static inline void after_hand_over(uint64_t seq)
+{
+	uint64_t limit = vizbpf_flow.limit;
+
+	if (__builtin_expect(limit && seq - vizbpf_flow.read > limit, 0))
+		flow_wait(seq);
+}
+
+/*
+ * The probe sites, each defined once (noinline, noclone, and nothing around the asm that a
+ * compiler could duplicate it along). The entry site: frame, code, caller, signature of the
+ * code object (code_signature()), timestamp, and this thread's buffer with the number of
+ * slots in it. The flush site: the buffer with the number of slots in it and, with
+ * --log_func_retval, the frame about to return (0: none) and its value.
+ */
+static __attribute__((noinline, noclone)) void entry_site(void *frame, void *code, uint64_t caller,
+							   uint64_t sig, uint64_t ts, uint32_t n)
+{
+	register uint64_t r8 asm("r8") = ts;
+	register void *r9 asm("r9") = &batch;
+
+	asm volatile(SITE(vizbpf_entry)
+		     :
+		     : "D"(frame), "S"(code), "d"(caller), "c"(sig), "a"((uint64_t)n), "r"(r8),
+		       "r"(r9)
+		     : "memory");
+}
+
+static __attribute__((noinline, noclone)) void flush_site(uint32_t n, void *frame, void *value)
+{
+	asm volatile(SITE(vizbpf_flush)
+		     :
+		     : "D"(&batch), "a"((uint64_t)n), "d"(frame), "S"(value)
+		     : "memory");
+}
+
+/*
+ * A call: into the buffer, or on the entry site (with what the buffer holds, handed over
+ * first). Returns 1 when the call is traced (not a generator being created).
+ */
 static __attribute__((noinline)) int enter(void *tstate, void *frame)
 {
 	const struct vz_eval_layout *l = &vizbpf_layout;
 	void *code = LOAD(void *, frame, l->frame_code);
-	uint64_t caller, sig;
+	uint64_t caller, sig, ts, seq;
+	struct known *k;
+	uint32_t n;
 
 	/* 3.11+: a generator function's first evaluation only builds the generator; sys.setprofile
 	 * (and VizTracer) do not report it. */
@@ -219,48 +377,51 @@ static __attribute__((noinline)) int enter(void *tstate, void *frame)
 			caller = LOAD(uint64_t, caller, l->frame_previous);
 	}
 	sig = code_signature(code);
-	{
-		register uint64_t r8 asm("r8") = now_ns();
-		register void *r9 asm("r9") = &pending;
-
-		asm volatile(SITE(vizbpf_entry)
-			     :
-			     : "D"(frame), "S"(code), "d"(caller), "c"(sig), "a"((uint64_t)pending.n),
-			       "r"(r8), "r"(r9)
-			     : "memory");
-	}
-	pending.n = 0;
+	ts = now_ns();
 	depth++;
+	k = known_slot(code);
+	if (__builtin_expect(l->batch_calls && thread_shown && k->code == (uint64_t)code &&
+			     k->sig == sig && !k->live, 1)) {
+		note((uint64_t)frame, ts, (uint64_t)code, caller);
+		return 1;
+	}
+	if (l->batch_calls && (k->code != (uint64_t)code || k->sig != sig)) {
+		k->code = (uint64_t)code;
+		k->sig = sig;
+		k->live = must_be_live(code);
+	}
+	thread_shown = 1;
+	/* Emptied before the site: were the thread killed right after it, BPF's exit handler
+	 * must not hand the same slots over again. */
+	n = batch.n;
+	batch.n = 0;
+	seq = n ? hand_over(n) : batch.seq;
+	entry_site(frame, code, caller, sig, ts, n);
+	if (n)
+		after_hand_over(seq);
 	return 1;
 }
 
-/*
- * The flush site (defined once, here): hands over the n returns noted and, with
- * --log_func_retval, the frame about to return (0: none) and its value.
- */
+/* Hands over the n slots buffered (and, with --log_func_retval, a frame's value). */
 static __attribute__((noinline)) void flush(uint32_t n, void *frame, void *value)
 {
-	asm volatile(SITE(vizbpf_flush)
-		     :
-		     : "D"(&pending), "a"((uint64_t)n), "d"(frame), "S"(value)
-		     : "memory");
-	pending.n = 0;
+	uint64_t seq = n ? hand_over(n) : batch.seq;
+
+	batch.n = 0;
+	flush_site(n, frame, value);
+	if (n)
+		after_hand_over(seq);
 }
 
 static __attribute__((noinline)) void leave(void *frame, int refused, void *value)
 {
-	uint32_t n = pending.n;
-
 	/* --log_func_retval: its value reaches BPF before its return (which closes the slice). */
-	if (__builtin_expect(vizbpf_layout.log_retval, 0) && value) {
-		flush(n, frame, value);
-		n = 0;
-	}
-	pending.r[n].frame = (uint64_t)frame | (refused ? VZ_RET_REFUSED : 0);
-	pending.r[n].ts_ns = now_ns();
-	pending.n = ++n;
-	if (--depth == 0 || n == VZ_PENDING_MAX)
-		flush(n, NULL, NULL);
+	if (__builtin_expect(vizbpf_layout.log_retval, 0) && value)
+		flush(batch.n, frame, value);
+	depth--;
+	note((uint64_t)frame | (refused ? VZ_RET_REFUSED : 0), now_ns(), 0, 0);
+	if (depth == 0 && batch.n)
+		flush(batch.n, NULL, NULL);
 }
 
 __attribute__((noinline, visibility("default"))) void *vizbpf_eval3(void *tstate, void *frame,
@@ -296,7 +457,14 @@ __attribute__((noinline, visibility("default"))) void *vizbpf_eval2(void *frame,
 	return ret;
 }
 
-extern char vizbpf_entry[], vizbpf_flush[];
+extern char vizbpf_flush[];
+
+/* A fork keeps the order of the forking thread's calls: what it buffered goes first. */
+static void before_fork(void)
+{
+	if (batch.n)
+		flush(batch.n, NULL, NULL);
+}
 
 /*
  * A fork()ed child inherits an optimized site (a call into the kernel's uprobe trampoline)
@@ -305,7 +473,6 @@ extern char vizbpf_entry[], vizbpf_flush[];
  */
 static void restore_sites(void)
 {
-	static const unsigned char nop5[5] = { 0x0f, 0x1f, 0x44, 0x00, 0x00 };
 	char *sites[] = { vizbpf_entry, vizbpf_flush };
 	long page = sysconf(_SC_PAGESIZE);
 	/* The entry site is probed (an int3 or a call, not the nop) while vizbpf traces this
@@ -321,11 +488,55 @@ static void restore_sites(void)
 		memcpy(sites[i], nop5, sizeof(nop5));
 		mprotect(start, 2 * page, PROT_READ | PROT_EXEC);
 	}
-	pending.n = 0;
+	/* Its parent handed its buffer over before the fork. The child is a new thread to BPF,
+	 * and what vizbpf has read of its buffers starts where it stands. */
+	batch.n = 0;
+	thread_shown = 0;
+	vizbpf_flow.read = handed;
 	/* Following the process tree: wait here, before any Python code of the child runs,
 	 * while vizbpf probes the child and reads its stack; it sends SIGCONT. */
 	if (vizbpf_layout.follow_forks && probed)
 		raise(SIGSTOP);
+}
+
+/*
+ * An exec replaces the process: hand over what the thread buffered first (os.execv and
+ * os.execve call these; the other threads' buffers go when the exec ends them).
+ */
+typedef int (*execve_fn)(const char *, char *const[], char *const[]);
+typedef int (*fexecve_fn)(int, char *const[], char *const[]);
+static execve_fn real_execve;
+static fexecve_fn real_fexecve;
+
+static void before_exec(void)
+{
+	if (batch.n)
+		flush(batch.n, NULL, NULL);
+}
+
+__attribute__((visibility("default"))) int execve(const char *path, char *const argv[],
+						   char *const envp[])
+{
+	before_exec();
+	if (!real_execve)
+		return syscall(SYS_execve, path, argv, envp);
+	return real_execve(path, argv, envp);
+}
+
+__attribute__((visibility("default"))) int execv(const char *path, char *const argv[])
+{
+	return execve(path, argv, environ);
+}
+
+__attribute__((visibility("default"))) int fexecve(int fd, char *const argv[],
+						    char *const envp[])
+{
+	before_exec();
+	if (!real_fexecve) {
+		errno = ENOSYS;
+		return -1;
+	}
+	return real_fexecve(fd, argv, envp);
 }
 
 /*
@@ -337,9 +548,12 @@ __attribute__((constructor)) static void vizbpf_eval_init(void)
 {
 	const char *saved;
 
+	/* Resolved now, not at the exec: that may run in a vfork()ed child. */
+	real_execve = (execve_fn)dlsym(RTLD_NEXT, "execve");
+	real_fexecve = (fexecve_fn)dlsym(RTLD_NEXT, "fexecve");
 	if (!dlsym(RTLD_DEFAULT, "_PyEval_EvalFrameDefault"))
 		return;
-	pthread_atfork(NULL, NULL, restore_sites);
+	pthread_atfork(before_fork, NULL, restore_sites);
 	saved = getenv("VIZBPF_SAVED_LD_PRELOAD");
 	if (saved && *saved)
 		setenv("LD_PRELOAD", saved, 1);

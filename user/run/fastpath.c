@@ -64,6 +64,7 @@ int fastpath_find(struct fastpath *fp)
 	      lookup(elf, "vizbpf_eval2", &fp->eval2, NULL) ?:
 	      lookup(elf, "vizbpf_real_eval", &fp->real_eval, NULL) ?:
 	      lookup(elf, "vizbpf_layout", &fp->layout, NULL) ?:
+	      lookup(elf, "vizbpf_flow", &fp->flow, NULL) ?:
 	      lookup(elf, "vizbpf_entry", &site, &fp->entry_off) ?:
 	      lookup(elf, "vizbpf_flush", &site, &fp->flush_off);
 	elf_file__close(elf);

@@ -16,7 +16,7 @@
 struct fastpath {
 	char lib[4096];
 	/* vaddrs in the library */
-	uint64_t eval3, eval2, real_eval, layout;
+	uint64_t eval3, eval2, real_eval, layout, flow;
 	/* file offsets of the probe sites, for uprobe attach */
 	uint64_t entry_off, flush_off;
 };

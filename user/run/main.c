@@ -245,6 +245,9 @@ int main(int argc, char **argv)
 		prepare_use_fastpath(&prep, &fast);
 	prep.follow_forks = have_fast;
 	prep.log_retval = env.log_func_retval;
+	prep.batch_calls = !env.log_func_args && !env.log_async && !env.log_func_retval;
+	/* A quarter of the ring buffer per process, read or not: room for its other records. */
+	prep.flow_limit = env.ringbuf_bytes / 4 / sizeof(struct vz_batch_slot);
 	t = procs_watch(&ps, &(struct procwatch_opts){ 0 }, follow_record) ? NULL :
 		procs_tracer(&ps, &pi, procs_tracer_flags(&prep));
 	mp = t ? procs_add(&ps, pid, &pi, 0, t) : NULL;

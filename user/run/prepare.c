@@ -105,7 +105,12 @@ static int switch_to_fastpath(struct prepare *p, uint32_t pid, uint64_t interp,
 		.frame_may_be_freed = p->minor >= 11,
 		.stack_per_call = hook_stack_per_call(p->minor),
 		.log_retval = p->log_retval,
+		.batch_calls = p->batch_calls,
+		.unicode_state = o->unicode_state,
+		.unicode_length = o->unicode_length,
+		.unicode_ascii_data = o->unicode_ascii_data,
 	};
+	struct vz_flow flow = { .limit = p->flow_limit };
 	uint64_t bias, eval;
 	int err;
 
@@ -117,9 +122,12 @@ static int switch_to_fastpath(struct prepare *p, uint32_t pid, uint64_t interp,
 	eval = bias + (o->tstate_arg ? fp->eval3 : fp->eval2);
 	err = procmem_write(pid, bias + fp->real_eval, &evalframe_addr, sizeof(evalframe_addr)) ?:
 	      procmem_write(pid, bias + fp->layout, &layout, sizeof(layout)) ?:
+	      procmem_write(pid, bias + fp->flow, &flow, sizeof(flow)) ?:
 	      procmem_write(pid, interp + o->interp_eval_frame, &eval, sizeof(eval));
-	if (!err)
+	if (!err) {
 		p->fast_used = true;
+		p->flow_addr = bias + fp->flow;
+	}
 	return err;
 }
 

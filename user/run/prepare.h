@@ -34,6 +34,10 @@ struct prepare {
 	bool fast_used;       /* eval_frame points at the preloaded evaluator */
 	bool follow_forks;    /* ...which stops fork()ed children for vizbpf to follow */
 	bool log_retval;      /* ...which passes each return's value (--log_func_retval) */
+	bool batch_calls;     /* ...which buffers calls too (BPF reads no call's frame) */
+	uint64_t flow_limit;  /* ...and waits when this many slots are not yet read (vz_flow) */
+	uint64_t flow_addr;   /* its vizbpf_flow in the process, 0: none */
+	uint64_t flow_read;   /* what vizbpf last wrote there */
 	bool unlock;          /* write eval_frame */
 	bool widen;           /* 3.11+ without the preloaded evaluator: see cbudget.h */
 	struct cbudget cb;

@@ -35,10 +35,30 @@ static void on_thread_start(void *ctx, uint32_t pid, uint64_t frame, char *name,
 	}
 }
 
+/*
+ * Flow control (struct vz_flow): tells the preloaded evaluator in pid how much of its buffers
+ * has been read, every eighth of its limit, so that it waits only while vizbpf is behind.
+ */
+static void on_batch(void *ctx, uint32_t pid, uint64_t seq)
+{
+	struct proc *p = procs_find(ctx, pid);
+	struct prepare *prep = p ? &p->prep : NULL;
+
+	if (!prep || !prep->flow_addr || (int64_t)(seq - prep->flow_read) < 0 ||
+	    seq - prep->flow_read < prep->flow_limit / 8)
+		return;
+	if (!procmem_write(pid, prep->flow_addr + offsetof(struct vz_flow, read), &seq,
+			   sizeof(seq)))
+		prep->flow_read = seq;
+	else
+		prep->flow_addr = 0; /* gone, or not what it was: never again */
+}
+
 void procs_init(struct procs *ps, struct events *ev, struct outputs *out, bool attach)
 {
 	*ps = (struct procs){ .ev = ev, .out = out, .attach = attach };
 	events_on_thread(ev, procs_on_thread, ps);
+	events_on_batch(ev, on_batch, ps);
 	events_on_thread_start(ev, on_thread_start, ps);
 }
 

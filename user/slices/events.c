@@ -106,6 +106,8 @@ struct events {
 	uint32_t unknown_code; /* index of the "<unknown>" placeholder */
 	events_thread_fn on_thread;
 	void *on_thread_ctx;
+	events_batch_fn on_batch;
+	void *on_batch_ctx;
 	events_thread_start_fn on_thread_start;
 	void *on_thread_start_ctx;
 	bool finished; /* events_finish ran: only thread announcements are still dispatched */
@@ -637,24 +639,61 @@ static void return_frame(struct events *ev, struct thread *t, uint64_t frame, ui
 	ev->st.unmatched_returns++;
 }
 
-static int handle_returns(struct events *ev, const struct vz_rec_returns *r, size_t size)
+/*
+ * The preloaded evaluator's buffer (launch mode): calls and returns of one thread, in order,
+ * each with its own time.
+ */
+static int handle_batch(struct events *ev, const struct vz_rec_batch *r, size_t size)
 {
-	struct thread *t = find_thread(ev, r->hdr.tid);
 	uint32_t n = r->hdr.flags;
+	struct thread *t;
 
-	if (n > VZ_PENDING_MAX || size < sizeof(r->hdr) + n * sizeof(r->r[0])) {
+	if (n > VZ_BATCH_MAX || size < offsetof(struct vz_rec_batch, s) + n * sizeof(r->s[0])) {
 		ev->st.unknown_records++;
 		return 0;
 	}
-	if (!t || t->exited) {
+	if (ev->on_batch)
+		ev->on_batch(ev->on_batch_ctx, r->hdr.pid, r->seq);
+	if (!n)
+		return 0;
+	t = find_thread(ev, r->hdr.tid);
+	if (t && t->exited) {
 		ev->st.unmatched_returns += n;
 		return 0;
 	}
-	settle_step(ev, t);
-	if (n && (r->hdr.lost_calls || r->hdr.lost_returns))
-		mark_gap(ev, t, &r->hdr, program_ns(ev, r->hdr.pid, r->r[0].ts_ns));
-	for (uint32_t i = 0; i < n; i++)
-		return_frame(ev, t, r->r[i].frame, program_ns(ev, r->hdr.pid, r->r[i].ts_ns));
+	if (t && (r->hdr.lost_calls || r->hdr.lost_returns)) {
+		settle_step(ev, t);
+		mark_gap(ev, t, &r->hdr, program_ns(ev, r->hdr.pid, r->s[0].ts_ns));
+	}
+	for (uint32_t i = 0; i < n; i++) {
+		const struct vz_batch_slot *s = &r->s[i];
+		int err;
+
+		if (s->code) {
+			struct vz_rec_call c = {
+				.hdr = { s->ts_ns, r->hdr.pid, r->hdr.tid, VZ_REC_CALL,
+					 VZ_F_RETURN_FRAME },
+				.code = s->code,
+				.frame = s->frame,
+				.caller = s->caller,
+			};
+
+			/* A loss before a thread's first record: the call carries it. */
+			if (!t && i == 0) {
+				c.hdr.lost_calls = r->hdr.lost_calls;
+				c.hdr.lost_returns = r->hdr.lost_returns;
+			}
+			err = handle_call(ev, &c);
+			if (err)
+				return err;
+			t = find_thread(ev, r->hdr.tid);
+		} else if (!t) {
+			ev->st.unmatched_returns++;
+		} else {
+			settle_step(ev, t);
+			return_frame(ev, t, s->frame, program_ns(ev, r->hdr.pid, s->ts_ns));
+		}
+	}
 	return 0;
 }
 
@@ -940,8 +979,8 @@ int events_handle(void *ctx, const void *data, size_t size)
 		return size >= sizeof(struct vz_rec_code) ? handle_code(ev, data) : 0;
 	case VZ_REC_EXIT:
 		return size >= sizeof(struct vz_rec_exit) ? handle_exit(ev, data) : 0;
-	case VZ_REC_RETURNS:
-		return handle_returns(ev, data, size);
+	case VZ_REC_BATCH:
+		return handle_batch(ev, data, size);
 	case VZ_REC_ARGS:
 		return size >= sizeof(struct vz_rec_args) ? handle_args(ev, data, size) : 0;
 	case VZ_REC_RETVAL:
@@ -1062,6 +1101,12 @@ void events_on_thread(struct events *ev, events_thread_fn fn, void *ctx)
 {
 	ev->on_thread = fn;
 	ev->on_thread_ctx = ctx;
+}
+
+void events_on_batch(struct events *ev, events_batch_fn fn, void *ctx)
+{
+	ev->on_batch = fn;
+	ev->on_batch_ctx = ctx;
 }
 
 void events_on_thread_start(struct events *ev, events_thread_start_fn fn, void *ctx)

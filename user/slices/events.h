@@ -67,6 +67,10 @@ struct events *events_new(struct trace_writer *w, const struct events_filter *fi
 void events_set_writers(struct events *ev, struct trace_writer *(*writer_for)(void *ctx, uint32_t pid),
 			void *ctx);
 void events_on_thread(struct events *ev, events_thread_fn fn, void *ctx);
+/* Called for each batch of the preloaded evaluator read (even one dropped here): seq is how
+ * much process pid has handed over up to it (struct vz_flow). */
+typedef void (*events_batch_fn)(void *ctx, uint32_t pid, uint64_t seq);
+void events_on_batch(struct events *ev, events_batch_fn fn, void *ctx);
 /* Called when a thread starts through threading (Thread._bootstrap_inner): frame is that call's
  * frame in process pid. Writes the thread's Python name into name (left empty if unknown). */
 typedef void (*events_thread_start_fn)(void *ctx, uint32_t pid, uint64_t frame, char *name,
