@@ -493,6 +493,8 @@ static void restore_sites(void)
 	batch.n = 0;
 	thread_shown = 0;
 	vizbpf_flow.read = handed;
+	/* BPF and vizbpf know code objects per process: show the child's again. */
+	memset(known, 0, sizeof(known));
 	/* Following the process tree: wait here, before any Python code of the child runs,
 	 * while vizbpf probes the child and reads its stack; it sends SIGCONT. */
 	if (vizbpf_layout.follow_forks && probed)

@@ -1,0 +1,56 @@
+#!/usr/bin/env bats
+# SPDX-License-Identifier: BSD-2-Clause
+# Launch mode's preloaded evaluator buffers calls and returns per thread (issue 14): whatever
+# ends or changes the program while they wait there, none is lost; a program faster than
+# vizbpf's reader waits for it instead of losing events.
+
+load helpers
+
+setup() {
+	requires root bpf
+	cd "$BATS_TEST_TMPDIR"
+}
+
+# "PID:COUNT" of the leaf() slices of a trace, one per process, sorted.
+leaf_counts() { # TRACE
+	jq -r '[.traceEvents[] | select(.ph == "X" and (.name | startswith("leaf ")))] |
+		group_by(.pid)[] | "\(.[0].pid):\(length)"' "$1" | sort
+}
+
+# What batch_edges.py says it did, in the same form.
+said_counts() { # OUTPUT
+	awk '$1 == "pid" { sub("leaf=", "", $3); print $2 ":" $3 }' "$1" | sort
+}
+
+@test "calls still buffered when the program ends, execs, forks or is killed are all in the trace, every interpreter" {
+	local py how want rc
+	for py in $(pythons); do
+		for how in exit kill segv exec thread fork; do
+			rm -f e.json
+			case $how in
+				exit) want=3 ;; kill) want=137 ;; segv) want=139 ;; *) want=0 ;;
+			esac
+			rc=0
+			"$VIZBPF" -q -o e.json -- "$py" "$TARGETS/batch_edges.py" $how >out.txt 2>err.txt || rc=$?
+			[ "$rc" = "$want" ] || { echo "$py $how: exit $rc, not $want: $(cat err.txt)"; return 1; }
+			[ -s out.txt ] || { echo "$py $how: no output"; return 1; }
+			diff <(said_counts out.txt) <(leaf_counts e.json) ||
+				{ echo "$py $how: leaf() slices differ from the calls made"; return 1; }
+			[ "$(meta e.json calls_lost)" = 0 ] || { echo "$py $how: calls lost"; return 1; }
+			[ "$(jq '[.traceEvents[] | select(.name | startswith("<unknown"))] | length' e.json)" = 0 ] ||
+				{ echo "$py $how: unnamed slices"; return 1; }
+		done
+		echo "# $py: exit, kill, segv, exec, thread, fork: every leaf() call traced" >&3
+	done
+}
+
+@test "a program faster than vizbpf's reader waits for it: nothing lost with a 1 MB ring buffer" {
+	local py
+	py=$(pythons | awk '{print $1}')
+	"$VIZBPF" -o big.json --buffer_size 1 -- "$py" "$TARGETS/million.py" >out.txt 2>err.txt
+	grep -q "0 calls lost" err.txt || { cat err.txt; return 1; }
+	[ "$(meta big.json calls_lost)" = 0 ]
+	[ "$(meta big.json records_lost)" = 0 ]
+	[ "$(jq '[.traceEvents[] | select(.ph == "X" and (.name | startswith("leaf ")))] | length' big.json)" = 1000000 ]
+	python3 "$TOOLS/calltree.py" big.json - - --check-only
+}
