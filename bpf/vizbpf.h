@@ -156,7 +156,7 @@ struct vz_batch_slot {
 
 struct vz_batch {
 	__u32 n;
-	__u32 pad;
+	__u32 calls; /* how many of the n are calls */
 	/* Slots this process has handed over, this batch included (flow control: user space
 	 * writes back the newest it has read into vizbpf_flow, see vz_flow). */
 	__u64 seq;

@@ -270,6 +270,7 @@ static inline void note(uint64_t frame, uint64_t ts, uint64_t code, uint64_t cal
 	s->ts_ns = ts;
 	s->code = code;
 	s->caller = caller;
+	batch.calls += code != 0;
 	batch.n = ++n;
 	if (n == VZ_BATCH_MAX)
 		flush(n, NULL, NULL);
@@ -397,6 +398,7 @@ static __attribute__((noinline)) int enter(void *tstate, void *frame)
 	batch.n = 0;
 	seq = n ? hand_over(n) : batch.seq;
 	entry_site(frame, code, caller, sig, ts, n);
+	batch.calls = 0;
 	if (n)
 		after_hand_over(seq);
 	return 1;
@@ -409,6 +411,7 @@ static __attribute__((noinline)) void flush(uint32_t n, void *frame, void *value
 
 	batch.n = 0;
 	flush_site(n, frame, value);
+	batch.calls = 0;
 	if (n)
 		after_hand_over(seq);
 }
