@@ -95,7 +95,9 @@ void follow_fork(struct procs *ps, const struct vz_rec_fork *r)
 		held_forget_proc(child);
 		return;
 	}
-	p = parent ? procs_add(ps, child, &parent->pi, parent->bias, parent->t) : NULL;
+	if (parent)
+		procs_runtime(parent); /* its bias, looked up once: the child's is the same */
+	p = parent ? procs_add_fork(ps, child, parent) : NULL;
 	if (!p) {
 		ps->missed++;
 		held_release_proc(child);
@@ -105,8 +107,6 @@ void follow_fork(struct procs *ps, const struct vz_rec_fork *r)
 	 * its parent's until the fork; from then on it is held, until let go below. */
 	events_hold_inherit(ps->ev, r->parent, child, r->hdr.ts_ns);
 	events_hold_begin(ps->ev, child, child, r->hdr.ts_ns, VZ_HOLD_FORK);
-	p->prep = parent->prep;
-	p->restore = parent->restore;
 	p->first_call_seen = true; /* in its parent */
 	procs_set_gil(p);
 	runtime = procs_runtime(p);

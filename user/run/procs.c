@@ -102,8 +102,8 @@ struct tracer *procs_tracer(struct procs *ps, const struct py_interp *pi, unsign
 	return t;
 }
 
-struct proc *procs_add(struct procs *ps, pid_t pid, const struct py_interp *pi, uint64_t bias,
-		       struct tracer *t)
+static struct proc *proc_new(struct procs *ps, pid_t pid, const struct py_interp *pi,
+			     uint64_t bias, struct tracer *t)
 {
 	struct proc *p = calloc(1, sizeof(*p));
 
@@ -126,9 +126,33 @@ struct proc *procs_add(struct procs *ps, pid_t pid, const struct py_interp *pi, 
 	p->bias = bias;
 	p->lock_fd = -1;
 	p->restore = ps->attach;
-	prepare_init(&p->prep, pi->major, pi->minor);
-	prepare_find_gaps(&p->prep, pi);
 	ps->v[ps->n++] = p;
+	return p;
+}
+
+struct proc *procs_add(struct procs *ps, pid_t pid, const struct py_interp *pi, uint64_t bias,
+		       struct tracer *t)
+{
+	struct proc *p = proc_new(ps, pid, pi, bias, t);
+
+	if (p) {
+		prepare_init(&p->prep, pi->major, pi->minor);
+		prepare_find_gaps(&p->prep, pi);
+	}
+	return p;
+}
+
+/* A fork()ed child: a copy of its parent's memory, so of what vizbpf found and changed there
+ * (no second look at the interpreter's file: that took a few ms at each fork). */
+struct proc *procs_add_fork(struct procs *ps, pid_t child, const struct proc *parent)
+{
+	struct proc *p = proc_new(ps, child, &parent->pi, parent->bias, parent->t);
+
+	if (p) {
+		p->prep = parent->prep;
+		p->restore = parent->restore;
+		p->bias_checked = parent->bias_checked;
+	}
 	return p;
 }
 
@@ -157,9 +181,14 @@ uint64_t procs_runtime(struct proc *p)
 	struct py_interp pi;
 	char err[256];
 
-	if (!p->bias && !py_interp__inspect_pid(p->pid, &pi, &p->bias, err, sizeof(err)) &&
-	    strcmp(pi.lib, p->pi.lib))
-		p->bias = 0; /* not what it was probed as */
+	/* Looked at once it could be: 0 after that is a non-PIE interpreter's, or a process not
+	 * what it was probed as. */
+	if (!p->bias && !p->bias_checked &&
+	    !py_interp__inspect_pid(p->pid, &pi, &p->bias, err, sizeof(err))) {
+		p->bias_checked = true;
+		if (strcmp(pi.lib, p->pi.lib))
+			p->bias = 0;
+	}
 	return p->bias ? p->bias + p->pi.pyruntime_vaddr : 0;
 }
 

@@ -38,6 +38,7 @@ struct proc {
 	bool restore;       /* attach modes: undo the interpreter changes at detach */
 	bool gone;
 	bool first_call_seen; /* its first call was announced (later announcements: new threads) */
+	bool bias_checked;  /* procs_runtime() looked (bias 0 after: none to use) */
 };
 
 struct procs {
@@ -71,6 +72,8 @@ unsigned procs_tracer_flags(const struct prepare *p);
 /* The tracer of pi's binary, opened with flags (TRACER_*) when it is the first. */
 struct tracer *procs_tracer(struct procs *ps, const struct py_interp *pi, unsigned flags);
 /* Registers pid (running pi, seen by t) and names its track. NULL when out of memory. */
+/* A fork()ed child of parent: what vizbpf knows of the parent holds for it. */
+struct proc *procs_add_fork(struct procs *ps, pid_t child, const struct proc *parent);
 struct proc *procs_add(struct procs *ps, pid_t pid, const struct py_interp *pi, uint64_t bias,
 		       struct tracer *t);
 struct proc *procs_find(struct procs *ps, pid_t pid);
