@@ -10,6 +10,9 @@ and vizbpf's own peak RSS at default settings, each printed against its target.
   the first call);
 - .json.gz: whole-command wall time of the mixed workload written as .json.gz over .json
   (medians, interleaved; target <= 1.1x);
+- following: a program forking 300 times (forks.py), each child making a call and leaving,
+  and a multiprocessing fork pool: the timed section traced minus untraced (medians), per
+  fork (target <= 2 ms) and in all for the pool, with the processes the trace holds;
 - peak RSS: vizbpf's own VmHWM (peakrss.py) over the fastest call loop (loop.py, ~1 M calls/s
   traced) at the default --buffer_size, with the calls lost (targets <= 64 MB and 0).
 Prints the rows; exit 1 only if a run fails or loses calls, never because a target is missed.
@@ -85,6 +88,23 @@ def main():
     gz_ratio = statistics.median(gz) / statistics.median(plain)
     os.unlink(out + ".gz")
 
+    def section(cmd):
+        p, _ = run(cmd)
+        return float(dict(f.split("=") for f in p.stdout.split())["seconds"])
+
+    follow = {}
+    for what in ("300", "pool"):
+        bare_s, traced_s, pids = [], [], 0
+        for _ in range(args.repeats):
+            bare_s.append(section([py, "forks.py", what]))
+            traced_s.append(section([viz, "-q", "-o", out, "--", py, "forks.py", what]))
+            trace = load_trace(out)
+            pids = len({e.get("pid") for e in trace.get("traceEvents", [])
+                        if e.get("ph") == "X" and e.get("name", "").startswith("child_work ")})
+            if trace.get("viztracer_metadata", {}).get("calls_lost"):
+                raise SystemExit("startbench: forks.py %s lost calls" % what)
+        follow[what] = ((statistics.median(traced_s) - statistics.median(bare_s)) * 1e3, pids)
+
     p, _ = run([sys.executable, os.path.join(HERE, "peakrss.py"), viz, "-q", "-o", out, "--",
                 py, "loop.py", str(LOOP_CALLS)])
     kv = dict(f.split("=") for f in p.stderr.strip().splitlines()[-1].split()[1:])
@@ -102,6 +122,11 @@ def main():
          verdict(statistics.median(first_hold), 5)),
         (".json.gz / .json, whole command (mixed)", "%.2fx" % gz_ratio, "<= 1.1x",
          verdict(gz_ratio, 1.1)),
+        ("following 300 forks: added per fork", "%.1f ms" % (follow["300"][0] / 300),
+         "<= 2 ms", verdict(follow["300"][0] / 300, 2)),
+        ("  processes with their child_work() call", "%d" % follow["300"][1], "300", ""),
+        ("fork pool, 2 workers x 200 tasks: added", "%.0f ms" % follow["pool"][0], "", ""),
+        ("  worker processes with calls traced", "%d" % follow["pool"][1], "2", ""),
         ("vizbpf peak RSS, default --buffer_size", "%.1f MB" % rss_mb, "<= 64 MB",
          verdict(rss_mb, 64)),
         ("  at calls/s (traced leaf-call loop)", "%.2f M" % (calls_s / 1e6), "1.5 M", ""),

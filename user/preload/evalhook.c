@@ -226,6 +226,54 @@ static inline struct known *known_slot(void *code)
 	return &known[((uintptr_t)code >> 4 ^ (uintptr_t)code >> 16) & (KNOWN_SLOTS - 1)];
 }
 
+/*
+ * Before 3.12 nothing in a code object tells it from an earlier one freed at its address
+ * (co_version does after): a snippet exec()'d after another often gets the same address, and
+ * its name and file name strings theirs. So code objects leave the cache as they are freed:
+ * PyCode_Type's tp_dealloc is wrapped (once, under the GIL, by the first call that uses the
+ * cache; the process keeps the wrapper, which only forgets and calls the original).
+ */
+#define TP_DEALLOC_OFFSET 48 /* PyTypeObject: PyObject_VAR_HEAD, tp_name, tp_basicsize,
+			      * tp_itemsize, tp_dealloc, in every version */
+typedef void (*dealloc_fn)(void *);
+static dealloc_fn code_dealloc_orig;
+static int code_dealloc_state; /* 0: not tried, 1: wrapped, -1: cannot be */
+
+static void code_dealloc_forget(void *code)
+{
+	struct known *k = known_slot(code);
+
+	if (k->code == (uint64_t)code)
+		k->code = 0;
+	code_dealloc_orig(code);
+}
+
+static __attribute__((noinline)) int wrap_code_dealloc(void)
+{
+	dealloc_fn *slot;
+	char *type;
+
+	code_dealloc_state = -1;
+	type = dlsym(RTLD_DEFAULT, "PyCode_Type");
+	if (!type)
+		return -1;
+	slot = (dealloc_fn *)(type + TP_DEALLOC_OFFSET);
+	if (!*slot)
+		return -1;
+	code_dealloc_orig = *slot;
+	*slot = code_dealloc_forget;
+	code_dealloc_state = 1;
+	return 0;
+}
+
+/* The cache can be used: on 3.12+ always, before only once freed code objects leave it. */
+static inline int cache_usable(void)
+{
+	if (vizbpf_layout.code_version >= 0 || code_dealloc_state > 0)
+		return 1;
+	return code_dealloc_state == 0 && !wrap_code_dealloc();
+}
+
 /* The str's text ends with /name (or is name): compact ASCII only, else 0. */
 static int str_ends_with(const char *str, const char *name, size_t n)
 {
@@ -386,7 +434,7 @@ static __attribute__((noinline)) int enter(void *tstate, void *frame)
 		note((uint64_t)frame, ts, (uint64_t)code, caller);
 		return 1;
 	}
-	if (l->batch_calls && (k->code != (uint64_t)code || k->sig != sig)) {
+	if (l->batch_calls && (k->code != (uint64_t)code || k->sig != sig) && cache_usable()) {
 		k->code = (uint64_t)code;
 		k->sig = sig;
 		k->live = must_be_live(code);

@@ -246,8 +246,11 @@ int main(int argc, char **argv)
 	prep.follow_forks = have_fast;
 	prep.log_retval = env.log_func_retval;
 	prep.batch_calls = !env.log_func_args && !env.log_async && !env.log_func_retval;
-	/* A quarter of the ring buffer per process, read or not: room for its other records. */
+	/* A quarter of the ring buffer per process, read or not: room for its other records.
+	 * VIZBPF_FLOW_LIMIT (slots, 0: never wait) is for tests of what a full ring loses. */
 	prep.flow_limit = env.ringbuf_bytes / 4 / sizeof(struct vz_batch_slot);
+	if (getenv("VIZBPF_FLOW_LIMIT"))
+		prep.flow_limit = strtoull(getenv("VIZBPF_FLOW_LIMIT"), NULL, 0);
 	t = procs_watch(&ps, &(struct procwatch_opts){ 0 }, follow_record) ? NULL :
 		procs_tracer(&ps, &pi, procs_tracer_flags(&prep));
 	mp = t ? procs_add(&ps, pid, &pi, 0, t) : NULL;
