@@ -1,7 +1,12 @@
 // SPDX-License-Identifier: BSD-2-Clause
+#include <errno.h>
+#include <fcntl.h>
 #include <pthread.h>
 #include <signal.h>
 #include <stdlib.h>
+#include <sys/prctl.h>
+#include <sys/syscall.h>
+#include <sys/wait.h>
 #include <unistd.h>
 #include "linkclose.h"
 
@@ -79,4 +84,110 @@ void linkclose_run(struct linkclose *c)
 	free(c->links);
 	free(c->fds);
 	*c = (struct linkclose){ 0 };
+}
+
+#define DETACHED_MAX 64
+
+/* Insertion sort: async-signal-safe (qsort may allocate), for a forked child. */
+static void sort_ints(int *v, int n)
+{
+	for (int i = 1; i < n; i++)
+		for (int j = i; j > 0 && v[j - 1] > v[j]; j--) {
+			int x = v[j];
+
+			v[j] = v[j - 1];
+			v[j - 1] = x;
+		}
+}
+
+/*
+ * The process that will close the links: it keeps only its copies of their fds and its ends of
+ * the two pipes, out of vizbpf's session. Once vizbpf has closed its own copies (EOF on rd) it
+ * closes them, the last references: the kernel's waits are here. Then it exits, which closes
+ * wr: EOF for whoever waits until the links are gone.
+ */
+static void __attribute__((noreturn)) hold_then_close(int *keep, int n, int rd, int wr)
+{
+	int sigs[] = { SIGINT, SIGTERM, SIGHUP, SIGQUIT, SIGPIPE, SIGTSTP, SIGTTIN, SIGTTOU };
+	int all[DETACHED_MAX + 2];
+	unsigned int from = 0;
+	char b;
+
+	if (fork() != 0) /* the grandchild does it: vizbpf reaps this one at once */
+		_exit(0);
+	setsid();
+	for (size_t i = 0; i < sizeof(sigs) / sizeof(sigs[0]); i++)
+		signal(sigs[i], SIG_IGN);
+	prctl(PR_SET_NAME, "vizbpf-closing");
+	for (int i = 0; i < n; i++)
+		all[i] = keep[i];
+	all[n] = rd;
+	all[n + 1] = wr;
+	sort_ints(all, n + 2);
+	for (int i = 0; i < n + 2; i++) {
+		if ((unsigned int)all[i] > from)
+			syscall(SYS_close_range, from, all[i] - 1, 0);
+		from = all[i] + 1;
+	}
+	syscall(SYS_close_range, from, ~0U, 0);
+	while (read(rd, &b, 1) < 0 && errno == EINTR)
+		;
+	for (int i = 0; i < n; i++)
+		close(keep[i]);
+	_exit(0);
+}
+
+int linkclose_detached(struct linkclose *c)
+{
+	int keep[DETACHED_MAX], n = 0, go[2], done[2];
+	pid_t pid;
+
+	for (int i = 0; i < c->n_links && n < DETACHED_MAX; i++)
+		keep[n++] = bpf_link__fd(c->links[i]);
+	for (int i = 0; i < c->n_fds && n < DETACHED_MAX; i++)
+		keep[n++] = c->fds[i];
+	if (!n || n != c->n_links + c->n_fds || pipe2(go, O_CLOEXEC))
+		goto here;
+	if (pipe2(done, O_CLOEXEC)) {
+		close(go[0]);
+		close(go[1]);
+		goto here;
+	}
+	pid = fork();
+	if (pid == 0)
+		hold_then_close(keep, n, go[0], done[1]);
+	close(go[0]);
+	close(done[1]);
+	if (pid < 0) {
+		close(go[1]);
+		close(done[0]);
+		goto here;
+	}
+	while (waitpid(pid, NULL, 0) < 0 && errno == EINTR)
+		;
+	/* Our copies go now (a perf link's event is disabled first, quickly): the grandchild's
+	 * references are the last. */
+	for (int i = 0; i < c->n_links; i++)
+		bpf_link__destroy(c->links[i]);
+	for (int i = 0; i < c->n_fds; i++)
+		close(c->fds[i]);
+	close(go[1]);
+	free(c->links);
+	free(c->fds);
+	*c = (struct linkclose){ 0 };
+	return done[0];
+here:
+	linkclose_run(c);
+	return -1;
+}
+
+void linkclose_wait(int done)
+{
+	char b;
+
+	if (done < 0)
+		return;
+	while (read(done, &b, 1) < 0 && errno == EINTR)
+		;
+	close(done);
 }

@@ -26,4 +26,14 @@ void linkclose_add_fd(struct linkclose *c, int fd);
 /* Closes everything queued, in parallel, and returns once all are closed; c is empty again. */
 void linkclose_run(struct linkclose *c);
 
+/*
+ * The same, with the kernel's waits in another process: a short-lived grandchild of vizbpf
+ * that holds the last references, so that no thread of vizbpf waits (its exit would wait for
+ * such a thread). Returns at once with an fd for linkclose_wait(), or -1 when it could not and
+ * closed them here.
+ */
+int linkclose_detached(struct linkclose *c);
+/* Returns once the links handed over with linkclose_detached() are gone; closes done. */
+void linkclose_wait(int done);
+
 #endif

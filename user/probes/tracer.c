@@ -66,9 +66,8 @@ struct tracer {
 	struct auditprobe *audit; /* --log_audit's (auditprobe.c) */
 	/* The evaluator probe's links of the first pid, closed in the background once the sites
 	 * carry its calls (tracer_use_sites); joined at detach and when that pid execs. */
-	pthread_t reaper;
-	bool reaping;
 	struct linkclose reap;
+	int reap_done;      /* linkclose_detached()'s fd for the evaluator probe's links, or -1 */
 };
 
 static int libbpf_print(enum libbpf_print_level level, const char *fmt, va_list args)
@@ -205,6 +204,7 @@ struct tracer *tracer_open(const struct py_interp *pi, uint64_t ringbuf_bytes, u
 	snprintf(t->lib, sizeof(t->lib), "%s", pi->lib);
 	t->minor = pi->minor;
 	t->site_entry_fd = t->site_flush_fd = -1;
+	t->reap_done = -1;
 	t->evalframe_offset = pi->evalframe_offset;
 	/* 3.12+ tell a reused address by co_version (bpf/codesig.bpf.h); before, by its free. */
 	if (pi->minor <= 11) {
@@ -267,19 +267,11 @@ static struct bpf_link *attach_uprobe(struct bpf_program *prog, pid_t pid, const
 	return link;
 }
 
-static void *reap_main(void *arg)
-{
-	linkclose_run(arg);
-	return NULL;
-}
-
 /* Waits for the background close of tracer_use_sites, if any. */
 static void reap_join(struct tracer *t)
 {
-	if (!t->reaping)
-		return;
-	pthread_join(t->reaper, NULL);
-	t->reaping = false;
+	linkclose_wait(t->reap_done);
+	t->reap_done = -1;
 }
 
 /* Thread exits (and the first call, for stop_first_call) are reported for these processes. */
@@ -543,7 +535,6 @@ void tracer_use_sites(struct tracer *t)
 {
 	__u32 key = t->pid;
 	__u8 one = 1;
-	sigset_t all, old;
 
 	/*
 	 * The evaluator's own probe has done its job (the first call); the sites see the rest.
@@ -561,13 +552,9 @@ void tracer_use_sites(struct tracer *t)
 		linkclose_run(&t->reap); /* cannot quiet it: close it now, held */
 	} else {
 		t->skel->bss->any_sited = 1;
-		/* Signals (Ctrl-C) go to the loader's own threads, never to this one. */
-		sigfillset(&all);
-		pthread_sigmask(SIG_SETMASK, &all, &old);
-		t->reaping = !pthread_create(&t->reaper, NULL, reap_main, &t->reap);
-		pthread_sigmask(SIG_SETMASK, &old, NULL);
-		if (!t->reaping)
-			linkclose_run(&t->reap);
+		/* Closed by another process: vizbpf's own exit would wait for a thread of its own
+		 * that is closing them (a program as short as `-c pass` ends meanwhile). */
+		t->reap_done = linkclose_detached(&t->reap);
 	}
 	snprintf(t->mechanism, sizeof(t->mechanism),
 		 "nop5 probe sites in libvizbpf-eval.so, the eval_frame around "

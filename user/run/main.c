@@ -314,7 +314,7 @@ int main(int argc, char **argv)
 	     (unsigned long long)estats.calls, (unsigned long long)tstats.lost_calls,
 	     outputs_describe(out));
 	free(out);
-	procs_close(&ps);
+	procs_close_in_background(&ps);
 	events_free(ev);
 	if (env.open)
 		open_written();

@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/file.h>
+#include <sys/prctl.h>
 #include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
@@ -542,6 +543,64 @@ void procs_stats(struct procs *ps, struct tracer_stats *s)
  * Nothing may stay stopped for a vizbpf that is gone: stop watching and probing, then let go
  * every process that was held meanwhile (a first-call stop, a fork or an exec not handled).
  */
+/*
+ * The end of a launch, the trace written and the program gone: what is left is closing the
+ * probe links, ~0.2 s of the kernel's grace periods for nothing. A child of vizbpf closes them
+ * (it holds their last references) and lets go any process still held for vizbpf, so that
+ * vizbpf itself returns at once. The lock files go first, here; the child keeps nothing else
+ * of vizbpf's: not its session, terminal, output or signals. Without a child (fork failed):
+ * closed here.
+ */
+void procs_close_in_background(struct procs *ps)
+{
+	int sigs[] = { SIGINT, SIGTERM, SIGHUP, SIGQUIT, SIGPIPE, SIGTSTP, SIGTTIN, SIGTTOU };
+	int null, gone[2];
+	pid_t pid;
+	char b;
+
+	for (int i = 0; i < ps->n; i++)
+		procs_unlock(ps->v[i]);
+	/* What vizbpf did not put back by now it leaves as it is on purpose (launch mode). */
+	watchdog_forget_all();
+	fflush(NULL);
+	/* The child closes its copies once vizbpf is gone (EOF on gone[0]): closed first, they
+	 * would leave vizbpf's own as the last references, and the waits in vizbpf's exit. */
+	if (pipe2(gone, O_CLOEXEC)) {
+		procs_close(ps);
+		return;
+	}
+	pid = fork();
+	if (pid < 0) {
+		close(gone[0]);
+		close(gone[1]);
+		procs_close(ps);
+		return;
+	}
+	if (pid > 0) {
+		close(gone[0]); /* gone[1] stays open until vizbpf exits */
+		*ps = (struct procs){ 0 }; /* the child's now (its memory is a copy) */
+		return;
+	}
+	close(gone[1]);
+	setsid();
+	for (size_t i = 0; i < sizeof(sigs) / sizeof(sigs[0]); i++)
+		signal(sigs[i], SIG_IGN);
+	prctl(PR_SET_NAME, "vizbpf-closing");
+	null = open("/dev/null", O_RDWR);
+	if (null >= 0) {
+		dup2(null, 0);
+		dup2(null, 1);
+		dup2(null, 2);
+		if (null > 2)
+			close(null);
+	}
+	while (read(gone[0], &b, 1) < 0 && errno == EINTR)
+		;
+	close(gone[0]);
+	procs_close(ps);
+	_exit(0);
+}
+
 void procs_close(struct procs *ps)
 {
 	ps->closing = true;

@@ -102,5 +102,8 @@ void procs_stats(struct procs *ps, struct tracer_stats *s);
 /* Names the process's track after its command line. */
 void procs_name(struct procs *ps, pid_t pid, const char *fallback);
 void procs_close(struct procs *ps);
+/* procs_close() at the end of a launch, the links closed by a child so that vizbpf need not
+ * wait for them; *ps is empty after it. */
+void procs_close_in_background(struct procs *ps);
 
 #endif
