@@ -4,11 +4,11 @@
 #include <pthread.h>
 #include <signal.h>
 #include <stdlib.h>
-#include <sys/prctl.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
 #include <unistd.h>
 #include "linkclose.h"
+#include "user/base/quiet.h"
 
 #define LINKCLOSE_THREADS 8
 
@@ -108,17 +108,13 @@ static void sort_ints(int *v, int n)
  */
 static void __attribute__((noreturn)) hold_then_close(int *keep, int n, int rd, int wr)
 {
-	int sigs[] = { SIGINT, SIGTERM, SIGHUP, SIGQUIT, SIGPIPE, SIGTSTP, SIGTTIN, SIGTTOU };
 	int all[DETACHED_MAX + 2];
 	unsigned int from = 0;
 	char b;
 
 	if (fork() != 0) /* the grandchild does it: vizbpf reaps this one at once */
 		_exit(0);
-	setsid();
-	for (size_t i = 0; i < sizeof(sigs) / sizeof(sigs[0]); i++)
-		signal(sigs[i], SIG_IGN);
-	prctl(PR_SET_NAME, "vizbpf-closing");
+	quiet_helper("vizbpf-closing");
 	for (int i = 0; i < n; i++)
 		all[i] = keep[i];
 	all[n] = rd;

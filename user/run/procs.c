@@ -7,7 +7,6 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/file.h>
-#include <sys/prctl.h>
 #include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
@@ -15,6 +14,7 @@
 #include "freeze.h"
 #include "user/base/log.h"
 #include "user/base/procmem.h"
+#include "user/base/quiet.h"
 #include "user/probes/held.h"
 #include "watchdog.h"
 #include "procs.h"
@@ -553,8 +553,7 @@ void procs_stats(struct procs *ps, struct tracer_stats *s)
  */
 void procs_close_in_background(struct procs *ps)
 {
-	int sigs[] = { SIGINT, SIGTERM, SIGHUP, SIGQUIT, SIGPIPE, SIGTSTP, SIGTTIN, SIGTTOU };
-	int null, gone[2];
+	int gone[2];
 	pid_t pid;
 	char b;
 
@@ -582,18 +581,7 @@ void procs_close_in_background(struct procs *ps)
 		return;
 	}
 	close(gone[1]);
-	setsid();
-	for (size_t i = 0; i < sizeof(sigs) / sizeof(sigs[0]); i++)
-		signal(sigs[i], SIG_IGN);
-	prctl(PR_SET_NAME, "vizbpf-closing");
-	null = open("/dev/null", O_RDWR);
-	if (null >= 0) {
-		dup2(null, 0);
-		dup2(null, 1);
-		dup2(null, 2);
-		if (null > 2)
-			close(null);
-	}
+	quiet_helper("vizbpf-closing");
 	while (read(gone[0], &b, 1) < 0 && errno == EINTR)
 		;
 	close(gone[0]);

@@ -9,12 +9,12 @@
 #include <unistd.h>
 #include <stdlib.h>
 #include <sys/mman.h>
-#include <sys/prctl.h>
 #include <sys/syscall.h>
 #include <linux/types.h>
 #include <bpf/bpf.h>
 #include "user/base/log.h"
 #include "user/base/procmem.h"
+#include "user/base/quiet.h"
 #include "freeze.h"
 #include "symbols/pyinterp.h"
 #include "symbols/pyoffsets.h"
@@ -357,15 +357,11 @@ static void wait_for_exit(pid_t vz)
 static void watchdog_main(pid_t vz, int map)
 {
 	struct timespec tick = { 0, POLL_MS * 1000 * 1000 };
-	int sigs[] = { SIGINT, SIGTERM, SIGHUP, SIGQUIT, SIGPIPE, SIGTSTP, SIGTTIN, SIGTTOU };
-	int null, fd;
+	int fd;
 
-	/* Out of vizbpf's session and terminal: a Ctrl-C or a hangup that ends vizbpf must not
-	 * end this too; and the OOM killer should take anything else first. */
-	setsid();
-	for (size_t i = 0; i < sizeof(sigs) / sizeof(sigs[0]); i++)
-		signal(sigs[i], SIG_IGN);
-	prctl(PR_SET_NAME, "vizbpf-watchdog");
+	/* Out of vizbpf's session, terminal and output (quiet.h); and the OOM killer should take
+	 * anything else first. */
+	quiet_helper("vizbpf-watchdog");
 	fd = open("/proc/self/oom_score_adj", O_WRONLY | O_CLOEXEC);
 	if (fd >= 0) {
 		if (write(fd, "-1000", 5) < 0) {
@@ -373,17 +369,10 @@ static void watchdog_main(pid_t vz, int map)
 		}
 		close(fd);
 	}
-	/* Keep nothing of vizbpf's but the map: not its output files, locks or terminal
-	 * (whoever waits for vizbpf's output to close must not wait for us). */
+	/* Keep nothing of vizbpf's but the map: not its output files or locks. */
 	if (map != 3) {
 		dup2(map, 3);
 		map = 3;
-	}
-	null = open("/dev/null", O_RDWR);
-	if (null >= 0) {
-		dup2(null, 0);
-		dup2(null, 1);
-		dup2(null, 2);
 	}
 	syscall(SYS_close_range, 4, ~0U, 0);
 
