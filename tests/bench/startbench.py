@@ -125,7 +125,7 @@ def main():
         ("following 300 forks: added per fork", "%.1f ms" % (follow["300"][0] / 300),
          "<= 2 ms", verdict(follow["300"][0] / 300, 2)),
         ("  processes with their child_work() call", "%d" % follow["300"][1], "300", ""),
-        ("fork pool, 2 workers x 200 tasks: added", "%.0f ms" % follow["pool"][0], "", ""),
+        ("fork pool, 2 workers x 200 x 2 ms: added", "%.0f ms" % follow["pool"][0], "", ""),
         ("  worker processes with calls traced", "%d" % follow["pool"][1], "2", ""),
         ("vizbpf peak RSS, default --buffer_size", "%.1f MB" % rss_mb, "<= 64 MB",
          verdict(rss_mb, 64)),
