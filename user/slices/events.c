@@ -686,7 +686,8 @@ static int handle_batch(struct events *ev, const struct vz_rec_batch *r, size_t 
 			err = handle_call(ev, &c);
 			if (err)
 				return err;
-			t = find_thread(ev, r->hdr.tid);
+			if (!t) /* created by that call */
+				t = find_thread(ev, r->hdr.tid);
 		} else if (!t) {
 			ev->st.unmatched_returns++;
 		} else {
