@@ -686,8 +686,7 @@ static int handle_batch(struct events *ev, const struct vz_rec_batch *r, size_t 
 			err = handle_call(ev, &c);
 			if (err)
 				return err;
-			if (!t) /* created by that call */
-				t = find_thread(ev, r->hdr.tid);
+			t = find_thread(ev, r->hdr.tid);
 		} else if (!t) {
 			ev->st.unmatched_returns++;
 		} else {
