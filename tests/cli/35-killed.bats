@@ -37,7 +37,7 @@ expected() { # PY MODE
 wait_finished() { # PID WHAT
 	local stopped=0 st
 	for _ in $(seq 400); do
-		kill -0 "$1" 2>/dev/null || return 0
+		running "$1" || return 0
 		st=$(awk '{ print $3 }' "/proc/$1/stat" 2>/dev/null)
 		if [ "$st" = T ]; then stopped=$((stopped + 1)); else stopped=0; fi
 		if [ $stopped -ge 40 ]; then
@@ -103,7 +103,7 @@ attach_round() { # PY MODE PHASE
 	fi
 	# The watchdog's work done (it ends then), the program measures its C budget (3.12).
 	for _ in $(seq 100); do
-		pgrep -x vizbpf-watchdog >/dev/null || break
+		watchdog_running || break
 		sleep 0.05
 	done
 	touch "$gone"
@@ -149,12 +149,14 @@ work() { # MODE
 }
 
 @test "killed in launch mode: the program and the children it forks afterwards run on" {
-	local failed=0 py go="$BATS_TEST_TMPDIR/go" vpid tpid want
+	local failed=0 py go="$BATS_TEST_TMPDIR/go" gone="$BATS_TEST_TMPDIR/gone" vpid tpid want
 	for py in "${PYS[@]}"; do
 		want=$(expected "$py" forks)
-		rm -f "$go" out.txt vz.err
+		rm -f "$go" "$gone" out.txt vz.err
+		# The program waits for GONE before its end: vizbpf is killed while it runs, however
+		# fast its forks are traced.
 		"$VIZBPF" -o trace.json -- "$py" "$TARGETS/killed_target.py" forks "$(work forks)" "$go" \
-			>out.txt 2>vz.err 3>&- &
+			"$gone" >out.txt 2>vz.err 3>&- &
 		vpid=$!
 		wait_for_line out.txt ready || { kill -KILL $vpid; failed=1; continue; }
 		# vizbpf's children: the program, and the watchdog (same command line).
@@ -164,8 +166,13 @@ work() { # MODE
 		done
 		touch "$go"
 		rand_sleep 0 300
-		kill -KILL $vpid
+		kill -KILL $vpid || { echo "$py launched: vizbpf gone before it was killed: $(cat vz.err)"; failed=1; }
 		wait $vpid 2>/dev/null || true
+		for _ in $(seq 100); do
+			watchdog_running || break
+			sleep 0.05
+		done
+		touch "$gone"
 		wait_finished "$tpid" "$py launched" || { cleanup_target "$tpid"; failed=1; continue; }
 		[ "$(tail -1 out.txt)" = "$want" ] ||
 			{ echo "$py launched: output '$(tail -1 out.txt)', untraced '$want'"; failed=1; }
@@ -195,7 +202,14 @@ work() { # MODE
 		-e ' -> anon_inode:\[pidfd\]$' -e '^total' &&
 		{ echo "the watchdog holds more than its map"; kill $vpid $tpid; return 1; }
 	wait $vpid
-	for _ in $(seq 40); do kill -0 "$wd" 2>/dev/null || break; sleep 0.05; done
-	kill -0 "$wd" 2>/dev/null && { echo "watchdog $wd still there 2 s after vizbpf"; kill $tpid; return 1; }
+	for _ in $(seq 40); do running "$wd" || break; sleep 0.05; done
+	if running "$wd"; then
+		echo "watchdog $wd still there 2 s after vizbpf: state $(awk '{ print $3 }' /proc/$wd/stat)," \
+			"wchan $(cat /proc/$wd/wchan); its held map:"
+		bpftool map dump id "$(sed -n 's/^map_id:\s*//p' /proc/$wd/fdinfo/3)" 2>&1 | head -20
+		cat vz.err
+		kill $tpid
+		return 1
+	fi
 	kill $tpid
 }

@@ -36,6 +36,21 @@ requires() {
 	fi
 }
 
+# PID exists and has not ended: an ended process whose parent died is a zombie until the
+# machine's init reaps it, which some hosts do only now and then (kill -0 succeeds on it).
+running() { # PID
+	local st
+	st=$(sed -n 's/.*) \(.\).*/\1/p' "/proc/$1/stat" 2>/dev/null)
+	[ -n "$st" ] && [ "$st" != Z ] && [ "$st" != X ]
+}
+
+# A vizbpf watchdog is still at work (not a zombie).
+watchdog_running() {
+	local p
+	for p in $(pgrep -x vizbpf-watchdog); do running "$p" && return 0; done
+	return 1
+}
+
 pyenv_root() {
 	if command -v pyenv >/dev/null 2>&1; then pyenv root; else echo "${PYENV_ROOT:-$HOME/.pyenv}"; fi
 }
