@@ -83,47 +83,59 @@ static __always_inline bool is_name_key(__u64 str)
 	       text[4] == 'e';
 }
 
-/* The value of attribute "_name" among keys/values, or 0. */
+/* Where thread_name_value looks, and what it found. */
+struct name_search {
+	__u64 entries, esz, key_at, value_at, values, found;
+	__s64 n;
+};
+
+/* One entry of the attribute table: 1 (stop) once past the last or at "_name". */
+static long name_step(__u64 i, struct name_search *s)
+{
+	__u64 key;
+
+	if ((__s64)i >= s->n)
+		return 1;
+	key = read_ptr(s->entries + i * s->esz + s->key_at);
+	if (!key || !is_name_key(key))
+		return 0;
+	s->found = s->values ? read_ptr(s->values + 8 * i) : read_ptr(s->entries + i * s->esz + s->value_at);
+	return 1;
+}
+
+/* The value of attribute "_name" among keys/values, or 0. A bpf_loop, not a bounded loop: the
+ * verifier checks the step once instead of VZ_THREAD_ATTRS_MAX times over (~20 ms of each
+ * program that calls it, at every start). */
 static __always_inline __u64 thread_name_value(__u64 keys, __u64 values)
 {
-	__u64 entries, esz, key_at, value_at;
-	__s64 n;
+	struct name_search s = { .values = values };
 
 	if (tl.old_keys) {
 		__s64 size = read_s64(keys + 8);
 		__u64 ib;
 
-		n = read_s64(keys + 32);
+		s.n = read_s64(keys + 32);
 		if (size <= 0 || size > (1 << 24))
 			return 0;
 		ib = size <= 0xff ? 1 : size <= 0xffff ? 2 : 4;
-		entries = keys + 0x28 + size * ib;
-		esz = 24, key_at = 8, value_at = 16;
+		s.entries = keys + 0x28 + size * ib;
+		s.esz = 24, s.key_at = 8, s.value_at = 16;
 	} else {
 		__u8 hdr[3] = {}; /* log2 size, log2 index bytes, kind */
 
 		bpf_probe_read_user(hdr, sizeof(hdr), (const void *)(keys + 8));
-		n = read_s64(keys + 24);
+		s.n = read_s64(keys + 24);
 		if (hdr[1] > 40)
 			return 0;
-		entries = keys + 0x20 + (1ull << hdr[1]);
+		s.entries = keys + 0x20 + (1ull << hdr[1]);
 		/* DICT_KEYS_GENERAL (0): hash, key, value; unicode keys: key, value */
 		if (hdr[2] == 0)
-			esz = 24, key_at = 8, value_at = 16;
+			s.esz = 24, s.key_at = 8, s.value_at = 16;
 		else
-			esz = 16, key_at = 0, value_at = 8;
+			s.esz = 16, s.key_at = 0, s.value_at = 8;
 	}
-	for (__u32 i = 0; i < VZ_THREAD_ATTRS_MAX; i++) {
-		__u64 key;
-
-		if (i >= n)
-			break;
-		key = read_ptr(entries + i * esz + key_at);
-		if (!key || !is_name_key(key))
-			continue;
-		return values ? read_ptr(values + 8 * i) : read_ptr(entries + i * esz + value_at);
-	}
-	return 0;
+	bpf_loop(VZ_THREAD_ATTRS_MAX, name_step, &s, 0);
+	return s.found;
 }
 
 /*

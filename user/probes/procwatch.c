@@ -12,6 +12,7 @@
 #include "procwatch.skel.h"
 #include "user/base/log.h"
 #include "held.h"
+#include "verifystats.h"
 #include "symbols/pycmdline.h"
 
 struct procwatch {
@@ -111,7 +112,7 @@ struct procwatch *procwatch_open(const struct procwatch_opts *o, procwatch_recor
 	}
 	err = held_share(pw->skel->maps.held);
 	if (!err)
-		err = procwatch_bpf__load(pw->skel);
+		err = verifier_stats_load(pw->skel->obj, (int (*)(void *))procwatch_bpf__load, pw->skel);
 	if (!err && cg >= 0)
 		err = bpf_map__update_elem(pw->skel->maps.cgroup_filter, &zero, sizeof(zero), &cg,
 					   sizeof(cg), BPF_ANY);

@@ -32,6 +32,7 @@ _Static_assert(TRACER_KERNEL_SYSCALLS == KTRACE_SYSCALLS && TRACER_KERNEL_SCHED 
 #include "user/base/log.h"
 #include "held.h"
 #include "linkclose.h"
+#include "verifystats.h"
 
 #define VZ_BPF_TRACE_UPROBE_MULTI 48 /* enum bpf_attach_type, Linux 6.6+ */
 #define TRACER_MAX_CHILDREN 1024
@@ -173,7 +174,7 @@ static int load(struct tracer *t, const struct py_interp *pi, const struct vz_py
 	}
 	err = held_share(t->skel->maps.held);
 	if (!err)
-		err = vizbpf_bpf__load(t->skel);
+		err = verifier_stats_load(t->skel->obj, (int (*)(void *))vizbpf_bpf__load, t->skel);
 	if (err && errno == EPERM)
 		err = -EPERM;
 	return err;
