@@ -33,6 +33,7 @@ _Static_assert(TRACER_KERNEL_SYSCALLS == KTRACE_SYSCALLS && TRACER_KERNEL_SCHED 
 #include "held.h"
 #include "linkclose.h"
 #include "verifystats.h"
+#include "earlyprobe.h"
 
 #define VZ_BPF_TRACE_UPROBE_MULTI 48 /* enum bpf_attach_type, Linux 6.6+ */
 #define TRACER_MAX_CHILDREN 1024
@@ -259,8 +260,16 @@ static struct bpf_link *attach_uprobe(struct bpf_program *prog, pid_t pid, const
 				      uint64_t offset, bool retprobe)
 {
 	LIBBPF_OPTS(bpf_uprobe_opts, opts, .retprobe = retprobe);
-	struct bpf_link *link;
+	struct bpf_link *link = NULL;
+	int pfd = retprobe ? -1 : earlyprobe_take(pid, file, offset);
 
+	/* Registered already (earlyprobe.h): only the program to bind. */
+	if (pfd >= 0) {
+		link = bpf_program__attach_perf_event(prog, pfd);
+		if (link)
+			return link;
+		close(pfd);
+	}
 	link = bpf_program__attach_uprobe_opts(prog, pid, file, offset, &opts);
 	if (!link)
 		elog("attaching a %s to %s+0x%llx in pid %d: %s", retprobe ? "uretprobe" : "uprobe",

@@ -36,6 +36,7 @@
 #include "combine_cmd.h"
 #include "user/base/log.h"
 #include "user/probes/tracer.h"
+#include "user/probes/earlyprobe.h"
 #include "user/view/view.h"
 #include "export/trace_writer.h"
 
@@ -240,6 +241,11 @@ int main(int argc, char **argv)
 	}
 	prepare_find_gaps(&prep, &pi);
 	procs_init(&ps, ev, out, false);
+	/* The evaluator's probe (3.8-3.11: the code objects' free too) registers while the
+	 * skeletons load (earlyprobe.h). */
+	earlyprobe_start(pid, pi.lib,
+			 (uint64_t[]){ pi.evalframe_offset, pi.minor <= 11 ? pi.code_dealloc_offset : 0 },
+			 2);
 	ps.fp = have_fast ? &fast : NULL;
 	if (have_fast)
 		prepare_use_fastpath(&prep, &fast);
@@ -251,8 +257,8 @@ int main(int argc, char **argv)
 	prep.flow_limit = env.ringbuf_bytes / 4 / sizeof(struct vz_batch_slot);
 	if (getenv("VIZBPF_FLOW_LIMIT"))
 		prep.flow_limit = strtoull(getenv("VIZBPF_FLOW_LIMIT"), NULL, 0);
-	t = procs_watch(&ps, &(struct procwatch_opts){ 0 }, follow_record) ? NULL :
-		procs_tracer(&ps, &pi, procs_tracer_flags(&prep));
+	t = procs_watch_and_trace(&ps, &(struct procwatch_opts){ 0 }, follow_record, &pi,
+				  procs_tracer_flags(&prep));
 	mp = t ? procs_add(&ps, pid, &pi, 0, t) : NULL;
 	if (!mp || tracer_attach_pid(t, pid, !have_fast) ||
 	    (have_fast && tracer_attach_sites(t, fast.lib, fast.entry_off, fast.flush_off)) ||
@@ -262,6 +268,7 @@ int main(int argc, char **argv)
 		exit_code = 1;
 		goto fail_output;
 	}
+	earlyprobe_discard(); /* what was not taken: closed */
 	mp->prep = prep;
 	mp->ptraced = true;
 	procs_lock(mp, false); /* keeps a vizbpf -p / --all out of it */
@@ -322,6 +329,7 @@ int main(int argc, char **argv)
 	return 1;
 
 fail_output:
+	earlyprobe_discard();
 	outputs_discard(out);
 	procs_close(&ps);
 	events_free(ev);

@@ -88,6 +88,11 @@ int procs_lock(struct proc *p, bool report);
 /* Starts procwatch: its records are queued, and handed to follow by procs_drain. Returns 0 or
  * -errno. */
 int procs_watch(struct procs *ps, const struct procwatch_opts *o, procs_follow_fn follow);
+/* procs_watch and procs_tracer at once, the watcher loading on a thread. NULL if either
+ * failed (said why); the tracer, if it loaded, is in ps to close. */
+struct tracer *procs_watch_and_trace(struct procs *ps, const struct procwatch_opts *o,
+				     procs_follow_fn follow, const struct py_interp *pi,
+				     unsigned flags);
 /* events_thread_fn (ctx: struct procs): prepares the announced thread state's interpreter. */
 void procs_on_thread(void *ctx, const struct vz_rec_thread *r);
 /* Waits up to timeout_ms for records of any tracer or procwatch and handles them.
