@@ -167,6 +167,8 @@ static int load(struct tracer *t, const struct py_interp *pi, const struct vz_py
 	bpf_program__set_autoload(t->skel->progs.audit_py_ret, !!(flags & TRACER_LOG_AUDIT));
 	bpf_program__set_autoload(t->skel->progs.audit_tstate, !!(flags & TRACER_LOG_AUDIT));
 	bpf_program__set_autoload(t->skel->progs.audit_38, !!(flags & TRACER_LOG_AUDIT));
+	bpf_program__set_autoload(t->skel->progs.site_entry, !!(flags & TRACER_SITES));
+	bpf_program__set_autoload(t->skel->progs.site_flush, !!(flags & TRACER_SITES));
 	if (t->multi) {
 		bpf_program__set_expected_attach_type(t->skel->progs.site_entry,
 						      (enum bpf_attach_type)VZ_BPF_TRACE_UPROBE_MULTI);

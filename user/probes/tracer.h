@@ -47,6 +47,9 @@ typedef int (*tracer_record_fn)(void *ctx, const void *data, size_t size);
 #define TRACER_LOG_GC 0x1000	  /* --log_gc: gc_begin, gc_end */
 #define TRACER_LOG_EXCEPTION 0x2000 /* --log_exception: exc_enter, exc_return */
 #define TRACER_LOG_AUDIT 0x4000	  /* --log_audit: the audit_* programs */
+/* The preloaded evaluator's probe sites: site_entry and site_flush are loaded (~20 ms of
+ * verification) only for launch mode with the fast path, where tracer_attach_sites* may be called. */
+#define TRACER_SITES 0x8000
 struct tracer *tracer_open(const struct py_interp *pi, uint64_t ringbuf_bytes, unsigned flags,
 			   tracer_record_fn fn, void *ctx);
 /* Probes the fast path's sites in another process (a followed child). Returns 0 or -errno. */

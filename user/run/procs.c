@@ -90,7 +90,7 @@ struct tracer *procs_tracer(struct procs *ps, const struct py_interp *pi, unsign
 	ps->tracers = v;
 	/* The event options' programs are loaded only when asked for (the calls below need them). */
 	flags |= (env.log_gc ? TRACER_LOG_GC : 0) | (env.log_exception ? TRACER_LOG_EXCEPTION : 0) |
-		 (env.log_audit ? TRACER_LOG_AUDIT : 0);
+		 (env.log_audit ? TRACER_LOG_AUDIT : 0) | (ps->fp ? TRACER_SITES : 0);
 	t = tracer_open(pi, env.ringbuf_bytes, flags | env.kernel, events_handle, ps->ev);
 	if (t)
 		ps->tracers[ps->n_tracers++] = t;
