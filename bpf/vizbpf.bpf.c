@@ -149,7 +149,7 @@ struct {
 /* Set by user space with the first entry of sited_pids: until then py_entry skips the lookup. */
 __u32 any_sited;
 
-/* Processes whose thread exits are reported. */
+/* Processes whose thread exits are reported, and whose probe-site hits count. */
 struct {
 	__uint(type, BPF_MAP_TYPE_HASH);
 	__uint(max_entries, 4096);
@@ -289,20 +289,22 @@ static __always_inline __u32 describe_code(__u64 id, __u64 code, const __u8 *w)
 	return slot->thread_start;
 }
 
-/* describe_code() for the fast path: the signature comes computed; read only on a miss. */
+/* describe_code() for the fast path: the signature comes computed; read only on a miss, or
+ * when the evaluator says the code object is new to it (VZ_SIG_NEW). */
 static __always_inline __u32 describe_code_if_new(__u64 id, __u64 code, __u64 sig)
 {
 	__u32 idx = code_slot_index(code);
 	__u8 window[VZ_CODE_WINDOW_MAX] __attribute__((aligned(8)));
 	struct code_slot *slot;
+	bool is_new = sig & VZ_SIG_NEW;
 
-	sig ^= id >> 32;
+	sig = (sig & ~VZ_SIG_NEW) ^ (id >> 32);
 	__u32 thread_start;
 
 	slot = bpf_map_lookup_elem(&codes, &idx);
 	if (!slot)
 		return false;
-	if (slot->code == code && slot->fast_sig == sig)
+	if (!is_new && slot->code == code && slot->fast_sig == sig)
 		return slot->thread_start;
 	if (bpf_probe_read_user(window, sizeof(window), (const void *)(code + code_window_off)))
 		read_code_fields(code, window);
@@ -587,7 +589,12 @@ int BPF_KPROBE(site_entry)
 	__u64 code = PT_REGS_PARM2(ctx), sig = PT_REGS_PARM4(ctx);
 	struct vz_rec_call *r;
 	struct vz_thread *ti;
-	__u32 described;
+	__u32 described, pid = id >> 32;
+
+	/* The sites are probed in every process that maps the library (one registration, no
+	 * per-process one at each fork): only this tracer's processes count. */
+	if (!bpf_map_lookup_elem(&traced_pids, &pid))
+		return 0;
 
 	emit_batch(id, ctx->r9, PT_REGS_RC(ctx)); /* PT_REGS_PARM6: not in libbpf 1.1 */
 	/* Where this thread buffers, for its exit (handle_exit). The evaluator makes a thread's
@@ -636,6 +643,10 @@ SEC("uprobe")
 int BPF_KPROBE(site_flush)
 {
 	__u64 id = bpf_get_current_pid_tgid();
+	__u32 pid = id >> 32;
+
+	if (!bpf_map_lookup_elem(&traced_pids, &pid))
+		return 0;
 
 	emit_batch(id, PT_REGS_PARM1(ctx), PT_REGS_RC(ctx));
 	if (log_retval)
@@ -718,6 +729,19 @@ struct {
 #include "exc.bpf.h"
 #include "audit.bpf.h"
 
+/*
+ * The process's last thread is ending (do_exit counted it out of signal->live before this
+ * tracepoint, in every version): its pid leaves traced_pids, for a process that may get the
+ * pid next to be nobody's (the probe sites count hits of traced_pids only).
+ */
+static __always_inline void forget_if_last(__u32 pid)
+{
+	struct task_struct *task = bpf_get_current_task_btf();
+
+	if (BPF_CORE_READ(task, signal, live.counter) == 0)
+		bpf_map_delete_elem(&traced_pids, &pid);
+}
+
 /* raw: needs no tracefs mount */
 SEC("raw_tp/sched_process_exit")
 int handle_exit(void *ctx)
@@ -750,6 +774,7 @@ int handle_exit(void *ctx)
 			bpf_map_update_elem(&exits_lost, &tid, &kept, BPF_ANY);
 		}
 		bpf_task_storage_delete(&threads, bpf_get_current_task_btf());
+		forget_if_last(pid);
 		return 0;
 	}
 	fill_hdr(&r->hdr, id, VZ_REC_EXIT, 0);
@@ -757,5 +782,6 @@ int handle_exit(void *ctx)
 	bpf_task_storage_delete(&threads, bpf_get_current_task_btf());
 	bpf_get_current_comm(r->comm, sizeof(r->comm));
 	bpf_ringbuf_submit(r, BPF_RB_FORCE_WAKEUP);
+	forget_if_last(pid);
 	return 0;
 }

@@ -172,6 +172,10 @@ struct vz_batch {
 struct vz_flow {
 	__u64 read;
 	__u64 limit;
+	/* Set by the evaluator: its cache of code objects forgets freed ones, so the entry site
+	 * says VZ_SIG_NEW for each code object new there (vizbpf probes a fork()ed child's code
+	 * object frees only without it). */
+	__u64 exact_cache;
 };
 
 /* hdr.flags holds the number of slots that follow. */
@@ -212,6 +216,14 @@ struct vz_eval_layout {
 	__s32 unicode_length;        /* ASCII): the hook reads a code object's file name once */
 	__s32 unicode_ascii_data;    /* to know whether BPF must see its calls as they happen */
 };
+
+/*
+ * The entry site's signature with this bit set: the code object is new to the evaluator's own
+ * cache (first seen in this process, or at an address where a freed one was: the cache forgets
+ * code objects as they are freed), so BPF describes it whatever its cache says. A fork()ed
+ * child needs no probe on code objects' free of its own then.
+ */
+#define VZ_SIG_NEW (1ull << 63)
 
 /*
  * A return slot whose frame has this bit set: the call was refused by the recursion check

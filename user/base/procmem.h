@@ -10,6 +10,9 @@
 /* Return 0, or -errno (-EFAULT: not mapped, -ESRCH: no such process). */
 int procmem_read(uint32_t pid, uint64_t addr, void *buf, size_t len);
 int procmem_write(uint32_t pid, uint64_t addr, const void *buf, size_t len);
+/* The same into memory the process cannot write itself (its code), through /proc/PID/mem as a
+ * debugger does: a private copy of the page, in that process only. */
+int procmem_poke(uint32_t pid, uint64_t addr, const void *buf, size_t len);
 /* len bytes at each of n addresses into out[i * len], in one system call (n at most
  * PROCMEM_MAX_EACH). -EFAULT when any of them is not mapped. */
 #define PROCMEM_MAX_EACH 256

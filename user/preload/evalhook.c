@@ -147,7 +147,7 @@ static inline uint64_t code_signature(void *code)
 				   (LOAD(uint32_t, code, l->code_flags) & GEN_FLAGS));
 	if (l->code_version >= 0)
 		sig = sig_mix(sig, LOAD(uint32_t, code, l->code_version));
-	return sig;
+	return sig & ~VZ_SIG_NEW;
 }
 
 /*
@@ -213,13 +213,18 @@ static __attribute__((always_inline)) inline void *call_real(void *a, void *b, l
  * signature that tells a new code object at a reused address. A collision only costs another
  * entry site hit. Threads take the GIL around their calls: no two write here at once.
  */
-#define KNOWN_SLOTS 4096
+#define KNOWN_SLOTS 16384
 
 static struct known {
 	uint64_t code;
 	uint64_t sig; /* code_signature() */
-	uint64_t live; /* its calls always go to BPF as they happen */
+	uint64_t tag; /* known_tag when shown in this process; | 1: its calls always go to BPF
+		       * as they happen */
 } known[KNOWN_SLOTS];
+
+/* A fork()ed child forgets the lot by a new tag, not a memset: that would copy every page
+ * of the cache its parent touched, in every child. */
+static uint64_t known_tag = 2;
 
 static inline struct known *known_slot(void *code)
 {
@@ -270,8 +275,8 @@ static __attribute__((noinline)) int wrap_code_dealloc(void)
 static inline int cache_usable(void)
 {
 	if (vizbpf_layout.code_version >= 0 || code_dealloc_state > 0)
-		return 1;
-	return code_dealloc_state == 0 && !wrap_code_dealloc();
+		return vizbpf_flow.exact_cache = 1;
+	return code_dealloc_state == 0 && !wrap_code_dealloc() && (vizbpf_flow.exact_cache = 1);
 }
 
 /* The str's text ends with /name (or is name): compact ASCII only, else 0. */
@@ -430,14 +435,17 @@ static __attribute__((noinline)) int enter(void *tstate, void *frame)
 	depth++;
 	k = known_slot(code);
 	if (__builtin_expect(l->batch_calls && thread_shown && k->code == (uint64_t)code &&
-			     k->sig == sig && !k->live, 1)) {
+			     k->sig == sig && k->tag == known_tag, 1)) {
 		note((uint64_t)frame, ts, (uint64_t)code, caller);
 		return 1;
 	}
-	if (l->batch_calls && (k->code != (uint64_t)code || k->sig != sig) && cache_usable()) {
+	/* New to the cache (which forgets freed code objects): BPF describes it (VZ_SIG_NEW). */
+	if (l->batch_calls && (k->code != (uint64_t)code || k->sig != sig || (k->tag | 1) != (known_tag | 1)) &&
+	    cache_usable()) {
 		k->code = (uint64_t)code;
 		k->sig = sig;
-		k->live = must_be_live(code);
+		k->tag = known_tag | !!must_be_live(code);
+		sig |= VZ_SIG_NEW;
 	}
 	thread_shown = 1;
 	/* Emptied before the site: were the thread killed right after it, BPF's exit handler
@@ -519,8 +527,8 @@ static void before_fork(void)
 
 /*
  * A fork()ed child inherits an optimized site (a call into the kernel's uprobe trampoline)
- * but not the trampoline: it would crash there. Put the nops back; vizbpf probes the child
- * afresh when it follows it.
+ * but not the trampoline: it would crash there. Put the nops back; vizbpf makes them trap
+ * again (int3, for the probe registered in every process) when it follows the child.
  */
 static void restore_sites(void)
 {
@@ -545,7 +553,7 @@ static void restore_sites(void)
 	thread_shown = 0;
 	vizbpf_flow.read = handed;
 	/* BPF and vizbpf know code objects per process: show the child's again. */
-	memset(known, 0, sizeof(known));
+	known_tag += 2;
 	/* Following the process tree: wait here, before any Python code of the child runs,
 	 * while vizbpf probes the child and reads its stack; it sends SIGCONT. */
 	if (vizbpf_layout.follow_forks && probed)

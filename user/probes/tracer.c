@@ -36,7 +36,6 @@ _Static_assert(TRACER_KERNEL_SYSCALLS == KTRACE_SYSCALLS && TRACER_KERNEL_SCHED 
 #include "earlyprobe.h"
 
 #define VZ_BPF_TRACE_UPROBE_MULTI 48 /* enum bpf_attach_type, Linux 6.6+ */
-#define TRACER_MAX_CHILDREN 1024
 
 struct tracer {
 	struct vizbpf_bpf *skel;
@@ -45,8 +44,6 @@ struct tracer {
 	tracer_record_fn record_fn; /* what the ring buffer's records go to */
 	void *record_ctx;
 	struct bpf_link *entry, *ret, *exit, *site_entry, *site_flush; /* of the first pid */
-	int child_fds[2 * TRACER_MAX_CHILDREN]; /* site links of followed children */
-	int n_child_fds;
 	struct pid_links {
 		pid_t pid;
 		struct bpf_link *entry, *ret;
@@ -465,14 +462,21 @@ static int link_uprobe_multi(struct bpf_program *prog, const char *path, uint64_
 	return fd < 0 ? -errno : fd;
 }
 
+/*
+ * With uprobe_multi links the sites are probed in every process that maps the library (pid 0):
+ * one registration for the launched program and every child it forks, each of which would
+ * otherwise wait for its own (an RCU grace period behind the kernel's dup_mmap_sem, 4-100 ms).
+ * BPF counts only hits of traced_pids; a followed child's sites are armed by vizbpf
+ * (tracer_attach_sites_pid). Other programs that preload the library (another vizbpf's) only
+ * run site_entry to its first lookup.
+ */
 int tracer_attach_sites(struct tracer *t, const char *lib, uint64_t entry_off, uint64_t flush_off)
 {
 	if (t->multi) {
-		t->site_entry_fd = link_uprobe_multi(t->skel->progs.site_entry, lib, entry_off, t->pid);
+		t->site_entry_fd = link_uprobe_multi(t->skel->progs.site_entry, lib, entry_off, 0);
 		if (t->site_entry_fd < 0)
 			return t->site_entry_fd;
-		t->site_flush_fd = link_uprobe_multi(t->skel->progs.site_flush, lib, flush_off,
-						      t->pid);
+		t->site_flush_fd = link_uprobe_multi(t->skel->progs.site_flush, lib, flush_off, 0);
 		return t->site_flush_fd < 0 ? t->site_flush_fd : 0;
 	}
 	t->site_entry = attach_uprobe(t->skel->progs.site_entry, t->pid, lib, entry_off, false);
@@ -482,28 +486,16 @@ int tracer_attach_sites(struct tracer *t, const char *lib, uint64_t entry_off, u
 	return t->site_flush ? 0 : -errno;
 }
 
-int tracer_attach_sites_pid(struct tracer *t, pid_t pid, const char *lib, uint64_t entry_off,
-			    uint64_t flush_off)
+int tracer_attach_sites_pid(struct tracer *t, pid_t pid, bool code_frees)
 {
-	int e, f;
+	int err;
 
-	if (!t->multi || t->n_child_fds + 2 > 2 * TRACER_MAX_CHILDREN)
+	if (!t->multi || t->site_entry_fd < 0)
 		return -EOPNOTSUPP;
-	/* First: the child's code objects are its parent's, freed in either. */
-	e = attach_dealloc(t, pid);
-	if (e)
-		return e;
-	e = link_uprobe_multi(t->skel->progs.site_entry, lib, entry_off, pid);
-	if (e < 0)
-		return e;
-	f = link_uprobe_multi(t->skel->progs.site_flush, lib, flush_off, pid);
-	if (f < 0) {
-		close(e);
-		return f;
-	}
-	t->child_fds[t->n_child_fds++] = e;
-	t->child_fds[t->n_child_fds++] = f;
-	return mark_traced(t, pid);
+	/* First: the child's code objects are its parent's, freed in either. Without the
+	 * evaluator's exact cache only (VZ_SIG_NEW does it otherwise). */
+	err = code_frees ? attach_dealloc(t, pid) : 0;
+	return err ?: mark_traced(t, pid);
 }
 
 void tracer_detach(struct tracer *t)
@@ -517,9 +509,6 @@ void tracer_detach(struct tracer *t)
 	auditprobe_free(t->audit);
 	t->audit = NULL;
 	/* Closed all at once: each uprobe link's close waits for grace periods (linkclose.h). */
-	for (int i = 0; i < t->n_child_fds; i++)
-		linkclose_add_fd(&c, t->child_fds[i]);
-	t->n_child_fds = 0;
 	ktrace_detach(t->klinks);
 	for (int i = 0; i < t->n_deallocs; i++)
 		linkclose_add(&c, t->deallocs[i]);

@@ -52,9 +52,13 @@ typedef int (*tracer_record_fn)(void *ctx, const void *data, size_t size);
 #define TRACER_SITES 0x8000
 struct tracer *tracer_open(const struct py_interp *pi, uint64_t ringbuf_bytes, unsigned flags,
 			   tracer_record_fn fn, void *ctx);
-/* Probes the fast path's sites in another process (a followed child). Returns 0 or -errno. */
-int tracer_attach_sites_pid(struct tracer *t, pid_t pid, const char *lib, uint64_t entry_off,
-			    uint64_t flush_off);
+/*
+ * Counts a followed child's hits of the fast path's sites (probed in every process since
+ * tracer_attach_sites: its sites must be made to trap, the caller's part) and, with
+ * code_frees, probes the frees of its code objects. Returns 0, -EOPNOTSUPP when the sites are
+ * probed per process (no uprobe_multi links), or -errno.
+ */
+int tracer_attach_sites_pid(struct tracer *t, pid_t pid, bool code_frees);
 /*
  * Probes the evaluator of *pi in process pid (its entry; with returns, its returns too) and
  * reports the process's thread exits. Returns 0 or -errno.

@@ -9,6 +9,7 @@
 #include "symbols/procmaps.h"
 #include "fastpath.h"
 #include "user/base/log.h"
+#include "user/base/procmem.h"
 
 #define SAVED_ENV "VIZBPF_SAVED_LD_PRELOAD"
 
@@ -58,15 +59,13 @@ int fastpath_find(struct fastpath *fp)
 		vlog("%s: %s: using uprobe+uretprobe on the evaluator", fp->lib, strerror(errno));
 		return err;
 	}
-	uint64_t site;
-
 	err = lookup(elf, "vizbpf_eval3", &fp->eval3, NULL) ?:
 	      lookup(elf, "vizbpf_eval2", &fp->eval2, NULL) ?:
 	      lookup(elf, "vizbpf_real_eval", &fp->real_eval, NULL) ?:
 	      lookup(elf, "vizbpf_layout", &fp->layout, NULL) ?:
 	      lookup(elf, "vizbpf_flow", &fp->flow, NULL) ?:
-	      lookup(elf, "vizbpf_entry", &site, &fp->entry_off) ?:
-	      lookup(elf, "vizbpf_flush", &site, &fp->flush_off);
+	      lookup(elf, "vizbpf_entry", &fp->entry_site, &fp->entry_off) ?:
+	      lookup(elf, "vizbpf_flush", &fp->flush_site, &fp->flush_off);
 	elf_file__close(elf);
 	return err;
 }
@@ -110,4 +109,30 @@ int fastpath_bias(const struct fastpath *fp, pid_t pid, uint64_t *bias)
 	proc_maps__free(&maps);
 	elf_file__close(elf);
 	return err;
+}
+
+/* The 5-byte nop of a site (user/preload/evalhook.c), and the first byte of the kernel's
+ * unoptimized probe on it. */
+static const unsigned char site_nop[5] = { 0x0f, 0x1f, 0x44, 0x00, 0x00 };
+#define INT3 0xcc
+
+int fastpath_arm_child(const struct fastpath *fp, pid_t pid, uint64_t bias)
+{
+	uint64_t sites[2] = { bias + fp->entry_site, bias + fp->flush_site };
+	unsigned char cur[sizeof(site_nop)], int3 = INT3;
+	int err;
+
+	for (int i = 0; i < 2; i++) {
+		err = procmem_read(pid, sites[i], cur, sizeof(cur));
+		if (err)
+			return err;
+		if (cur[0] == INT3 && !memcmp(cur + 1, site_nop + 1, sizeof(cur) - 1))
+			continue;
+		if (memcmp(cur, site_nop, sizeof(cur)))
+			return -EBUSY;
+		err = procmem_poke(pid, sites[i], &int3, 1);
+		if (err)
+			return err;
+	}
+	return 0;
 }

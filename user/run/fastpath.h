@@ -17,8 +17,8 @@ struct fastpath {
 	char lib[4096];
 	/* vaddrs in the library */
 	uint64_t eval3, eval2, real_eval, layout, flow;
-	/* file offsets of the probe sites, for uprobe attach */
-	uint64_t entry_off, flush_off;
+	/* file offsets of the probe sites, for uprobe attach, and their vaddrs */
+	uint64_t entry_off, flush_off, entry_site, flush_site;
 };
 
 /*
@@ -32,5 +32,12 @@ void fastpath_export_env(const struct fastpath *fp);
 void fastpath_unexport_env(void);
 /* Load bias of the library in process pid, -ENOENT when it is not mapped. */
 int fastpath_bias(const struct fastpath *fp, pid_t pid, uint64_t *bias);
+/*
+ * A fork()ed child put its sites back to nops (an optimized site calls a trampoline it does not
+ * inherit): makes them trap again (int3, as the kernel's own unoptimized probe), for the
+ * probe registered in every process (tracer_attach_sites). bias: the library's, the parent's.
+ * Returns 0, or -errno (-EBUSY: a site holds something else: left as it is).
+ */
+int fastpath_arm_child(const struct fastpath *fp, pid_t pid, uint64_t bias);
 
 #endif

@@ -39,13 +39,21 @@ static int stopped(pid_t pid)
 	return p && (p[2] == 'T' || p[2] == 't');
 }
 
+/* The fork record comes as the child is made, before its fork handler stops it (tens of us
+ * later): looked at every 50 us for the first 2 ms, which every followed fork waits for,
+ * then every ms. */
 static int wait_stopped(pid_t pid)
 {
-	struct timespec ms = { 0, 1000 * 1000 };
-	int st = 0;
+	struct timespec fine = { 0, 50 * 1000 }, ms = { 0, 1000 * 1000 };
+	uint64_t start = monotonic_ns(), waited;
+	int st;
 
-	for (int i = 0; i < STOP_WAIT_MS && (st = stopped(pid)) == 0; i++)
-		nanosleep(&ms, NULL);
+	while ((st = stopped(pid)) == 0) {
+		waited = monotonic_ns() - start;
+		if (waited > STOP_WAIT_MS * 1000000ull)
+			break;
+		nanosleep(waited < 2000000 ? &fine : &ms, NULL);
+	}
 	return st;
 }
 
@@ -73,6 +81,23 @@ static int pick_thread(void *ctx, const struct pystack_thread *th)
 		return 1;
 	}
 	return 0;
+}
+
+/*
+ * Before 3.12 a code object freed and another made at its address look alike: a fork()ed child
+ * needs a probe on its code objects' frees unless the preloaded evaluator's cache forgets them
+ * (it says so in its vizbpf_flow), which then marks every code object new to it (VZ_SIG_NEW).
+ */
+static bool code_frees_probed(const struct proc *p)
+{
+	uint64_t exact = 0;
+
+	if (p->pi.minor >= 12 || !p->prep.batch_calls)
+		return p->pi.minor < 12;
+	if (p->prep.flow_addr)
+		procmem_read(p->pid, p->prep.flow_addr + offsetof(struct vz_flow, exact_cache), &exact,
+			     sizeof(exact));
+	return !exact;
 }
 
 void follow_fork(struct procs *ps, const struct vz_rec_fork *r)
@@ -117,8 +142,11 @@ void follow_fork(struct procs *ps, const struct vz_rec_fork *r)
 		pystack_replay(child, &p->prep.off, &pick.th, r->hdr.ts_ns, events_handle, ps->ev);
 	}
 	if (r->hdr.flags == VZ_PROC_FAST && ps->fp) {
-		err = tracer_attach_sites_pid(p->t, child, ps->fp->lib, ps->fp->entry_off,
-					      ps->fp->flush_off);
+		err = tracer_attach_sites_pid(p->t, child, code_frees_probed(p)) ?:
+		      fastpath_arm_child(ps->fp, child, p->prep.fast_bias);
+		if (err)
+			vlog("fork %d -> %d: the child's probe sites: %s; not followed", r->parent,
+			     child, strerror(-err));
 	} else {
 		err = tracer_add_pid(p->t, child);
 		tracer_mark_started(p->t, child);

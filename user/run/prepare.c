@@ -126,6 +126,7 @@ static int switch_to_fastpath(struct prepare *p, uint32_t pid, uint64_t interp,
 	      procmem_write(pid, interp + o->interp_eval_frame, &eval, sizeof(eval));
 	if (!err) {
 		p->fast_used = true;
+		p->fast_bias = bias;
 		p->flow_addr = bias + fp->flow;
 	}
 	return err;

@@ -36,6 +36,7 @@ struct prepare {
 	bool log_retval;      /* ...which passes each return's value (--log_func_retval) */
 	bool batch_calls;     /* ...which buffers calls too (BPF reads no call's frame) */
 	uint64_t flow_limit;  /* ...and waits when this many slots are not yet read (vz_flow) */
+	uint64_t fast_bias;   /* the library's load bias in the process */
 	uint64_t flow_addr;   /* its vizbpf_flow in the process, 0: none */
 	uint64_t flow_read;   /* what vizbpf last wrote there */
 	bool unlock;          /* write eval_frame */
