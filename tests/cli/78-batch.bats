@@ -54,3 +54,42 @@ said_counts() { # OUTPUT
 	[ "$(jq '[.traceEvents[] | select(.ph == "X" and (.name | startswith("leaf ")))] | length' big.json)" = 1000000 ]
 	python3 "$TOOLS/calltree.py" big.json - - --check-only
 }
+
+# The probe sites are registered once for every process that maps the preloaded library,
+# not per process: two vizbpf at once each see their own process tree, whole, and nothing of
+# the other's.
+@test "two launches at once, each forking: each trace holds its own processes' calls, all of them" {
+	local py
+	for py in $(pythons); do
+		rm -f a.json b.json
+		"$VIZBPF" -q -o a.json -- "$py" "$TARGETS/batch_edges.py" tree 3000 >a.out 2>a.err &
+		local a=$!
+		"$VIZBPF" -q -o b.json -- "$py" "$TARGETS/batch_edges.py" tree 2000 >b.out 2>b.err &
+		local b=$!
+		wait $a || { echo "$py: first vizbpf failed: $(cat a.err)"; return 1; }
+		wait $b || { echo "$py: second vizbpf failed: $(cat b.err)"; return 1; }
+		[ "$(said_counts a.out | wc -l)" = 5 ] && [ "$(said_counts b.out | wc -l)" = 5 ] ||
+			{ echo "$py: a process did not finish: $(cat a.out b.out)"; return 1; }
+		diff <(said_counts a.out) <(leaf_counts a.json) ||
+			{ echo "$py: first trace: leaf() slices differ from the calls made"; return 1; }
+		diff <(said_counts b.out) <(leaf_counts b.json) ||
+			{ echo "$py: second trace: leaf() slices differ from the calls made"; return 1; }
+		[ "$(meta a.json calls_lost)" = 0 ] && [ "$(meta b.json calls_lost)" = 0 ]
+		[ "$(meta a.json processes_followed)" = 4 ] && [ "$(meta b.json processes_followed)" = 4 ] ||
+			{ echo "$py: followed $(meta a.json processes_followed), $(meta b.json processes_followed)"; return 1; }
+	done
+	echo "# $(pythons | wc -w) interpreter(s): both trees whole, nothing of the other's" >&3
+}
+
+# More processes than BPF's tables hold at once (4096): a process leaves them as it ends.
+@test "5000 forks one after the other: every child followed, its call traced" {
+	local py
+	py=$(pythons | awk '{print $1}')
+	"$VIZBPF" -q -o f.json -- "$py" "$TARGETS/batch_edges.py" forks 5000 >out.txt 2>err.txt ||
+		{ cat err.txt; return 1; }
+	[ "$(cat out.txt)" = "forks 5000" ]
+	[ "$(meta f.json processes_followed)" = 5000 ] ||
+		{ echo "followed $(meta f.json processes_followed), missed $(meta f.json processes_not_followed)"; return 1; }
+	[ "$(jq '[.traceEvents[] | select(.ph == "X" and (.name | startswith("leaf ")))] | length' f.json)" = 5000 ]
+	[ "$(meta f.json calls_lost)" = 0 ]
+}

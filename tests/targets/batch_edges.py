@@ -4,6 +4,8 @@ leaf() calls per process, prints "pid N leaf=COUNT" for each, then ends as
 told:
 
     python batch_edges.py exit | kill | segv | exec | thread | fork
+    python batch_edges.py tree N     # 3 children and a grandchild, N calls each
+    python batch_edges.py forks N    # N children one after the other, 1 call each
 """
 import os
 import signal
@@ -24,8 +26,47 @@ def say(pid, n):
     print("pid %d leaf=%d" % (pid, n), flush=True)
 
 
+def tree(n):
+    me = os.getpid()
+    kids = []
+    for k in range(3):
+        child = os.fork()
+        if child == 0:
+            if k == 1:
+                grandchild = os.fork()
+                if grandchild == 0:
+                    calls(n)
+                    say(os.getpid(), n)
+                    os._exit(0)
+                os.waitpid(grandchild, 0)
+            calls(n)
+            say(os.getpid(), n)
+            os._exit(0)
+        kids.append(child)
+    for child in kids:
+        os.waitpid(child, 0)
+    calls(n)
+    say(me, n)
+
+
+def forks(n):
+    for _ in range(n):
+        child = os.fork()
+        if child == 0:
+            leaf(0)
+            os._exit(0)
+        os.waitpid(child, 0)
+    print("forks %d" % n, flush=True)
+
+
 def main(how):
     me = os.getpid()
+    if how == "tree":
+        tree(int(sys.argv[2]))
+        return
+    if how == "forks":
+        forks(int(sys.argv[2]))
+        return
     if how == "fork":
         calls(300)
         child = os.fork()
