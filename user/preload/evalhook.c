@@ -337,6 +337,13 @@ static inline void note(uint64_t frame, uint64_t ts, uint64_t code, uint64_t cal
 extern char vizbpf_entry[];
 static const unsigned char nop5[5] = { 0x0f, 0x1f, 0x44, 0x00, 0x00 };
 
+/* The entry site is probed (an int3 or a call, not the nop) while vizbpf traces this program:
+ * a vizbpf that is gone took its probes with it. */
+static int sites_probed(void)
+{
+	return memcmp(vizbpf_entry, nop5, sizeof(nop5)) != 0;
+}
+
 static __attribute__((noinline)) void flow_wait(uint64_t seq)
 {
 	uint64_t limit = vizbpf_flow.limit, was = __atomic_load_n(&vizbpf_flow.read, __ATOMIC_RELAXED);
@@ -345,7 +352,7 @@ static __attribute__((noinline)) void flow_wait(uint64_t seq)
 	for (int i = 0; i < 10000; i++) {
 		uint64_t read = __atomic_load_n(&vizbpf_flow.read, __ATOMIC_RELAXED);
 
-		if (seq - read <= limit / 2 || !memcmp(vizbpf_entry, nop5, sizeof(nop5)))
+		if (seq - read <= limit / 2 || !sites_probed())
 			return;
 		if (i % 1000 == 999) {
 			if (read == was) {
@@ -472,6 +479,13 @@ static __attribute__((noinline)) void flush(uint32_t n, void *frame, void *value
 		after_hand_over(seq);
 }
 
+/* Hands over what this thread has buffered, if anything. */
+static void hand_over_buffer(void)
+{
+	if (batch.n)
+		flush(batch.n, NULL, NULL);
+}
+
 static __attribute__((noinline)) void leave(void *frame, int refused, void *value)
 {
 	/* --log_func_retval: its value reaches BPF before its return (which closes the slice). */
@@ -479,8 +493,8 @@ static __attribute__((noinline)) void leave(void *frame, int refused, void *valu
 		flush(batch.n, frame, value);
 	depth--;
 	note((uint64_t)frame | (refused ? VZ_RET_REFUSED : 0), now_ns(), 0, 0);
-	if (depth == 0 && batch.n)
-		flush(batch.n, NULL, NULL);
+	if (depth == 0)
+		hand_over_buffer();
 }
 
 __attribute__((noinline, visibility("default"))) void *vizbpf_eval3(void *tstate, void *frame,
@@ -518,12 +532,6 @@ __attribute__((noinline, visibility("default"))) void *vizbpf_eval2(void *frame,
 
 extern char vizbpf_flush[];
 
-/* A fork keeps the order of the forking thread's calls: what it buffered goes first. */
-static void before_fork(void)
-{
-	if (batch.n)
-		flush(batch.n, NULL, NULL);
-}
 
 /*
  * A fork()ed child inherits an optimized site (a call into the kernel's uprobe trampoline)
@@ -534,10 +542,8 @@ static void restore_sites(void)
 {
 	char *sites[] = { vizbpf_entry, vizbpf_flush };
 	long page = sysconf(_SC_PAGESIZE);
-	/* The entry site is probed (an int3 or a call, not the nop) while vizbpf traces this
-	 * program: a vizbpf that is gone took its probes with it, and nobody would let the
-	 * child go. */
-	int probed = memcmp(vizbpf_entry, nop5, sizeof(nop5)) != 0;
+	/* Probed at the fork, else nobody would let the child go (below). */
+	int probed = sites_probed();
 
 	for (size_t i = 0; i < sizeof(sites) / sizeof(sites[0]); i++) {
 		char *start = (char *)((uintptr_t)sites[i] & ~(uintptr_t)(page - 1));
@@ -569,16 +575,10 @@ typedef int (*fexecve_fn)(int, char *const[], char *const[]);
 static execve_fn real_execve;
 static fexecve_fn real_fexecve;
 
-static void before_exec(void)
-{
-	if (batch.n)
-		flush(batch.n, NULL, NULL);
-}
-
 __attribute__((visibility("default"))) int execve(const char *path, char *const argv[],
 						   char *const envp[])
 {
-	before_exec();
+	hand_over_buffer();
 	if (!real_execve)
 		return syscall(SYS_execve, path, argv, envp);
 	return real_execve(path, argv, envp);
@@ -592,7 +592,7 @@ __attribute__((visibility("default"))) int execv(const char *path, char *const a
 __attribute__((visibility("default"))) int fexecve(int fd, char *const argv[],
 						    char *const envp[])
 {
-	before_exec();
+	hand_over_buffer();
 	if (!real_fexecve) {
 		errno = ENOSYS;
 		return -1;
@@ -614,7 +614,8 @@ __attribute__((constructor)) static void vizbpf_eval_init(void)
 	real_fexecve = (fexecve_fn)dlsym(RTLD_NEXT, "fexecve");
 	if (!dlsym(RTLD_DEFAULT, "_PyEval_EvalFrameDefault"))
 		return;
-	pthread_atfork(before_fork, NULL, restore_sites);
+	/* A fork keeps the order of the forking thread's calls: what it buffered goes first. */
+	pthread_atfork(hand_over_buffer, NULL, restore_sites);
 	saved = getenv("VIZBPF_SAVED_LD_PRELOAD");
 	if (saved && *saved)
 		setenv("LD_PRELOAD", saved, 1);
