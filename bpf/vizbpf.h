@@ -215,6 +215,9 @@ struct vz_eval_layout {
 	__s32 unicode_state;         /* PyASCIIObject.state, .length and its data (compact */
 	__s32 unicode_length;        /* ASCII): the hook reads a code object's file name once */
 	__s32 unicode_ascii_data;    /* to know whether BPF must see its calls as they happen */
+	__u32 vizbpf_pid;            /* the vizbpf that follows forks: a child stops only while */
+	__u32 pad;                   /* it lives (another vizbpf's probes trap in the library */
+	__u64 vizbpf_start;          /* too), told by its start time (/proc/PID/stat field 22) */
 };
 
 /*

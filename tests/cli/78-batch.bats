@@ -93,3 +93,22 @@ said_counts() { # OUTPUT
 	[ "$(jq '[.traceEvents[] | select(.ph == "X" and (.name | startswith("leaf ")))] | length' f.json)" = 5000 ]
 	[ "$(meta f.json calls_lost)" = 0 ]
 }
+
+# A child that outlives the traced program (and its vizbpf) forks while another vizbpf traces
+# a program: that one's probe sites trap in every process that maps the library, the orphan's
+# among them, but the grandchild must not stop for a vizbpf that is gone.
+@test "a fork in a process whose vizbpf is gone, while another vizbpf traces: the child runs on" {
+	local py other
+	py=$(pythons | awk '{print $1}')
+	"$VIZBPF" -q -o other.json -- "$py" -c 'import time; time.sleep(4)' 2>/dev/null 3>&- &
+	other=$!
+	sleep 0.5
+	"$VIZBPF" -q -o t.json -- "$py" "$TARGETS/orphan_forks.py" "$BATS_TEST_TMPDIR/done" 1 \
+		>/dev/null 2>&1 3>&-
+	local ran=no st
+	for _ in $(seq 60); do [ -e done ] && ran=yes && break; sleep 0.05; done
+	st=$(ps -o stat=,args= -p "$(pgrep -d, -f orphan_forks.py || echo 1)" 2>/dev/null | tr '\n' ';')
+	pkill -CONT -f orphan_forks.py || true # what this test would leave stopped otherwise
+	wait $other
+	[ $ran = yes ] || { echo "the grandchild did not run on: $st"; return 1; }
+}

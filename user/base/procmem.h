@@ -22,6 +22,9 @@ int procmem_read_each(uint32_t pid, const uint64_t *addrs, size_t n, void *out, 
 bool proc_alive(uint32_t pid);
 /* Its parent's pid, 0 if unknown. */
 uint32_t proc_ppid(uint32_t pid);
+/* Its start time (field 22 of /proc/PID/stat, clock ticks since boot), 0 if unknown: with the
+ * pid, names one process, whatever reuses the pid later. */
+uint64_t proc_start_time(uint32_t pid);
 /* CLOCK_MONOTONIC in ns: the clock of bpf_ktime_get_ns(), so of every record. */
 uint64_t monotonic_ns(void);
 /* The command line of pid, arguments joined by spaces ("" when it cannot be read). */

@@ -37,6 +37,7 @@
 #define _GNU_SOURCE
 #include <dlfcn.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <limits.h>
 #include <linux/types.h>
 #include <pthread.h>
@@ -534,6 +535,50 @@ extern char vizbpf_flush[];
 
 
 /*
+ * The vizbpf that follows this program's forks still runs: its pid still names a process
+ * started when it was (not a zombie). Another vizbpf's probe sites trap in this library too
+ * (they are registered for every process that maps it): a child of a program whose vizbpf is
+ * gone must not stop for nobody. In a fork child: open, read and close only (async-signal-safe).
+ */
+static int vizbpf_alive(void)
+{
+	const struct vz_eval_layout *l = &vizbpf_layout;
+	char path[32] = "/proc/", buf[1024], *p = path + 6, *end = NULL;
+	char digits[12];
+	int n = 0, fd, field = 2;
+	unsigned long long start = 0;
+	ssize_t len;
+
+	if (!l->vizbpf_pid)
+		return 0;
+	for (uint32_t v = l->vizbpf_pid; v && n < (int)sizeof(digits); v /= 10)
+		digits[n++] = '0' + v % 10;
+	while (n)
+		*p++ = digits[--n];
+	memcpy(p, "/stat", 6);
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return 0;
+	len = read(fd, buf, sizeof(buf) - 1);
+	close(fd);
+	if (len <= 0)
+		return 0;
+	buf[len] = '\0';
+	/* After the last ')' (the command name may hold any): the state, field 3; start, 22. */
+	for (char *c = buf; *c; c++)
+		if (*c == ')')
+			end = c;
+	if (!end || end[1] != ' ' || end[2] == 'Z' || end[2] == 'X')
+		return 0;
+	for (p = end + 1; *p && field < 22; p++)
+		if (*p == ' ')
+			field++;
+	while (*p >= '0' && *p <= '9')
+		start = start * 10 + (unsigned long long)(*p++ - '0');
+	return field == 22 && start == l->vizbpf_start;
+}
+
+/*
  * A fork()ed child inherits an optimized site (a call into the kernel's uprobe trampoline)
  * but not the trampoline: it would crash there. Put the nops back; vizbpf makes them trap
  * again (int3, for the probe registered in every process) when it follows the child.
@@ -562,7 +607,7 @@ static void restore_sites(void)
 	known_tag += 2;
 	/* Following the process tree: wait here, before any Python code of the child runs,
 	 * while vizbpf probes the child and reads its stack; it sends SIGCONT. */
-	if (vizbpf_layout.follow_forks && probed)
+	if (vizbpf_layout.follow_forks && probed && vizbpf_alive())
 		raise(SIGSTOP);
 }
 

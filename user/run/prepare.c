@@ -2,6 +2,7 @@
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 #include "symbols/pyoffsets.h"
 #include "fastpath.h"
 #include "freeze.h"
@@ -109,6 +110,8 @@ static int switch_to_fastpath(struct prepare *p, uint32_t pid, uint64_t interp,
 		.unicode_state = o->unicode_state,
 		.unicode_length = o->unicode_length,
 		.unicode_ascii_data = o->unicode_ascii_data,
+		.vizbpf_pid = getpid(),
+		.vizbpf_start = proc_start_time(getpid()),
 	};
 	struct vz_flow flow = { .limit = p->flow_limit };
 	uint64_t bias, eval;

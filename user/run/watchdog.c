@@ -51,31 +51,6 @@ struct undo {
 
 static struct undo *journal;
 
-/* Field 22 of /proc/PID/stat, 0 if gone. */
-static uint64_t start_time(uint32_t pid)
-{
-	char path[64], buf[1024], *p;
-	unsigned long long v = 0;
-	ssize_t n;
-	int fd;
-
-	snprintf(path, sizeof(path), "/proc/%u/stat", pid);
-	fd = open(path, O_RDONLY | O_CLOEXEC);
-	if (fd < 0)
-		return 0;
-	n = read(fd, buf, sizeof(buf) - 1);
-	close(fd);
-	if (n <= 0)
-		return 0;
-	buf[n] = '\0';
-	p = strrchr(buf, ')');
-	/* after ')': state is field 3, starttime field 22 */
-	if (!p || sscanf(p + 2, "%*c %*d %*d %*d %*d %*d %*u %*u %*u %*u %*u %*u %*u %*d %*d %*d "
-				"%*d %*d %*d %llu", &v) != 1)
-		return 0;
-	return v;
-}
-
 static void note(const struct undo *e)
 {
 	static bool warned;
@@ -100,7 +75,7 @@ static void note(const struct undo *e)
 			struct undo *u = &journal[i];
 
 			/* A free slot; when full, the slot of a process that ended. */
-			if (pass == 0 ? u->pid != 0 : start_time(u->pid) == u->start)
+			if (pass == 0 ? u->pid != 0 : proc_start_time(u->pid) == u->start)
 				continue;
 			u->pid = 0;
 			*u = *e;
@@ -117,13 +92,13 @@ static void note(const struct undo *e)
 
 void watchdog_note(uint32_t pid, uint64_t addr, uint32_t size, uint64_t now, uint64_t was)
 {
-	note(&(struct undo){ pid, size, start_time(pid), addr, now, was, 0, UNDO_SET });
+	note(&(struct undo){ pid, size, proc_start_time(pid), addr, now, was, 0, UNDO_SET });
 }
 
 void watchdog_note_widen(uint32_t pid, uint64_t tstate, uint64_t addr, int32_t c_limit,
 			 int32_t widen_by)
 {
-	note(&(struct undo){ pid, 4, start_time(pid), addr, (uint64_t)c_limit, (uint64_t)widen_by,
+	note(&(struct undo){ pid, 4, proc_start_time(pid), addr, (uint64_t)c_limit, (uint64_t)widen_by,
 			     tstate, UNDO_WIDEN });
 }
 
@@ -210,7 +185,7 @@ static int undo_process(uint32_t pid, struct freeze *fz, struct live *l, bool la
 		if (u->pid != pid)
 			continue;
 		u->pid = 0;
-		if (!u->start || start_time(pid) != u->start)
+		if (!u->start || proc_start_time(pid) != u->start)
 			continue; /* gone, or another process under the same pid */
 		if (!held && freeze_process(pid, fz)) {
 			/* Not held still now (a thread being traced by someone else, ...): again
