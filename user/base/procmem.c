@@ -56,26 +56,35 @@ int procmem_poke(uint32_t pid, uint64_t addr, const void *buf, size_t len)
 	return 0;
 }
 
-uint64_t proc_start_time(uint32_t pid)
+const char *proc_stat_fields(const char *path, char *buf, size_t cap)
 {
-	char path[64], buf[1024], *p;
-	unsigned long long v = 0;
 	ssize_t n;
+	char *p;
 	int fd;
 
-	snprintf(path, sizeof(path), "/proc/%u/stat", pid);
 	fd = open(path, O_RDONLY | O_CLOEXEC);
 	if (fd < 0)
-		return 0;
-	n = read(fd, buf, sizeof(buf) - 1);
+		return NULL;
+	n = read(fd, buf, cap - 1);
 	close(fd);
 	if (n <= 0)
-		return 0;
+		return NULL;
 	buf[n] = '\0';
-	p = strrchr(buf, ')');
-	/* after ')': state is field 3, starttime field 22 */
-	if (!p || sscanf(p + 2, "%*c %*d %*d %*d %*d %*d %*u %*u %*u %*u %*u %*u %*u %*d %*d %*d "
-				"%*d %*d %*d %llu", &v) != 1)
+	p = strrchr(buf, ')'); /* the command name may hold spaces and parentheses */
+	return p && p[1] == ' ' && p[2] ? p + 2 : NULL;
+}
+
+uint64_t proc_start_time(uint32_t pid)
+{
+	char path[64], buf[1024];
+	unsigned long long v = 0;
+	const char *f;
+
+	snprintf(path, sizeof(path), "/proc/%u/stat", pid);
+	f = proc_stat_fields(path, buf, sizeof(buf));
+	/* from the state, field 3, to starttime, field 22 */
+	if (!f || sscanf(f, "%*c %*d %*d %*d %*d %*d %*u %*u %*u %*u %*u %*u %*u %*d %*d %*d "
+			    "%*d %*d %*d %llu", &v) != 1)
 		return 0;
 	return v;
 }

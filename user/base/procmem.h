@@ -22,6 +22,9 @@ int procmem_read_each(uint32_t pid, const uint64_t *addrs, size_t n, void *out, 
 bool proc_alive(uint32_t pid);
 /* Its parent's pid, 0 if unknown. */
 uint32_t proc_ppid(uint32_t pid);
+/* The fields of a /proc/PID/stat (or task/TID/stat) file after the command name, from the
+ * state letter on, read into buf; NULL if unreadable (the process is gone). */
+const char *proc_stat_fields(const char *path, char *buf, size_t cap);
 /* Its start time (field 22 of /proc/PID/stat, clock ticks since boot), 0 if unknown: with the
  * pid, names one process, whatever reuses the pid later. */
 uint64_t proc_start_time(uint32_t pid);

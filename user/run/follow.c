@@ -22,21 +22,14 @@
 
 static int stopped(pid_t pid)
 {
-	char path[64], buf[256], *p;
-	ssize_t n;
-	int fd;
+	char path[64], buf[256];
+	const char *f;
 
 	snprintf(path, sizeof(path), "/proc/%d/stat", pid);
-	fd = open(path, O_RDONLY);
-	if (fd < 0)
+	f = proc_stat_fields(path, buf, sizeof(buf));
+	if (!f)
 		return -1;
-	n = read(fd, buf, sizeof(buf) - 1);
-	close(fd);
-	if (n <= 0)
-		return -1;
-	buf[n] = '\0';
-	p = strrchr(buf, ')'); /* the state follows the command name, which may hold spaces */
-	return p && (p[2] == 'T' || p[2] == 't');
+	return f[0] == 'T' || f[0] == 't';
 }
 
 /* The fork record comes as the child is made, before its fork handler stops it (tens of us

@@ -262,25 +262,18 @@ static void undo_all(void)
 /* 'T' stopped, another state letter, or 0 when the thread is gone. */
 static char thread_state(__u32 tgid, __u32 tid)
 {
-	char path[64], buf[512], *p;
-	ssize_t n;
-	int fd;
+	char path[64], buf[512];
+	const char *f;
 
 	snprintf(path, sizeof(path), "/proc/%u/task/%u/stat", tgid, tid);
-	fd = open(path, O_RDONLY | O_CLOEXEC);
-	if (fd < 0) /* the thread is gone: its process may still be stopped */
-		snprintf(path, sizeof(path), "/proc/%u/stat", tgid), fd = open(path, O_RDONLY | O_CLOEXEC);
-	if (fd < 0)
+	f = proc_stat_fields(path, buf, sizeof(buf));
+	if (!f) { /* the thread is gone: its process may still be stopped */
+		snprintf(path, sizeof(path), "/proc/%u/stat", tgid);
+		f = proc_stat_fields(path, buf, sizeof(buf));
+	}
+	if (!f || f[0] == 'Z' || f[0] == 'X')
 		return 0;
-	n = read(fd, buf, sizeof(buf) - 1);
-	close(fd);
-	if (n <= 0)
-		return 0;
-	buf[n] = '\0';
-	p = strrchr(buf, ')'); /* the name may hold spaces and parentheses */
-	if (!p || p[1] != ' ' || !p[2] || p[2] == 'Z' || p[2] == 'X')
-		return 0;
-	return p[2];
+	return f[0];
 }
 
 /* One pass over the map: lets go what is stopped, forgets what is gone. Returns entries left. */
