@@ -311,7 +311,7 @@ deep_depth() {
 LOSSY_ROUNDS=1500
 
 @test "a tiny ring buffer (50 threads, --buffer_size 1): calls lost counted, each gap marked, no slice under a wrong caller" {
-	local failed=0 py calls0 lost0 calls lost returns records off
+	local failed=0 py calls0 lost0 calls lost returns records off attempt
 	for py in $(pythons); do
 		"$py" "$TOOLS/oracle.py" oracle.json "$TARGETS/lossy_threads.py" 2 >/dev/null ||
 			{ echo "$py: the oracle failed"; failed=1; continue; }
@@ -322,9 +322,14 @@ LOSSY_ROUNDS=1500
 		calls0=$(meta full.json calls)
 		lost0=$(meta full.json calls_lost)
 		# Flow control off: it would make the program wait rather than lose (78-batch.bats).
-		VIZBPF_FLOW_LIMIT=0 "$VIZBPF" -q --buffer_size 1 -o trace.json -- "$py" "$TARGETS/lossy_threads.py" \
-			$LOSSY_ROUNDS >traced.out 2>traced.err ||
-			{ echo "$py: vizbpf --buffer_size 1 failed: $(cat traced.err)"; failed=1; continue; }
+		# Whether the reader falls behind is up to the machine at that moment: a run that
+		# loses nothing proves nothing, and is run again (up to 3 times).
+		for attempt in 1 2 3; do
+			VIZBPF_FLOW_LIMIT=0 "$VIZBPF" -q --buffer_size 1 -o trace.json -- "$py" \
+				"$TARGETS/lossy_threads.py" $LOSSY_ROUNDS >traced.out 2>traced.err ||
+				{ echo "$py: vizbpf --buffer_size 1 failed: $(cat traced.err)"; failed=1; continue 2; }
+			[ "$(meta trace.json calls_lost)" != 0 ] && break
+		done
 		cmp -s traced.out untraced.out || { echo "$py: output differs"; failed=1; continue; }
 		calls=$(meta trace.json calls)
 		lost=$(meta trace.json calls_lost)
