@@ -635,7 +635,8 @@ int BPF_KPROBE(site_entry)
 }
 
 /*
- * The flush site: the thread's outermost frame returned, or its buffer is full. With
+ * The flush site: the thread's outermost frame returned, its buffer is full, or the
+ * thread ends (rdx VZ_FLUSH_FORGET). With
  * --log_func_retval also each return, before it is noted: rdx holds the frame returning (0 on
  * a plain flush) and rsi its value, sent after the returns noted before it.
  */
@@ -649,6 +650,14 @@ int BPF_KPROBE(site_flush)
 		return 0;
 
 	emit_batch(id, PT_REGS_PARM1(ctx), PT_REGS_RC(ctx));
+	if (PT_REGS_PARM3(ctx) == VZ_FLUSH_FORGET) {
+		/* The thread is ending and its buffer goes (a new one may get its address). */
+		struct vz_thread *ti = bpf_task_storage_get(&threads, bpf_get_current_task_btf(), 0, 0);
+
+		if (ti)
+			ti->batch = 0;
+		return 0;
+	}
 	if (log_retval)
 		send_retval(id, PT_REGS_PARM3(ctx), PT_REGS_PARM2(ctx));
 	return 0;
@@ -740,6 +749,30 @@ static __always_inline void forget_if_last(__u32 pid)
 
 	if (BPF_CORE_READ(task, signal, live.counter) == 0)
 		bpf_map_delete_elem(&traced_pids, &pid);
+}
+
+/*
+ * A traced thread execs (kernel 6.10+: this runs before its memory is replaced): what the
+ * preloaded evaluator buffered for it goes first. A library loaded by --inject does not wrap
+ * execve() as the preloaded one does (which hands the buffer over itself: nothing is left here
+ * then); the other threads' buffers go as the exec ends them (handle_exit).
+ */
+SEC("tp_btf/sched_prepare_exec")
+int BPF_PROG(handle_prepare_exec)
+{
+	__u64 id = bpf_get_current_pid_tgid();
+	__u32 pid = id >> 32, n = 0;
+	struct vz_thread *ti;
+
+	if (!bpf_map_lookup_elem(&traced_pids, &pid))
+		return 0;
+	ti = bpf_task_storage_get(&threads, bpf_get_current_task_btf(), 0, 0);
+	if (!ti || !ti->batch)
+		return 0;
+	if (!bpf_probe_read_user(&n, sizeof(n), (const void *)ti->batch) && n)
+		emit_batch(id, ti->batch, n);
+	ti->batch = 0; /* it goes with the old memory */
+	return 0;
 }
 
 /* raw: needs no tracefs mount */

@@ -176,7 +176,30 @@ struct vz_flow {
 	 * says VZ_SIG_NEW for each code object new there (vizbpf probes a fork()ed child's code
 	 * object frees only without it). */
 	__u64 exact_cache;
+	/* Slots handed over by the process so far (vz_batch.seq of the last): vizbpf starts
+	 * 'read' there when it attaches to a process that already ran the evaluator. */
+	__u64 handed;
+	/* Threads that could not map a buffer (their calls go untraced): vizbpf reports them. */
+	__u64 unbuffered_threads;
 };
+
+/*
+ * A thread's buffer in the preloaded evaluator: mapped at its first call (not thread-local:
+ * a library loaded into a running process (--inject) gets only a few bytes of static TLS),
+ * listed in the library's vizbpf_threads so that vizbpf can take what each thread buffered when
+ * it detaches from a process that goes on, and handed over then unmapped as the thread ends.
+ */
+struct vz_thread_buf {
+	struct vz_batch batch;
+	__u32 tid;
+	__u32 slot; /* its index in vizbpf_threads */
+};
+
+#define VZ_THREADS_MAX 1024
+
+/* The flush site's frame argument when a thread's buffer goes away (its thread ends): BPF
+ * forgets the buffer's address, which a new buffer may get. */
+#define VZ_FLUSH_FORGET 1ull
 
 /* hdr.flags holds the number of slots that follow. */
 struct vz_rec_batch {

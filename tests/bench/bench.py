@@ -19,8 +19,8 @@ WORKLOADS = {"fib": "fib(25)", "mixed": "mixed"}
 # args: vizbpf --log_func_args; retval: vizbpf --log_func_retval; bigring: vizbpf with a 1 GB
 # ring buffer, which holds the whole workload: the evaluator's own cost, never waiting for
 # vizbpf's reader (flow control) as it may with the default 16 MB
-MODES = ("untraced", "cprofile", "vizbpf", "bigring", "attach", "args", "retval")
-TRACED = ("cprofile", "vizbpf", "bigring", "attach", "args", "retval")
+MODES = ("untraced", "cprofile", "vizbpf", "bigring", "attach", "inject", "args", "retval")
+TRACED = ("cprofile", "vizbpf", "bigring", "attach", "inject", "args", "retval")
 MEMORY_CALLS = (1_000_000, 4_000_000)
 TARGET_ADDED_US = 0.2
 
@@ -55,7 +55,7 @@ def run(cmd, env=None):
     return p, time.perf_counter() - t0
 
 
-def run_attached(args, py, script_args, out):
+def run_attached(args, py, script_args, out, extra=()):
     """vizbpf -p: the workload waits, vizbpf attaches, the timed section runs traced."""
     go = os.path.join(args.tmp, "go")
     if os.path.exists(go):
@@ -66,7 +66,7 @@ def run_attached(args, py, script_args, out):
     if w.stdout.readline().strip() != "waiting":
         w.kill()
         return subprocess.CompletedProcess(w.args, 1, "", w.stderr.read()), 0
-    v = subprocess.Popen([args.vizbpf, "-o", out, "-p", str(w.pid)], cwd=HERE,
+    v = subprocess.Popen([args.vizbpf, "-o", out, "-p", str(w.pid)] + list(extra), cwd=HERE,
                          stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, universal_newlines=True)
     err = []
     for line in v.stderr:
@@ -86,7 +86,7 @@ def run_workload(args, py, mode, script, extra=()):
     """One run; returns a dict of its numbers, raises Failure when vizbpf failed."""
     script_args = [script] + list(extra)
     out = os.path.join(args.tmp, "out.json")
-    if mode == "attach":
+    if mode in ("attach", "inject"):
         cmd = None
     elif mode == "untraced":
         cmd = [py] + script_args
@@ -101,14 +101,15 @@ def run_workload(args, py, mode, script, extra=()):
         cmd = [args.vizbpf, "-q", "-o", out, "--", py] + script_args
         if mode == "vizbpf-peakrss":
             cmd = [sys.executable, os.path.join(HERE, "peakrss.py")] + cmd
-    p, wall = run_attached(args, py, script_args, out) if cmd is None else run(cmd)
+    p, wall = run(cmd) if cmd else run_attached(args, py, script_args, out,
+                                                ["--inject"] if mode == "inject" else [])
     kv = parse_kv(p.stdout)
     what = "%s %s under %s" % (os.path.basename(py), " ".join(script_args), mode)
     if p.returncode != 0 or kv is None:
         raise Failure("%s: exit status %d\n%s" % (what, p.returncode, p.stderr.strip()[-2000:]))
     r = {"wall": wall, "seconds": kv["seconds"], "calls": int(kv["calls"]),
          "python_maxrss_kb": int(kv["maxrss_kb"])}
-    if mode.startswith("vizbpf") or mode in ("bigring", "attach", "args", "retval"):
+    if mode.startswith("vizbpf") or mode in ("bigring", "attach", "inject", "args", "retval"):
         meta = trace_metadata(out) if os.path.exists(out) else None
         if meta is None:
             raise Failure("%s: no trace metadata in %s" % (what, out))
@@ -161,7 +162,7 @@ def measure(args, py):
         w["slowdown"] = {m: med[m]["seconds"] / base for m in TRACED}
         w["e2e_slowdown"] = {m: med[m]["wall"] / med["untraced"]["wall"] for m in ("cprofile", "vizbpf")}
         w["trace_bytes"] = median(runs["vizbpf"], "trace_bytes")
-        w["calls_lost"] = sum(r["calls_lost"] for m in ("vizbpf", "bigring", "attach", "args", "retval")
+        w["calls_lost"] = sum(r["calls_lost"] for m in ("vizbpf", "bigring", "attach", "inject", "args", "retval")
                               for r in runs[m])
     res["memory"] = {str(n): run_workload(args, py, "vizbpf-peakrss", "loop.py", [str(n)])
                      for n in MEMORY_CALLS}
@@ -179,6 +180,7 @@ def print_table(res, repeats):
                      ("vizbpf", "              vizbpf"),
                      ("bigring", "              --buffer_size 1024"),
                      ("attach", "              vizbpf -p"),
+                     ("inject", "              vizbpf -p --inject"),
                      ("args", "              --log_func_args"),
                      ("retval", "              --log_func_retval")):
         rows.append((label, lambda w, m=m: fmt_ms(w["median"][m]["seconds"]) +
@@ -189,6 +191,8 @@ def print_table(res, repeats):
         ("                --buffer_size 1024", lambda w: "%+.3f us" % (w["added_ns_per_call"]["bigring"] / 1e3),
          "<= %.1f us (never waits for the reader)" % TARGET_ADDED_US),
         ("                vizbpf -p", lambda w: "%+.3f us" % (w["added_ns_per_call"]["attach"] / 1e3),
+         "nothing injected: two probe hits a call"),
+        ("                vizbpf -p --inject", lambda w: "%+.3f us" % (w["added_ns_per_call"]["inject"] / 1e3),
          "= launch"),
         ("                --log_func_args", lambda w: "%+.3f us" % (w["added_ns_per_call"]["args"] / 1e3),
          ""),
@@ -224,12 +228,13 @@ def print_table(res, repeats):
 def summary(res):
     w, mem = res["workloads"], res["memory"]
     a, b = (mem[str(n)]["vizbpf_vmhwm_kb"] / 1e3 for n in MEMORY_CALLS)
-    return ("%s: %+.2f/%+.2f us/call fib/mixed (1 GB ring: %+.2f/%+.2f; attached -p: %+.2f/%+.2f; "
+    return ("%s: %+.2f/%+.2f us/call fib/mixed (1 GB ring: %+.2f/%+.2f; attached -p: %+.2f/%+.2f, --inject %+.2f/%+.2f; "
             "cProfile %+.2f/%+.2f), e2e %.1fx/%.1fx, peak RSS %.0f MB at 1M and %.0f MB at 4M calls (%.2fx)" % (
                 res["label"],
                 w["fib"]["added_ns_per_call"]["vizbpf"] / 1e3, w["mixed"]["added_ns_per_call"]["vizbpf"] / 1e3,
                 w["fib"]["added_ns_per_call"]["bigring"] / 1e3, w["mixed"]["added_ns_per_call"]["bigring"] / 1e3,
                 w["fib"]["added_ns_per_call"]["attach"] / 1e3, w["mixed"]["added_ns_per_call"]["attach"] / 1e3,
+                w["fib"]["added_ns_per_call"]["inject"] / 1e3, w["mixed"]["added_ns_per_call"]["inject"] / 1e3,
                 w["fib"]["added_ns_per_call"]["cprofile"] / 1e3, w["mixed"]["added_ns_per_call"]["cprofile"] / 1e3,
                 w["fib"]["e2e_slowdown"]["vizbpf"], w["mixed"]["e2e_slowdown"]["vizbpf"], a, b, b / a))
 

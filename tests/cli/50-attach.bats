@@ -16,22 +16,6 @@ setup() {
 	PEEK="$BATS_FILE_TMPDIR/peek_eval_frame"
 }
 
-# Attaches to attach_target.py under PY, lets it run mixed.main(), detaches, and checks
-# the trace against the oracle, the output against an untraced run, and eval_frame.
-attach_and_check() {
-	local py=$1 target="$TARGETS/attach_target.py" go="$BATS_TEST_TMPDIR/go"
-	attach_round "$py" "$target" "$go" || return 1
-	local before=$PEEK_BEFORE after=$PEEK_AFTER
-	[ "$before" = "$after" ] || { echo "$py: eval_frame was $before, is $after after detach"; return 1; }
-	# Same output as untraced (the oracle run is untraced by vizbpf).
-	touch "$go" "$go.end"
-	"$py" "$TOOLS/oracle.py" oracle.json "$target" "$go" >oracle.out
-	cmp -s out.txt oracle.out || { echo "$py: output differs: $(diff out.txt oracle.out)"; return 1; }
-	python3 "$TOOLS/calltree.py" trace.json oracle.json "$TARGETS/mixed.py" --root=main --root=worker \
-		>cmp.txt || { echo "$py: call trees differ:"; head -40 cmp.txt; return 1; }
-	echo "# $py: $(cat cmp.txt); eval_frame $before before and after" >&3
-}
-
 @test "attach: call trees after attach equal the oracle's, the program runs on, eval_frame restored" {
 	local failed=0 py
 	for py in $(pythons); do

@@ -102,6 +102,7 @@ wait_for_line() { # FILE TEXT
 # WARMUP seconds more), detaches once it worked, and the program finishes. Leaves out.txt (its
 # output), vz.err, trace.json; PEEK_BEFORE / PEEK_AFTER: `$PEEK PID PEEK_ARGS` before attach
 # and after detach, for the caller to check that what vizbpf changed is back.
+# $ATTACH_ARGS: more vizbpf options (--inject).
 attach_round() { # PY TARGET GO [WARMUP [PEEK_ARGS...]]
 	local py=$1 target=$2 go=$3 warmup=${4:-0}
 	shift $(($# < 4 ? $# : 4))
@@ -111,7 +112,7 @@ attach_round() { # PY TARGET GO [WARMUP [PEEK_ARGS...]]
 	wait_for_line out.txt ready || return 1
 	sleep "$warmup"
 	PEEK_BEFORE=$("$PEEK" $ppid "$@")
-	"$VIZBPF" -o trace.json -p $ppid 2>vz.err 3>&- &
+	"$VIZBPF" -o trace.json -p $ppid ${ATTACH_ARGS:-} 2>vz.err 3>&- &
 	local vpid=$!
 	wait_for_line vz.err "tracing" || { kill $ppid; return 1; }
 	touch "$go"
@@ -144,4 +145,20 @@ check_refused_calls() { # WHAT TRACE OUTPUT
 		{ echo "$py: $n down() slices for $started calls started, $refused refused (want 3)"; return 1; }
 	python3 "$TOOLS/calltree.py" "$2" /dev/null /dev/null --check-only ||
 		{ echo "$py: invalid nesting"; return 1; }
+}
+
+# Attaches to attach_target.py under PY, lets it run mixed.main(), detaches, and checks
+# the trace against the oracle, the output against an untraced run, and eval_frame.
+attach_and_check() {
+	local py=$1 target="$TARGETS/attach_target.py" go="$BATS_TEST_TMPDIR/go"
+	attach_round "$py" "$target" "$go" || return 1
+	local before=$PEEK_BEFORE after=$PEEK_AFTER
+	[ "$before" = "$after" ] || { echo "$py: eval_frame was $before, is $after after detach"; return 1; }
+	# Same output as untraced (the oracle run is untraced by vizbpf).
+	touch "$go" "$go.end"
+	"$py" "$TOOLS/oracle.py" oracle.json "$target" "$go" >oracle.out
+	cmp -s out.txt oracle.out || { echo "$py: output differs: $(diff out.txt oracle.out)"; return 1; }
+	python3 "$TOOLS/calltree.py" trace.json oracle.json "$TARGETS/mixed.py" --root=main --root=worker \
+		>cmp.txt || { echo "$py: call trees differ:"; head -40 cmp.txt; return 1; }
+	echo "# $py: $(cat cmp.txt); eval_frame $before before and after" >&3
 }

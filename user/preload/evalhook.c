@@ -66,10 +66,16 @@ EXPORT struct vz_eval_layout vizbpf_layout = { .crec_offset = -1, .frame_ip = -1
 
 EXPORT struct vz_flow vizbpf_flow;
 
-static TLS struct vz_batch batch;
+static TLS struct vz_thread_buf *tb; /* this thread's buffer, mapped at its first call */
 static TLS uint32_t depth;
-static TLS uint8_t thread_shown; /* this thread's first call went to BPF as it happened */
-static uint64_t handed;          /* slots this process has handed over (vz_batch.seq) */
+/* This thread's first call went to BPF as it happened, for the vizbpf tracing now: equal to
+ * vizbpf_known_tag (which a new vizbpf, or a fork, moves on). */
+static TLS uint64_t shown_tag;
+#define batch (tb->batch)
+
+/* Every thread's buffer, for a vizbpf detaching from a process that goes on (it takes what they
+ * hold). A slot is taken and left with atomics: a thread's end runs without the GIL. */
+EXPORT struct vz_thread_buf *vizbpf_threads[VZ_THREADS_MAX];
 
 #define GEN_FLAGS (VZ_CO_GENERATOR | VZ_CO_COROUTINE | VZ_CO_ASYNC_GENERATOR)
 #define NOP5 ".byte 0x0f, 0x1f, 0x44, 0x00, 0x00\n"
@@ -225,7 +231,8 @@ static struct known {
 
 /* A fork()ed child forgets the lot by a new tag, not a memset: that would copy every page
  * of the cache its parent touched, in every child. */
-static uint64_t known_tag = 2;
+EXPORT uint64_t vizbpf_known_tag = 2;
+#define known_tag vizbpf_known_tag
 
 static inline struct known *known_slot(void *code)
 {
@@ -368,7 +375,7 @@ static __attribute__((noinline)) void flow_wait(uint64_t seq)
 
 static inline uint64_t hand_over(uint32_t n)
 {
-	uint64_t seq = __atomic_add_fetch(&handed, n, __ATOMIC_RELAXED);
+	uint64_t seq = __atomic_add_fetch(&vizbpf_flow.handed, n, __ATOMIC_RELAXED);
 
 	batch.seq = seq;
 	return seq;
@@ -411,6 +418,69 @@ static __attribute__((noinline, noclone)) void flush_site(uint32_t n, void *fram
 }
 
 /*
+ * This thread's buffer, mapped at its first call: listed in vizbpf_threads, and handed over
+ * then unmapped when the thread ends (buffer_gone). Without one (no memory, or the list full:
+ * counted in vizbpf_flow.unbuffered_threads) the thread's calls go untraced.
+ */
+static pthread_key_t buffer_key;
+static int buffer_key_made;
+
+static __attribute__((noinline)) int map_buffer(void)
+{
+	struct vz_thread_buf *b;
+
+	if (!buffer_key_made)
+		goto none;
+	b = mmap(NULL, sizeof(*b), PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	if (b == MAP_FAILED)
+		goto none;
+	b->tid = (uint32_t)syscall(SYS_gettid);
+	for (uint32_t i = 0; i < VZ_THREADS_MAX; i++) {
+		struct vz_thread_buf *none = NULL;
+
+		if (__atomic_compare_exchange_n(&vizbpf_threads[i], &none, b, 0, __ATOMIC_RELEASE,
+						__ATOMIC_RELAXED)) {
+			b->slot = i;
+			tb = b;
+			pthread_setspecific(buffer_key, b);
+			return 1;
+		}
+	}
+	munmap(b, sizeof(*b));
+none:
+	__atomic_add_fetch(&vizbpf_flow.unbuffered_threads, 1, __ATOMIC_RELAXED);
+	return 0;
+}
+
+/* The thread ends (its pthread keys' destructors): what it buffered goes to BPF, which also
+ * forgets the buffer's address (a new thread's buffer may get it). */
+static void buffer_gone(void *arg)
+{
+	struct vz_thread_buf *b = arg;
+
+	if (b != tb)
+		return;
+	flush(batch.n, (void *)VZ_FLUSH_FORGET, NULL);
+	__atomic_store_n(&vizbpf_threads[b->slot], NULL, __ATOMIC_RELEASE);
+	tb = NULL;
+	munmap(b, sizeof(*b));
+}
+
+/* A fork()ed child has only the forking thread: the others' buffers (copies) go. In the child
+ * of a fork: munmap only (async-signal-safe). */
+static void forget_other_threads(void)
+{
+	for (uint32_t i = 0; i < VZ_THREADS_MAX; i++) {
+		struct vz_thread_buf *b = vizbpf_threads[i];
+
+		if (b && b != tb) {
+			vizbpf_threads[i] = NULL;
+			munmap(b, sizeof(*b));
+		}
+	}
+}
+
+/*
  * A call: into the buffer, or on the entry site (with what the buffer holds, handed over
  * first). Returns 1 when the call is traced (not a generator being created).
  */
@@ -422,6 +492,8 @@ static __attribute__((noinline)) int enter(void *tstate, void *frame)
 	struct known *k;
 	uint32_t n;
 
+	if (__builtin_expect(!tb, 0) && !map_buffer())
+		return 0;
 	/* 3.11+: a generator function's first evaluation only builds the generator; sys.setprofile
 	 * (and VizTracer) do not report it. */
 	if (l->frame_owner >= 0 && LOAD(uint8_t, frame, l->frame_owner) == 0 &&
@@ -442,7 +514,7 @@ static __attribute__((noinline)) int enter(void *tstate, void *frame)
 	ts = now_ns();
 	depth++;
 	k = known_slot(code);
-	if (__builtin_expect(l->batch_calls && thread_shown && k->code == (uint64_t)code &&
+	if (__builtin_expect(l->batch_calls && shown_tag == known_tag && k->code == (uint64_t)code &&
 			     k->sig == sig && k->tag == known_tag, 1)) {
 		note((uint64_t)frame, ts, (uint64_t)code, caller);
 		return 1;
@@ -455,7 +527,7 @@ static __attribute__((noinline)) int enter(void *tstate, void *frame)
 		k->tag = known_tag | !!must_be_live(code);
 		sig |= VZ_SIG_NEW;
 	}
-	thread_shown = 1;
+	shown_tag = known_tag;
 	/* Emptied before the site: were the thread killed right after it, BPF's exit handler
 	 * must not hand the same slots over again. */
 	n = batch.n;
@@ -483,7 +555,7 @@ static __attribute__((noinline)) void flush(uint32_t n, void *frame, void *value
 /* Hands over what this thread has buffered, if anything. */
 static void hand_over_buffer(void)
 {
-	if (batch.n)
+	if (tb && batch.n)
 		flush(batch.n, NULL, NULL);
 }
 
@@ -524,7 +596,8 @@ __attribute__((noinline, visibility("default"))) void *vizbpf_eval2(void *frame,
 	uint64_t ip;
 	void *ret;
 
-	enter(NULL, frame);
+	if (!enter(NULL, frame))
+		return call_real(frame, (void *)(long)throwflag, 0);
 	ip = frame_ip(frame);
 	ret = call_real(frame, (void *)(long)throwflag, 0);
 	leave(frame, !ret && !throwflag && never_ran(frame, ip), ret);
@@ -600,9 +673,10 @@ static void restore_sites(void)
 	}
 	/* Its parent handed its buffer over before the fork. The child is a new thread to BPF,
 	 * and what vizbpf has read of its buffers starts where it stands. */
-	batch.n = 0;
-	thread_shown = 0;
-	vizbpf_flow.read = handed;
+	if (tb)
+		batch.n = 0;
+	forget_other_threads();
+	vizbpf_flow.read = vizbpf_flow.handed;
 	/* BPF and vizbpf know code objects per process: show the child's again. */
 	known_tag += 2;
 	/* Following the process tree: wait here, before any Python code of the child runs,
@@ -652,15 +726,21 @@ __attribute__((visibility("default"))) int fexecve(int fd, char *const argv[],
  */
 __attribute__((constructor)) static void vizbpf_eval_init(void)
 {
-	const char *saved;
+	const char *saved, *preload;
 
 	/* Resolved now, not at the exec: that may run in a vfork()ed child. */
 	real_execve = (execve_fn)dlsym(RTLD_NEXT, "execve");
 	real_fexecve = (fexecve_fn)dlsym(RTLD_NEXT, "fexecve");
 	if (!dlsym(RTLD_DEFAULT, "_PyEval_EvalFrameDefault"))
 		return;
+	buffer_key_made = !pthread_key_create(&buffer_key, buffer_gone);
 	/* A fork keeps the order of the forking thread's calls: what it buffered goes first. */
 	pthread_atfork(hand_over_buffer, NULL, restore_sites);
+	/* Loaded into a running process (vizbpf --inject), not preloaded: its environment is
+	 * its own. */
+	preload = getenv("LD_PRELOAD");
+	if (!preload || !strstr(preload, "libvizbpf-eval.so"))
+		return;
 	saved = getenv("VIZBPF_SAVED_LD_PRELOAD");
 	if (saved && *saved)
 		setenv("LD_PRELOAD", saved, 1);

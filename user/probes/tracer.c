@@ -4,6 +4,7 @@
  * go to rodata before load, so the verifier drops the other versions' paths.
  */
 #include <errno.h>
+#include <stdio.h>
 #include <pthread.h>
 #include <signal.h>
 #include <linux/types.h>
@@ -11,6 +12,7 @@
 #include <string.h>
 #include <unistd.h>
 #include <sys/syscall.h>
+#include <sys/utsname.h>
 #include <bpf/libbpf.h>
 #include <bpf/bpf.h>
 #include "vizbpf.h"
@@ -35,6 +37,16 @@ _Static_assert(TRACER_KERNEL_SYSCALLS == KTRACE_SYSCALLS && TRACER_KERNEL_SCHED 
 #include "verifystats.h"
 #include "earlyprobe.h"
 
+/* sched_prepare_exec (handle_prepare_exec) came with Linux 6.10. */
+static bool kernel_has_prepare_exec(void)
+{
+	struct utsname u;
+	int major = 0, minor = 0;
+
+	return !uname(&u) && sscanf(u.release, "%d.%d", &major, &minor) == 2 &&
+	       (major > 6 || (major == 6 && minor >= 10));
+}
+
 #define VZ_BPF_TRACE_UPROBE_MULTI 48 /* enum bpf_attach_type, Linux 6.6+ */
 
 struct tracer {
@@ -44,6 +56,7 @@ struct tracer {
 	tracer_record_fn record_fn; /* what the ring buffer's records go to */
 	void *record_ctx;
 	struct bpf_link *entry, *ret, *exit, *site_entry, *site_flush; /* of the first pid */
+	struct bpf_link *prepare_exec; /* with the sites: an exec hands the buffer over */
 	struct pid_links {
 		pid_t pid;
 		struct bpf_link *entry, *ret;
@@ -166,6 +179,8 @@ static int load(struct tracer *t, const struct py_interp *pi, const struct vz_py
 	bpf_program__set_autoload(t->skel->progs.audit_38, !!(flags & TRACER_LOG_AUDIT));
 	bpf_program__set_autoload(t->skel->progs.site_entry, !!(flags & TRACER_SITES));
 	bpf_program__set_autoload(t->skel->progs.site_flush, !!(flags & TRACER_SITES));
+	bpf_program__set_autoload(t->skel->progs.handle_prepare_exec,
+				  (flags & TRACER_SITES) && kernel_has_prepare_exec());
 	if (t->multi) {
 		bpf_program__set_expected_attach_type(t->skel->progs.site_entry,
 						      (enum bpf_attach_type)VZ_BPF_TRACE_UPROBE_MULTI);
@@ -308,6 +323,9 @@ static int attach_exit(struct tracer *t)
 		elog("attaching to sched_process_exit: %s", strerror(errno));
 		return -errno;
 	}
+	/* Without it an exec loses what the exec'ing thread buffered (said in the README). */
+	if (bpf_program__autoload(t->skel->progs.handle_prepare_exec))
+		t->prepare_exec = bpf_program__attach(t->skel->progs.handle_prepare_exec);
 	return 0;
 }
 
@@ -472,6 +490,8 @@ static int link_uprobe_multi(struct bpf_program *prog, const char *path, uint64_
  */
 int tracer_attach_sites(struct tracer *t, const char *lib, uint64_t entry_off, uint64_t flush_off)
 {
+	if (t->site_entry_fd >= 0 || t->site_entry)
+		return 0; /* attached for an earlier process (--inject) */
 	if (t->multi) {
 		t->site_entry_fd = link_uprobe_multi(t->skel->progs.site_entry, lib, entry_off, 0);
 		if (t->site_entry_fd < 0)
@@ -532,6 +552,32 @@ void tracer_detach(struct tracer *t)
 	t->site_entry_fd = t->site_flush_fd = -1;
 }
 
+static void describe_sites(struct tracer *t)
+{
+	snprintf(t->mechanism, sizeof(t->mechanism),
+		 "nop5 probe sites in libvizbpf-eval.so, the eval_frame around "
+		 "_PyEval_EvalFrameDefault (%s)%s", t->multi ? "uprobe_multi" : "perf uprobes",
+		 t->minor >= 11 ? ", its C stack and recursion budget given back per call" : "");
+}
+
+int tracer_add_sited_pid(struct tracer *t, pid_t pid)
+{
+	__u32 key = pid;
+	__u8 one = 1;
+	int err;
+
+	if (!t->multi || t->site_entry_fd < 0)
+		return -EOPNOTSUPP;
+	err = mark_traced(t, pid) ?: attach_dealloc(t, pid) ?:
+	      bpf_map__update_elem(t->skel->maps.sited_pids, &key, sizeof(key), &one, sizeof(one),
+				   BPF_ANY) ?: attach_exit(t);
+	if (err)
+		return err;
+	t->skel->bss->any_sited = 1;
+	describe_sites(t);
+	return 0;
+}
+
 void tracer_use_sites(struct tracer *t)
 {
 	__u32 key = t->pid;
@@ -557,10 +603,7 @@ void tracer_use_sites(struct tracer *t)
 		 * that is closing them (a program as short as `-c pass` ends meanwhile). */
 		t->reap_done = linkclose_detached(&t->reap);
 	}
-	snprintf(t->mechanism, sizeof(t->mechanism),
-		 "nop5 probe sites in libvizbpf-eval.so, the eval_frame around "
-		 "_PyEval_EvalFrameDefault (%s)%s", t->multi ? "uprobe_multi" : "perf uprobes",
-		 t->minor >= 11 ? ", its C stack and recursion budget given back per call" : "");
+	describe_sites(t);
 }
 
 int tracer_poll(struct tracer *t, int timeout_ms)
@@ -665,6 +708,7 @@ void tracer_close(struct tracer *t)
 	ring_buffer__free(t->rb);
 	tracer_detach(t);
 	bpf_link__destroy(t->exit);
+	bpf_link__destroy(t->prepare_exec);
 	vizbpf_bpf__destroy(t->skel);
 	free(t->more);
 	free(t->deallocs);

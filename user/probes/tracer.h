@@ -48,7 +48,8 @@ typedef int (*tracer_record_fn)(void *ctx, const void *data, size_t size);
 #define TRACER_LOG_EXCEPTION 0x2000 /* --log_exception: exc_enter, exc_return */
 #define TRACER_LOG_AUDIT 0x4000	  /* --log_audit: the audit_* programs */
 /* The preloaded evaluator's probe sites: site_entry and site_flush are loaded (~20 ms of
- * verification) only for launch mode with the fast path, where tracer_attach_sites* may be called. */
+ * verification) only for launch mode with the fast path and --inject, where tracer_attach_sites*
+ * may be called. */
 #define TRACER_SITES 0x8000
 struct tracer *tracer_open(const struct py_interp *pi, uint64_t ringbuf_bytes, unsigned flags,
 			   tracer_record_fn fn, void *ctx);
@@ -64,6 +65,12 @@ int tracer_attach_sites_pid(struct tracer *t, pid_t pid, bool code_frees);
  * reports the process's thread exits. Returns 0 or -errno.
  */
 int tracer_attach_pid(struct tracer *t, pid_t pid, bool returns);
+/*
+ * One more process (same binary) whose eval_frame points at the preloaded evaluator (loaded by
+ * --inject): its calls come from the sites (tracer_attach_sites first), none from evaluator
+ * probes. Returns 0, -EOPNOTSUPP without uprobe_multi links, or -errno.
+ */
+int tracer_add_sited_pid(struct tracer *t, pid_t pid);
 /* Probes one more process's evaluator, entry and returns (same binary). Returns 0 or -errno. */
 int tracer_add_pid(struct tracer *t, pid_t pid);
 /* --kernel sched: pid's _PyRuntime is at runtime (its GIL waits get their name). */

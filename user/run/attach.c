@@ -20,8 +20,10 @@
 #include "attach.h"
 #include "flight.h"
 #include "env.h"
+#include "fastpath.h"
 #include "follow.h"
 #include "freeze.h"
+#include "inject.h"
 #include "user/base/log.h"
 #include "user/slices/meta.h"
 #include "user/base/procmem.h"
@@ -49,6 +51,29 @@ static int on_thread(void *ctx, const struct pystack_thread *th)
 	return 0;
 }
 
+/*
+ * --inject: loads the preloaded evaluator into pid and makes its sites carry pid's calls once
+ * eval_frame points there (prepare_thread, held still). False when it cannot (said why): the
+ * evaluator's probes trace it then, as without --inject.
+ */
+static bool inject(struct procs *ps, struct proc *p)
+{
+	char why[512];
+	int err;
+
+	err = inject_library(p->pid, ps->fp->lib, p->pi.lib, why, sizeof(why));
+	if (!err)
+		err = tracer_attach_sites(p->t, ps->fp->lib, ps->fp->entry_off, ps->fp->flush_off);
+	if (err) {
+		elog("pid %d: --inject: %s; traced with the evaluator's probes instead", p->pid,
+		     why[0] ? why : strerror(-err));
+		return false;
+	}
+	procs_use_fastpath(&p->prep, ps->fp);
+	p->prep.fast_restored = true;
+	return true;
+}
+
 /* Probes a running process. report: say why not (-p); --all skips quietly what is not
  * CPython. Returns 0 or -errno. */
 static int attach_running(struct procs *ps, pid_t pid, bool report)
@@ -61,6 +86,7 @@ static int attach_running(struct procs *ps, pid_t pid, bool report)
 	struct proc *p;
 	uint64_t bias, held_since;
 	char msg[512];
+	bool fast = false;
 	int err;
 
 	if (!proc_alive(pid)) {
@@ -90,6 +116,8 @@ static int attach_running(struct procs *ps, pid_t pid, bool report)
 		p->gone = true;
 		return err;
 	}
+	if (env.inject && ps->fp)
+		fast = inject(ps, p);
 	fz = malloc(sizeof(*fz));
 	held_since = monotonic_ns();
 	err = fz ? freeze_process(pid, fz) : -ENOMEM;
@@ -103,11 +131,32 @@ static int attach_running(struct procs *ps, pid_t pid, bool report)
 	 * frames start at r.ts, inside the hold: at its start in the trace. */
 	events_hold_inherit(ps->ev, 0, pid, held_since);
 	events_hold_begin(ps->ev, pid, pid, held_since, VZ_HOLD_ATTACH);
-	err = tracer_add_pid(t, pid);
+	/* Loaded for an earlier vizbpf: what its buffers hold is emptied at the switch, with no
+	 * thread in the middle of noting a call. */
+	if (fast) {
+		uint64_t lo, hi;
+
+		err = fastpath_code_range(ps->fp, pid, &lo, &hi) ?: freeze_step_out(fz, lo, hi);
+		if (err) {
+			elog("pid %d: --inject: %s; traced with the evaluator's probes", pid,
+			     strerror(-err));
+			p->prep.fast = NULL;
+			fast = false;
+		}
+	}
+	err = fast ? tracer_add_sited_pid(t, pid) : tracer_add_pid(t, pid);
 	if (!err) {
 		tracer_mark_started(t, pid);
 		r.ts = monotonic_ns();
 		pystack_threads(pid, &off, bias + pi.pyruntime_vaddr, on_thread, &r);
+	}
+	/* The library loaded, but eval_frame could not be pointed at it (a thread state
+	 * already had its own, or a write failed): the evaluator's probes then. */
+	if (!err && fast && !p->prep.fast_used) {
+		elog("pid %d: --inject: eval_frame not switched; traced with the evaluator's probes",
+		     pid);
+		fast = false;
+		err = tracer_add_pid(t, pid);
 	}
 	thaw_process(fz);
 	events_hold_end(ps->ev, pid, monotonic_ns());
@@ -117,10 +166,10 @@ static int attach_running(struct procs *ps, pid_t pid, bool report)
 		return err;
 	}
 	if (ps->pw)
-		procwatch_set(ps->pw, pid, VZ_PROC_PROBED);
+		procwatch_set(ps->pw, pid, fast ? VZ_PROC_FAST : VZ_PROC_PROBED);
 	procs_name(ps, pid, pi.exe);
-	ilog("attached to pid %d (CPython %d.%d): %d Python frames running", pid, pi.major,
-	     pi.minor, r.frames);
+	ilog("attached to pid %d (CPython %d.%d%s): %d Python frames running", pid, pi.major,
+	     pi.minor, fast ? ", evaluator injected" : "", r.frames);
 	return 0;
 }
 
@@ -201,6 +250,15 @@ int attach_run(struct outputs *out, struct events *ev)
 
 	procs_init(&ps, ev, out, true);
 	m = (struct attach_meta){ .ps = &ps };
+	if (env.inject) {
+		static struct fastpath fast;
+
+		if (fastpath_find(&fast))
+			elog("--inject: %s cannot be used; traced with the evaluator's probes",
+			     fast.lib[0] ? fast.lib : "libvizbpf-eval.so");
+		else
+			ps.fp = &fast;
+	}
 	/* Watch before looking: a process started meanwhile is not missed. */
 	if (procs_watch(&ps, &o, follow_record)) {
 		status = 1;

@@ -58,6 +58,7 @@ enum {
 	OPT_RCFILE,
 	OPT_OUTPUT_DIR,
 	OPT_OPEN,
+	OPT_INJECT,
 	OPT_ATTACH,
 	OPT_NOOP,
 	OPT_TRACER_ENTRIES,
@@ -77,6 +78,8 @@ static const struct argp_option options[] = {
 	{ "cgroup", OPT_CGROUP, "PATH", 0,
 	  "With --all: only processes in cgroup PATH or below (e.g. a container's)" },
 	{ "duration", OPT_DURATION, "SECONDS", 0, "Attach modes: detach after SECONDS" },
+	{ "inject", OPT_INJECT, NULL, 0,
+	  "Attach modes: load vizbpf's evaluator into each process (launch mode's per-call cost); it stays loaded, unused, after detach" },
 	{ "pid_suffix", OPT_PID_SUFFIX, NULL, 0,
 	  "One trace file per process: FILE_<pid>.json (FILE.json is -o's)" },
 	{ "verbose", 'v', NULL, 0, "More diagnostics (twice: libbpf debug output)" },
@@ -300,6 +303,9 @@ static error_t parse_opt(int key, char *arg, struct argp_state *state)
 	case OPT_LOG_PRINT:
 		env.log_print = true;
 		break;
+	case OPT_INJECT:
+		env.inject = true;
+		break;
 	case OPT_LOG_SPARSE:
 		env.log_sparse = true;
 		break;
@@ -434,6 +440,8 @@ static error_t parse_opt(int key, char *arg, struct argp_state *state)
 			argp_error(state, "no program given: vizbpf [OPTIONS] -- PROGRAM [ARGS...]");
 		if (env.duration && !env.n_pids && !env.all)
 			argp_error(state, "--duration is for the attach modes (-p PID, --all)");
+		if (env.inject && !env.n_pids && !env.all)
+			argp_error(state, "--inject is for the attach modes (-p PID, --all): a launched program gets the evaluator anyway");
 		/* What `vizbpf view` opens: anything else would be written as JSON it refuses. */
 		if (view_kind_of(env.output) == VIEW_NONE)
 			argp_error(state, "-o '%s': the name must end in .json, .json.gz or .html",

@@ -24,6 +24,7 @@ struct env {
 	int n_pids;
 	double duration;             /* --duration SECONDS, 0: until Ctrl-C or the processes end */
 	bool pid_suffix;             /* --pid_suffix: one file per process */
+	bool inject;                 /* --inject: attach modes load the evaluator library */
 	bool all;                    /* --all: every CPython process, running and new */
 	const char *comm;            /* --comm NAME: narrows --all */
 	const char *cgroup;          /* --cgroup PATH: narrows --all */

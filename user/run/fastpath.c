@@ -64,6 +64,8 @@ int fastpath_find(struct fastpath *fp)
 	      lookup(elf, "vizbpf_real_eval", &fp->real_eval, NULL) ?:
 	      lookup(elf, "vizbpf_layout", &fp->layout, NULL) ?:
 	      lookup(elf, "vizbpf_flow", &fp->flow, NULL) ?:
+	      lookup(elf, "vizbpf_known_tag", &fp->known_tag, NULL) ?:
+	      lookup(elf, "vizbpf_threads", &fp->threads, NULL) ?:
 	      lookup(elf, "vizbpf_entry", &fp->entry_site, &fp->entry_off) ?:
 	      lookup(elf, "vizbpf_flush", &fp->flush_site, &fp->flush_off);
 	elf_file__close(elf);
@@ -109,6 +111,27 @@ int fastpath_bias(const struct fastpath *fp, pid_t pid, uint64_t *bias)
 	proc_maps__free(&maps);
 	elf_file__close(elf);
 	return err;
+}
+
+int fastpath_code_range(const struct fastpath *fp, pid_t pid, uint64_t *lo, uint64_t *hi)
+{
+	struct proc_maps maps = { 0 };
+	const struct proc_map *lib;
+	int err = proc_maps__read_pid(pid, &maps);
+
+	lib = err ? NULL : proc_maps__find(&maps, fp->lib);
+	*lo = *hi = 0;
+	for (size_t i = 0; lib && i < maps.n; i++) {
+		const struct proc_map *m = &maps.maps[i];
+
+		if (m->inode == lib->inode && m->dev_major == lib->dev_major &&
+		    m->dev_minor == lib->dev_minor && m->perms[2] == 'x') {
+			*lo = m->start;
+			*hi = m->end;
+		}
+	}
+	proc_maps__free(&maps);
+	return err ?: *hi ? 0 : -ENOENT;
 }
 
 /* The 5-byte nop of a site (user/preload/evalhook.c), and the first byte of the kernel's

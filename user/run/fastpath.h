@@ -16,7 +16,7 @@
 struct fastpath {
 	char lib[4096];
 	/* vaddrs in the library */
-	uint64_t eval3, eval2, real_eval, layout, flow;
+	uint64_t eval3, eval2, real_eval, layout, flow, known_tag, threads;
 	/* file offsets of the probe sites, for uprobe attach, and their vaddrs */
 	uint64_t entry_off, flush_off, entry_site, flush_site;
 };
@@ -32,6 +32,8 @@ void fastpath_export_env(const struct fastpath *fp);
 void fastpath_unexport_env(void);
 /* Load bias of the library in process pid, -ENOENT when it is not mapped. */
 int fastpath_bias(const struct fastpath *fp, pid_t pid, uint64_t *bias);
+/* [lo, hi): the library's code in process pid. Returns 0, or -ENOENT when it is not mapped. */
+int fastpath_code_range(const struct fastpath *fp, pid_t pid, uint64_t *lo, uint64_t *hi);
 /*
  * A fork()ed child put its sites back to nops (an optimized site calls a trampoline it does not
  * inherit): makes them trap again (int3, as the kernel's own unoptimized probe), for the

@@ -5,6 +5,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <sys/ptrace.h>
+#include <sys/user.h>
 #include <sys/wait.h>
 #include "freeze.h"
 #include "user/probes/held.h"
@@ -90,6 +91,35 @@ int freeze_process(pid_t pid, struct freeze *fz)
 	if (err)
 		thaw_process(fz);
 	return err;
+}
+
+int freeze_step_out(struct freeze *fz, uint64_t lo, uint64_t hi)
+{
+	for (int i = 0; i < fz->n; i++) {
+		pid_t tid = fz->tids[i];
+
+		for (int steps = 0;; steps++) {
+			struct user_regs_struct r;
+			int st;
+
+			if (ptrace(PTRACE_GETREGS, tid, NULL, &r) || r.rip < lo || r.rip >= hi)
+				break;
+			if (steps == FREEZE_MAX_STEPS)
+				return -ETIMEDOUT;
+			if (ptrace(PTRACE_SINGLESTEP, tid, NULL, NULL))
+				return -errno;
+			while (waitpid(tid, &st, __WALL) < 0)
+				if (errno != EINTR)
+					return -errno;
+			if (WIFEXITED(st) || WIFSIGNALED(st))
+				break; /* its exit (another thread's exit_group, ...) */
+			/* A signal on the way: delivered on release, as for the others. */
+			if (WIFSTOPPED(st) && WSTOPSIG(st) != SIGTRAP && st >> 16 != PTRACE_EVENT_STOP &&
+			    !fz->sigs[i])
+				fz->sigs[i] = WSTOPSIG(st);
+		}
+	}
+	return 0;
 }
 
 void thaw_process(struct freeze *fz)

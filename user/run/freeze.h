@@ -8,6 +8,7 @@
 #ifndef VZ_FREEZE_H
 #define VZ_FREEZE_H
 
+#include <stdint.h>
 #include <sys/types.h>
 
 #define FREEZE_MAX_THREADS 4096
@@ -24,6 +25,13 @@ struct freeze {
 
 /* Returns 0 with every thread stopped, or -errno (nothing left attached). */
 int freeze_process(pid_t pid, struct freeze *fz);
+/*
+ * Single-steps each held thread whose instruction pointer is in [lo, hi) until it is out
+ * (the preloaded evaluator's code: what it was writing is then whole). Returns 0, or
+ * -ETIMEDOUT if one did not leave within FREEZE_MAX_STEPS instructions, or -errno.
+ */
+#define FREEZE_MAX_STEPS 100000
+int freeze_step_out(struct freeze *fz, uint64_t lo, uint64_t hi);
 /* Lets every thread go on. */
 void thaw_process(struct freeze *fz);
 

@@ -248,15 +248,7 @@ int main(int argc, char **argv)
 			 2);
 	ps.fp = have_fast ? &fast : NULL;
 	if (have_fast)
-		prepare_use_fastpath(&prep, &fast);
-	prep.follow_forks = have_fast;
-	prep.log_retval = env.log_func_retval;
-	prep.batch_calls = !env.log_func_args && !env.log_async && !env.log_func_retval;
-	/* A quarter of the ring buffer per process, read or not: room for its other records.
-	 * VIZBPF_FLOW_LIMIT (slots, 0: never wait) is for tests of what a full ring loses. */
-	prep.flow_limit = env.ringbuf_bytes / 4 / sizeof(struct vz_batch_slot);
-	if (getenv("VIZBPF_FLOW_LIMIT"))
-		prep.flow_limit = strtoull(getenv("VIZBPF_FLOW_LIMIT"), NULL, 0);
+		procs_use_fastpath(&prep, &fast);
 	t = procs_watch_and_trace(&ps, &(struct procwatch_opts){ 0 }, follow_record, &pi,
 				  procs_tracer_flags(&prep));
 	mp = t ? procs_add(&ps, pid, &pi, 0, t) : NULL;

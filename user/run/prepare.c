@@ -77,6 +77,49 @@ bool prepare_needs_first_stop(const struct prepare *p)
 }
 
 /*
+ * Empties every thread buffer of the evaluator whose vizbpf_threads is at threads_at, handing
+ * what they hold to fn first (NULL: dropped). The process is held still, and no thread is in
+ * the evaluator's code (freeze_step_out): a buffer's count matches its slots.
+ */
+static int take_buffers(uint32_t pid, uint64_t threads_at,
+			int (*fn)(void *ctx, const void *data, size_t size), void *ctx)
+{
+	static struct vz_thread_buf *bufs[VZ_THREADS_MAX];
+	static struct vz_rec_batch rec;
+	int taken = 0;
+
+	if (procmem_read(pid, threads_at, bufs, sizeof(bufs)))
+		return 0;
+	for (int i = 0; i < VZ_THREADS_MAX; i++) {
+		uint64_t at = (uint64_t)bufs[i];
+		struct vz_batch head, none = { 0 };
+		uint32_t tid;
+
+		if (!at || procmem_read(pid, at, &head, offsetof(struct vz_batch, s)) ||
+		    !head.n || head.n > VZ_BATCH_MAX)
+			continue;
+		if (fn && !procmem_read(pid, at + offsetof(struct vz_thread_buf, tid), &tid, sizeof(tid)) &&
+		    !procmem_read(pid, at + offsetof(struct vz_batch, s), rec.s, head.n * sizeof(rec.s[0]))) {
+			rec.hdr = (struct vz_rec_hdr){ .ts_ns = rec.s[0].ts_ns, .pid = pid, .tid = tid,
+						       .type = VZ_REC_BATCH, .flags = head.n };
+			rec.seq = head.seq;
+			fn(ctx, &rec, offsetof(struct vz_rec_batch, s) + head.n * sizeof(rec.s[0]));
+			taken += head.n;
+		}
+		/* Taken: the thread goes on from an empty buffer. */
+		none.seq = head.seq;
+		procmem_write(pid, at, &none, offsetof(struct vz_batch, s));
+	}
+	return taken;
+}
+
+int prepare_take_buffers(struct prepare *p, uint32_t pid,
+			 int (*fn)(void *ctx, const void *data, size_t size), void *ctx)
+{
+	return p->fast_used ? take_buffers(pid, p->fast_bias + p->fast->threads, fn, ctx) : 0;
+}
+
+/*
  * Points eval_frame at the preloaded evaluator, which calls the real one between its probe
  * sites, gives back on each thread the C recursion budget and C stack its own path takes (on
  * that thread: no race), and marks the calls the recursion check refused.
@@ -113,8 +156,8 @@ static int switch_to_fastpath(struct prepare *p, uint32_t pid, uint64_t interp,
 		.vizbpf_pid = getpid(),
 		.vizbpf_start = proc_start_time(getpid()),
 	};
-	struct vz_flow flow = { .limit = p->flow_limit };
-	uint64_t bias, eval;
+	struct vz_flow flow;
+	uint64_t bias, eval, tag;
 	int err;
 
 	err = fastpath_bias(fp, pid, &bias);
@@ -123,12 +166,27 @@ static int switch_to_fastpath(struct prepare *p, uint32_t pid, uint64_t interp,
 		return err;
 	}
 	eval = bias + (o->tstate_arg ? fp->eval3 : fp->eval2);
-	err = procmem_write(pid, bias + fp->real_eval, &evalframe_addr, sizeof(evalframe_addr)) ?:
+	/* An evaluator that ran for an earlier vizbpf (--inject again): its threads and code
+	 * objects are shown to this one anew (a new tag), and what it handed over before is
+	 * read already. */
+	err = procmem_read(pid, bias + fp->flow, &flow, sizeof(flow)) ?:
+	      procmem_read(pid, bias + fp->known_tag, &tag, sizeof(tag));
+	if (err)
+		return err;
+	flow.limit = p->flow_limit;
+	flow.read = flow.handed;
+	tag += 2;
+	/* What is left in the buffers came after an earlier vizbpf detached (returns of frames
+	 * it saw): not this trace's. */
+	take_buffers(pid, bias + fp->threads, NULL, NULL);
+	err = procmem_write(pid, bias + fp->known_tag, &tag, sizeof(tag)) ?:
+	      procmem_write(pid, bias + fp->real_eval, &evalframe_addr, sizeof(evalframe_addr)) ?:
 	      procmem_write(pid, bias + fp->layout, &layout, sizeof(layout)) ?:
 	      procmem_write(pid, bias + fp->flow, &flow, sizeof(flow)) ?:
 	      procmem_write(pid, interp + o->interp_eval_frame, &eval, sizeof(eval));
 	if (!err) {
 		p->fast_used = true;
+		p->fast_eval = eval;
 		p->fast_bias = bias;
 		p->flow_addr = bias + fp->flow;
 	}
@@ -152,6 +210,11 @@ static int unlock(struct prepare *p, uint32_t pid, uint64_t tstate, uint64_t eva
 	if (eval_frame && eval_frame != evalframe_addr)
 		return 0;
 	if (p->fast && !p->fast_used && !switch_to_fastpath(p, pid, interp, evalframe_addr)) {
+		/* --inject: if vizbpf dies, the watchdog points eval_frame back (the library stays,
+		 * unused). */
+		if (p->fast_restored)
+			watchdog_note(pid, interp + p->off.interp_eval_frame, sizeof(eval_frame),
+				      p->fast_eval, eval_frame);
 		err = 0;
 	} else {
 		if (eval_frame || !p->unlock)
@@ -169,7 +232,8 @@ static int unlock(struct prepare *p, uint32_t pid, uint64_t tstate, uint64_t eva
 	if (p->n_unlocked < PREPARE_MAX_INTERPS) {
 		p->unlocked[p->n_unlocked].interp = interp;
 		p->unlocked[p->n_unlocked].was = eval_frame;
-		p->unlocked[p->n_unlocked].now = p->fast_used ? 0 : evalframe_addr;
+		p->unlocked[p->n_unlocked].now = !p->fast_used ? evalframe_addr :
+						 p->fast_restored ? p->fast_eval : 0;
 	}
 	if (p->minor == 13) {
 		uint32_t zero = 0, tag = 0;

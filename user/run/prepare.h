@@ -32,6 +32,8 @@ struct prepare {
 	int minor;
 	const struct fastpath *fast; /* the preloaded evaluator to switch to, or NULL */
 	bool fast_used;       /* eval_frame points at the preloaded evaluator */
+	bool fast_restored;   /* ...which is put back at detach (--inject), as is its buffers' */
+	uint64_t fast_eval;   /* its run-time address of the evaluator hook */
 	bool follow_forks;    /* ...which stops fork()ed children for vizbpf to follow */
 	bool log_retval;      /* ...which passes each return's value (--log_func_retval) */
 	bool batch_calls;     /* ...which buffers calls too (BPF reads no call's frame) */
@@ -52,6 +54,14 @@ struct prepare {
 	struct specgap gap;    /* 3.11, 3.13.0: specializations that skip eval_frame */
 };
 
+/*
+ * Detaching from a process that goes on with the preloaded evaluator (--inject), held still:
+ * hands what each of its threads has buffered to fn as a VZ_REC_BATCH record, and empties
+ * the buffers. No thread may stand in the evaluator's code (freeze_step_out first, with
+ * fastpath_code_range). Returns the calls and returns taken.
+ */
+int prepare_take_buffers(struct prepare *p, uint32_t pid,
+			 int (*fn)(void *ctx, const void *data, size_t size), void *ctx);
 /* Sets up *p for CPython major.minor. Returns 0 or -EOPNOTSUPP. */
 int prepare_init(struct prepare *p, int major, int minor);
 /* Applies the changes for a thread state of process pid. Returns 0 or -errno. */

@@ -13,6 +13,7 @@
 #include <time.h>
 #include <unistd.h>
 #include "env.h"
+#include "fastpath.h"
 #include "freeze.h"
 #include "user/base/log.h"
 #include "user/base/procmem.h"
@@ -96,6 +97,19 @@ void procs_init(struct procs *ps, struct events *ev, struct outputs *out, bool a
 	events_on_thread(ev, procs_on_thread, ps);
 	events_on_batch(ev, on_batch, ps);
 	events_on_thread_start(ev, on_thread_start, ps);
+}
+
+void procs_use_fastpath(struct prepare *p, const struct fastpath *fp)
+{
+	prepare_use_fastpath(p, fp);
+	p->follow_forks = true;
+	p->log_retval = env.log_func_retval;
+	p->batch_calls = !env.log_func_args && !env.log_async && !env.log_func_retval;
+	/* A quarter of the ring buffer per process, read or not: room for its other records.
+	 * VIZBPF_FLOW_LIMIT (slots, 0: never wait) is for tests of what a full ring loses. */
+	p->flow_limit = env.ringbuf_bytes / 4 / sizeof(struct vz_batch_slot);
+	if (getenv("VIZBPF_FLOW_LIMIT"))
+		p->flow_limit = strtoull(getenv("VIZBPF_FLOW_LIMIT"), NULL, 0);
 }
 
 unsigned procs_tracer_flags(const struct prepare *p)
@@ -529,6 +543,25 @@ static void unwiden_deferred(struct procs *ps, int n, bool *deferred)
  * released; the kernel releases a thread's instances 100 ms after its last uretprobe hit,
  * which a thread making calls all the time never reaches. Held still, it does.
  */
+/*
+ * --inject: what p's threads buffered since their last hand-over goes into the trace, once
+ * none stands in the evaluator's code (in the middle of noting a call).
+ */
+static void take_buffers(struct procs *ps, struct proc *p, struct freeze *fz)
+{
+	uint64_t lo, hi;
+	int err, n;
+
+	err = fastpath_code_range(p->prep.fast, p->pid, &lo, &hi) ?: freeze_step_out(fz, lo, hi);
+	if (err) {
+		elog("pid %d: what its threads buffered last is not in the trace: %s", p->pid,
+		     strerror(-err));
+		return;
+	}
+	n = prepare_take_buffers(&p->prep, p->pid, events_handle, ps->ev);
+	vlog("pid %d: %d calls and returns its threads had buffered taken at detach", p->pid, n);
+}
+
 void procs_detach(struct procs *ps)
 {
 	struct timespec settle = { 0, 150 * 1000 * 1000 };
@@ -569,6 +602,8 @@ void procs_detach(struct procs *ps)
 
 		if (!fz[i])
 			continue;
+		if (p->prep.fast_restored)
+			take_buffers(ps, p, fz[i]);
 		prepare_restore_interps(&p->prep, p->pid);
 		/* Without room to note what is deferred, nothing is: narrowed as far as it can. */
 		later = unwiden_threads(p, !deferred) > 0;

@@ -67,6 +67,8 @@ struct procs {
 };
 
 void procs_init(struct procs *ps, struct events *ev, struct outputs *out, bool attach);
+/* *p switches to the preloaded evaluator fp, with the options' settings (launch, --inject). */
+void procs_use_fastpath(struct prepare *p, const struct fastpath *fp);
 /* The TRACER_* flags the changes *p makes need (stops at first calls). */
 unsigned procs_tracer_flags(const struct prepare *p);
 /* The tracer of pi's binary, opened with flags (TRACER_*) when it is the first. */

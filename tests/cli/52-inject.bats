@@ -1,0 +1,115 @@
+#!/usr/bin/env bats
+# SPDX-License-Identifier: BSD-2-Clause
+# --inject, as root with the real BPF programs, on every interpreter present: attach to a
+# running program, load the preloaded evaluator into it (ptrace, dlopen), trace it through
+# the evaluator's probe sites, detach, and leave it running as before.
+
+load helpers
+
+setup_file() {
+	build_peek
+}
+
+setup() {
+	requires root bpf
+	cd "$BATS_TEST_TMPDIR"
+	PEEK="$BATS_FILE_TMPDIR/peek_eval_frame"
+}
+
+# The trace came through the injected evaluator, not the evaluator's probes.
+injected() { # PY
+	grep -q "evaluator injected" vz.err && [[ $(meta trace.json mechanism) == "nop5 probe sites"* ]] ||
+		{ echo "$1: not traced through the injected evaluator: $(cat vz.err)"; return 1; }
+}
+
+@test "--inject: call trees after attach equal the oracle's, what the threads buffered included, eval_frame restored" {
+	local failed=0 py
+	for py in $(pythons); do
+		ATTACH_ARGS=--inject attach_and_check "$py" && injected "$py" || failed=1
+	done
+	[ "$failed" = 0 ]
+}
+
+@test "--inject: 100 attach/detach rounds leave the program's output and eval_frame unchanged" {
+	local failed=0 py pid round before after calls go="$BATS_TEST_TMPDIR/go"
+	for py in $(pythons); do
+		rm -f "$go" out.txt
+		"$py" "$TARGETS/soak_target.py" "$go" >out.txt 2>&1 3>&- &
+		pid=$!
+		wait_for_line out.txt ready || { kill $pid; failed=1; continue; }
+		before=$("$PEEK" $pid)
+		calls=0
+		for round in $(seq 100); do
+			rm -f trace.json
+			# -q: only errors (a fallback to the evaluator's probes is one) reach vz.err.
+			"$VIZBPF" -q -o trace.json --inject --duration 0.02 -p $pid 2>vz.err 3>&- &&
+				[ ! -s vz.err ] ||
+				{ echo "$py: round $round: $(cat vz.err)"; failed=1; break; }
+			calls=$((calls + $(jq '[.traceEvents[] | select(.ph == "X")] | length' trace.json)))
+		done
+		[[ $(meta trace.json mechanism) == "nop5 probe sites"* ]] ||
+			{ echo "$py: mechanism $(meta trace.json mechanism)"; failed=1; }
+		python3 "$TOOLS/calltree.py" trace.json - - --check-only || { echo "$py: nesting"; failed=1; }
+		after=$("$PEEK" $pid)
+		touch "$go"
+		wait $pid || { echo "$py: the program failed: $(cat out.txt)"; failed=1; continue; }
+		[ "$(cat out.txt)" = "$(printf 'ready\nevery round right\nevery thread ran')" ] ||
+			{ echo "$py: output: $(cat out.txt)"; failed=1; }
+		[ "$before" = "$after" ] || { echo "$py: eval_frame $before before, $after after"; failed=1; }
+		[ "$calls" -gt 1000 ] || { echo "$py: only $calls calls in $round rounds"; failed=1; }
+		echo "# $py: $round rounds, $calls calls traced, eval_frame $before before and after" >&3
+	done
+	[ "$failed" = 0 ]
+}
+
+@test "--inject: the attached process's pool workers (fork and spawn) are followed into the trace" {
+	local failed=0 py how pid vpid squares go="$BATS_TEST_TMPDIR/go"
+	for py in $(pythons); do
+		for how in fork spawn; do
+			rm -f "$go" out.txt vz.err
+			"$py" "$TARGETS/attach_pool.py" $how "$go" >out.txt 2>&1 3>&- &
+			pid=$!
+			wait_for_line out.txt ready || { failed=1; continue; }
+			"$VIZBPF" -o trace.json --inject -p $pid 2>vz.err 3>&- &
+			vpid=$!
+			wait_for_line vz.err tracing || { kill $pid $vpid; failed=1; continue; }
+			touch "$go"
+			wait $pid || { echo "$py $how: the program failed: $(cat out.txt)"; failed=1; }
+			wait $vpid || { echo "$py $how: vizbpf failed: $(cat vz.err)"; failed=1; continue; }
+			injected "$py $how" || failed=1
+			[ "$(tail -n 1 out.txt)" = 2470 ] || { echo "$py $how: output $(cat out.txt)"; failed=1; }
+			python3 "$TOOLS/calltree.py" trace.json - - --check-only || failed=1
+			squares=$(jq '[.traceEvents[] | select(.ph == "X" and (.name | startswith("square (")))] | length' trace.json)
+			[ "$squares" = 20 ] || { echo "$py $how: $squares square() calls"; failed=1; }
+		done
+	done
+	[ "$failed" = 0 ]
+}
+
+@test "--inject: a code object freed and reused at the same address is named by what ran" {
+	local failed=0 py go="$BATS_TEST_TMPDIR/go" target="$TARGETS/reused_code.py"
+	for py in $(pythons); do
+		rm -f "$go" out.txt err.txt vz.err trace.json
+		"$py" "$target" "$go" >out.txt 2>err.txt 3>&- &
+		local ppid=$!
+		wait_for_line out.txt ready || { kill $ppid; failed=1; continue; }
+		"$VIZBPF" -o trace.json --inject -p $ppid 2>vz.err 3>&- &
+		local vpid=$!
+		wait_for_line vz.err tracing || { kill $ppid $vpid; failed=1; continue; }
+		touch "$go"
+		wait $ppid || { echo "$py: the program failed: $(cat out.txt err.txt)"; failed=1; }
+		wait $vpid || { echo "$py: vizbpf exited $?: $(cat vz.err)"; failed=1; continue; }
+		injected "$py" || failed=1
+		"$py" "$TOOLS/oracle.py" oracle.json "$target" "$go" >oracle.out 2>/dev/null
+		cmp -s out.txt oracle.out || { echo "$py: output differs: $(diff out.txt oracle.out)"; failed=1; }
+		python3 "$TOOLS/callnames.py" trace.json oracle.json '^<(snippet|function snippet|doctest)' \
+			>cmp.txt || { echo "$py:"; head -20 cmp.txt; failed=1; continue; }
+		echo "# $py: $(cat cmp.txt)" >&3
+	done
+	[ "$failed" = 0 ]
+}
+
+@test "--inject is for the attach modes" {
+	run -64 "$VIZBPF" --inject -- python3 -c pass
+	[[ $output == *"--inject is for the attach modes"* ]]
+}
