@@ -113,3 +113,63 @@ injected() { # PY
 	run -64 "$VIZBPF" --inject -- python3 -c pass
 	[[ $output == *"--inject is for the attach modes"* ]]
 }
+
+# "PID:COUNT" of the leaf() slices of a trace, one per process, sorted.
+leaf_counts() { # TRACE
+	jq -r '[.traceEvents[] | select(.ph == "X" and (.name | startswith("leaf ")))] |
+		group_by(.pid)[] | "\(.[0].pid):\(length)"' "$1" | sort
+}
+
+# What batch_edges.py says it did, in the same form.
+said_counts() { # OUTPUT
+	awk '$1 == "pid" { sub("leaf=", "", $3); print $2 ":" $3 }' "$1" | sort
+}
+
+@test "--inject: calls still buffered when the program ends, execs, forks or is killed are all in the trace" {
+	local failed=0 py how pid vpid go="$BATS_TEST_TMPDIR/go"
+	for py in $(pythons); do
+		for how in exit kill segv exec thread fork; do
+			rm -f "$go" e.json out.txt vz.err
+			"$py" "$TARGETS/batch_edges.py" attached "$go" $how >out.txt 2>err.txt 3>&- &
+			pid=$!
+			wait_for_line out.txt ready || { kill $pid; failed=1; continue; }
+			"$VIZBPF" -o e.json --inject -p $pid 2>vz.err 3>&- &
+			vpid=$!
+			wait_for_line vz.err tracing || { kill $pid $vpid; failed=1; continue; }
+			touch "$go"
+			wait $pid || true
+			wait $vpid || { echo "$py $how: vizbpf failed: $(cat vz.err)"; failed=1; continue; }
+			grep -q "evaluator injected" vz.err || { echo "$py $how: not injected: $(cat vz.err)"; failed=1; }
+			diff <(said_counts out.txt) <(leaf_counts e.json) ||
+				{ echo "$py $how: leaf() slices differ from the calls made"; failed=1; }
+			[ "$(meta e.json calls_lost)" = 0 ] || { echo "$py $how: calls lost"; failed=1; }
+		done
+		echo "# $py: exit, kill, segv, exec, thread, fork: every leaf() call traced" >&3
+	done
+	[ "$failed" = 0 ]
+}
+
+@test "--inject: what a thread buffered when vizbpf detaches from a program that goes on is in the trace" {
+	local failed=0 py pid vpid go="$BATS_TEST_TMPDIR/go"
+	for py in $(pythons); do
+		rm -f "$go" "$go.end" e.json out.txt vz.err
+		"$py" "$TARGETS/batch_edges.py" attached "$go" detach >out.txt 2>err.txt 3>&- &
+		pid=$!
+		wait_for_line out.txt ready || { kill $pid; failed=1; continue; }
+		"$VIZBPF" -o e.json --inject -p $pid 2>vz.err 3>&- &
+		vpid=$!
+		wait_for_line vz.err tracing || { kill $pid $vpid; failed=1; continue; }
+		touch "$go"
+		# The 100 calls and their returns wait in the thread's buffer (under its 256 slots).
+		wait_for_line out.txt leaf= || { kill $pid $vpid; failed=1; continue; }
+		kill -TERM $vpid
+		wait $vpid || { echo "$py: vizbpf failed: $(cat vz.err)"; failed=1; }
+		touch "$go.end"
+		wait $pid || { echo "$py: the program failed: $(cat out.txt err.txt)"; failed=1; }
+		diff <(said_counts out.txt) <(leaf_counts e.json) ||
+			{ echo "$py: leaf() slices differ from the calls made"; failed=1; }
+		python3 "$TOOLS/calltree.py" e.json - - --check-only || { echo "$py: nesting"; failed=1; }
+		echo "# $py: $(leaf_counts e.json) leaf() calls, taken from the buffer at detach" >&3
+	done
+	[ "$failed" = 0 ]
+}
