@@ -672,6 +672,14 @@ int BPF_KRETPROBE(py_return)
 	__u64 frame, ip;
 	__u32 flags = 0;
 
+	/* An exec'd process switched to the probe sites at its first call (its evaluator
+	 * probes close in the background): each call's return there is the sites'. */
+	if (any_sited) {
+		__u32 pid = id >> 32;
+
+		if (bpf_map_lookup_elem(&sited_pids, &pid))
+			return 0;
+	}
 	ti = bpf_task_storage_get(&threads, bpf_get_current_task_btf(), 0, 0);
 	if (!ti)
 		return 0;

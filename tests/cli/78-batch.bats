@@ -44,6 +44,26 @@ said_counts() { # OUTPUT
 	done
 }
 
+@test "an exec'd CPython gets the evaluator library at its first call: its buffered calls all traced" {
+	local py rc failed=0
+	for py in $(pythons); do
+		rm -f e.json
+		rc=0
+		# The launched interpreter takes LD_PRELOAD out of the environment: the exec'd one
+		# starts without the library, and gets it loaded at its first call.
+		"$VIZBPF" -v -o e.json -- "$py" -c "import os, sys; os.execv(sys.executable, [sys.executable, '$TARGETS/batch_edges.py', 'exit'])" \
+			>out.txt 2>err.txt || rc=$?
+		[ "$rc" = 3 ] || { echo "$py: exit $rc: $(grep -v libbpf err.txt | tail -5)"; failed=1; continue; }
+		grep -q "evaluator library loaded at its first call" err.txt ||
+			{ echo "$py: the library was not loaded: $(grep -v libbpf err.txt | tail -5)"; failed=1; }
+		diff <(said_counts out.txt) <(leaf_counts e.json) ||
+			{ echo "$py: leaf() slices differ from the calls made"; failed=1; }
+		[ "$(meta e.json calls_lost)" = 0 ] || { echo "$py: calls lost"; failed=1; }
+		python3 "$TOOLS/calltree.py" e.json - - --check-only || { echo "$py: nesting"; failed=1; }
+	done
+	[ "$failed" = 0 ]
+}
+
 @test "a program faster than vizbpf's reader waits for it: nothing lost with a 1 MB ring buffer" {
 	local py
 	py=$(pythons | awk '{print $1}')

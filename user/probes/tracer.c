@@ -62,6 +62,8 @@ struct tracer {
 		struct bpf_link *entry, *ret;
 	} *more; /* evaluator probes of the other processes */
 	int n_more, cap_more;
+	int *pid_reaps; /* linkclose_detached() of tracer_use_sites_pid, waited at detach */
+	int n_pid_reaps;
 	int site_entry_fd, site_flush_fd; /* uprobe_multi link fds, or -1 */
 	struct bpf_link **deallocs; /* code_freed, one per probed process (3.8-3.11) */
 	int n_deallocs, cap_deallocs;
@@ -384,14 +386,41 @@ int tracer_attach_pid(struct tracer *t, pid_t pid, bool returns)
 
 int tracer_add_pid(struct tracer *t, pid_t pid)
 {
+	return tracer_add_pid_returns(t, pid, true);
+}
+
+int tracer_attach_pid_returns(struct tracer *t, pid_t pid)
+{
+	if (pid == t->pid)
+		return t->ret ? 0 : tracer_attach_returns(t);
+	for (int i = 0; i < t->n_more; i++) {
+		struct pid_links *l = &t->more[i];
+
+		if (l->pid != pid || l->ret)
+			continue;
+		l->ret = attach_uprobe(t->skel->progs.py_return, pid, t->lib, t->evalframe_offset, true);
+		if (!l->ret)
+			return -errno;
+		t->skel->bss->returns_on = 1;
+	}
+	return 0;
+}
+
+int tracer_add_pid_returns(struct tracer *t, pid_t pid, bool returns)
+{
 	struct pid_links *l;
 	int err;
 
 	if (!t->pid)
-		return tracer_attach_pid(t, pid, true);
-	for (int i = 0; i < t->n_more; i++)
-		if (t->more[i].pid == pid)
+		return tracer_attach_pid(t, pid, returns);
+	for (int i = 0; i < t->n_more; i++) {
+		if (t->more[i].pid != pid)
+			continue;
+		if (t->more[i].entry)
 			return mark_traced(t, pid); /* probed already (an exec of the same binary) */
+		t->more[i] = t->more[--t->n_more]; /* its probes went to the sites (use_sites_pid) */
+		break;
+	}
 	if (t->n_more == t->cap_more) {
 		int cap = t->cap_more ? 2 * t->cap_more : 16;
 		void *p = realloc(t->more, cap * sizeof(*t->more));
@@ -409,14 +438,15 @@ int tracer_add_pid(struct tracer *t, pid_t pid)
 	l->entry = attach_uprobe(t->skel->progs.py_entry, pid, t->lib, t->evalframe_offset, false);
 	if (!l->entry)
 		return -errno;
-	l->ret = attach_uprobe(t->skel->progs.py_return, pid, t->lib, t->evalframe_offset, true);
-	if (!l->ret) {
+	l->ret = returns ? attach_uprobe(t->skel->progs.py_return, pid, t->lib, t->evalframe_offset, true) : NULL;
+	if (returns && !l->ret) {
 		err = -errno;
 		bpf_link__destroy(l->entry);
 		return err;
 	}
 	t->n_more++;
-	t->skel->bss->returns_on = 1;
+	if (returns)
+		t->skel->bss->returns_on = 1;
 	if (!t->mechanism[0])
 		describe_probes(t);
 	return attach_exit(t);
@@ -549,6 +579,9 @@ void tracer_detach(struct tracer *t)
 	/* Only now: a program as short as `-c pass` ends while the evaluator probe's link is still
 	 * closing; both waits overlap. */
 	reap_join(t);
+	for (int i = 0; i < t->n_pid_reaps; i++)
+		linkclose_wait(t->pid_reaps[i]);
+	t->n_pid_reaps = 0;
 	t->site_entry_fd = t->site_flush_fd = -1;
 }
 
@@ -575,6 +608,45 @@ int tracer_add_sited_pid(struct tracer *t, pid_t pid)
 		return err;
 	t->skel->bss->any_sited = 1;
 	describe_sites(t);
+	return 0;
+}
+
+int tracer_use_sites_pid(struct tracer *t, pid_t pid)
+{
+	struct linkclose c = { 0 };
+	__u32 key = pid;
+	__u8 one = 1;
+	int fd, *v;
+
+	/* The first pid's own links (an exec'd program in the pid launched, its first links gone
+	 * already, is in more[] too). */
+	if (pid == t->pid && (t->entry || t->ret)) {
+		tracer_use_sites(t);
+		return 0;
+	}
+	if (bpf_map__update_elem(t->skel->maps.sited_pids, &key, sizeof(key), &one, sizeof(one),
+				 BPF_ANY))
+		return -errno;
+	t->skel->bss->any_sited = 1;
+	/* As tracer_use_sites: closed elsewhere, while the process runs. */
+	for (int i = 0; i < t->n_more; i++) {
+		if (t->more[i].pid != pid)
+			continue;
+		linkclose_add(&c, t->more[i].entry);
+		linkclose_add(&c, t->more[i].ret);
+		t->more[i].entry = t->more[i].ret = NULL;
+	}
+	vlog("pid %d: its evaluator probes (%d) closed in the background", pid, c.n_links);
+	fd = linkclose_detached(&c);
+	if (fd < 0)
+		return 0;
+	v = realloc(t->pid_reaps, (t->n_pid_reaps + 1) * sizeof(*v));
+	if (!v) {
+		linkclose_wait(fd);
+		return 0;
+	}
+	t->pid_reaps = v;
+	t->pid_reaps[t->n_pid_reaps++] = fd;
 	return 0;
 }
 
@@ -711,6 +783,7 @@ void tracer_close(struct tracer *t)
 	bpf_link__destroy(t->prepare_exec);
 	vizbpf_bpf__destroy(t->skel);
 	free(t->more);
+	free(t->pid_reaps);
 	free(t->deallocs);
 	free(t);
 }

@@ -73,6 +73,11 @@ int tracer_attach_pid(struct tracer *t, pid_t pid, bool returns);
 int tracer_add_sited_pid(struct tracer *t, pid_t pid);
 /* Probes one more process's evaluator, entry and returns (same binary). Returns 0 or -errno. */
 int tracer_add_pid(struct tracer *t, pid_t pid);
+/* The same, its returns only if asked (a process that is to switch to the sites at its first
+ * call: a uretprobe would cost its calls until it is closed); then tracer_attach_pid_returns
+ * if it does not. */
+int tracer_add_pid_returns(struct tracer *t, pid_t pid, bool returns);
+int tracer_attach_pid_returns(struct tracer *t, pid_t pid);
 /* --kernel sched: pid's _PyRuntime is at runtime (its GIL waits get their name). */
 void tracer_set_gil(struct tracer *t, pid_t pid, uint64_t runtime);
 /* pid is past its first call already (attached while running): no first-call stop for it. */
@@ -83,6 +88,8 @@ int tracer_attach_returns(struct tracer *t);
 int tracer_attach_sites(struct tracer *t, const char *lib, uint64_t entry_off, uint64_t flush_off);
 /* Removes every uprobe (the process runs unprobed from here). */
 void tracer_detach(struct tracer *t);
+/* The same for one more process (an exec'd one that got the library at its first call). */
+int tracer_use_sites_pid(struct tracer *t, pid_t pid);
 /* Once eval_frame points at the fast path: drop the evaluator's probes. */
 void tracer_use_sites(struct tracer *t);
 /* Waits up to timeout_ms for records and hands them to fn. Returns records handled or -errno. */

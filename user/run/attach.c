@@ -23,7 +23,6 @@
 #include "fastpath.h"
 #include "follow.h"
 #include "freeze.h"
-#include "inject.h"
 #include "user/base/log.h"
 #include "user/slices/meta.h"
 #include "user/base/procmem.h"
@@ -49,29 +48,6 @@ static int on_thread(void *ctx, const struct pystack_thread *th)
 	r->frames += pystack_replay(p->pid, &p->prep.off, th, r->ts, events_handle, r->ps->ev);
 	prepare_thread(&p->prep, p->pid, th->tstate, p->bias + p->pi.evalframe_vaddr);
 	return 0;
-}
-
-/*
- * --inject: loads the preloaded evaluator into pid and makes its sites carry pid's calls once
- * eval_frame points there (prepare_thread, held still). False when it cannot (said why): the
- * evaluator's probes trace it then, as without --inject.
- */
-static bool inject(struct procs *ps, struct proc *p)
-{
-	char why[512];
-	int err;
-
-	err = inject_library(p->pid, ps->fp->lib, p->pi.lib, why, sizeof(why));
-	if (!err)
-		err = tracer_attach_sites(p->t, ps->fp->lib, ps->fp->entry_off, ps->fp->flush_off);
-	if (err) {
-		elog("pid %d: --inject: %s; traced with the evaluator's probes instead", p->pid,
-		     why[0] ? why : strerror(-err));
-		return false;
-	}
-	procs_use_fastpath(&p->prep, ps->fp);
-	p->prep.fast_restored = true;
-	return true;
 }
 
 /* Probes a running process. report: say why not (-p); --all skips quietly what is not
@@ -117,7 +93,7 @@ static int attach_running(struct procs *ps, pid_t pid, bool report)
 		return err;
 	}
 	if (env.inject && ps->fp)
-		fast = inject(ps, p);
+		fast = procs_inject(ps, p);
 	fz = malloc(sizeof(*fz));
 	held_since = monotonic_ns();
 	err = fz ? freeze_process(pid, fz) : -ENOMEM;

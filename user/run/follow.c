@@ -244,7 +244,9 @@ void follow_exec(struct procs *ps, const struct vz_rec_exec *r)
 	}
 	procwatch_verdict(ps->pw, r->ino, r->dev, VZ_EXE_PYTHON);
 	t = procs_tracer(ps, &pi, follow_tracer_flags(pi.major, pi.minor));
-	p = t && !tracer_add_pid(t, pid) ? procs_add(ps, pid, &pi, 0, t) : NULL;
+	/* Launch mode, --inject: it gets the library at its first call (procs_on_thread), and its
+	 * evaluator's returns are probed then only if it does not. */
+	p = t && !tracer_add_pid_returns(t, pid, !ps->fp) ? procs_add(ps, pid, &pi, 0, t) : NULL;
 	if (!p) {
 		ps->missed++;
 		held_release_proc(pid);
@@ -252,6 +254,7 @@ void follow_exec(struct procs *ps, const struct vz_rec_exec *r)
 	}
 	procs_lock(p, false);
 	procwatch_set(ps->pw, pid, VZ_PROC_PROBED);
+	p->inject_first = ps->fp != NULL;
 	ps->followed++;
 	vlog("pid %d exec'd CPython %d.%d (%s): traced from its first call", pid, pi.major,
 	     pi.minor, exe);

@@ -15,6 +15,7 @@
 #include "env.h"
 #include "fastpath.h"
 #include "freeze.h"
+#include "inject.h"
 #include "user/base/log.h"
 #include "user/base/procmem.h"
 #include "user/base/quiet.h"
@@ -112,6 +113,24 @@ void procs_use_fastpath(struct prepare *p, const struct fastpath *fp)
 		p->flow_limit = strtoull(getenv("VIZBPF_FLOW_LIMIT"), NULL, 0);
 }
 
+bool procs_inject(struct procs *ps, struct proc *p)
+{
+	char why[512];
+	int err;
+
+	err = inject_library(p->pid, ps->fp->lib, p->pi.lib, why, sizeof(why));
+	if (!err)
+		err = tracer_attach_sites(p->t, ps->fp->lib, ps->fp->entry_off, ps->fp->flush_off);
+	if (err) {
+		elog("pid %d: cannot load %s: %s; traced with the evaluator's probes", p->pid,
+		     ps->fp->lib, why[0] ? why : strerror(-err));
+		return false;
+	}
+	procs_use_fastpath(&p->prep, ps->fp);
+	p->prep.fast_restored = ps->attach;
+	return true;
+}
+
 unsigned procs_tracer_flags(const struct prepare *p)
 {
 	return (prepare_needs_first_stop(p) ? TRACER_STOP_FIRST_CALL : 0) |
@@ -139,6 +158,9 @@ struct tracer *procs_tracer(struct procs *ps, const struct py_interp *pi, unsign
 	/* The event options' programs are loaded only when asked for (the calls below need them). */
 	flags |= (env.log_gc ? TRACER_LOG_GC : 0) | (env.log_exception ? TRACER_LOG_EXCEPTION : 0) |
 		 (env.log_audit ? TRACER_LOG_AUDIT : 0) | (ps->fp ? TRACER_SITES : 0);
+	/* An exec'd process gets the evaluator library at its first call (procs_on_thread). */
+	if (ps->fp)
+		flags |= TRACER_STOP_FIRST_CALL;
 	t = tracer_open(pi, env.ringbuf_bytes, flags | env.kernel, events_handle, ps->ev);
 	if (t)
 		ps->tracers[ps->n_tracers++] = t;
@@ -264,7 +286,7 @@ void procs_on_thread(void *ctx, const struct vz_rec_thread *r)
 	struct procs *ps = ctx;
 	struct proc *p = procs_find(ps, r->hdr.pid);
 	uint64_t runtime, held_since;
-	bool first;
+	bool first, inject;
 
 	if (!p || ps->closing) {
 		if ((r->hdr.flags & VZ_F_STOPPED) && !(p && p->ptraced))
@@ -285,13 +307,25 @@ void procs_on_thread(void *ctx, const struct vz_rec_thread *r)
 				  first ? VZ_HOLD_FIRST_CALL : VZ_HOLD_THREAD);
 		if (p->ptraced) /* the launcher drops the stop; if vizbpf dies, EXITKILL */
 			held_forget(r->hdr.tid);
+		/* Held at its first call, in the evaluator: a safe point to load the library. */
+		inject = first && p->inject_first && procs_inject(ps, p);
 		prepare_thread(&p->prep, p->pid, r->tstate, r->evalframe_addr);
+		if (inject && p->prep.fast_used) {
+			tracer_use_sites_pid(p->t, p->pid);
+			procwatch_set(ps->pw, p->pid, VZ_PROC_FAST);
+			vlog("pid %d: evaluator library loaded at its first call", p->pid);
+		} else if (first && p->inject_first) {
+			tracer_attach_pid_returns(p->t, p->pid);
+		}
 		if (!p->ptraced) { /* else the launcher lets it go, and ends the hold */
 			held_release(p->pid, r->hdr.tid);
 			events_hold_end(ps->ev, p->pid, monotonic_ns());
 		}
 		return;
 	}
+	/* Not stopped at its first call: it runs on with the evaluator's probes. */
+	if (first && p->inject_first)
+		tracer_attach_pid_returns(p->t, p->pid);
 	runtime = procs_runtime(p);
 	if (!runtime)
 		return;

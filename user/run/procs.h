@@ -39,6 +39,7 @@ struct proc {
 	bool gone;
 	bool first_call_seen; /* its first call was announced (later announcements: new threads) */
 	bool bias_checked;  /* procs_runtime() looked (bias 0 after: none to use) */
+	bool inject_first;  /* exec'd: gets the preloaded evaluator at its first call */
 };
 
 struct procs {
@@ -67,6 +68,11 @@ struct procs {
 };
 
 void procs_init(struct procs *ps, struct events *ev, struct outputs *out, bool attach);
+/*
+ * Loads the preloaded evaluator into p (--inject, an exec'd process at its first call) and
+ * prepares the switch to it. False when it cannot (said why): the evaluator's probes go on.
+ */
+bool procs_inject(struct procs *ps, struct proc *p);
 /* *p switches to the preloaded evaluator fp, with the options' settings (launch, --inject). */
 void procs_use_fastpath(struct prepare *p, const struct fastpath *fp);
 /* The TRACER_* flags the changes *p makes need (stops at first calls). */
