@@ -195,7 +195,7 @@ struct vz_thread_buf {
 	__u32 slot; /* its index in vizbpf_threads */
 };
 
-#define VZ_THREADS_MAX 1024
+#define VZ_THREADS_MAX 8192
 
 /* The flush site's frame argument when a thread's buffer goes away (its thread ends): BPF
  * forgets the buffer's address, which a new buffer may get. */

@@ -420,7 +420,8 @@ static __attribute__((noinline, noclone)) void flush_site(uint32_t n, void *fram
 /*
  * This thread's buffer, mapped at its first call: listed in vizbpf_threads, and handed over
  * then unmapped when the thread ends (buffer_gone). Without one (no memory, or the list full:
- * counted in vizbpf_flow.unbuffered_threads) the thread's calls go untraced.
+ * counted in vizbpf_flow.unbuffered_threads, which vizbpf reports at detach) the thread's
+ * calls go untraced.
  */
 static pthread_key_t buffer_key;
 static int buffer_key_made;

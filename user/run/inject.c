@@ -12,8 +12,9 @@
  *    the loader;
  *  - else, it waits in a system call made from libc, not one of those malloc makes while it
  *    holds an arena (mmap, munmap, mprotect, mremap, madvise, brk);
- *  - never with its instruction pointer in the dynamic loader, and only with room on its
- *    stack.
+ *  - never with its instruction pointer in the dynamic loader, nor while a caught signal is
+ *    blocked (it may be in the handler, on an alternate signal stack), and only with room on
+ *    its stack.
  * Another thread, held still, may hold a lock dlopen needs: when the call has not returned
  * after a moment, the others are let go (they release what they hold) and the call finishes.
  * A system call the thread was in restarts when its registers are put back, as after a
@@ -116,9 +117,34 @@ static bool stack_room(pid_t pid, uint64_t sp)
 	return room;
 }
 
-static int classify(const struct target *t, const struct user_regs_struct *r)
+/*
+ * The thread may be running a signal handler: a caught signal is blocked (a handler blocks its
+ * own signal while it runs). It may be on an alternate signal stack then (CPython installs its
+ * handlers with SA_ONSTACK; faulthandler gives threads one), whose mapping says nothing of
+ * the room below it.
+ */
+static bool maybe_in_handler(pid_t pid, pid_t tid)
 {
-	if (in_code_of(t, NULL, r->rip) || !stack_room(t->pid, r->rsp))
+	unsigned long long blocked = 0, caught = 0;
+	char path[64], line[256];
+	FILE *f;
+
+	snprintf(path, sizeof(path), "/proc/%d/task/%d/status", pid, tid);
+	f = fopen(path, "re");
+	if (!f)
+		return true;
+	while (fgets(line, sizeof(line), f)) {
+		sscanf(line, "SigBlk: %llx", &blocked);
+		sscanf(line, "SigCgt: %llx", &caught);
+	}
+	fclose(f);
+	return blocked & caught;
+}
+
+static int classify(const struct target *t, pid_t tid, const struct user_regs_struct *r)
+{
+	if (in_code_of(t, NULL, r->rip) || !stack_room(t->pid, r->rsp) ||
+	    maybe_in_handler(t->pid, tid))
 		return UNSAFE;
 	if ((long long)r->orig_rax >= 0) {
 		switch (r->orig_rax) {
@@ -333,7 +359,7 @@ static int try_once(struct target *t, const char *lib, char *msg, size_t len)
 
 		if (ptrace(PTRACE_GETREGS, fz->tids[i], NULL, &r))
 			continue;
-		kind = classify(t, &r);
+		kind = classify(t, fz->tids[i], &r);
 		vlog("pid %d: thread %d at 0x%llx (system call %lld): %s", t->pid, fz->tids[i],
 		     (unsigned long long)r.rip, (long long)r.orig_rax,
 		     kind == IN_INTERPRETER ? "in the interpreter" :

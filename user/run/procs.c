@@ -583,7 +583,7 @@ static void unwiden_deferred(struct procs *ps, int n, bool *deferred)
  */
 static void take_buffers(struct procs *ps, struct proc *p, struct freeze *fz)
 {
-	uint64_t lo, hi;
+	uint64_t lo, hi, unbuffered = 0;
 	int err, n;
 
 	err = fastpath_code_range(p->prep.fast, p->pid, &lo, &hi) ?: freeze_step_out(fz, lo, hi);
@@ -594,6 +594,10 @@ static void take_buffers(struct procs *ps, struct proc *p, struct freeze *fz)
 	}
 	n = prepare_take_buffers(&p->prep, p->pid, events_handle, ps->ev);
 	vlog("pid %d: %d calls and returns its threads had buffered taken at detach", p->pid, n);
+	if (!procmem_read(p->pid, p->prep.flow_addr + offsetof(struct vz_flow, unbuffered_threads),
+			  &unbuffered, sizeof(unbuffered)) && unbuffered)
+		elog("pid %d: %llu thread(s) could not map a buffer: their calls are not in the trace",
+		     p->pid, (unsigned long long)unbuffered);
 }
 
 void procs_detach(struct procs *ps)
