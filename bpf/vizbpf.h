@@ -197,6 +197,10 @@ struct vz_thread_buf {
 
 #define VZ_THREADS_MAX 8192
 
+/* A probe site's 5-byte nop (user/preload/evalhook.c's NOP5 spells it in its asm), which the
+ * kernel's uprobe_multi turns into a call, and vizbpf into an int3 in a followed child. */
+#define VZ_SITE_NOP { 0x0f, 0x1f, 0x44, 0x00, 0x00 }
+
 /* The flush site's frame argument when a thread's buffer goes away (its thread ends): BPF
  * forgets the buffer's address, which a new buffer may get. */
 #define VZ_FLUSH_FORGET 1ull

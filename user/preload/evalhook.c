@@ -78,7 +78,7 @@ static TLS uint64_t shown_tag;
 EXPORT struct vz_thread_buf *vizbpf_threads[VZ_THREADS_MAX];
 
 #define GEN_FLAGS (VZ_CO_GENERATOR | VZ_CO_COROUTINE | VZ_CO_ASYNC_GENERATOR)
-#define NOP5 ".byte 0x0f, 0x1f, 0x44, 0x00, 0x00\n"
+#define NOP5 ".byte 0x0f, 0x1f, 0x44, 0x00, 0x00\n" /* VZ_SITE_NOP */
 #define SITE(name) ".globl " #name "\n.type " #name ", @function\n" #name ":\n" NOP5
 
 #define LOAD(type, base, off) (*(type *)((char *)(base) + (off)))
@@ -343,7 +343,7 @@ static inline void note(uint64_t frame, uint64_t ts, uint64_t code, uint64_t cal
  * with it) or has not moved for a whole second (then never again).
  */
 extern char vizbpf_entry[];
-static const unsigned char nop5[5] = { 0x0f, 0x1f, 0x44, 0x00, 0x00 };
+static const unsigned char nop5[5] = VZ_SITE_NOP;
 
 /* The entry site is probed (an int3 or a call, not the nop) while vizbpf traces this program:
  * a vizbpf that is gone took its probes with it. */

@@ -111,8 +111,12 @@ struct procwatch *procwatch_open(const struct procwatch_opts *o, procwatch_recor
 		pw->skel->rodata->use_cgroup = true;
 	}
 	err = held_share(pw->skel->maps.held);
-	if (!err)
-		err = verifier_stats_load(pw->skel->obj, (int (*)(void *))procwatch_bpf__load, pw->skel);
+	if (!err) {
+		struct verifier_stats *vs = verifier_stats_begin(pw->skel->obj);
+
+		err = procwatch_bpf__load(pw->skel);
+		verifier_stats_end(vs);
+	}
 	if (!err && cg >= 0)
 		err = bpf_map__update_elem(pw->skel->maps.cgroup_filter, &zero, sizeof(zero), &cg,
 					   sizeof(cg), BPF_ANY);

@@ -190,8 +190,12 @@ static int load(struct tracer *t, const struct py_interp *pi, const struct vz_py
 						      (enum bpf_attach_type)VZ_BPF_TRACE_UPROBE_MULTI);
 	}
 	err = held_share(t->skel->maps.held);
-	if (!err)
-		err = verifier_stats_load(t->skel->obj, (int (*)(void *))vizbpf_bpf__load, t->skel);
+	if (!err) {
+		struct verifier_stats *vs = verifier_stats_begin(t->skel->obj);
+
+		err = vizbpf_bpf__load(t->skel);
+		verifier_stats_end(vs);
+	}
 	if (err && errno == EPERM)
 		err = -EPERM;
 	return err;
@@ -226,7 +230,7 @@ struct tracer *tracer_open(const struct py_interp *pi, uint64_t ringbuf_bytes, u
 	t->evalframe_offset = pi->evalframe_offset;
 	/* 3.12+ tell a reused address by co_version (bpf/codesig.bpf.h); before, by its free. */
 	if (pi->minor <= 11) {
-		t->code_dealloc_offset = pi->code_dealloc_offset;
+		t->code_dealloc_offset = tracer_code_dealloc_offset(pi);
 		if (!t->code_dealloc_offset)
 			ilog("%s: code objects' tp_dealloc not found: a code object created where a "
 			     "freed one was may keep its name", pi->lib);

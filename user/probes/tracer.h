@@ -51,6 +51,12 @@ typedef int (*tracer_record_fn)(void *ctx, const void *data, size_t size);
  * verification) only for launch mode with the fast path and --inject, where tracer_attach_sites*
  * may be called. */
 #define TRACER_SITES 0x8000
+/* Where code objects are freed in pi's file, to probe (3.8-3.11: before co_version, a reused
+ * address is told by the free), else 0. */
+static inline uint64_t tracer_code_dealloc_offset(const struct py_interp *pi)
+{
+	return pi->minor <= 11 ? pi->code_dealloc_offset : 0;
+}
 struct tracer *tracer_open(const struct py_interp *pi, uint64_t ringbuf_bytes, unsigned flags,
 			   tracer_record_fn fn, void *ctx);
 /*

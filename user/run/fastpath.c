@@ -7,6 +7,8 @@
 #include <unistd.h>
 #include "symbols/elf.h"
 #include "symbols/procmaps.h"
+#include <linux/types.h>
+#include "vizbpf.h"
 #include "fastpath.h"
 #include "user/base/log.h"
 #include "user/base/procmem.h"
@@ -136,7 +138,7 @@ int fastpath_code_range(const struct fastpath *fp, pid_t pid, uint64_t *lo, uint
 
 /* The 5-byte nop of a site (user/preload/evalhook.c), and the first byte of the kernel's
  * unoptimized probe on it. */
-static const unsigned char site_nop[5] = { 0x0f, 0x1f, 0x44, 0x00, 0x00 };
+static const unsigned char site_nop[5] = VZ_SITE_NOP;
 #define INT3 0xcc
 
 int fastpath_arm_child(const struct fastpath *fp, pid_t pid, uint64_t bias)

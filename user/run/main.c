@@ -244,7 +244,7 @@ int main(int argc, char **argv)
 	/* The evaluator's probe (3.8-3.11: the code objects' free too) registers while the
 	 * skeletons load (earlyprobe.h). */
 	earlyprobe_start(pid, pi.lib,
-			 (uint64_t[]){ pi.evalframe_offset, pi.minor <= 11 ? pi.code_dealloc_offset : 0 },
+			 (uint64_t[]){ pi.evalframe_offset, tracer_code_dealloc_offset(&pi) },
 			 2);
 	ps.fp = have_fast ? &fast : NULL;
 	if (have_fast)
