@@ -192,50 +192,19 @@ attach_limits_run() { # PY [LIMIT]
 }
 
 @test "attach: the attached process's pool workers (fork and spawn) are followed into the trace" {
-	local failed=0 py how pid vpid squares go="$BATS_TEST_TMPDIR/go"
+	local failed=0 py how
 	for py in $(pythons); do
 		for how in fork spawn; do
-			rm -f "$go" out.txt vz.err
-			"$py" "$TARGETS/attach_pool.py" $how "$go" >out.txt 2>&1 3>&- &
-			pid=$!
-			wait_for_line out.txt ready || { failed=1; continue; }
-			"$VIZBPF" -o trace.json -p $pid 2>vz.err 3>&- &
-			vpid=$!
-			wait_for_line vz.err tracing || { kill $pid $vpid; failed=1; continue; }
-			touch "$go"
-			wait $pid || { echo "$py $how: the program failed: $(cat out.txt)"; failed=1; }
-			# vizbpf ends when every process it traces has ended
-			wait $vpid || { echo "$py $how: vizbpf failed: $(cat vz.err)"; failed=1; continue; }
-			[ "$(tail -n 1 out.txt)" = 2470 ] || { echo "$py $how: output $(cat out.txt)"; failed=1; }
-			python3 "$TOOLS/calltree.py" trace.json - - --check-only || failed=1
-			squares=$(jq '[.traceEvents[] | select(.ph == "X" and (.name | startswith("square (")))] | length' trace.json)
-			[ "$squares" = 20 ] || { echo "$py $how: $squares square() calls"; failed=1; }
+			attach_pool_round "$py" $how || failed=1
 		done
 	done
 	[ "$failed" = 0 ]
 }
 
 @test "attach: a code object freed and reused at the same address is named by what ran (snippets, doctest)" {
-	local failed=0 py go="$BATS_TEST_TMPDIR/go" target="$TARGETS/reused_code.py" reused
+	local failed=0 py
 	for py in $(pythons); do
-		rm -f "$go" out.txt err.txt vz.err trace.json
-		"$py" "$target" "$go" >out.txt 2>err.txt 3>&- &
-		local ppid=$!
-		wait_for_line out.txt ready || { kill $ppid; failed=1; continue; }
-		"$VIZBPF" -o trace.json -p $ppid 2>vz.err 3>&- &
-		local vpid=$!
-		wait_for_line vz.err tracing || { kill $ppid $vpid; failed=1; continue; }
-		touch "$go"
-		wait $ppid || { echo "$py: the program failed: $(cat out.txt err.txt)"; failed=1; }
-		# vizbpf ends when the process it traces has ended
-		wait $vpid || { echo "$py: vizbpf exited $?: $(cat vz.err)"; failed=1; continue; }
-		reused=$(sed -n 's/^snippets at the previous one.s addresses: //p' err.txt)
-		[ "${reused:-0}" -ge 100 ] || { echo "$py: only ${reused:-0} snippets reused addresses"; failed=1; }
-		"$py" "$TOOLS/oracle.py" oracle.json "$target" "$go" >oracle.out 2>/dev/null
-		cmp -s out.txt oracle.out || { echo "$py: output differs: $(diff out.txt oracle.out)"; failed=1; }
-		python3 "$TOOLS/callnames.py" trace.json oracle.json '^<(snippet|function snippet|doctest)' \
-			>cmp.txt || { echo "$py:"; head -20 cmp.txt; failed=1; continue; }
-		echo "# $py: $(cat cmp.txt), $reused snippets at reused addresses" >&3
+		attach_reused_round "$py" || failed=1
 	done
 	[ "$failed" = 0 ]
 }

@@ -66,48 +66,19 @@ injected() { # PY
 }
 
 @test "--inject: the attached process's pool workers (fork and spawn) are followed into the trace" {
-	local failed=0 py how pid vpid squares go="$BATS_TEST_TMPDIR/go"
+	local failed=0 py how
 	for py in $(pythons); do
 		for how in fork spawn; do
-			rm -f "$go" out.txt vz.err
-			"$py" "$TARGETS/attach_pool.py" $how "$go" >out.txt 2>&1 3>&- &
-			pid=$!
-			wait_for_line out.txt ready || { failed=1; continue; }
-			"$VIZBPF" -o trace.json --inject -p $pid 2>vz.err 3>&- &
-			vpid=$!
-			wait_for_line vz.err tracing || { kill $pid $vpid; failed=1; continue; }
-			touch "$go"
-			wait $pid || { echo "$py $how: the program failed: $(cat out.txt)"; failed=1; }
-			wait $vpid || { echo "$py $how: vizbpf failed: $(cat vz.err)"; failed=1; continue; }
-			injected "$py $how" || failed=1
-			[ "$(tail -n 1 out.txt)" = 2470 ] || { echo "$py $how: output $(cat out.txt)"; failed=1; }
-			python3 "$TOOLS/calltree.py" trace.json - - --check-only || failed=1
-			squares=$(jq '[.traceEvents[] | select(.ph == "X" and (.name | startswith("square (")))] | length' trace.json)
-			[ "$squares" = 20 ] || { echo "$py $how: $squares square() calls"; failed=1; }
+			ATTACH_ARGS=--inject attach_pool_round "$py" $how && injected "$py $how" || failed=1
 		done
 	done
 	[ "$failed" = 0 ]
 }
 
 @test "--inject: a code object freed and reused at the same address is named by what ran" {
-	local failed=0 py go="$BATS_TEST_TMPDIR/go" target="$TARGETS/reused_code.py"
+	local failed=0 py
 	for py in $(pythons); do
-		rm -f "$go" out.txt err.txt vz.err trace.json
-		"$py" "$target" "$go" >out.txt 2>err.txt 3>&- &
-		local ppid=$!
-		wait_for_line out.txt ready || { kill $ppid; failed=1; continue; }
-		"$VIZBPF" -o trace.json --inject -p $ppid 2>vz.err 3>&- &
-		local vpid=$!
-		wait_for_line vz.err tracing || { kill $ppid $vpid; failed=1; continue; }
-		touch "$go"
-		wait $ppid || { echo "$py: the program failed: $(cat out.txt err.txt)"; failed=1; }
-		wait $vpid || { echo "$py: vizbpf exited $?: $(cat vz.err)"; failed=1; continue; }
-		injected "$py" || failed=1
-		"$py" "$TOOLS/oracle.py" oracle.json "$target" "$go" >oracle.out 2>/dev/null
-		cmp -s out.txt oracle.out || { echo "$py: output differs: $(diff out.txt oracle.out)"; failed=1; }
-		python3 "$TOOLS/callnames.py" trace.json oracle.json '^<(snippet|function snippet|doctest)' \
-			>cmp.txt || { echo "$py:"; head -20 cmp.txt; failed=1; continue; }
-		echo "# $py: $(cat cmp.txt)" >&3
+		ATTACH_ARGS=--inject attach_reused_round "$py" && injected "$py" || failed=1
 	done
 	[ "$failed" = 0 ]
 }
@@ -115,17 +86,6 @@ injected() { # PY
 @test "--inject is for the attach modes" {
 	run -64 "$VIZBPF" --inject -- python3 -c pass
 	[[ $output == *"--inject is for the attach modes"* ]]
-}
-
-# "PID:COUNT" of the leaf() slices of a trace, one per process, sorted.
-leaf_counts() { # TRACE
-	jq -r '[.traceEvents[] | select(.ph == "X" and (.name | startswith("leaf ")))] |
-		group_by(.pid)[] | "\(.[0].pid):\(length)"' "$1" | sort
-}
-
-# What batch_edges.py says it did, in the same form.
-said_counts() { # OUTPUT
-	awk '$1 == "pid" { sub("leaf=", "", $3); print $2 ":" $3 }' "$1" | sort
 }
 
 @test "--inject: calls still buffered when the program ends, execs, forks or is killed are all in the trace" {

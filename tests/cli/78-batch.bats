@@ -11,17 +11,6 @@ setup() {
 	cd "$BATS_TEST_TMPDIR"
 }
 
-# "PID:COUNT" of the leaf() slices of a trace, one per process, sorted.
-leaf_counts() { # TRACE
-	jq -r '[.traceEvents[] | select(.ph == "X" and (.name | startswith("leaf ")))] |
-		group_by(.pid)[] | "\(.[0].pid):\(length)"' "$1" | sort
-}
-
-# What batch_edges.py says it did, in the same form.
-said_counts() { # OUTPUT
-	awk '$1 == "pid" { sub("leaf=", "", $3); print $2 ":" $3 }' "$1" | sort
-}
-
 @test "calls still buffered when the program ends, execs, forks or is killed are all in the trace, every interpreter" {
 	local py how want rc
 	for py in $(pythons); do

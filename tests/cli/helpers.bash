@@ -162,3 +162,59 @@ attach_and_check() {
 		>cmp.txt || { echo "$py: call trees differ:"; head -40 cmp.txt; return 1; }
 	echo "# $py: $(cat cmp.txt); eval_frame $before before and after" >&3
 }
+
+# "PID:COUNT" of the leaf() slices of a trace, one per process, sorted.
+leaf_counts() { # TRACE
+	jq -r '[.traceEvents[] | select(.ph == "X" and (.name | startswith("leaf ")))] |
+		group_by(.pid)[] | "\(.[0].pid):\(length)"' "$1" | sort
+}
+
+# What batch_edges.py says it did, in the same form.
+said_counts() { # OUTPUT
+	awk '$1 == "pid" { sub("leaf=", "", $3); print $2 ":" $3 }' "$1" | sort
+}
+
+# Attaches (with $ATTACH_ARGS) to attach_pool.py under PY, which then runs a pool with start
+# method HOW: every worker's square() calls are in the trace; vizbpf ends with the program.
+attach_pool_round() { # PY HOW
+	local py=$1 how=$2 pid vpid squares go="$BATS_TEST_TMPDIR/go"
+	rm -f "$go" out.txt vz.err
+	"$py" "$TARGETS/attach_pool.py" $how "$go" >out.txt 2>&1 3>&- &
+	pid=$!
+	wait_for_line out.txt ready || return 1
+	"$VIZBPF" -o trace.json -p $pid ${ATTACH_ARGS:-} 2>vz.err 3>&- &
+	vpid=$!
+	wait_for_line vz.err tracing || { kill $pid $vpid; return 1; }
+	touch "$go"
+	wait $pid || { echo "$py $how: the program failed: $(cat out.txt)"; return 1; }
+	# vizbpf ends when every process it traces has ended
+	wait $vpid || { echo "$py $how: vizbpf failed: $(cat vz.err)"; return 1; }
+	[ "$(tail -n 1 out.txt)" = 2470 ] || { echo "$py $how: output $(cat out.txt)"; return 1; }
+	python3 "$TOOLS/calltree.py" trace.json - - --check-only || return 1
+	squares=$(jq '[.traceEvents[] | select(.ph == "X" and (.name | startswith("square (")))] | length' trace.json)
+	[ "$squares" = 20 ] || { echo "$py $how: $squares square() calls"; return 1; }
+}
+
+# Attaches (with $ATTACH_ARGS) to reused_code.py under PY, which execs snippets whose code
+# objects get the addresses of freed ones: each call is named by what ran (the oracle's).
+attach_reused_round() { # PY
+	local py=$1 go="$BATS_TEST_TMPDIR/go" target="$TARGETS/reused_code.py" reused ppid vpid
+	rm -f "$go" out.txt err.txt vz.err trace.json
+	"$py" "$target" "$go" >out.txt 2>err.txt 3>&- &
+	ppid=$!
+	wait_for_line out.txt ready || { kill $ppid; return 1; }
+	"$VIZBPF" -o trace.json -p $ppid ${ATTACH_ARGS:-} 2>vz.err 3>&- &
+	vpid=$!
+	wait_for_line vz.err tracing || { kill $ppid $vpid; return 1; }
+	touch "$go"
+	wait $ppid || { echo "$py: the program failed: $(cat out.txt err.txt)"; return 1; }
+	# vizbpf ends when the process it traces has ended
+	wait $vpid || { echo "$py: vizbpf exited $?: $(cat vz.err)"; return 1; }
+	reused=$(sed -n 's/^snippets at the previous one.s addresses: //p' err.txt)
+	[ "${reused:-0}" -ge 100 ] || { echo "$py: only ${reused:-0} snippets reused addresses"; return 1; }
+	"$py" "$TOOLS/oracle.py" oracle.json "$target" "$go" >oracle.out 2>/dev/null
+	cmp -s out.txt oracle.out || { echo "$py: output differs: $(diff out.txt oracle.out)"; return 1; }
+	python3 "$TOOLS/callnames.py" trace.json oracle.json '^<(snippet|function snippet|doctest)' \
+		>cmp.txt || { echo "$py:"; head -20 cmp.txt; return 1; }
+	echo "# $py: $(cat cmp.txt), $reused snippets at reused addresses" >&3
+}
