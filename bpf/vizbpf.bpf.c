@@ -783,6 +783,21 @@ int BPF_PROG(handle_prepare_exec)
 	return 0;
 }
 
+/*
+ * A traced process exec'd: the thread that did is a new thread of a new program, with nothing
+ * of what BPF knew of it. Its thread state may even be at the same address in a non-PIE
+ * interpreter (3.11+: the main thread's is in _PyRuntime), which would pass for announced.
+ */
+SEC("raw_tp/sched_process_exec")
+int handle_exec(void *ctx)
+{
+	__u32 pid = bpf_get_current_pid_tgid() >> 32;
+
+	if (bpf_map_lookup_elem(&traced_pids, &pid))
+		bpf_task_storage_delete(&threads, bpf_get_current_task_btf());
+	return 0;
+}
+
 /* raw: needs no tracefs mount */
 SEC("raw_tp/sched_process_exit")
 int handle_exit(void *ctx)

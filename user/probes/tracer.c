@@ -57,6 +57,7 @@ struct tracer {
 	void *record_ctx;
 	struct bpf_link *entry, *ret, *exit, *site_entry, *site_flush; /* of the first pid */
 	struct bpf_link *prepare_exec; /* with the sites: an exec hands the buffer over */
+	struct bpf_link *exec; /* an exec'ing thread is new to BPF */
 	struct pid_links {
 		pid_t pid;
 		struct bpf_link *entry, *ret;
@@ -327,6 +328,11 @@ static int attach_exit(struct tracer *t)
 	t->exit = bpf_program__attach(t->skel->progs.handle_exit);
 	if (!t->exit) {
 		elog("attaching to sched_process_exit: %s", strerror(errno));
+		return -errno;
+	}
+	t->exec = bpf_program__attach(t->skel->progs.handle_exec);
+	if (!t->exec) {
+		elog("attaching to sched_process_exec: %s", strerror(errno));
 		return -errno;
 	}
 	/* Without it an exec loses what the exec'ing thread buffered (said in the README). */
@@ -784,6 +790,7 @@ void tracer_close(struct tracer *t)
 	ring_buffer__free(t->rb);
 	tracer_detach(t);
 	bpf_link__destroy(t->exit);
+	bpf_link__destroy(t->exec);
 	bpf_link__destroy(t->prepare_exec);
 	vizbpf_bpf__destroy(t->skel);
 	free(t->more);
