@@ -136,3 +136,25 @@ injected() { # PY
 	done
 	[ "$failed" = 0 ]
 }
+
+@test "--inject: a thread holding the loader's lock (a slow constructor) is let go, and the dlopen() waits for it" {
+	local failed=0 py pid go="$BATS_TEST_TMPDIR/go" lib="$BATS_FILE_TMPDIR/slow_ctor.so"
+	cc -shared -fPIC -o "$lib" "$REPO/tests/fixtures/slow_ctor.c"
+	for py in $(pythons); do
+		rm -f "$go" out.txt vz.err trace.json
+		"$py" "$TARGETS/loader_busy.py" "$go" "$lib" >out.txt 2>&1 3>&- &
+		pid=$!
+		wait_for_line out.txt ready || { kill $pid; failed=1; continue; }
+		# Held with the others, the loading thread would hold the lock for ever.
+		timeout 60 "$VIZBPF" -v -o trace.json --inject --duration 0.3 -p $pid 2>vz.err 3>&- ||
+			{ echo "$py: vizbpf failed: $(grep -v libbpf vz.err | tail -5)"; failed=1; }
+		touch "$go"
+		wait $pid || { echo "$py: the program failed: $(cat out.txt)"; failed=1; continue; }
+		grep -q "evaluator injected" vz.err || { echo "$py: not injected: $(grep -v libbpf vz.err | tail -5)"; failed=1; }
+		[ "$(cat out.txt)" = "$(printf 'ready\nlibrary loaded\nrounds ran')" ] ||
+			{ echo "$py: output: $(cat out.txt)"; failed=1; }
+		[ "$(jq '[.traceEvents[] | select(.ph == "X" and (.name | startswith("leaf (")))] | length' trace.json)" -gt 0 ] ||
+			{ echo "$py: no leaf() call traced"; failed=1; }
+	done
+	[ "$failed" = 0 ]
+}

@@ -200,15 +200,19 @@ static void sleep_ns(long ns)
 	nanosleep(&ts, NULL);
 }
 
-/* Lets every held thread but fz->tids[keep] go on, with the signals they were stopped with. */
+/* Lets every held thread but fz->tids[keep] go on, as thaw_process() would (the signals they
+ * were stopped with, a BPF hold kept). */
 static void release_others(struct freeze *fz, int keep)
 {
-	for (int i = 0; i < fz->n; i++)
-		if (i != keep)
-			ptrace(PTRACE_DETACH, fz->tids[i], NULL,
-			       (void *)(long)(fz->sigs[i] > 0 ? fz->sigs[i] : 0));
-	fz->tids[0] = fz->tids[keep];
-	fz->sigs[0] = fz->sigs[keep];
+	pid_t tid = fz->tids[keep];
+	int sig = fz->sigs[keep];
+
+	fz->tids[keep] = fz->tids[fz->n - 1];
+	fz->sigs[keep] = fz->sigs[fz->n - 1];
+	fz->n--;
+	thaw_process(fz);
+	fz->tids[0] = tid;
+	fz->sigs[0] = sig;
 	fz->n = 1;
 }
 
