@@ -81,7 +81,7 @@ bool prepare_needs_first_stop(const struct prepare *p)
  * what they hold to fn first (NULL: dropped). The process is held still, and no thread is in
  * the evaluator's code (freeze_step_out): a buffer's count matches its slots.
  */
-static int take_buffers(uint32_t pid, uint64_t threads_at,
+static int take_buffers(uint32_t pid, uint64_t threads_at, uint64_t until_ns,
 			int (*fn)(void *ctx, const void *data, size_t size), void *ctx)
 {
 	static struct vz_thread_buf *bufs[VZ_THREADS_MAX];
@@ -100,6 +100,11 @@ static int take_buffers(uint32_t pid, uint64_t threads_at,
 			continue;
 		if (fn && !procmem_read(pid, at + offsetof(struct vz_thread_buf, tid), &tid, sizeof(tid)) &&
 		    !procmem_read(pid, at + offsetof(struct vz_batch, s), rec.s, head.n * sizeof(rec.s[0]))) {
+			/* Noted while held (stepped out of the evaluator's code): when every
+			 * thread was held, not later than what the ring buffer held of it. */
+			for (uint32_t k = 0; k < head.n; k++)
+				if (rec.s[k].ts_ns > until_ns)
+					rec.s[k].ts_ns = until_ns;
 			rec.hdr = (struct vz_rec_hdr){ .ts_ns = rec.s[0].ts_ns, .pid = pid, .tid = tid,
 						       .type = VZ_REC_BATCH, .flags = head.n };
 			rec.seq = head.seq;
@@ -113,10 +118,10 @@ static int take_buffers(uint32_t pid, uint64_t threads_at,
 	return taken;
 }
 
-int prepare_take_buffers(struct prepare *p, uint32_t pid,
+int prepare_take_buffers(struct prepare *p, uint32_t pid, uint64_t until_ns,
 			 int (*fn)(void *ctx, const void *data, size_t size), void *ctx)
 {
-	return p->fast_used ? take_buffers(pid, p->fast_bias + p->fast->threads, fn, ctx) : 0;
+	return p->fast_used ? take_buffers(pid, p->fast_bias + p->fast->threads, until_ns, fn, ctx) : 0;
 }
 
 /*
@@ -178,7 +183,7 @@ static int switch_to_fastpath(struct prepare *p, uint32_t pid, uint64_t interp,
 	tag += 2;
 	/* What is left in the buffers came after an earlier vizbpf detached (returns of frames
 	 * it saw): not this trace's. */
-	take_buffers(pid, bias + fp->threads, NULL, NULL);
+	take_buffers(pid, bias + fp->threads, 0, NULL, NULL);
 	err = procmem_write(pid, bias + fp->known_tag, &tag, sizeof(tag)) ?:
 	      procmem_write(pid, bias + fp->real_eval, &evalframe_addr, sizeof(evalframe_addr)) ?:
 	      procmem_write(pid, bias + fp->layout, &layout, sizeof(layout)) ?:

@@ -581,7 +581,7 @@ static void unwiden_deferred(struct procs *ps, int n, bool *deferred)
  * --inject: what p's threads buffered since their last hand-over goes into the trace, once
  * none stands in the evaluator's code (in the middle of noting a call).
  */
-static void take_buffers(struct procs *ps, struct proc *p, struct freeze *fz)
+static void take_buffers(struct procs *ps, struct proc *p, struct freeze *fz, uint64_t held_since)
 {
 	uint64_t lo, hi, unbuffered = 0;
 	int err, n;
@@ -592,7 +592,7 @@ static void take_buffers(struct procs *ps, struct proc *p, struct freeze *fz)
 		     strerror(-err));
 		return;
 	}
-	n = prepare_take_buffers(&p->prep, p->pid, events_handle, ps->ev);
+	n = prepare_take_buffers(&p->prep, p->pid, held_since, events_handle, ps->ev);
 	vlog("pid %d: %d calls and returns its threads had buffered taken at detach", p->pid, n);
 	if (!procmem_read(p->pid, p->prep.flow_addr + offsetof(struct vz_flow, unbuffered_threads),
 			  &unbuffered, sizeof(unbuffered)) && unbuffered)
@@ -606,6 +606,7 @@ void procs_detach(struct procs *ps)
 	int n = ps->n; /* the drains below may follow more: those are not held */
 	struct freeze **fz = calloc(n ? n : 1, sizeof(*fz));
 	bool *deferred = calloc(n ? n : 1, sizeof(*deferred));
+	uint64_t *held = calloc(n ? n : 1, sizeof(*held)); /* when each was held still */
 	uint64_t held_since;
 	int frozen = 0;
 
@@ -624,6 +625,8 @@ void procs_detach(struct procs *ps)
 		/* Tracing ends here for it: what still runs at the end ends where the hold began. */
 		if (fz[i])
 			events_hold_begin(ps->ev, p->pid, p->pid, held_since, VZ_HOLD_DETACH);
+		if (fz[i] && held)
+			held[i] = monotonic_ns();
 		frozen += !!fz[i];
 	}
 	if (frozen)
@@ -640,8 +643,8 @@ void procs_detach(struct procs *ps)
 
 		if (!fz[i])
 			continue;
-		if (p->prep.fast_restored)
-			take_buffers(ps, p, fz[i]);
+		if (p->prep.fast_restored && held)
+			take_buffers(ps, p, fz[i], held[i]);
 		prepare_restore_interps(&p->prep, p->pid);
 		/* Without room to note what is deferred, nothing is: narrowed as far as it can. */
 		later = unwiden_threads(p, !deferred) > 0;
@@ -657,6 +660,7 @@ void procs_detach(struct procs *ps)
 		free(fz[i]);
 	}
 	free(fz);
+	free(held);
 	if (deferred)
 		unwiden_deferred(ps, n, deferred);
 	free(deferred);
