@@ -18,14 +18,27 @@ def nap():
     time.sleep(0.05)
 
 
-def holder(lock, held):
+def blocked_in_futex(tid):
+    try:
+        with open("/proc/self/task/%d/syscall" % tid) as f:
+            return f.read().split()[0] == "202"  # futex, x86-64
+    except (OSError, IndexError):
+        return False
+
+
+def holder(lock, held, waiter_tid):
     with lock:
         held.set()
         time.sleep(0.1)
+        # A loaded machine may start the waiter late: it must be waiting when the lock goes.
+        deadline = time.time() + 10
+        while time.time() < deadline and not (waiter_tid and blocked_in_futex(waiter_tid[0])):
+            time.sleep(0.01)
 
 
-def waiter(lock):
+def waiter(lock, waiter_tid):
     print("waiter", threading.get_native_id())
+    waiter_tid.append(threading.get_native_id())
     with lock:
         pass
 
@@ -33,11 +46,12 @@ def waiter(lock):
 def lock_pair():
     lock = threading.Lock()
     held = threading.Event()
-    h = threading.Thread(target=holder, args=(lock, held))
+    waiter_tid = []
+    h = threading.Thread(target=holder, args=(lock, held, waiter_tid))
     h.start()
     held.wait()
     print("holder", h.native_id)
-    w = threading.Thread(target=waiter, args=(lock,))
+    w = threading.Thread(target=waiter, args=(lock, waiter_tid))
     w.start()
     w.join()
     h.join()
