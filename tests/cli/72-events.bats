@@ -100,7 +100,7 @@ attach_and_check() { # PY CHECKER TARGET OPTIONS...
 @test "--log_exception, attached: the same exceptions" {
 	local failed=0 py go="$BATS_TEST_TMPDIR/go"
 	for py in $(pythons_ends); do
-		rm -f "$go" err.txt trace.json
+		rm -f "$go" err.txt trace.json out.txt vz.err
 		"$py" "$TARGETS/exceptions.py" "$go" >out.txt 2>err.txt 3>&- &
 		local ppid=$!
 		wait_for_line out.txt ready || { kill $ppid; failed=1; continue; }
@@ -151,7 +151,7 @@ custom_launch() { # PY
 @test "custom events, attached" {
 	local failed=0 py go="$BATS_TEST_TMPDIR/go"
 	for py in $(pythons_ends); do
-		rm -f "$go" trace.json
+		rm -f "$go" trace.json out.txt vz.err
 		"$py" "$TARGETS/custom_events.py" "$EVENTS_DIR" "$go" >out.txt 2>&1 3>&- &
 		local ppid=$!
 		wait_for_line out.txt ready || { kill $ppid; failed=1; continue; }
@@ -193,7 +193,7 @@ AUDIT_RE=('open$' 'socket\.__new__' 'myapp\.')
 @test "--log_audit, attached, no regex: every event, the program's among them" {
 	local failed=0 py go="$BATS_TEST_TMPDIR/go"
 	for py in $(pythons_ends); do
-		rm -f "$go" trace.json
+		rm -f "$go" trace.json out.txt vz.err
 		"$py" "$TARGETS/audit_events.py" "$go" >out.txt 2>&1 3>&- &
 		local ppid=$!
 		wait_for_line out.txt ready || { kill $ppid; failed=1; continue; }
