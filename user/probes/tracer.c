@@ -321,6 +321,20 @@ static int mark_traced(struct tracer *t, pid_t pid)
 				    sizeof(one), BPF_ANY);
 }
 
+/* pid's calls come from the sites: py_entry and py_return ignore it (they look sited_pids up
+ * once any_sited is set). */
+static int mark_sited(struct tracer *t, pid_t pid)
+{
+	__u32 key = pid;
+	__u8 one = 1;
+	int err = bpf_map__update_elem(t->skel->maps.sited_pids, &key, sizeof(key), &one,
+				       sizeof(one), BPF_ANY);
+
+	if (!err)
+		t->skel->bss->any_sited = 1;
+	return err;
+}
+
 static int attach_exit(struct tracer *t)
 {
 	if (t->exit)
@@ -605,18 +619,13 @@ static void describe_sites(struct tracer *t)
 
 int tracer_add_sited_pid(struct tracer *t, pid_t pid)
 {
-	__u32 key = pid;
-	__u8 one = 1;
 	int err;
 
 	if (!t->multi || t->site_entry_fd < 0)
 		return -EOPNOTSUPP;
-	err = mark_traced(t, pid) ?: attach_dealloc(t, pid) ?:
-	      bpf_map__update_elem(t->skel->maps.sited_pids, &key, sizeof(key), &one, sizeof(one),
-				   BPF_ANY) ?: attach_exit(t);
+	err = mark_traced(t, pid) ?: attach_dealloc(t, pid) ?: mark_sited(t, pid) ?: attach_exit(t);
 	if (err)
 		return err;
-	t->skel->bss->any_sited = 1;
 	describe_sites(t);
 	return 0;
 }
@@ -624,8 +633,6 @@ int tracer_add_sited_pid(struct tracer *t, pid_t pid)
 int tracer_use_sites_pid(struct tracer *t, pid_t pid)
 {
 	struct linkclose c = { 0 };
-	__u32 key = pid;
-	__u8 one = 1;
 	int fd, *v;
 
 	/* The first pid's own links (an exec'd program in the pid launched, its first links gone
@@ -634,10 +641,8 @@ int tracer_use_sites_pid(struct tracer *t, pid_t pid)
 		tracer_use_sites(t);
 		return 0;
 	}
-	if (bpf_map__update_elem(t->skel->maps.sited_pids, &key, sizeof(key), &one, sizeof(one),
-				 BPF_ANY))
+	if (mark_sited(t, pid))
 		return -errno;
-	t->skel->bss->any_sited = 1;
 	/* As tracer_use_sites: closed elsewhere, while the process runs. */
 	for (int i = 0; i < t->n_more; i++) {
 		if (t->more[i].pid != pid)
@@ -662,9 +667,6 @@ int tracer_use_sites_pid(struct tracer *t, pid_t pid)
 
 void tracer_use_sites(struct tracer *t)
 {
-	__u32 key = t->pid;
-	__u8 one = 1;
-
 	/*
 	 * The evaluator's own probe has done its job (the first call); the sites see the rest.
 	 * Closing its link waits for grace periods (~0.1 s), which the held program would wait
@@ -676,11 +678,9 @@ void tracer_use_sites(struct tracer *t)
 	linkclose_add(&t->reap, t->entry);
 	linkclose_add(&t->reap, t->ret);
 	t->entry = t->ret = NULL;
-	if (bpf_map__update_elem(t->skel->maps.sited_pids, &key, sizeof(key), &one, sizeof(one),
-				 BPF_ANY)) {
+	if (mark_sited(t, t->pid)) {
 		linkclose_run(&t->reap); /* cannot quiet it: close it now, held */
 	} else {
-		t->skel->bss->any_sited = 1;
 		/* Closed by another process: vizbpf's own exit would wait for a thread of its own
 		 * that is closing them (a program as short as `-c pass` ends meanwhile). */
 		t->reap_done = linkclose_detached(&t->reap);
