@@ -173,7 +173,7 @@ int BPF_PROG(watch_exec, struct task_struct *p, pid_t old_pid, struct linux_binp
 	r->dev = key.dev;
 	r->pad = 0;
 	bpf_get_current_comm(r->comm, sizeof(r->comm));
-	held_note(pid | VZ_HELD_PROC, pid);
+	held_note(pid | VZ_HELD_EXEC, pid);
 	bpf_send_signal(SIGSTOP);
 	bpf_ringbuf_submit(r, BPF_RB_FORCE_WAKEUP);
 	return 0;

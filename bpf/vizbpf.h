@@ -65,10 +65,12 @@ enum vz_rec_type {
 					 * name may (user space checks the command line) */
 /* Threads and processes stopped by BPF and not yet let go (bpf/held.bpf.h): tid -> tgid. */
 #define VZ_HELD_MAX 4096
-/* Key bit of a process held at fork or exec (its pid); without it, a thread held at a call
- * (its tid). Apart, so that letting one go never forgets the other: a child let go after
- * its fork stops again at its first call (3.12), under the same number. */
+/* Key bit of a process held at fork (its pid), or at exec; without them, a thread held at a
+ * call (its tid). Apart, so that letting one go never forgets the other: a child let go after
+ * its fork stops again at its first call (3.12), under the same number, and may exec (and
+ * stop) between vizbpf's SIGCONT and its forgetting the fork's entry. */
 #define VZ_HELD_PROC (1u << 31)
+#define VZ_HELD_EXEC (1u << 30)
 
 struct vz_rec_hdr {
 	__u64 ts_ns; /* bpf_ktime_get_ns(): CLOCK_MONOTONIC */

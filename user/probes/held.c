@@ -41,10 +41,11 @@ void held_forget(pid_t tid)
 
 bool held_contains(pid_t tid)
 {
-	__u32 key = tid, proc = (__u32)tid | VZ_HELD_PROC, tgid;
+	__u32 key = tid, proc = (__u32)tid | VZ_HELD_PROC, exec = (__u32)tid | VZ_HELD_EXEC, tgid;
 
 	return map_fd >= 0 && (!bpf_map_lookup_elem(map_fd, &key, &tgid) ||
-			       !bpf_map_lookup_elem(map_fd, &proc, &tgid));
+			       !bpf_map_lookup_elem(map_fd, &proc, &tgid) ||
+			       !bpf_map_lookup_elem(map_fd, &exec, &tgid));
 }
 
 void held_forget_proc(pid_t pid)
@@ -56,6 +57,12 @@ void held_release_proc(pid_t pid)
 {
 	kill(pid, SIGCONT); /* first, as held_release */
 	held_forget_proc(pid);
+}
+
+void held_release_exec(pid_t pid)
+{
+	kill(pid, SIGCONT);
+	held_forget((pid_t)((__u32)pid | VZ_HELD_EXEC));
 }
 
 void held_release(pid_t pid, pid_t tid)

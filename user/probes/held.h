@@ -21,9 +21,10 @@ int held_share(struct bpf_map *m);
 void held_forget(pid_t tid);
 /* Whether BPF stopped tid and user space has not let it go yet. */
 bool held_contains(pid_t tid);
-/* The same for a process held at fork or exec (VZ_HELD_PROC). */
+/* The same for a process held at fork (VZ_HELD_PROC), and at exec (VZ_HELD_EXEC). */
 void held_forget_proc(pid_t pid);
 void held_release_proc(pid_t pid);
+void held_release_exec(pid_t pid);
 /* Forgets tid and sends pid SIGCONT: how user space lets a BPF stop go. */
 void held_release(pid_t pid, pid_t tid);
 

@@ -206,7 +206,7 @@ void follow_exec(struct procs *ps, const struct vz_rec_exec *r)
 	int err;
 
 	if (ps->closing) {
-		held_release_proc(pid);
+		held_release_exec(pid);
 		return;
 	}
 	/* --all --comm NAME: its comm is not NAME; its script's may be. What is not CPython is
@@ -220,7 +220,7 @@ void follow_exec(struct procs *ps, const struct vz_rec_exec *r)
 		if (!named || err == -ENOEXEC) {
 			if (err == -ENOEXEC || err == -EOPNOTSUPP)
 				procwatch_verdict(ps->pw, r->ino, r->dev, VZ_EXE_OTHER);
-			held_release_proc(pid);
+			held_release_exec(pid);
 			return;
 		}
 	}
@@ -239,7 +239,7 @@ void follow_exec(struct procs *ps, const struct vz_rec_exec *r)
 		/* Not CPython (or not one vizbpf traces): never stopped again. */
 		if (err == -ENOEXEC || err == -EOPNOTSUPP)
 			procwatch_verdict(ps->pw, r->ino, r->dev, VZ_EXE_OTHER);
-		held_release_proc(pid);
+		held_release_exec(pid);
 		return;
 	}
 	procwatch_verdict(ps->pw, r->ino, r->dev, VZ_EXE_PYTHON);
@@ -249,7 +249,7 @@ void follow_exec(struct procs *ps, const struct vz_rec_exec *r)
 	p = t && !tracer_add_pid_returns(t, pid, !ps->fp) ? procs_add(ps, pid, &pi, 0, t) : NULL;
 	if (!p) {
 		ps->missed++;
-		held_release_proc(pid);
+		held_release_exec(pid);
 		return;
 	}
 	procs_lock(p, false);
@@ -260,6 +260,6 @@ void follow_exec(struct procs *ps, const struct vz_rec_exec *r)
 	     pi.minor, exe);
 	procs_name(ps, pid, pi.exe);
 	events_hold_begin(ps->ev, pid, pid, r->hdr.ts_ns, VZ_HOLD_EXEC);
-	held_release_proc(pid);
+	held_release_exec(pid);
 	events_hold_end(ps->ev, pid, monotonic_ns());
 }

@@ -290,7 +290,7 @@ static int release_pass(int fd)
 		key = next;
 		if (bpf_map_lookup_elem(fd, &key, &tgid))
 			continue;
-		st = thread_state(tgid, key & ~VZ_HELD_PROC);
+		st = thread_state(tgid, key & ~(VZ_HELD_PROC | VZ_HELD_EXEC));
 		if (st == 'T')
 			kill(tgid, SIGCONT);
 		if (st == 'T' || !st) {
