@@ -110,9 +110,7 @@ static int attach_running(struct procs *ps, pid_t pid, bool report)
 	/* Loaded for an earlier vizbpf: what its buffers hold is emptied at the switch, with no
 	 * thread in the middle of noting a call. */
 	if (fast) {
-		uint64_t lo, hi;
-
-		err = fastpath_code_range(ps->fp, pid, &lo, &hi) ?: freeze_step_out(fz, lo, hi);
+		err = fastpath_step_out(ps->fp, fz);
 		if (err) {
 			elog("pid %d: --inject: %s; traced with the evaluator's probes", pid,
 			     strerror(-err));

@@ -10,6 +10,7 @@
 #include <linux/types.h>
 #include "vizbpf.h"
 #include "fastpath.h"
+#include "freeze.h"
 #include "user/base/log.h"
 #include "user/base/procmem.h"
 
@@ -160,4 +161,11 @@ int fastpath_arm_child(const struct fastpath *fp, pid_t pid, uint64_t bias)
 			return err;
 	}
 	return 0;
+}
+
+int fastpath_step_out(const struct fastpath *fp, struct freeze *fz)
+{
+	uint64_t lo, hi;
+
+	return fastpath_code_range(fp, fz->pid, &lo, &hi) ?: freeze_step_out(fz, lo, hi);
 }

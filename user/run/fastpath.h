@@ -34,6 +34,10 @@ void fastpath_unexport_env(void);
 int fastpath_bias(const struct fastpath *fp, pid_t pid, uint64_t *bias);
 /* [lo, hi): the library's code in process pid. Returns 0, or -ENOENT when it is not mapped. */
 int fastpath_code_range(const struct fastpath *fp, pid_t pid, uint64_t *lo, uint64_t *hi);
+struct freeze;
+/* Single-steps each thread fz holds out of the library's code (freeze_step_out): a thread
+ * stopped while noting a call would have a count that does not match its slots. 0 or -errno. */
+int fastpath_step_out(const struct fastpath *fp, struct freeze *fz);
 /*
  * A fork()ed child put its sites back to nops (an optimized site calls a trampoline it does not
  * inherit): makes them trap again (int3, as the kernel's own unoptimized probe), for the

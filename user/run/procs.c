@@ -583,10 +583,10 @@ static void unwiden_deferred(struct procs *ps, int n, bool *deferred)
  */
 static void take_buffers(struct procs *ps, struct proc *p, struct freeze *fz, uint64_t held_since)
 {
-	uint64_t lo, hi, unbuffered = 0;
+	uint64_t unbuffered = 0;
 	int err, n;
 
-	err = fastpath_code_range(p->prep.fast, p->pid, &lo, &hi) ?: freeze_step_out(fz, lo, hi);
+	err = fastpath_step_out(p->prep.fast, fz);
 	if (err) {
 		elog("pid %d: what its threads buffered last is not in the trace: %s", p->pid,
 		     strerror(-err));
