@@ -10,15 +10,15 @@
 #include "user/base/log.h"
 #include "earlyprobe.h"
 
-#define EARLY_MAX 4
-
 static struct {
 	pthread_t th;
 	bool running;
-	pid_t pid;
-	char file[4096];
-	uint64_t offs[EARLY_MAX];
-	int fds[EARLY_MAX];
+	struct {
+		pid_t pid;
+		char file[4096];
+		uint64_t off;
+		int fd;
+	} p[EARLYPROBE_MAX];
 	int n;
 } early;
 
@@ -46,7 +46,7 @@ static int open_uprobe(int type, pid_t pid, const char *file, uint64_t off)
 		.config2 = off,                        /* probe_offset */
 	};
 
-	return syscall(SYS_perf_event_open, &attr, pid, -1, -1, PERF_FLAG_FD_CLOEXEC);
+	return syscall(SYS_perf_event_open, &attr, pid, pid < 0 ? 0 : -1, -1, PERF_FLAG_FD_CLOEXEC);
 }
 
 static void *open_all(void *arg)
@@ -55,27 +55,39 @@ static void *open_all(void *arg)
 
 	(void)arg;
 	for (int i = 0; i < early.n; i++) {
-		early.fds[i] = type < 0 ? -1 : open_uprobe(type, early.pid, early.file, early.offs[i]);
-		if (early.fds[i] < 0)
-			vlog("registering a uprobe at %s+0x%llx early: %s (attached later)", early.file,
-			     (unsigned long long)early.offs[i], strerror(errno));
+		early.p[i].fd = type < 0 ? -1 : open_uprobe(type, early.p[i].pid, early.p[i].file,
+							  early.p[i].off);
+		if (early.p[i].fd < 0)
+			vlog("registering a uprobe at %s+0x%llx early: %s (attached later)",
+			     early.p[i].file, (unsigned long long)early.p[i].off, strerror(errno));
 	}
 	return NULL;
 }
 
-void earlyprobe_start(pid_t pid, const char *file, const uint64_t *offs, int n)
+void earlyprobe_start(const struct earlyprobe_req *reqs, int n)
 {
 	earlyprobe_discard();
-	early.pid = pid;
-	snprintf(early.file, sizeof(early.file), "%s", file);
-	early.n = 0;
-	for (int i = 0; i < n && early.n < EARLY_MAX; i++)
-		if (offs[i])
-			early.offs[early.n++] = offs[i];
+	for (int i = 0; i < n && early.n < EARLYPROBE_MAX; i++) {
+		if (!reqs[i].off)
+			continue;
+		early.p[early.n].pid = reqs[i].pid;
+		snprintf(early.p[early.n].file, sizeof(early.p[0].file), "%s", reqs[i].file);
+		early.p[early.n].off = reqs[i].off;
+		early.p[early.n].fd = -1;
+		early.n++;
+	}
 	/* Without a thread, nothing early: attach_uprobe registers them as before. */
 	early.running = early.n && !pthread_create(&early.th, NULL, open_all, NULL);
 	if (!early.running)
 		early.n = 0;
+}
+
+bool earlyprobe_everywhere(void)
+{
+	for (int i = 0; i < early.n; i++)
+		if (early.p[i].pid < 0)
+			return true;
+	return false;
 }
 
 static void join(void)
@@ -89,14 +101,13 @@ int earlyprobe_take(pid_t pid, const char *file, uint64_t off)
 {
 	int fd;
 
-	if (!early.n || pid != early.pid || strcmp(file, early.file))
-		return -1;
 	join();
 	for (int i = 0; i < early.n; i++) {
-		if (early.offs[i] != off || early.fds[i] < 0)
+		if (early.p[i].pid != pid || early.p[i].off != off || early.p[i].fd < 0 ||
+		    strcmp(early.p[i].file, file))
 			continue;
-		fd = early.fds[i];
-		early.fds[i] = -1;
+		fd = early.p[i].fd;
+		early.p[i].fd = -1;
 		return fd;
 	}
 	return -1;
@@ -106,7 +117,7 @@ void earlyprobe_discard(void)
 {
 	join();
 	for (int i = 0; i < early.n; i++)
-		if (early.fds[i] >= 0)
-			close(early.fds[i]);
+		if (early.p[i].fd >= 0)
+			close(early.p[i].fd);
 	early.n = 0;
 }

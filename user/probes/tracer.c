@@ -52,6 +52,10 @@ static bool kernel_has_prepare_exec(void)
 struct tracer {
 	struct vizbpf_bpf *skel;
 	bool multi; /* the probe sites use uprobe_multi links */
+	/* The sites are on perf events registered early in every process (earlyprobe.h): a
+	 * uprobe_multi link made after the load would wait for a grace period of its own. */
+	bool sites_early;
+	bool sites_everywhere; /* the sites are probed in every process that maps the library */
 	struct ring_buffer *rb;
 	tracer_record_fn record_fn; /* what the ring buffer's records go to */
 	void *record_ctx;
@@ -184,7 +188,7 @@ static int load(struct tracer *t, const struct py_interp *pi, const struct vz_py
 	bpf_program__set_autoload(t->skel->progs.site_flush, !!(flags & TRACER_SITES));
 	bpf_program__set_autoload(t->skel->progs.handle_prepare_exec,
 				  (flags & TRACER_SITES) && kernel_has_prepare_exec());
-	if (t->multi) {
+	if (t->multi && !t->sites_early) {
 		bpf_program__set_expected_attach_type(t->skel->progs.site_entry,
 						      (enum bpf_attach_type)VZ_BPF_TRACE_UPROBE_MULTI);
 		bpf_program__set_expected_attach_type(t->skel->progs.site_flush,
@@ -244,6 +248,7 @@ struct tracer *tracer_open(const struct py_interp *pi, uint64_t ringbuf_bytes, u
 	}
 	/* uprobe_multi links (Linux 6.6+) skip the perf-event layer on every hit. */
 	t->multi = true;
+	t->sites_early = (flags & TRACER_SITES) && earlyprobe_everywhere();
 	err = load(t, pi, &off, window, fwindow, ringbuf_bytes, flags);
 	if (err && err != -EPERM) {
 		vlog("loading with uprobe_multi links failed (%s): using perf-event uprobes",
@@ -535,6 +540,38 @@ static int link_uprobe_multi(struct bpf_program *prog, const char *path, uint64_
 }
 
 /*
+ * The sites on the perf events earlyprobe registered in every process (CPU 0's event: the
+ * program runs on any CPU's hit). Returns 0, or -errno with nothing attached.
+ */
+static int attach_sites_early(struct tracer *t, const char *lib, uint64_t entry_off,
+			      uint64_t flush_off)
+{
+	int efd = earlyprobe_take(-1, lib, entry_off), ffd = earlyprobe_take(-1, lib, flush_off);
+	int err = 0;
+
+	t->site_entry = efd < 0 ? NULL : bpf_program__attach_perf_event(t->skel->progs.site_entry, efd);
+	t->site_flush = ffd < 0 ? NULL : bpf_program__attach_perf_event(t->skel->progs.site_flush, ffd);
+	if (t->site_entry && t->site_flush) {
+		t->sites_everywhere = true;
+		return 0;
+	}
+	err = -errno ?: -ENOENT;
+	vlog("the probe sites' early uprobes: %s; attached in the launched process only",
+	     strerror(-err));
+	/* A link owns its fd (closed with it); an fd without one is closed here. */
+	if (t->site_entry)
+		bpf_link__destroy(t->site_entry);
+	else if (efd >= 0)
+		close(efd);
+	if (t->site_flush)
+		bpf_link__destroy(t->site_flush);
+	else if (ffd >= 0)
+		close(ffd);
+	t->site_entry = t->site_flush = NULL;
+	return err;
+}
+
+/*
  * With uprobe_multi links the sites are probed in every process that maps the library (pid 0):
  * one registration for the launched program and every child it forks, each of which would
  * otherwise wait for its own (an RCU grace period behind the kernel's dup_mmap_sem, 4-100 ms).
@@ -546,13 +583,19 @@ int tracer_attach_sites(struct tracer *t, const char *lib, uint64_t entry_off, u
 {
 	if (t->site_entry_fd >= 0 || t->site_entry)
 		return 0; /* attached for an earlier process (--inject) */
-	if (t->multi) {
+	if (t->sites_early && attach_sites_early(t, lib, entry_off, flush_off) == 0)
+		return 0;
+	if (t->multi && !t->sites_early) {
 		t->site_entry_fd = link_uprobe_multi(t->skel->progs.site_entry, lib, entry_off, 0);
 		if (t->site_entry_fd < 0)
 			return t->site_entry_fd;
 		t->site_flush_fd = link_uprobe_multi(t->skel->progs.site_flush, lib, flush_off, 0);
-		return t->site_flush_fd < 0 ? t->site_flush_fd : 0;
+		if (t->site_flush_fd < 0)
+			return t->site_flush_fd;
+		t->sites_everywhere = true;
+		return 0;
 	}
+	/* Perf uprobes in the launched process only: its forks get the evaluator's probes. */
 	t->site_entry = attach_uprobe(t->skel->progs.site_entry, t->pid, lib, entry_off, false);
 	if (!t->site_entry)
 		return -errno;
@@ -564,7 +607,7 @@ int tracer_attach_sites_pid(struct tracer *t, pid_t pid, bool code_frees)
 {
 	int err;
 
-	if (!t->multi || t->site_entry_fd < 0)
+	if (!t->sites_everywhere)
 		return -EOPNOTSUPP;
 	/* First: the child's code objects are its parent's, freed in either. Without the
 	 * evaluator's exact cache only (VZ_SIG_NEW does it otherwise). */
@@ -607,13 +650,14 @@ void tracer_detach(struct tracer *t)
 		linkclose_wait(t->pid_reaps[i]);
 	t->n_pid_reaps = 0;
 	t->site_entry_fd = t->site_flush_fd = -1;
+	t->sites_everywhere = false;
 }
 
 static void describe_sites(struct tracer *t)
 {
 	snprintf(t->mechanism, sizeof(t->mechanism),
 		 "nop5 probe sites in libvizbpf-eval.so, the eval_frame around "
-		 "_PyEval_EvalFrameDefault (%s)%s", t->multi ? "uprobe_multi" : "perf uprobes",
+		 "_PyEval_EvalFrameDefault (%s)%s", t->site_entry_fd >= 0 ? "uprobe_multi" : "perf uprobes",
 		 t->minor >= 11 ? ", its C stack and recursion budget given back per call" : "");
 }
 
@@ -621,7 +665,7 @@ int tracer_add_sited_pid(struct tracer *t, pid_t pid)
 {
 	int err;
 
-	if (!t->multi || t->site_entry_fd < 0)
+	if (!t->sites_everywhere)
 		return -EOPNOTSUPP;
 	err = mark_traced(t, pid) ?: attach_dealloc(t, pid) ?: mark_sited(t, pid) ?: attach_exit(t);
 	if (err)

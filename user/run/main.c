@@ -241,11 +241,15 @@ int main(int argc, char **argv)
 	}
 	prepare_find_gaps(&prep, &pi);
 	procs_init(&ps, ev, out, false);
-	/* The evaluator's probe (3.8-3.11: the code objects' free too) registers while the
-	 * skeletons load (earlyprobe.h). */
-	earlyprobe_start(pid, pi.lib,
-			 (uint64_t[]){ pi.evalframe_offset, tracer_code_dealloc_offset(&pi) },
-			 2);
+	/* The evaluator's probe (3.8-3.11: the code objects' free too) and the library's probe
+	 * sites register while the skeletons load (earlyprobe.h). */
+	earlyprobe_start((struct earlyprobe_req[]){
+				 { pid, pi.lib, pi.evalframe_offset },
+				 { pid, pi.lib, tracer_code_dealloc_offset(&pi) },
+				 { -1, fast.lib, have_fast ? fast.entry_off : 0 },
+				 { -1, fast.lib, have_fast ? fast.flush_off : 0 },
+			 },
+			 4);
 	ps.fp = have_fast ? &fast : NULL;
 	if (have_fast)
 		procs_use_fastpath(&prep, &fast);
