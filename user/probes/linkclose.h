@@ -33,6 +33,9 @@ void linkclose_run(struct linkclose *c);
  * closed them here.
  */
 int linkclose_detached(struct linkclose *c);
+/* Starts the process linkclose_detached() hands links to, now, while vizbpf is small and holds
+ * no link (a fork later, with the program held, costs ~3 ms). 0 or -errno (then it forks). */
+int linkclose_prespawn(void);
 /* Returns once the links handed over with linkclose_detached() are gone; closes done. */
 void linkclose_wait(int done);
 

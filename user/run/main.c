@@ -37,6 +37,7 @@
 #include "user/base/log.h"
 #include "user/probes/tracer.h"
 #include "user/probes/earlyprobe.h"
+#include "user/probes/linkclose.h"
 #include "user/view/view.h"
 #include "export/trace_writer.h"
 
@@ -180,6 +181,7 @@ int main(int argc, char **argv)
 	}
 	/* First, with nothing open yet that it should not hold (BPF links, outputs, locks). */
 	watchdog_start();
+	linkclose_prespawn();
 
 	/* Fail on an unwritable output before anything runs. */
 	out = outputs_open(env.output, env.pid_suffix);
