@@ -36,6 +36,7 @@ _Static_assert(TRACER_KERNEL_SYSCALLS == KTRACE_SYSCALLS && TRACER_KERNEL_SCHED 
 #include "linkclose.h"
 #include "verifystats.h"
 #include "earlyprobe.h"
+#include "earlyring.h"
 
 /* sched_prepare_exec (handle_prepare_exec) came with Linux 6.10. */
 static bool kernel_has_prepare_exec(void)
@@ -56,6 +57,7 @@ struct tracer {
 	 * uprobe_multi link made after the load would wait for a grace period of its own. */
 	bool sites_early;
 	bool sites_everywhere; /* the sites are probed in every process that maps the library */
+	int ring_fd; /* the ring buffer map made early (earlyring.h), or -1 */
 	struct ring_buffer *rb;
 	tracer_record_fn record_fn; /* what the ring buffer's records go to */
 	void *record_ctx;
@@ -172,7 +174,12 @@ static int load(struct tracer *t, const struct py_interp *pi, const struct vz_py
 				     !py_task_layout(pi->minor, (struct vz_task_layout *)&t->skel->rodata->task_layout);
 	t->skel->rodata->code_argcount = off->code_firstlineno - (pi->minor <= 10 ? 24 : 16);
 	t->skel->rodata->code_varnames = off->code_filename - (pi->minor <= 10 ? 32 : 16);
-	bpf_map__set_max_entries(t->skel->maps.events, ringbuf_bytes);
+	if (t->ring_fd >= 0)
+		err = bpf_map__reuse_fd(t->skel->maps.events, t->ring_fd);
+	else
+		err = bpf_map__set_max_entries(t->skel->maps.events, ringbuf_bytes);
+	if (err)
+		return err;
 	ktrace_configure(t->skel, flags);
 	/* Unrequested event options' programs stay unloaded: verifying them is most of start-up. */
 	bpf_program__set_autoload(t->skel->progs.gc_begin, !!(flags & TRACER_LOG_GC));
@@ -232,6 +239,7 @@ struct tracer *tracer_open(const struct py_interp *pi, uint64_t ringbuf_bytes, u
 	t->minor = pi->minor;
 	t->site_entry_fd = t->site_flush_fd = -1;
 	t->reap_done = -1;
+	t->ring_fd = earlyring_take(ringbuf_bytes, (ring_buffer_sample_fn)fn, ctx, &t->rb);
 	t->evalframe_offset = pi->evalframe_offset;
 	/* 3.12+ tell a reused address by co_version (bpf/codesig.bpf.h); before, by its free. */
 	if (pi->minor <= 11) {
@@ -267,8 +275,9 @@ struct tracer *tracer_open(const struct py_interp *pi, uint64_t ringbuf_bytes, u
 	}
 	t->record_fn = fn;
 	t->record_ctx = ctx;
-	t->rb = ring_buffer__new(bpf_map__fd(t->skel->maps.events), (ring_buffer_sample_fn)fn, ctx,
-				 NULL);
+	if (!t->rb)
+		t->rb = ring_buffer__new(bpf_map__fd(t->skel->maps.events), (ring_buffer_sample_fn)fn,
+					 ctx, NULL);
 	if (!t->rb) {
 		elog("ring buffer: %s", strerror(errno));
 		goto fail;
@@ -837,6 +846,8 @@ void tracer_close(struct tracer *t)
 	bpf_link__destroy(t->exec);
 	bpf_link__destroy(t->prepare_exec);
 	vizbpf_bpf__destroy(t->skel);
+	if (t->ring_fd >= 0)
+		close(t->ring_fd);
 	free(t->more);
 	free(t->pid_reaps);
 	free(t->deallocs);

@@ -37,6 +37,7 @@
 #include "user/base/log.h"
 #include "user/probes/tracer.h"
 #include "user/probes/earlyprobe.h"
+#include "user/probes/earlyring.h"
 #include "user/probes/linkclose.h"
 #include "user/view/view.h"
 #include "export/trace_writer.h"
@@ -252,6 +253,7 @@ int main(int argc, char **argv)
 				 { -1, fast.lib, have_fast ? fast.flush_off : 0 },
 			 },
 			 4);
+	earlyring_start(env.ringbuf_bytes, (ring_buffer_sample_fn)events_handle, ev);
 	ps.fp = have_fast ? &fast : NULL;
 	if (have_fast)
 		procs_use_fastpath(&prep, &fast);
@@ -267,6 +269,7 @@ int main(int argc, char **argv)
 		goto fail_output;
 	}
 	earlyprobe_discard(); /* what was not taken: closed */
+	earlyring_discard();
 	mp->prep = prep;
 	mp->ptraced = true;
 	procs_lock(mp, false); /* keeps a vizbpf -p / --all out of it */
@@ -328,6 +331,7 @@ int main(int argc, char **argv)
 
 fail_output:
 	earlyprobe_discard();
+	earlyring_discard();
 	outputs_discard(out);
 	procs_close(&ps);
 	events_free(ev);
