@@ -239,7 +239,7 @@ struct tracer *tracer_open(const struct py_interp *pi, uint64_t ringbuf_bytes, u
 	t->minor = pi->minor;
 	t->site_entry_fd = t->site_flush_fd = -1;
 	t->reap_done = -1;
-	t->ring_fd = earlyring_take(ringbuf_bytes, (ring_buffer_sample_fn)fn, ctx, &t->rb);
+	t->ring_fd = earlyring_take(ringbuf_bytes);
 	t->evalframe_offset = pi->evalframe_offset;
 	/* 3.12+ tell a reused address by co_version (bpf/codesig.bpf.h); before, by its free. */
 	if (pi->minor <= 11) {
@@ -275,9 +275,8 @@ struct tracer *tracer_open(const struct py_interp *pi, uint64_t ringbuf_bytes, u
 	}
 	t->record_fn = fn;
 	t->record_ctx = ctx;
-	if (!t->rb)
-		t->rb = ring_buffer__new(bpf_map__fd(t->skel->maps.events), (ring_buffer_sample_fn)fn,
-					 ctx, NULL);
+	t->rb = ring_buffer__new(bpf_map__fd(t->skel->maps.events), (ring_buffer_sample_fn)fn, ctx,
+				 NULL);
 	if (!t->rb) {
 		elog("ring buffer: %s", strerror(errno));
 		goto fail;

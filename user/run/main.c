@@ -253,7 +253,7 @@ int main(int argc, char **argv)
 				 { -1, fast.lib, have_fast ? fast.flush_off : 0 },
 			 },
 			 4);
-	earlyring_start(env.ringbuf_bytes, (ring_buffer_sample_fn)events_handle, ev);
+	earlyring_start(env.ringbuf_bytes);
 	ps.fp = have_fast ? &fast : NULL;
 	if (have_fast)
 		procs_use_fastpath(&prep, &fast);
