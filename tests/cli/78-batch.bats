@@ -121,3 +121,31 @@ setup() {
 	wait $other
 	[ $ran = yes ] || { echo "the grandchild did not run on: $st"; return 1; }
 }
+
+# Links of BPF programs named NAME now (bpftool's JSON).
+links_of() { # NAME
+	local ids
+	ids=$(bpftool -j prog show | jq -c "[.[] | select(.name == \"$1\") | .id]")
+	bpftool -j link show | jq --argjson ids "$ids" '[.[] | select(.prog_id as $p | $ids | index($p))] | length'
+}
+
+@test "launch: the evaluator's probe is closed once the library carries the calls, in the program and after its exec" {
+	local py vpid n
+	for py in $(pythons); do
+		rm -f out.txt
+		"$VIZBPF" -q -o e.json -- "$py" -c 'import os, sys, time
+print("ready", flush=True); time.sleep(1.5)
+os.execv(sys.executable, [sys.executable, "-c", "import time; print(\"child\", flush=True); time.sleep(1.5)"])' >out.txt 2>err.txt &
+		vpid=$!
+		wait_for_line out.txt ready || { kill $vpid; return 1; }
+		sleep 0.8
+		n=$(links_of py_entry)
+		[ "$n" = 0 ] || { kill $vpid; echo "$py: the evaluator's probe still has $n link(s) while the program runs"; return 1; }
+		wait_for_line out.txt child || { kill $vpid; return 1; }
+		sleep 0.8
+		n=$(links_of py_entry)
+		[ "$n" = 0 ] || { kill $vpid; echo "$py: after the exec, $n evaluator probe link(s) while the program runs"; return 1; }
+		wait $vpid || { echo "$py: $(cat err.txt)"; return 1; }
+		echo "# $py: no evaluator probe left once the library carries the calls, before and after the exec" >&3
+	done
+}
