@@ -55,14 +55,12 @@ void held_forget_proc(pid_t pid)
 
 void held_release_proc(pid_t pid)
 {
-	kill(pid, SIGCONT); /* first, as held_release */
-	held_forget_proc(pid);
+	held_release(pid, (pid_t)((__u32)pid | VZ_HELD_PROC));
 }
 
 void held_release_exec(pid_t pid)
 {
-	kill(pid, SIGCONT);
-	held_forget((pid_t)((__u32)pid | VZ_HELD_EXEC));
+	held_release(pid, (pid_t)((__u32)pid | VZ_HELD_EXEC));
 }
 
 void held_release(pid_t pid, pid_t tid)

@@ -57,9 +57,9 @@ struct prepare {
 /*
  * Detaching from a process that goes on with the preloaded evaluator (--inject), held still:
  * hands what each of its threads has buffered to fn as a VZ_REC_BATCH record, and empties
- * the buffers. No thread may stand in the evaluator's code (freeze_step_out first, with
- * fastpath_code_range; what it notes meanwhile gets until_ns, when all its threads were held, as its
- * time). Returns the calls and returns taken.
+ * the buffers. No thread may stand in the evaluator's code (fastpath_step_out first; what a
+ * thread notes meanwhile gets until_ns, when all its threads were held, as its time). Returns
+ * the calls and returns taken.
  */
 int prepare_take_buffers(struct prepare *p, uint32_t pid, uint64_t until_ns,
 			 int (*fn)(void *ctx, const void *data, size_t size), void *ctx);
