@@ -123,9 +123,10 @@ setup() {
 }
 
 # Links of BPF programs named NAME now (bpftool's JSON).
-links_of() { # NAME
-	local ids
-	ids=$(bpftool -j prog show | jq -c "[.[] | select(.name == \"$1\") | .id]")
+links_of() { # NAME...: the links of the programs so named
+	local ids names
+	names=$(printf '%s\n' "$@" | jq -R . | jq -sc .)
+	ids=$(bpftool -j prog show | jq -c --argjson n "$names" '[.[] | select(.name as $x | $n | index($x)) | .id]')
 	bpftool -j link show | jq --argjson ids "$ids" '[.[] | select(.prog_id as $p | $ids | index($p))] | length'
 }
 
@@ -139,13 +140,58 @@ os.execv(sys.executable, [sys.executable, "-c", "import time; print(\"child\", f
 		vpid=$!
 		wait_for_line out.txt ready || { kill $vpid; return 1; }
 		sleep 0.8
-		n=$(links_of py_entry)
+		n=$(links_of py_entry e_py_entry)
 		[ "$n" = 0 ] || { kill $vpid; echo "$py: the evaluator's probe still has $n link(s) while the program runs"; return 1; }
 		wait_for_line out.txt child || { kill $vpid; return 1; }
 		sleep 0.8
-		n=$(links_of py_entry)
+		n=$(links_of py_entry e_py_entry)
 		[ "$n" = 0 ] || { kill $vpid; echo "$py: after the exec, $n evaluator probe link(s) while the program runs"; return 1; }
 		wait $vpid || { echo "$py: $(cat err.txt)"; return 1; }
 		echo "# $py: no evaluator probe left once the library carries the calls, before and after the exec" >&3
+	done
+}
+
+# The links of vizbpf's uprobe programs (and of the placeholders earlyprobe made for them), as
+# "TYPE PROGNAME" lines.
+uprobe_links() {
+	local progs
+	progs=$(bpftool -j prog show | jq -c '[.[] | select(.name | test("^(e_)?(py_entry|py_return|site_entry|site_flush|code_freed)$")) | {id, name}]')
+	bpftool -j link show | jq -r --argjson p "$progs" \
+		'.[] | . as $l | ($p | map(select(.id == $l.prog_id)) | .[0]) as $m | select($m) | "\($l.type) \($m.name)"'
+}
+
+@test "launch and attach: the uprobes are uprobe_multi links, no perf-event uprobe (whose close holds the kernel's event_mutex across grace periods)" {
+	local py vpid links ppid
+	for py in $(pythons); do
+		rm -f out.txt
+		"$VIZBPF" -q -o e.json -- "$py" -c 'import time
+def f(): pass
+f(); print("ready", flush=True); time.sleep(1.2); f()' >out.txt 2>err.txt &
+		vpid=$!
+		wait_for_line out.txt ready || { kill $vpid; return 1; }
+		links=$(uprobe_links)
+		wait $vpid || { echo "$py: $(cat err.txt)"; return 1; }
+		# The two probe sites at least, every link a uprobe_multi one (bpftool 7.1 names
+		# the type by its number, 12; later ones by name).
+		[ "$(grep -c site_ <<<"$links")" = 2 ] || { echo "$py: sites' links: $links"; return 1; }
+		if grep -vE '^(12|uprobe_multi) ' <<<"$links"; then
+			echo "$py: a uprobe link of another type: $links"; return 1
+		fi
+		# -p: the evaluator's entry and return probes.
+		"$py" -c 'import time
+print("ready", flush=True); time.sleep(3)' >out.txt &
+		ppid=$!
+		wait_for_line out.txt ready || { kill $ppid; return 1; }
+		"$VIZBPF" -q -o a.json -p $ppid --duration 1 2>err.txt &
+		vpid=$!
+		sleep 0.6
+		links=$(uprobe_links)
+		wait $vpid || { echo "$py -p: $(cat err.txt)"; kill $ppid; return 1; }
+		wait $ppid
+		[ "$(grep -cE ' py_(entry|return)$' <<<"$links")" = 2 ] || { echo "$py -p: links: $links"; return 1; }
+		if grep -vE '^(12|uprobe_multi) ' <<<"$links"; then
+			echo "$py -p: a uprobe link of another type: $links"; return 1
+		fi
+		echo "# $py: launch and -p, every uprobe a uprobe_multi link" >&3
 	done
 }

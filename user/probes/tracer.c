@@ -37,6 +37,7 @@ _Static_assert(TRACER_KERNEL_SYSCALLS == KTRACE_SYSCALLS && TRACER_KERNEL_SCHED 
 #include "verifystats.h"
 #include "earlyprobe.h"
 #include "earlyring.h"
+#include "uplink.h"
 
 /* sched_prepare_exec (handle_prepare_exec) came with Linux 6.10. */
 static bool kernel_has_prepare_exec(void)
@@ -48,31 +49,29 @@ static bool kernel_has_prepare_exec(void)
 	       (major > 6 || (major == 6 && minor >= 10));
 }
 
-#define VZ_BPF_TRACE_UPROBE_MULTI 48 /* enum bpf_attach_type, Linux 6.6+ */
-
 struct tracer {
 	struct vizbpf_bpf *skel;
-	bool multi; /* the probe sites use uprobe_multi links */
-	/* The sites are on perf events registered early in every process (earlyprobe.h): a
-	 * uprobe_multi link made after the load would wait for a grace period of its own. */
+	bool multi; /* the uprobes are uprobe_multi links (uplink.h), their programs loaded for it */
+	/* The sites were registered early in every process (earlyprobe.h): a link made after the
+	 * load would wait for a grace period of its own. */
 	bool sites_early;
 	bool sites_everywhere; /* the sites are probed in every process that maps the library */
 	int ring_fd; /* the ring buffer map made early (earlyring.h), or -1 */
 	struct ring_buffer *rb;
 	tracer_record_fn record_fn; /* what the ring buffer's records go to */
 	void *record_ctx;
-	struct bpf_link *entry, *ret, *exit, *site_entry, *site_flush; /* of the first pid */
+	struct uplink *entry, *ret, *site_entry, *site_flush; /* of the first pid */
+	struct bpf_link *exit;
 	struct bpf_link *prepare_exec; /* with the sites: an exec hands the buffer over */
 	struct bpf_link *exec; /* an exec'ing thread is new to BPF */
 	struct pid_links {
 		pid_t pid;
-		struct bpf_link *entry, *ret;
+		struct uplink *entry, *ret;
 	} *more; /* evaluator probes of the other processes */
 	int n_more, cap_more;
 	int *pid_reaps; /* linkclose_detached() of tracer_use_sites_pid, waited at detach */
 	int n_pid_reaps;
-	int site_entry_fd, site_flush_fd; /* uprobe_multi link fds, or -1 */
-	struct bpf_link **deallocs; /* code_freed, one per probed process (3.8-3.11) */
+	struct uplink **deallocs; /* code_freed, one per probed process (3.8-3.11) */
 	int n_deallocs, cap_deallocs;
 	uint64_t code_dealloc_offset; /* 0: not probed (3.12+ have co_version, or not found) */
 	pid_t pid;
@@ -195,11 +194,14 @@ static int load(struct tracer *t, const struct py_interp *pi, const struct vz_py
 	bpf_program__set_autoload(t->skel->progs.site_flush, !!(flags & TRACER_SITES));
 	bpf_program__set_autoload(t->skel->progs.handle_prepare_exec,
 				  (flags & TRACER_SITES) && kernel_has_prepare_exec());
-	if (t->multi && !t->sites_early) {
-		bpf_program__set_expected_attach_type(t->skel->progs.site_entry,
-						      (enum bpf_attach_type)VZ_BPF_TRACE_UPROBE_MULTI);
-		bpf_program__set_expected_attach_type(t->skel->progs.site_flush,
-						      (enum bpf_attach_type)VZ_BPF_TRACE_UPROBE_MULTI);
+	if (t->multi) {
+		struct bpf_program *uprobes[] = { t->skel->progs.py_entry, t->skel->progs.py_return,
+						  t->skel->progs.code_freed, t->skel->progs.site_entry,
+						  t->skel->progs.site_flush };
+
+		for (size_t i = 0; i < sizeof(uprobes) / sizeof(uprobes[0]); i++)
+			bpf_program__set_expected_attach_type(uprobes[i],
+				(enum bpf_attach_type)VZ_BPF_TRACE_UPROBE_MULTI);
 	}
 	err = held_share(t->skel->maps.held);
 	if (!err) {
@@ -237,7 +239,6 @@ struct tracer *tracer_open(const struct py_interp *pi, uint64_t ringbuf_bytes, u
 		return NULL;
 	snprintf(t->lib, sizeof(t->lib), "%s", pi->lib);
 	t->minor = pi->minor;
-	t->site_entry_fd = t->site_flush_fd = -1;
 	t->reap_done = -1;
 	t->ring_fd = earlyring_take(ringbuf_bytes);
 	t->evalframe_offset = pi->evalframe_offset;
@@ -254,11 +255,12 @@ struct tracer *tracer_open(const struct py_interp *pi, uint64_t ringbuf_bytes, u
 		     pi->major, pi->minor, pi->lib);
 		goto fail;
 	}
-	/* uprobe_multi links (Linux 6.6+) skip the perf-event layer on every hit. */
-	t->multi = true;
+	/* uprobe_multi links (Linux 6.6+): no perf-event layer on every hit, no global mutex held
+	 * across grace periods at their close (uplink.h). */
+	t->multi = uplink_multi_supported();
 	t->sites_early = (flags & TRACER_SITES) && earlyprobe_everywhere();
 	err = load(t, pi, &off, window, fwindow, ringbuf_bytes, flags);
-	if (err && err != -EPERM) {
+	if (err && err != -EPERM && t->multi) {
 		vlog("loading with uprobe_multi links failed (%s): using perf-event uprobes",
 		     strerror(-err));
 		vizbpf_bpf__destroy(t->skel);
@@ -290,25 +292,23 @@ fail:
 	return NULL;
 }
 
-static struct bpf_link *attach_uprobe(struct bpf_program *prog, pid_t pid, const char *file,
-				      uint64_t offset, bool retprobe)
+static struct uplink *attach_uprobe(struct tracer *t, struct bpf_program *prog, pid_t pid,
+				    const char *file, uint64_t offset, bool retprobe)
 {
 	LIBBPF_OPTS(bpf_uprobe_opts, opts, .retprobe = retprobe);
-	struct bpf_link *link = NULL;
-	int pfd = retprobe ? -1 : earlyprobe_take(pid, file, offset);
+	struct uplink *l = retprobe ? NULL : earlyprobe_bind(pid, file, offset, prog);
+	struct bpf_link *link;
 
-	/* Registered already (earlyprobe.h): only the program to bind. */
-	if (pfd >= 0) {
-		link = bpf_program__attach_perf_event(prog, pfd);
-		if (link)
-			return link;
-		close(pfd);
-	}
+	/* Registered already (earlyprobe.h): the program is in place. */
+	if (l)
+		return l;
+	if (t->multi)
+		return uplink_multi(prog, pid, file, offset, retprobe);
 	link = bpf_program__attach_uprobe_opts(prog, pid, file, offset, &opts);
 	if (!link)
 		elog("attaching a %s to %s+0x%llx in pid %d: %s", retprobe ? "uretprobe" : "uprobe",
 		     file, (unsigned long long)offset, pid, strerror(errno));
-	return link;
+	return uplink_of_link(link);
 }
 
 /* Waits for the background close of tracer_use_sites, if any. */
@@ -371,7 +371,7 @@ static int attach_exit(struct tracer *t)
 /* 3.8-3.11: a code object freed in pid leaves the cache of described ones (code_freed). */
 static int attach_dealloc(struct tracer *t, pid_t pid)
 {
-	struct bpf_link *l;
+	struct uplink *l;
 
 	if (!t->code_dealloc_offset)
 		return 0;
@@ -384,7 +384,7 @@ static int attach_dealloc(struct tracer *t, pid_t pid)
 		t->deallocs = p;
 		t->cap_deallocs = cap;
 	}
-	l = attach_uprobe(t->skel->progs.code_freed, pid, t->lib, t->code_dealloc_offset, false);
+	l = attach_uprobe(t, t->skel->progs.code_freed, pid, t->lib, t->code_dealloc_offset, false);
 	if (!l)
 		return -errno;
 	t->deallocs[t->n_deallocs++] = l;
@@ -410,7 +410,7 @@ int tracer_attach_pid(struct tracer *t, pid_t pid, bool returns)
 	err = attach_dealloc(t, pid);
 	if (err)
 		return err;
-	t->entry = attach_uprobe(t->skel->progs.py_entry, pid, t->lib, t->evalframe_offset, false);
+	t->entry = attach_uprobe(t, t->skel->progs.py_entry, pid, t->lib, t->evalframe_offset, false);
 	if (!t->entry)
 		return -errno;
 	if (returns && tracer_attach_returns(t))
@@ -435,7 +435,7 @@ int tracer_attach_pid_returns(struct tracer *t, pid_t pid)
 
 		if (l->pid != pid || l->ret)
 			continue;
-		l->ret = attach_uprobe(t->skel->progs.py_return, pid, t->lib, t->evalframe_offset, true);
+		l->ret = attach_uprobe(t, t->skel->progs.py_return, pid, t->lib, t->evalframe_offset, true);
 		if (!l->ret)
 			return -errno;
 		t->skel->bss->returns_on = 1;
@@ -472,13 +472,13 @@ int tracer_add_pid_returns(struct tracer *t, pid_t pid, bool returns)
 		return err;
 	l = &t->more[t->n_more];
 	*l = (struct pid_links){ .pid = pid };
-	l->entry = attach_uprobe(t->skel->progs.py_entry, pid, t->lib, t->evalframe_offset, false);
+	l->entry = attach_uprobe(t, t->skel->progs.py_entry, pid, t->lib, t->evalframe_offset, false);
 	if (!l->entry)
 		return -errno;
-	l->ret = returns ? attach_uprobe(t->skel->progs.py_return, pid, t->lib, t->evalframe_offset, true) : NULL;
+	l->ret = returns ? attach_uprobe(t, t->skel->progs.py_return, pid, t->lib, t->evalframe_offset, true) : NULL;
 	if (returns && !l->ret) {
 		err = -errno;
-		bpf_link__destroy(l->entry);
+		uplink_destroy(l->entry);
 		return err;
 	}
 	t->n_more++;
@@ -509,7 +509,7 @@ void tracer_mark_started(struct tracer *t, pid_t pid)
 
 int tracer_attach_returns(struct tracer *t)
 {
-	t->ret = attach_uprobe(t->skel->progs.py_return, t->pid, t->lib, t->evalframe_offset, true);
+	t->ret = attach_uprobe(t, t->skel->progs.py_return, t->pid, t->lib, t->evalframe_offset, true);
 	if (!t->ret)
 		return -errno;
 	t->skel->bss->returns_on = 1;
@@ -517,64 +517,24 @@ int tracer_attach_returns(struct tracer *t)
 }
 
 /*
- * A uprobe_multi link by hand: libbpf 1.1 predates them. The layout is link_create's
- * uprobe_multi member of union bpf_attr (Linux 6.6+).
- */
-static int link_uprobe_multi(struct bpf_program *prog, const char *path, uint64_t offset,
-			     pid_t pid)
-{
-	union {
-		struct {
-			__u32 prog_fd, target_fd, attach_type, flags;
-			__u64 path, offsets, ref_ctr_offsets, cookies;
-			__u32 cnt, multi_flags, pid;
-		} link_create;
-		char size[256]; /* the kernel wants what it does not know zeroed */
-	} attr;
-	int fd;
-
-	memset(&attr, 0, sizeof(attr));
-	attr.link_create.prog_fd = bpf_program__fd(prog);
-	attr.link_create.attach_type = VZ_BPF_TRACE_UPROBE_MULTI;
-	attr.link_create.path = (__u64)(uintptr_t)path;
-	attr.link_create.offsets = (__u64)(uintptr_t)&offset;
-	attr.link_create.cnt = 1;
-	attr.link_create.pid = pid;
-	fd = syscall(__NR_bpf, BPF_LINK_CREATE, &attr, sizeof(attr));
-	if (fd < 0)
-		elog("attaching a uprobe_multi link to %s+0x%llx in pid %d: %s", path,
-		     (unsigned long long)offset, pid, strerror(errno));
-	return fd < 0 ? -errno : fd;
-}
-
-/*
- * The sites on the perf events earlyprobe registered in every process (CPU 0's event: the
- * program runs on any CPU's hit). Returns 0, or -errno with nothing attached.
+ * The sites on the uprobes earlyprobe registered in every process. Returns 0, or -errno with
+ * nothing attached.
  */
 static int attach_sites_early(struct tracer *t, const char *lib, uint64_t entry_off,
 			      uint64_t flush_off)
 {
-	int efd = earlyprobe_take(-1, lib, entry_off), ffd = earlyprobe_take(-1, lib, flush_off);
-	int err = 0;
+	int err;
 
-	t->site_entry = efd < 0 ? NULL : bpf_program__attach_perf_event(t->skel->progs.site_entry, efd);
-	t->site_flush = ffd < 0 ? NULL : bpf_program__attach_perf_event(t->skel->progs.site_flush, ffd);
+	t->site_entry = earlyprobe_bind(-1, lib, entry_off, t->skel->progs.site_entry);
+	t->site_flush = earlyprobe_bind(-1, lib, flush_off, t->skel->progs.site_flush);
 	if (t->site_entry && t->site_flush) {
 		t->sites_everywhere = true;
 		return 0;
 	}
 	err = -errno ?: -ENOENT;
-	vlog("the probe sites' early uprobes: %s; attached in the launched process only",
-	     strerror(-err));
-	/* A link owns its fd (closed with it); an fd without one is closed here. */
-	if (t->site_entry)
-		bpf_link__destroy(t->site_entry);
-	else if (efd >= 0)
-		close(efd);
-	if (t->site_flush)
-		bpf_link__destroy(t->site_flush);
-	else if (ffd >= 0)
-		close(ffd);
+	vlog("the probe sites' early uprobes: %s; attached now", strerror(-err));
+	uplink_destroy(t->site_entry);
+	uplink_destroy(t->site_flush);
 	t->site_entry = t->site_flush = NULL;
 	return err;
 }
@@ -589,26 +549,22 @@ static int attach_sites_early(struct tracer *t, const char *lib, uint64_t entry_
  */
 int tracer_attach_sites(struct tracer *t, const char *lib, uint64_t entry_off, uint64_t flush_off)
 {
-	if (t->site_entry_fd >= 0 || t->site_entry)
+	pid_t pid = t->multi ? 0 : t->pid;
+
+	if (t->site_entry)
 		return 0; /* attached for an earlier process (--inject) */
 	if (t->sites_early && attach_sites_early(t, lib, entry_off, flush_off) == 0)
 		return 0;
-	if (t->multi && !t->sites_early) {
-		t->site_entry_fd = link_uprobe_multi(t->skel->progs.site_entry, lib, entry_off, 0);
-		if (t->site_entry_fd < 0)
-			return t->site_entry_fd;
-		t->site_flush_fd = link_uprobe_multi(t->skel->progs.site_flush, lib, flush_off, 0);
-		if (t->site_flush_fd < 0)
-			return t->site_flush_fd;
-		t->sites_everywhere = true;
-		return 0;
-	}
-	/* Perf uprobes in the launched process only: its forks get the evaluator's probes. */
-	t->site_entry = attach_uprobe(t->skel->progs.site_entry, t->pid, lib, entry_off, false);
+	/* Without uprobe_multi, perf uprobes in the launched process only: its forks get the
+	 * evaluator's probes. */
+	t->site_entry = attach_uprobe(t, t->skel->progs.site_entry, pid, lib, entry_off, false);
 	if (!t->site_entry)
 		return -errno;
-	t->site_flush = attach_uprobe(t->skel->progs.site_flush, t->pid, lib, flush_off, false);
-	return t->site_flush ? 0 : -errno;
+	t->site_flush = attach_uprobe(t, t->skel->progs.site_flush, pid, lib, flush_off, false);
+	if (!t->site_flush)
+		return -errno;
+	t->sites_everywhere = t->multi;
+	return 0;
 }
 
 int tracer_attach_sites_pid(struct tracer *t, pid_t pid, bool code_frees)
@@ -636,20 +592,18 @@ void tracer_detach(struct tracer *t)
 	/* Closed all at once: each uprobe link's close waits for grace periods (linkclose.h). */
 	ktrace_detach(t->klinks);
 	for (int i = 0; i < t->n_deallocs; i++)
-		linkclose_add(&c, t->deallocs[i]);
+		uplink_hand(t->deallocs[i], &c);
 	t->n_deallocs = 0;
 	for (int i = 0; i < t->n_more; i++) {
-		linkclose_add(&c, t->more[i].entry);
-		linkclose_add(&c, t->more[i].ret);
+		uplink_hand(t->more[i].entry, &c);
+		uplink_hand(t->more[i].ret, &c);
 	}
 	t->n_more = 0;
-	linkclose_add(&c, t->entry);
-	linkclose_add(&c, t->ret);
-	linkclose_add(&c, t->site_entry);
-	linkclose_add(&c, t->site_flush);
+	uplink_hand(t->entry, &c);
+	uplink_hand(t->ret, &c);
+	uplink_hand(t->site_entry, &c);
+	uplink_hand(t->site_flush, &c);
 	t->entry = t->ret = t->site_entry = t->site_flush = NULL;
-	linkclose_add_fd(&c, t->site_entry_fd);
-	linkclose_add_fd(&c, t->site_flush_fd);
 	linkclose_run(&c);
 	/* Only now: a program as short as `-c pass` ends while the evaluator probe's link is still
 	 * closing; both waits overlap. */
@@ -657,7 +611,6 @@ void tracer_detach(struct tracer *t)
 	for (int i = 0; i < t->n_pid_reaps; i++)
 		linkclose_wait(t->pid_reaps[i]);
 	t->n_pid_reaps = 0;
-	t->site_entry_fd = t->site_flush_fd = -1;
 	t->sites_everywhere = false;
 }
 
@@ -665,7 +618,7 @@ static void describe_sites(struct tracer *t)
 {
 	snprintf(t->mechanism, sizeof(t->mechanism),
 		 "nop5 probe sites in libvizbpf-eval.so, the eval_frame around "
-		 "_PyEval_EvalFrameDefault (%s)%s", t->site_entry_fd >= 0 ? "uprobe_multi" : "perf uprobes",
+		 "_PyEval_EvalFrameDefault (%s)%s", uplink_kind(t->site_entry),
 		 t->minor >= 11 ? ", its C stack and recursion budget given back per call" : "");
 }
 
@@ -699,11 +652,12 @@ int tracer_use_sites_pid(struct tracer *t, pid_t pid)
 	for (int i = 0; i < t->n_more; i++) {
 		if (t->more[i].pid != pid)
 			continue;
-		linkclose_add(&c, t->more[i].entry);
-		linkclose_add(&c, t->more[i].ret);
+		uplink_hand(t->more[i].entry, &c);
+		uplink_hand(t->more[i].ret, &c);
 		t->more[i].entry = t->more[i].ret = NULL;
 	}
-	vlog("pid %d: its evaluator probes (%d) closed in the background", pid, c.n_links);
+	vlog("pid %d: its evaluator probes (%d) closed in the background", pid,
+	     c.n_links + c.n_fds);
 	fd = linkclose_detached(&c);
 	if (fd < 0)
 		return 0;
@@ -727,8 +681,8 @@ void tracer_use_sites(struct tracer *t)
 	 * between the two probes.
 	 */
 	reap_join(t);
-	linkclose_add(&t->reap, t->entry);
-	linkclose_add(&t->reap, t->ret);
+	uplink_hand(t->entry, &t->reap);
+	uplink_hand(t->ret, &t->reap);
 	t->entry = t->ret = NULL;
 	if (mark_sited(t, t->pid)) {
 		linkclose_run(&t->reap); /* cannot quiet it: close it now, held */

@@ -247,10 +247,10 @@ int main(int argc, char **argv)
 	/* The evaluator's probe (3.8-3.11: the code objects' free too) and the library's probe
 	 * sites register while the skeletons load (earlyprobe.h). */
 	earlyprobe_start((struct earlyprobe_req[]){
-				 { pid, pi.lib, pi.evalframe_offset },
-				 { pid, pi.lib, tracer_code_dealloc_offset(&pi) },
-				 { -1, fast.lib, have_fast ? fast.entry_off : 0 },
-				 { -1, fast.lib, have_fast ? fast.flush_off : 0 },
+				 { pid, pi.lib, pi.evalframe_offset, "e_py_entry" },
+				 { pid, pi.lib, tracer_code_dealloc_offset(&pi), "e_code_freed" },
+				 { -1, fast.lib, have_fast ? fast.entry_off : 0, "e_site_entry" },
+				 { -1, fast.lib, have_fast ? fast.flush_off : 0, "e_site_flush" },
 			 },
 			 4);
 	earlyring_start(env.ringbuf_bytes);
