@@ -15,26 +15,23 @@
 #include "symbols/usdt.h"
 #include "user/base/log.h"
 #include "user/probes/auditprobe.h"
+#include "tracerprobe.h"
 
 struct auditprobe {
-	struct bpf_link *links[3];
+	struct tracer *t;
+	struct uplink *links[3];
 	int n;
 };
-
-struct vizbpf_bpf *tracer_skel(struct tracer *t);
 
 static int attach(struct auditprobe *a, struct bpf_program *prog, const char *lib, uint64_t off,
 		  uint64_t ref_ctr, bool ret)
 {
-	LIBBPF_OPTS(bpf_uprobe_opts, opts, .retprobe = ret, .ref_ctr_offset = ref_ctr);
-	struct bpf_link *l = bpf_program__attach_uprobe_opts(prog, -1, lib, off, &opts);
+	struct uplink_opts o = { .retprobe = ret, .ref_ctr_off = ref_ctr };
+	struct uplink *l = tracer_attach_uprobe(a->t, prog, lib, off, &o);
 
 	if (!l) {
-		int err = -errno;
-
-		elog("--log_audit: attaching to %s+0x%llx: %s", lib, (unsigned long long)off,
-		     strerror(-err));
-		return err;
+		elog("--log_audit: audit events are not traced");
+		return -errno;
 	}
 	a->links[a->n++] = l;
 	return 0;
@@ -60,6 +57,7 @@ struct auditprobe *auditprobe_attach(struct tracer *t, const struct py_interp *p
 
 	if (!a)
 		return NULL;
+	a->t = t;
 	if (!usdt_find(pi->lib, "python", "audit", &site)) {
 		int ev = usdt_arg_reg(site.args, 0), args = usdt_arg_reg(site.args, 1);
 
@@ -105,6 +103,6 @@ void auditprobe_free(struct auditprobe *a)
 	if (!a)
 		return;
 	for (int i = a->n; i-- > 0;)
-		bpf_link__destroy(a->links[i]);
+		uplink_destroy(a->links[i]);
 	free(a);
 }

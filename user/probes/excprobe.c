@@ -15,12 +15,11 @@
 #include "symbols/exclayout.h"
 #include "user/base/log.h"
 #include "user/probes/excprobe.h"
+#include "tracerprobe.h"
 
 struct excprobe {
-	struct bpf_link *enter, *ret;
+	struct uplink *enter, *ret;
 };
-
-struct vizbpf_bpf *tracer_skel(struct tracer *t);
 
 struct excprobe *excprobe_attach(struct tracer *t, const struct py_interp *pi)
 {
@@ -28,7 +27,6 @@ struct excprobe *excprobe_attach(struct tracer *t, const struct py_interp *pi)
 	uint64_t va, off;
 	struct excprobe *x = NULL;
 	struct elf_file *ef;
-	int err;
 
 	if (exc_layout_get(pi->minor, &skel->bss->exc_l)) {
 		elog("--log_exception: CPython 3.%d has no layout here", pi->minor);
@@ -48,19 +46,12 @@ struct excprobe *excprobe_attach(struct tracer *t, const struct py_interp *pi)
 	x = calloc(1, sizeof(*x));
 	if (!x)
 		goto fail;
-	{
-		LIBBPF_OPTS(bpf_uprobe_opts, in, .bpf_cookie = va);
-		LIBBPF_OPTS(bpf_uprobe_opts, out, .retprobe = true);
-
-		x->enter = bpf_program__attach_uprobe_opts(skel->progs.exc_enter, -1, pi->lib, off,
-							   &in);
-		x->ret = x->enter ? bpf_program__attach_uprobe_opts(skel->progs.exc_return, -1,
-								    pi->lib, off, &out) : NULL;
-	}
+	x->enter = tracer_attach_uprobe(t, skel->progs.exc_enter, pi->lib, off,
+					&(struct uplink_opts){ .cookie = va });
+	x->ret = x->enter ? tracer_attach_uprobe(t, skel->progs.exc_return, pi->lib, off,
+						 &(struct uplink_opts){ .retprobe = true }) : NULL;
 	if (!x->ret) {
-		err = errno;
-		elog("--log_exception: probing %s+0x%llx: %s", pi->lib, (unsigned long long)off,
-		     strerror(err));
+		elog("--log_exception: exceptions are not traced");
 		goto fail;
 	}
 	vlog("--log_exception: PyTraceBack_Here of %s", pi->lib);
@@ -76,7 +67,7 @@ void excprobe_free(struct excprobe *x)
 {
 	if (!x)
 		return;
-	bpf_link__destroy(x->ret);
-	bpf_link__destroy(x->enter);
+	uplink_destroy(x->ret);
+	uplink_destroy(x->enter);
 	free(x);
 }

@@ -16,33 +16,28 @@
 #include "symbols/gcsites.h"
 #include "user/base/log.h"
 #include "user/probes/gcprobe.h"
+#include "tracerprobe.h"
 
 #define GC_LINKS_MAX (2 * GC_SITES_MAX_FUNCS)
 
 struct gcprobe {
-	struct bpf_link *links[GC_LINKS_MAX];
+	struct uplink *links[GC_LINKS_MAX];
 	int n;
 };
 
-struct vizbpf_bpf *tracer_skel(struct tracer *t);
-
 /* cookie: the site's link-time address (gc_begin computes the load bias from it). */
-static int attach(struct gcprobe *g, struct bpf_program *prog, const char *lib, uint64_t off,
-		  uint64_t cookie, uint64_t ref_ctr, bool ret)
+static int attach(struct tracer *t, struct gcprobe *g, struct bpf_program *prog, const char *lib,
+		  uint64_t off, uint64_t cookie, uint64_t ref_ctr, bool ret)
 {
-	LIBBPF_OPTS(bpf_uprobe_opts, opts, .retprobe = ret, .bpf_cookie = cookie,
-		    .ref_ctr_offset = ref_ctr);
-	struct bpf_link *l;
+	struct uplink_opts o = { .retprobe = ret, .cookie = cookie, .ref_ctr_off = ref_ctr };
+	struct uplink *l;
 
 	if (g->n == GC_LINKS_MAX)
 		return -E2BIG;
-	l = bpf_program__attach_uprobe_opts(prog, -1, lib, off, &opts);
+	l = tracer_attach_uprobe(t, prog, lib, off, &o);
 	if (!l) {
-		int err = -errno;
-
-		elog("--log_gc: attaching a %s to %s+0x%llx: %s", ret ? "uretprobe" : "uprobe", lib,
-		     (unsigned long long)off, strerror(-err));
-		return err;
+		elog("--log_gc: garbage collections are not traced");
+		return -errno;
 	}
 	g->links[g->n++] = l;
 	return 0;
@@ -78,8 +73,8 @@ struct gcprobe *gcprobe_attach(struct tracer *t, const struct py_interp *pi)
 		uint64_t va;
 
 		err = elf_file__offset_to_vaddr(ef, s.usdt_start, &va) ?:
-		      attach(g, skel->progs.gc_begin, pi->lib, s.usdt_start, va, s.sem_start, false) ?:
-		      attach(g, skel->progs.gc_end, pi->lib, s.usdt_done, 0, s.sem_done, false);
+		      attach(t, g, skel->progs.gc_begin, pi->lib, s.usdt_start, va, s.sem_start, false) ?:
+		      attach(t, g, skel->progs.gc_end, pi->lib, s.usdt_done, 0, s.sem_done, false);
 		if (err)
 			goto fail;
 		vlog("--log_gc: USDT gc__start/gc__done of %s", pi->lib);
@@ -88,8 +83,8 @@ struct gcprobe *gcprobe_attach(struct tracer *t, const struct py_interp *pi)
 			uint64_t va;
 
 			err = elf_file__offset_to_vaddr(ef, s.funcs[i], &va) ?:
-			      attach(g, skel->progs.gc_begin, pi->lib, s.funcs[i], va, 0, false) ?:
-			      attach(g, skel->progs.gc_end, pi->lib, s.funcs[i], 0, 0, true);
+			      attach(t, g, skel->progs.gc_begin, pi->lib, s.funcs[i], va, 0, false) ?:
+			      attach(t, g, skel->progs.gc_end, pi->lib, s.funcs[i], 0, 0, true);
 			if (err)
 				goto fail;
 		}
@@ -109,6 +104,6 @@ void gcprobe_free(struct gcprobe *g)
 	if (!g)
 		return;
 	for (int i = 0; i < g->n; i++)
-		bpf_link__destroy(g->links[i]);
+		uplink_destroy(g->links[i]);
 	free(g);
 }

@@ -37,7 +37,7 @@ _Static_assert(TRACER_KERNEL_SYSCALLS == KTRACE_SYSCALLS && TRACER_KERNEL_SCHED 
 #include "verifystats.h"
 #include "earlyprobe.h"
 #include "earlyring.h"
-#include "uplink.h"
+#include "tracerprobe.h"
 
 /* sched_prepare_exec (handle_prepare_exec) came with Linux 6.10. */
 static bool kernel_has_prepare_exec(void)
@@ -195,9 +195,13 @@ static int load(struct tracer *t, const struct py_interp *pi, const struct vz_py
 	bpf_program__set_autoload(t->skel->progs.handle_prepare_exec,
 				  (flags & TRACER_SITES) && kernel_has_prepare_exec());
 	if (t->multi) {
-		struct bpf_program *uprobes[] = { t->skel->progs.py_entry, t->skel->progs.py_return,
-						  t->skel->progs.code_freed, t->skel->progs.site_entry,
-						  t->skel->progs.site_flush };
+		struct bpf_program *uprobes[] = {
+			t->skel->progs.py_entry, t->skel->progs.py_return, t->skel->progs.code_freed,
+			t->skel->progs.site_entry, t->skel->progs.site_flush, t->skel->progs.gc_begin,
+			t->skel->progs.gc_end, t->skel->progs.exc_enter, t->skel->progs.exc_return,
+			t->skel->progs.audit_usdt, t->skel->progs.audit_py, t->skel->progs.audit_py_ret,
+			t->skel->progs.audit_tstate, t->skel->progs.audit_38,
+		};
 
 		for (size_t i = 0; i < sizeof(uprobes) / sizeof(uprobes[0]); i++)
 			bpf_program__set_expected_attach_type(uprobes[i],
@@ -295,20 +299,18 @@ fail:
 static struct uplink *attach_uprobe(struct tracer *t, struct bpf_program *prog, pid_t pid,
 				    const char *file, uint64_t offset, bool retprobe)
 {
-	LIBBPF_OPTS(bpf_uprobe_opts, opts, .retprobe = retprobe);
+	struct uplink_opts o = { .retprobe = retprobe };
 	struct uplink *l = retprobe ? NULL : earlyprobe_bind(pid, file, offset, prog);
-	struct bpf_link *link;
 
 	/* Registered already (earlyprobe.h): the program is in place. */
-	if (l)
-		return l;
-	if (t->multi)
-		return uplink_multi(prog, pid, file, offset, retprobe);
-	link = bpf_program__attach_uprobe_opts(prog, pid, file, offset, &opts);
-	if (!link)
-		elog("attaching a %s to %s+0x%llx in pid %d: %s", retprobe ? "uretprobe" : "uprobe",
-		     file, (unsigned long long)offset, pid, strerror(errno));
-	return uplink_of_link(link);
+	return l ?: uplink_attach(prog, t->multi, pid, file, offset, &o);
+}
+
+/* For the event options' probes (tracerprobe.h): made as the evaluator's are. */
+struct uplink *tracer_attach_uprobe(struct tracer *t, struct bpf_program *prog, const char *file,
+				    uint64_t off, const struct uplink_opts *o)
+{
+	return uplink_attach(prog, t->multi, -1, file, off, o);
 }
 
 /* Waits for the background close of tracer_use_sites, if any. */
@@ -549,7 +551,7 @@ static int attach_sites_early(struct tracer *t, const char *lib, uint64_t entry_
  */
 int tracer_attach_sites(struct tracer *t, const char *lib, uint64_t entry_off, uint64_t flush_off)
 {
-	pid_t pid = t->multi ? 0 : t->pid;
+	pid_t pid = t->multi ? -1 : t->pid;
 
 	if (t->site_entry)
 		return 0; /* attached for an earlier process (--inject) */
@@ -752,7 +754,7 @@ void tracer_read_stats(struct tracer *t, struct tracer_stats *s)
 	s->prints_lost = b->print_lost;
 }
 
-/* For gcprobe.c, which attaches more of the skeleton's programs. */
+/* For the event options' probes (tracerprobe.h). */
 struct vizbpf_bpf *tracer_skel(struct tracer *t)
 {
 	return t->skel;

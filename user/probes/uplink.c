@@ -18,7 +18,8 @@ struct uplink {
 
 /* By hand: libbpf 1.1 predates uprobe_multi links. The layout is link_create's uprobe_multi
  * member of union bpf_attr (Linux 6.6+). */
-int uplink_create_multi(int prog_fd, const char *path, uint64_t off, pid_t pid, bool ret)
+int uplink_create_multi(int prog_fd, const char *path, uint64_t off, pid_t pid,
+			const struct uplink_opts *o)
 {
 	union {
 		struct {
@@ -34,8 +35,12 @@ int uplink_create_multi(int prog_fd, const char *path, uint64_t off, pid_t pid, 
 	attr.link_create.attach_type = VZ_BPF_TRACE_UPROBE_MULTI;
 	attr.link_create.path = (__u64)(uintptr_t)path;
 	attr.link_create.offsets = (__u64)(uintptr_t)&off;
+	if (o && o->ref_ctr_off)
+		attr.link_create.ref_ctr_offsets = (__u64)(uintptr_t)&o->ref_ctr_off;
+	if (o && o->cookie)
+		attr.link_create.cookies = (__u64)(uintptr_t)&o->cookie;
 	attr.link_create.cnt = 1;
-	attr.link_create.multi_flags = ret ? VZ_BPF_F_UPROBE_MULTI_RETURN : 0;
+	attr.link_create.multi_flags = o && o->retprobe ? VZ_BPF_F_UPROBE_MULTI_RETURN : 0;
 	attr.link_create.pid = pid;
 	return syscall(__NR_bpf, BPF_LINK_CREATE, &attr, sizeof(attr));
 }
@@ -56,7 +61,7 @@ bool uplink_multi_supported(void)
 	prog = bpf_prog_load(BPF_PROG_TYPE_KPROBE, "vz_multi_probe", "Dual BSD/GPL", ret0, 2, &opts);
 	if (prog < 0)
 		return false; /* no privileges: asked again once they are known */
-	fd = uplink_create_multi(prog, "/", 0, 0, false);
+	fd = uplink_create_multi(prog, "/", 0, 0, NULL);
 	err = errno;
 	if (fd >= 0)
 		close(fd);
@@ -84,20 +89,33 @@ static struct uplink *wrap(struct bpf_link *link, int fd, int map_fd, int slot)
 	return l;
 }
 
-struct uplink *uplink_multi(struct bpf_program *prog, pid_t pid, const char *file, uint64_t off,
-			    bool retprobe)
+struct uplink *uplink_attach(struct bpf_program *prog, bool multi, pid_t pid, const char *file,
+			     uint64_t off, const struct uplink_opts *o)
 {
-	int fd = uplink_create_multi(bpf_program__fd(prog), file, off, pid, retprobe);
+	static const struct uplink_opts none;
+	LIBBPF_OPTS(bpf_uprobe_opts, opts);
+	struct bpf_link *link;
+	int fd, err;
 
-	if (fd < 0) {
-		int err = errno;
-
-		elog("attaching a uprobe_multi %slink to %s+0x%llx in pid %d: %s",
-		     retprobe ? "return " : "", file, (unsigned long long)off, pid, strerror(err));
-		errno = err;
-		return NULL;
+	o = o ?: &none;
+	if (multi) {
+		fd = uplink_create_multi(bpf_program__fd(prog), file, off, pid < 0 ? 0 : pid, o);
+		if (fd >= 0)
+			return wrap(NULL, fd, -1, -1);
+	} else {
+		opts.retprobe = o->retprobe;
+		opts.bpf_cookie = o->cookie;
+		opts.ref_ctr_offset = o->ref_ctr_off;
+		link = bpf_program__attach_uprobe_opts(prog, pid, file, off, &opts);
+		if (link)
+			return uplink_of_link(link);
 	}
-	return wrap(NULL, fd, -1, -1);
+	err = errno;
+	elog("attaching a %s%s to %s+0x%llx%s: %s", multi ? "uprobe_multi " : "",
+	     o->retprobe ? "return probe" : "probe", file, (unsigned long long)off,
+	     pid < 0 ? "" : " in one process", strerror(err));
+	errno = err;
+	return NULL;
 }
 
 struct uplink *uplink_of_link(struct bpf_link *link)

@@ -30,13 +30,21 @@ struct uplink;
  * where it does, without registering anything). */
 bool uplink_multi_supported(void);
 
-/* A uprobe_multi link of prog (loaded with expected attach type VZ_BPF_TRACE_UPROBE_MULTI) on
- * file+off: in pid, or in every process that maps file (pid 0); a return probe with retprobe.
+struct uplink_opts {
+	bool retprobe;
+	uint64_t cookie;      /* bpf_get_attach_cookie()'s */
+	uint64_t ref_ctr_off; /* a USDT semaphore's file offset, or 0 */
+};
+
+/* prog on file+off in pid (-1: in every process that maps file; a perf event on CPU 0, a BPF
+ * program bound to it runs on every hit): a uprobe_multi link where multi (prog loaded with
+ * expected attach type VZ_BPF_TRACE_UPROBE_MULTI), else a perf-event uprobe. o may be NULL.
  * NULL with errno set (said on stderr). */
-struct uplink *uplink_multi(struct bpf_program *prog, pid_t pid, const char *file, uint64_t off,
-			    bool retprobe);
-/* The link's fd, or -1 with errno set (nothing said). */
-int uplink_create_multi(int prog_fd, const char *file, uint64_t off, pid_t pid, bool retprobe);
+struct uplink *uplink_attach(struct bpf_program *prog, bool multi, pid_t pid, const char *file,
+			     uint64_t off, const struct uplink_opts *o);
+/* The link's fd, or -1 with errno set (nothing said). pid 0: every process. */
+int uplink_create_multi(int prog_fd, const char *file, uint64_t off, pid_t pid,
+			const struct uplink_opts *o);
 /* Wraps a libbpf link (NULL: NULL). */
 struct uplink *uplink_of_link(struct bpf_link *link);
 /* Wraps an early link: link_fd calls the program in slot 'slot' of the program array map_fd.
