@@ -91,51 +91,6 @@ void linkclose_run(struct linkclose *c)
 
 #define DETACHED_MAX 64
 
-/* Insertion sort: async-signal-safe (qsort may allocate), for a forked child. */
-static void sort_ints(int *v, int n)
-{
-	for (int i = 1; i < n; i++)
-		for (int j = i; j > 0 && v[j - 1] > v[j]; j--) {
-			int x = v[j];
-
-			v[j] = v[j - 1];
-			v[j - 1] = x;
-		}
-}
-
-/*
- * The process that will close the links: it keeps only its copies of their fds and its ends of
- * the two pipes, out of vizbpf's session. Once vizbpf has closed its own copies (EOF on rd) it
- * closes them, the last references: the kernel's waits are here. Then it exits, which closes
- * wr: EOF for whoever waits until the links are gone.
- */
-static void __attribute__((noreturn)) hold_then_close(int *keep, int n, int rd, int wr)
-{
-	int all[DETACHED_MAX + 2];
-	unsigned int from = 0;
-	char b;
-
-	if (fork() != 0) /* the grandchild does it: vizbpf reaps this one at once */
-		_exit(0);
-	quiet_helper("vizbpf-closing");
-	for (int i = 0; i < n; i++)
-		all[i] = keep[i];
-	all[n] = rd;
-	all[n + 1] = wr;
-	sort_ints(all, n + 2);
-	for (int i = 0; i < n + 2; i++) {
-		if ((unsigned int)all[i] > from)
-			syscall(SYS_close_range, from, all[i] - 1, 0);
-		from = all[i] + 1;
-	}
-	syscall(SYS_close_range, from, ~0U, 0);
-	while (read(rd, &b, 1) < 0 && errno == EINTR)
-		;
-	for (int i = 0; i < n; i++)
-		close(keep[i]);
-	_exit(0);
-}
-
 /* vizbpf's end of the socket to the closer (linkclose_prespawn), or -1. */
 static int closer = -1;
 
@@ -274,56 +229,38 @@ static int hand_to_closer(const int *keep, int n)
 
 int linkclose_detached(struct linkclose *c)
 {
-	int keep[DETACHED_MAX], n = 0, go[2] = { -1, -1 }, done[2];
-	pid_t pid;
+	int keep[DETACHED_MAX], n = 0, done = -1;
 
 	for (int i = 0; i < c->n_links && n < DETACHED_MAX; i++)
 		keep[n++] = bpf_link__fd(c->links[i]);
 	for (int i = 0; i < c->n_fds && n < DETACHED_MAX; i++)
 		keep[n++] = c->fds[i];
-	if (!n || n != c->n_links + c->n_fds)
-		goto here;
-	/* The closer started early: no fork now, with the program held (~3 ms of page tables). */
-	done[0] = hand_to_closer(keep, n);
-	if (done[0] >= 0)
-		goto handed;
-	if (pipe2(go, O_CLOEXEC))
-		goto here;
-	if (pipe2(done, O_CLOEXEC)) {
-		close(go[0]);
-		close(go[1]);
-		goto here;
+	if (!n || n != c->n_links + c->n_fds) {
+		linkclose_run(c);
+		return -1;
 	}
-	pid = fork();
-	if (pid == 0)
-		hold_then_close(keep, n, go[0], done[1]);
-	close(go[0]);
-	close(done[1]);
-	if (pid < 0) {
-		close(go[1]);
-		close(done[0]);
-		goto here;
+	/* The closer started with vizbpf (no fork now, with the program held: ~3 ms of page
+	 * tables); started now if it could not be then, or is gone. */
+	for (int tries = 0; tries < 2 && done < 0; tries++) {
+		if (closer < 0 && linkclose_prespawn())
+			break;
+		done = hand_to_closer(keep, n);
 	}
-	while (waitpid(pid, NULL, 0) < 0 && errno == EINTR)
-		;
-handed:
-	/* Our copies go now (a perf link's event is disabled first, quickly): the grandchild's
-	 * references are the last. */
+	if (done < 0) {
+		linkclose_run(c);
+		return -1;
+	}
+	/* Our copies go now (a perf link's event is disabled first, quickly), then the go: the
+	 * closer's references are the last. */
 	for (int i = 0; i < c->n_links; i++)
 		bpf_link__destroy(c->links[i]);
 	for (int i = 0; i < c->n_fds; i++)
 		close(c->fds[i]);
-	if (go[1] >= 0)
-		close(go[1]);
-	else
-		closer_go();
+	closer_go();
 	free(c->links);
 	free(c->fds);
 	*c = (struct linkclose){ 0 };
-	return done[0];
-here:
-	linkclose_run(c);
-	return -1;
+	return done;
 }
 
 void linkclose_wait(int done)

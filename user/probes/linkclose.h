@@ -27,14 +27,14 @@ void linkclose_add_fd(struct linkclose *c, int fd);
 void linkclose_run(struct linkclose *c);
 
 /*
- * The same, with the kernel's waits in another process: a short-lived grandchild of vizbpf
- * that holds the last references, so that no thread of vizbpf waits (its exit would wait for
- * such a thread). Returns at once with an fd for linkclose_wait(), or -1 when it could not and
- * closed them here.
+ * The same, with the kernel's waits in another process: the closer (a grandchild of vizbpf)
+ * gets the links over a socket and holds the last references, so that no thread of vizbpf
+ * waits (its exit would wait for such a thread). Returns at once with an fd for
+ * linkclose_wait(), or -1 when it could not and closed them here.
  */
 int linkclose_detached(struct linkclose *c);
-/* Starts the process linkclose_detached() hands links to, now, while vizbpf is small and holds
- * no link (a fork later, with the program held, costs ~3 ms). 0 or -errno (then it forks). */
+/* Starts the closer now, while vizbpf is small and holds no link (a fork later, with the
+ * program held, costs ~3 ms). 0 or -errno (then linkclose_detached() starts it itself). */
 int linkclose_prespawn(void);
 /* Returns once the links handed over with linkclose_detached() are gone; closes done. */
 void linkclose_wait(int done);
