@@ -195,6 +195,10 @@ struct vz_thread_buf {
 	struct vz_batch batch;
 	__u32 tid;
 	__u32 slot; /* its index in vizbpf_threads */
+	/* The thread's TSC clock (vz_eval_layout.tsc_clock; evalhook.c's now_ns()): its last
+	 * anchor, a CLOCK_MONOTONIC reading and the TSC around it; ns per tick (<< 32); how far
+	 * past the anchor it extrapolates; the last time it gave (never going back). */
+	__u64 clk_tsc, clk_ns, clk_mult, clk_span, clk_last;
 };
 
 #define VZ_THREADS_MAX 8192
@@ -244,9 +248,13 @@ struct vz_eval_layout {
 	__s32 unicode_state;         /* PyASCIIObject.state, .length and its data (compact */
 	__s32 unicode_length;        /* ASCII): the hook reads a code object's file name once */
 	__s32 unicode_ascii_data;    /* to know whether BPF must see its calls as they happen */
-	__u32 vizbpf_pid;            /* the vizbpf that follows forks: a child stops only while */
-	__u32 pad;                   /* it lives (another vizbpf's probes trap in the library */
-	__u64 vizbpf_start;          /* too), told by its start time (/proc/PID/stat field 22) */
+	/* The vizbpf that follows forks: a child stops only while it lives (another vizbpf's
+	 * probes trap in the library too), told by its start time (/proc/PID/stat field 22). */
+	__u32 vizbpf_pid;
+	/* 1: the kernel's clock is the TSC (x86-64): the evaluator reads it raw and converts it
+	 * into CLOCK_MONOTONIC itself, cheaper than clock_gettime() (evalhook.c's now_ns()). */
+	__u32 tsc_clock;
+	__u64 vizbpf_start;
 };
 
 /*

@@ -195,3 +195,16 @@ print("ready", flush=True); time.sleep(3)' >out.txt &
 		echo "# $py: launch and -p, every uprobe a uprobe_multi link" >&3
 	done
 }
+
+@test "launch: call times are CLOCK_MONOTONIC's, each call within the readings the program took around it (the evaluator's TSC clock, and clock_gettime with VIZBPF_TSC=0)" {
+	local py tsc
+	for py in $(pythons); do
+		for tsc in 1 0; do
+			VIZBPF_TSC=$tsc "$VIZBPF" -q -o t.json -- "$py" "$TARGETS/clockcheck.py" >r.json 2>err.txt ||
+				{ echo "$py: $(cat err.txt)"; return 1; }
+			python3 "$TOOLS/clockcheck.py" t.json r.json >check.txt ||
+				{ echo "$py VIZBPF_TSC=$tsc: $(cat check.txt)"; return 1; }
+			echo "# $py VIZBPF_TSC=$tsc: $(cat check.txt)" >&3
+		done
+	done
+}

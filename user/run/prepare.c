@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: BSD-2-Clause
 #include <errno.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -25,6 +26,34 @@
  * vectorcall chain and evaluator frame (8 MB divided by the depth at which the main thread
  * overflowed without segments, deep_recursion.py on the pyenv builds, rounded down).
  */
+/*
+ * Whether the evaluator may time calls by the TSC (vz_eval_layout.tsc_clock): only where the
+ * kernel's own clock is the TSC (it checked the TSC is stable and the same on every CPU), on
+ * x86-64. VIZBPF_TSC=0 turns it off.
+ */
+static uint32_t tsc_clock(void)
+{
+	static int known; /* 1 yes, -1 no */
+	char buf[32] = "";
+	FILE *f;
+
+	if (known)
+		return known > 0;
+	known = -1;
+#if defined(__x86_64__)
+	f = fopen("/sys/devices/system/clocksource/clocksource0/current_clocksource", "re");
+	if (f) {
+		if (fgets(buf, sizeof(buf), f) && !strcmp(buf, "tsc\n"))
+			known = 1;
+		fclose(f);
+	}
+#endif
+	if (getenv("VIZBPF_TSC") && !strcmp(getenv("VIZBPF_TSC"), "0"))
+		known = -1;
+	vlog("the evaluator times calls by %s", known > 0 ? "the TSC" : "clock_gettime()");
+	return known > 0;
+}
+
 static uint32_t hook_stack_per_call(int minor)
 {
 	return minor <= 10 ? 0 : minor == 11 ? 512 : minor == 12 ? 552 : 592;
@@ -159,6 +188,7 @@ static int switch_to_fastpath(struct prepare *p, uint32_t pid, uint64_t interp,
 		.unicode_length = o->unicode_length,
 		.unicode_ascii_data = o->unicode_ascii_data,
 		.vizbpf_pid = getpid(),
+		.tsc_clock = tsc_clock(),
 		.vizbpf_start = proc_start_time(getpid()),
 	};
 	struct vz_flow flow;
