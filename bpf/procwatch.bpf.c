@@ -121,11 +121,13 @@ int BPF_PROG(watch_fork, struct task_struct *parent, struct task_struct *child)
 	r->hdr.flags = cst;
 	r->parent = ppid;
 	r->pad = 0;
-	/* The child stops: SIGSTOP from here, or its own (the preloaded evaluator's fork
-	 * handler). Either way it is held until user space lets it go. */
-	held_note(cpid | VZ_HELD_PROC, cpid);
-	if (cst == VZ_PROC_PROBED && bpf_send_signal_task)
+	/* A probed child stops (SIGSTOP from here) until user space lets it go; one running the
+	 * preloaded evaluator waits in its fork handler instead (vz_flow.fork_park), which needs
+	 * nobody to let it go if vizbpf dies. */
+	if (cst == VZ_PROC_PROBED && bpf_send_signal_task) {
+		held_note(cpid | VZ_HELD_PROC, cpid);
 		bpf_send_signal_task(child, SIGSTOP, PIDTYPE_TGID, 0);
+	}
 	bpf_ringbuf_submit(r, BPF_RB_FORCE_WAKEUP);
 	return 0;
 }

@@ -183,7 +183,13 @@ struct vz_flow {
 	__u64 handed;
 	/* Threads that could not map a buffer (their calls go untraced): vizbpf reports them. */
 	__u64 unbuffered_threads;
+	/* A fork()ed child waits in its fork handler while vizbpf follows it: it sets
+	 * VZ_PARK_WAITING and waits for vizbpf's VZ_PARK_GO, or for that vizbpf's end. A wait,
+	 * not a SIGSTOP: nothing else would let a stopped child go if vizbpf died as it forked. */
+	__u64 fork_park;
 };
+
+enum { VZ_PARK_NONE, VZ_PARK_WAITING, VZ_PARK_GO };
 
 /*
  * A thread's buffer in the preloaded evaluator: mapped at its first call (not thread-local:

@@ -55,7 +55,7 @@ cleanup_target() {
 	pkill -KILL -P "$1" 2>/dev/null
 	kill -CONT "$1" 2>/dev/null
 	kill -KILL "$1" 2>/dev/null
-	wait "$1" 2>/dev/null
+	wait "$1" 2>/dev/null || true
 	return 0
 }
 

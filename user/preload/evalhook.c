@@ -744,6 +744,31 @@ static int vizbpf_alive(void)
 }
 
 /*
+ * A fork()ed child waits until vizbpf says go (vz_flow.fork_park), or its vizbpf is gone,
+ * looked at every 50 us and at vizbpf's /proc entry every ms: a vizbpf killed as the program
+ * forks (its probes half gone) can leave nothing waiting. Not a SIGSTOP, which only vizbpf
+ * would answer. In a fork child: nanosleep and vizbpf_alive's calls only.
+ */
+static void park_for_vizbpf(void)
+{
+	struct timespec nap = { 0, 50 * 1000 };
+	uint64_t none = VZ_PARK_NONE;
+
+	/* Said go already (vizbpf found the child stopped by BPF, and let it go early). */
+	if (__atomic_compare_exchange_n(&vizbpf_flow.fork_park, &none, VZ_PARK_WAITING, 0,
+					__ATOMIC_SEQ_CST, __ATOMIC_SEQ_CST)) {
+		for (unsigned i = 1; __atomic_load_n(&vizbpf_flow.fork_park, __ATOMIC_ACQUIRE) !=
+				     VZ_PARK_GO; i++) {
+			if (i % 20 == 0 && !vizbpf_alive())
+				break;
+			nanosleep(&nap, NULL);
+		}
+	}
+	/* Its own forks start from none again. */
+	__atomic_store_n(&vizbpf_flow.fork_park, VZ_PARK_NONE, __ATOMIC_RELEASE);
+}
+
+/*
  * A fork()ed child inherits an optimized site (a call into the kernel's uprobe trampoline)
  * but not the trampoline: it would crash there. Put the nops back; vizbpf makes them trap
  * again (int3, for the probe registered in every process) when it follows the child.
@@ -772,9 +797,9 @@ static void restore_sites(void)
 	/* BPF and vizbpf know code objects per process: show the child's again. */
 	known_tag += 2;
 	/* Following the process tree: wait here, before any Python code of the child runs,
-	 * while vizbpf probes the child and reads its stack; it sends SIGCONT. */
+	 * while vizbpf probes the child and reads its stack. */
 	if (vizbpf_layout.follow_forks && probed && vizbpf_alive())
-		raise(SIGSTOP);
+		park_for_vizbpf();
 }
 
 /*

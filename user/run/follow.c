@@ -16,38 +16,63 @@
 #include "procs.h"
 #include "user/slices/pystack.h"
 
-/* A child not stopped by then was not stopped for us (a fork from C code without the
- * library's handler, a kernel without bpf_send_signal_task): it runs untraced. */
+/* A child not held by then was not held for us (a fork from C code without the library's
+ * handler, a kernel without bpf_send_signal_task): it runs untraced. */
 #define STOP_WAIT_MS 2000
 
-static int stopped(pid_t pid)
+/* How a fork()ed child waits for vizbpf: stopped by BPF (SIGSTOP), or in the preloaded
+ * evaluator's fork handler (vz_flow.fork_park, at flow in the child: its parent's address). */
+enum hold { HOLD_GONE = -1, HOLD_NONE, HOLD_STOPPED, HOLD_PARKED };
+
+static enum hold held_how(pid_t pid, uint64_t flow)
 {
 	char path[64], buf[256];
 	const char *f;
+	uint64_t park = 0;
 
 	snprintf(path, sizeof(path), "/proc/%d/stat", pid);
 	f = proc_stat_fields(path, buf, sizeof(buf));
-	if (!f)
-		return -1;
-	return f[0] == 'T' || f[0] == 't';
+	if (!f || f[0] == 'Z' || f[0] == 'X')
+		return HOLD_GONE;
+	if (f[0] == 'T' || f[0] == 't')
+		return HOLD_STOPPED;
+	if (flow && !procmem_read(pid, flow + offsetof(struct vz_flow, fork_park), &park,
+				  sizeof(park)) && park == VZ_PARK_WAITING)
+		return HOLD_PARKED;
+	return HOLD_NONE;
 }
 
-/* The fork record comes as the child is made, before its fork handler stops it (tens of us
+/* The fork record comes as the child is made, before its fork handler waits (tens of us
  * later): looked at every 50 us for the first 2 ms, which every followed fork waits for,
  * then every ms. */
-static int wait_stopped(pid_t pid)
+static enum hold wait_held(pid_t pid, uint64_t flow)
 {
 	struct timespec fine = { 0, 50 * 1000 }, ms = { 0, 1000 * 1000 };
 	uint64_t start = monotonic_ns(), waited;
-	int st;
+	enum hold h;
 
-	while ((st = stopped(pid)) == 0) {
+	while ((h = held_how(pid, flow)) == HOLD_NONE) {
 		waited = monotonic_ns() - start;
 		if (waited > STOP_WAIT_MS * 1000000ull)
 			break;
 		nanosleep(waited < 2000000 ? &fine : &ms, NULL);
 	}
-	return st;
+	return h;
+}
+
+/* Lets the child go however it waits. Go is said to its fork handler in any case: one stopped
+ * by BPF first, or late, then passes at once. SIGCONT only to a stopped one (a program may
+ * handle SIGCONT). */
+static void let_go(pid_t pid, uint64_t flow, enum hold h)
+{
+	uint64_t go = VZ_PARK_GO;
+
+	if (flow && h != HOLD_GONE)
+		procmem_write(pid, flow + offsetof(struct vz_flow, fork_park), &go, sizeof(go));
+	if (h == HOLD_STOPPED)
+		held_release_proc(pid);
+	else
+		held_forget_proc(pid);
 }
 
 unsigned follow_tracer_flags(int major, int minor)
@@ -98,19 +123,20 @@ void follow_fork(struct procs *ps, const struct vz_rec_fork *r)
 	pid_t child = r->hdr.pid;
 	struct proc *parent = procs_find(ps, r->parent), *p;
 	struct pick pick = { .tid = r->hdr.tid, .child = child };
-	uint64_t runtime;
+	/* The library's vizbpf_flow in the child: where it is in its parent. */
+	uint64_t runtime, flow = parent ? parent->prep.flow_addr : 0;
+	enum hold how;
 	int err;
 
 	if (ps->closing) {
-		if (wait_stopped(child) == 1)
-			kill(child, SIGCONT);
-		held_forget_proc(child);
+		let_go(child, flow, wait_held(child, flow));
 		return;
 	}
-	if (wait_stopped(child) != 1) {
-		vlog("fork %d -> %d: the child did not stop for us; not followed", r->parent, child);
+	how = wait_held(child, flow);
+	if (how != HOLD_STOPPED && how != HOLD_PARKED) {
+		vlog("fork %d -> %d: the child did not wait for us; not followed", r->parent, child);
 		ps->missed++;
-		held_forget_proc(child);
+		let_go(child, flow, how);
 		return;
 	}
 	if (parent)
@@ -118,7 +144,7 @@ void follow_fork(struct procs *ps, const struct vz_rec_fork *r)
 	p = parent ? procs_add_fork(ps, child, parent) : NULL;
 	if (!p) {
 		ps->missed++;
-		held_release_proc(child);
+		let_go(child, flow, how);
 		return;
 	}
 	/* Its memory is a copy of its parent's: so is what vizbpf changed there. Its time is
@@ -152,7 +178,7 @@ void follow_fork(struct procs *ps, const struct vz_rec_fork *r)
 		procs_lock(p, false);
 		procs_name(ps, child, "python (forked)");
 	}
-	held_release_proc(child);
+	let_go(child, flow, how);
 	events_hold_end(ps->ev, child, monotonic_ns());
 }
 
