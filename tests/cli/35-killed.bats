@@ -175,7 +175,47 @@ work() { # MODE
 		touch "$gone"
 		wait_finished "$tpid" "$py launched" || { cleanup_target "$tpid"; failed=1; continue; }
 		[ "$(tail -1 out.txt)" = "$want" ] ||
-			{ echo "$py launched: output '$(tail -1 out.txt)', untraced '$want'"; failed=1; }
+			{ echo "$py launched: output '$(tail -1 out.txt)', untraced '$want'; $(grep -v "^ " vz.err | tail -4)"; failed=1; }
+	done
+	[ $failed = 0 ]
+}
+
+@test "launch: a fork()ed child waits (not stopped) while its vizbpf is frozen, and runs on once that vizbpf is killed" {
+	local failed=0 py go="$BATS_TEST_TMPDIR/go" vpid tpid want kid st
+	for py in "${PYS[@]}"; do
+		want=$("$py" "$TARGETS/killed_target.py" forks 1 | tail -1)
+		rm -f "$go" out.txt vz.err
+		"$VIZBPF" -o trace.json -- "$py" "$TARGETS/killed_target.py" forks 1 "$go" \
+			>out.txt 2>vz.err 3>&- &
+		vpid=$!
+		wait_for_line out.txt ready || { kill -KILL $vpid; failed=1; continue; }
+		tpid=
+		for c in $(pgrep -P $vpid); do
+			[ "$(cat /proc/$c/comm 2>/dev/null)" = vizbpf-watchdog ] || tpid=$c
+		done
+		# vizbpf cannot follow the fork now: the child waits in its fork handler.
+		kill -STOP $vpid
+		touch "$go"
+		kid=
+		for _ in $(seq 100); do
+			kid=$(pgrep -P "$tpid" | head -1)
+			[ -n "$kid" ] && break
+			sleep 0.02
+		done
+		sleep 0.3
+		st=$(awk '{ print $3 }' "/proc/$kid/stat" 2>/dev/null)
+		# Waiting: alive and not stopped (nobody would let a stop go), its parent still in
+		# waitpid (no result printed).
+		if [ -z "$kid" ] || [ -z "$st" ] || [ "$st" = T ] || [ "$st" = Z ] ||
+			[ "$(tail -1 out.txt)" != ready ]; then
+			echo "$py: the forked child (${kid:-none}) is '${st:-gone}' with vizbpf frozen, not waiting"
+			failed=1
+		fi
+		kill -KILL $vpid
+		wait $vpid 2>/dev/null || true
+		wait_finished "$tpid" "$py frozen, then killed" || { cleanup_target "$tpid"; failed=1; continue; }
+		[ "$(tail -1 out.txt)" = "$want" ] ||
+			{ echo "$py: output '$(tail -1 out.txt)', untraced '$want'; $(tail -3 vz.err)"; failed=1; }
 	done
 	[ $failed = 0 ]
 }

@@ -37,6 +37,8 @@ def forks_round(k):
     got = os.waitstatus_to_exitcode(st) if hasattr(os, "waitstatus_to_exitcode") else st >> 8
     if k % 4 == 0:
         r = subprocess.run([sys.executable, "-c", "print(6 * 7)"], stdout=subprocess.PIPE)
+        if not r.stdout.strip():  # said on stderr: how it ended
+            print("the subprocess printed nothing: exit status", r.returncode, file=sys.stderr)
         got += int(r.stdout)
     return got
 

@@ -744,10 +744,11 @@ static int vizbpf_alive(void)
 }
 
 /*
- * A fork()ed child waits until vizbpf says go (vz_flow.fork_park), or its vizbpf is gone,
- * looked at every 50 us and at vizbpf's /proc entry every ms: a vizbpf killed as the program
- * forks (its probes half gone) can leave nothing waiting. Not a SIGSTOP, which only vizbpf
- * would answer. In a fork child: nanosleep and vizbpf_alive's calls only.
+ * A fork()ed child waits until vizbpf says go (vz_flow.fork_park), or its vizbpf is gone:
+ * looked at every 50 us for the 2 ms a followed fork takes, then every ms; vizbpf's /proc
+ * entry every 20 looks. A vizbpf killed as the program forks (its probes half gone) leaves
+ * nothing waiting, where a SIGSTOP would wait for a SIGCONT that only vizbpf sent. In a
+ * fork child: nanosleep and vizbpf_alive's calls only.
  */
 static void park_for_vizbpf(void)
 {
@@ -761,6 +762,8 @@ static void park_for_vizbpf(void)
 				     VZ_PARK_GO; i++) {
 			if (i % 20 == 0 && !vizbpf_alive())
 				break;
+			if (i == 40) /* past the 2 ms a followed fork takes: a vizbpf held up */
+				nap.tv_nsec = 1000 * 1000;
 			nanosleep(&nap, NULL);
 		}
 	}
