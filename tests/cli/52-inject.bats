@@ -158,3 +158,29 @@ injected() { # PY
 	done
 	[ "$failed" = 0 ]
 }
+
+@test "--inject: vizbpf killed while the thread it called dlopen() on is in it: the program runs on, as untraced" {
+	local failed=0 py pid vpid st want go="$BATS_TEST_TMPDIR/go" lib="$BATS_FILE_TMPDIR/slow_eval.so"
+	# The evaluator with a constructor that sleeps: the dlopen() lasts, vizbpf is killed in it.
+	cc -O2 -fPIC -shared -std=gnu11 -I"$REPO/bpf" -o "$lib" "$REPO"/user/preload/*.c \
+		"$REPO/tests/fixtures/slow_ctor.c" -ldl -lpthread
+	for py in $(pythons); do
+		want=$("$py" "$TARGETS/killed_target.py" threads 20 | tail -1)
+		rm -f "$go" out.txt vz.err
+		VIZBPF_SLOW_CTOR_MS=1500 "$py" "$TARGETS/killed_target.py" threads 20 "$go" >out.txt 2>&1 3>&- &
+		pid=$!
+		wait_for_line out.txt ready || { kill $pid; failed=1; continue; }
+		VIZBPF_EVAL_LIB="$lib" "$VIZBPF" -v --inject -o trace.json -p $pid 2>vz.err 3>&- &
+		vpid=$!
+		wait_for_line vz.err "dlopen() from thread" || { kill -KILL $vpid $pid; failed=1; continue; }
+		sleep 0.3
+		kill -KILL $vpid
+		wait $vpid 2>/dev/null || true
+		touch "$go"
+		st=0
+		wait $pid || st=$?
+		[ $st = 0 ] && [ "$(tail -1 out.txt)" = "$want" ] ||
+			{ echo "$py: exit status $st, output '$(tail -1 out.txt)', untraced '$want'"; failed=1; }
+	done
+	[ "$failed" = 0 ]
+}

@@ -19,9 +19,14 @@
  * after a moment, the others are let go (they release what they hold) and the call finishes.
  * A system call the thread was in restarts when its registers are put back, as after a
  * signal handler; its errno and its floating-point and vector registers are put back too.
+ *
+ * The call returns into a signal frame (sigframe.h) that puts the thread back as it was: if
+ * vizbpf dies during the call, the thread goes on by itself. vizbpf, alive, stops it at that
+ * frame's rt_sigreturn and puts it back itself, exactly (system call restarts included).
  */
 #include <elf.h>
 #include <errno.h>
+#include <sched.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -40,6 +45,7 @@
 #include "symbols/procmaps.h"
 #include "user/base/log.h"
 #include "user/base/procmem.h"
+#include "sigframe.h"
 
 #define RTLD_NOW_ 0x2
 #define RTLD_NODELETE_ 0x1000
@@ -50,7 +56,9 @@
 struct target {
 	pid_t pid;
 	struct proc_maps maps;
-	uint64_t dlopen, dlerror, errno_location;
+	uint64_t dlopen;
+	uint64_t errno_got;  /* where libc keeps errno's offset from the thread pointer, or 0 */
+	uint64_t restorer;   /* 'mov $15, %rax; syscall' in its libc */
 	char libc[4096]; /* its path as mapped */
 	const char *interp;
 };
@@ -157,6 +165,24 @@ static int classify(const struct target *t, pid_t tid, const struct user_regs_st
 	return in_code_of(t, t->interp, r->rip) ? IN_INTERPRETER : UNSAFE;
 }
 
+/*
+ * glibc's __errno_location is 'mov GOT(%rip), %rax; add %fs:0, %rax; ret': errno lies at the
+ * thread pointer plus the offset in that GOT slot. Read, not called: a call's result is what
+ * the thread's put-back frame cannot keep. 0 when the code is not that (errno not kept).
+ */
+static uint64_t errno_got(pid_t pid, uint64_t fn)
+{
+	static const uint8_t add_fs[] = { 0x64, 0x48, 0x03, 0x04, 0x25, 0, 0, 0, 0 };
+	uint8_t code[16];
+	int32_t disp;
+
+	if (procmem_read(pid, fn, code, sizeof(code)) || code[0] != 0x48 || code[1] != 0x8b ||
+	    code[2] != 0x05 || memcmp(code + 7, add_fs, sizeof(add_fs)))
+		return 0;
+	memcpy(&disp, code + 3, sizeof(disp));
+	return fn + 7 + (int64_t)disp;
+}
+
 static int find_symbols(struct target *t, char *msg, size_t len)
 {
 	char path[4200];
@@ -181,13 +207,16 @@ static int find_symbols(struct target *t, char *msg, size_t len)
 	/* glibc 2.34+ has dlopen in libc; before, libc's own __libc_dlopen_mode. */
 	if (!elf_file__sym(elf, "dlopen", &v, NULL) || !elf_file__sym(elf, "__libc_dlopen_mode", &v, NULL))
 		t->dlopen = bias + v;
-	if (!elf_file__sym(elf, "dlerror", &v, NULL))
-		t->dlerror = bias + v;
 	if (!elf_file__sym(elf, "__errno_location", &v, NULL))
-		t->errno_location = bias + v;
+		t->errno_got = errno_got(t->pid, bias + v);
 	elf_file__close(elf);
 	if (!t->dlopen) {
 		snprintf(msg, len, "its libc (%s) has no dlopen", t->libc);
+		return -ENOENT;
+	}
+	t->restorer = sigframe_find_restorer(t->pid, &t->maps, t->libc);
+	if (!t->restorer) {
+		snprintf(msg, len, "its libc (%s) has no rt_sigreturn restorer", t->libc);
 		return -ENOENT;
 	}
 	return 0;
@@ -216,121 +245,190 @@ static void release_others(struct freeze *fz, int keep)
 	fz->n = 1;
 }
 
-/*
- * Calls fn(a0, a1) on thread fz->tids[*at], with saved as its registers, the call's stack
- * below 'below' (a return to address 0 ends it: SIGSEGV there, never delivered).
- */
-static int remote_call(pid_t pid, struct freeze *fz, int *at, const struct user_regs_struct *saved,
-		       uint64_t below, uint64_t fn, uint64_t a0, uint64_t a1, uint64_t *ret)
+/* The signals blocked in tid (it runs no handler: classify()). */
+static uint64_t blocked_signals(pid_t pid, pid_t tid)
 {
-	struct user_regs_struct r = *saved;
-	uint64_t zero = 0, start = monotonic_ns();
-	pid_t tid = fz->tids[*at];
-	bool others_held = fz->n > 1, told = false;
-	int st, err;
+	unsigned long long blocked = 0;
+	char path[64], line[256];
+	FILE *f;
 
-	/* At a function's first instruction the stack pointer is 8 past a 16-byte boundary. */
-	r.rsp = ((below - 128) & ~15ull) - 8;
-	err = procmem_write(pid, r.rsp, &zero, sizeof(zero));
-	if (err)
-		return err;
-	r.rip = fn;
-	r.rdi = a0;
-	r.rsi = a1;
-	r.rax = 0;
-	r.orig_rax = -1; /* no system call restart on the way to the call */
-	if (ptrace(PTRACE_SETREGS, tid, NULL, &r) || ptrace(PTRACE_CONT, tid, NULL, NULL))
-		return -errno;
+	snprintf(path, sizeof(path), "/proc/%d/task/%d/status", pid, tid);
+	f = fopen(path, "re");
+	if (!f)
+		return 0;
+	while (fgets(line, sizeof(line), f))
+		sscanf(line, "SigBlk: %llx", &blocked);
+	fclose(f);
+	return blocked;
+}
+
+/*
+ * Waits for tid's next stop; a stop for a signal meanwhile keeps it for when the thread is
+ * let go, and goes on with 'resume'. The other threads are let go once the wait is long:
+ * one may hold a lock the call needs. Returns the wait status, or -errno.
+ */
+static int next_stop(pid_t pid, struct freeze *fz, int *at, uint64_t start, int resume)
+{
+	pid_t tid = fz->tids[*at];
+	bool told = false;
+	int st;
+
 	for (;;) {
 		pid_t got = waitpid(tid, &st, __WALL | WNOHANG);
+		uint64_t waited = monotonic_ns() - start;
 
 		if (got < 0 && errno != EINTR)
 			return -errno;
 		if (got <= 0) {
-			uint64_t waited = monotonic_ns() - start;
-
-			if (others_held && waited > RELEASE_OTHERS_NS) {
-				/* Another thread may hold a lock the call needs. */
+			if (fz->n > 1 && waited > RELEASE_OTHERS_NS) {
 				release_others(fz, *at);
 				*at = 0;
-				others_held = false;
 			}
 			if (!told && waited > 2000000000ull) {
 				ilog("pid %d: waiting for thread %d's dlopen() to return", pid, tid);
 				told = true;
 			}
-			sleep_ns(100 * 1000);
+			/* A few syscall stops a call: a yield while they come quickly. */
+			if (waited < 5000000)
+				sched_yield();
+			else
+				sleep_ns(100 * 1000);
 			continue;
 		}
 		if (WIFEXITED(st) || WIFSIGNALED(st))
 			return -ESRCH;
-		if (st >> 16 == PTRACE_EVENT_STOP) {
-			if (ptrace(PTRACE_CONT, tid, NULL, NULL))
-				return -errno;
-			continue;
-		}
-		if (WSTOPSIG(st) == SIGSEGV) {
-			if (ptrace(PTRACE_GETREGS, tid, NULL, &r))
-				return -errno;
-			if (r.rip == 0) {
-				*ret = r.rax;
-				return 0;
-			}
-			return -EFAULT; /* a fault inside the call: its registers go back */
-		}
+		if (st >> 16 == PTRACE_EVENT_STOP || WSTOPSIG(st) == (SIGTRAP | 0x80) ||
+		    WSTOPSIG(st) == SIGSEGV)
+			return st;
 		/* A signal for the thread meanwhile: delivered when it is let go. */
 		if (!fz->sigs[*at])
 			fz->sigs[*at] = WSTOPSIG(st);
-		if (ptrace(PTRACE_CONT, tid, NULL, NULL))
+		if (ptrace(resume, tid, NULL, NULL))
 			return -errno;
 	}
 }
 
-/* dlopen(lib) on thread fz->tids[*at]: 0, or -errno with msg. Its registers go back. */
+/*
+ * Puts tid back as it was (saved, xstate) from a stop at its frame's rt_sigreturn, and lets it
+ * make again the system call it was in; then stops it where freeze_process() had (an event
+ * stop, where thaw_process() lets it go with its signal).
+ */
+static int put_back(pid_t pid, struct freeze *fz, int *at, const struct user_regs_struct *saved,
+		    struct iovec *xstate)
+{
+	struct user_regs_struct r = *saved;
+	pid_t tid = fz->tids[*at];
+	int st;
+
+	r.orig_rax = (uint64_t)sigframe_restart_nr(saved);
+	if (ptrace(PTRACE_SETREGSET, tid, (void *)NT_X86_XSTATE, xstate) ||
+	    ptrace(PTRACE_SETREGS, tid, NULL, &r) || ptrace(PTRACE_INTERRUPT, tid, NULL, NULL) ||
+	    ptrace(PTRACE_CONT, tid, NULL, NULL))
+		return -errno;
+	for (;;) {
+		st = next_stop(pid, fz, at, monotonic_ns(), PTRACE_CONT);
+		if (st < 0 || st >> 16 == PTRACE_EVENT_STOP)
+			return st < 0 ? st : 0;
+		if (ptrace(PTRACE_CONT, fz->tids[*at], NULL, NULL))
+			return -errno;
+	}
+}
+
+/*
+ * Calls fn(a0, a1) on thread fz->tids[*at], stopped with registers saved and extended state
+ * xstate, the call's stack below 'below'. The thread is put back as it was in any case.
+ */
+static int remote_call(struct target *t, struct freeze *fz, int *at,
+		       const struct user_regs_struct *saved, struct iovec *xstate, uint64_t below,
+		       uint64_t fn, uint64_t a0, uint64_t a1)
+{
+	struct user_regs_struct r = *saved;
+	uint64_t start = monotonic_ns(), sp;
+	pid_t tid = fz->tids[*at];
+	int st, err;
+
+	err = sigframe_write(t->pid, below, t->restorer, saved, xstate->iov_base, xstate->iov_len,
+			     blocked_signals(t->pid, tid), &sp);
+	if (err)
+		return err;
+	r.rsp = sp;
+	r.rip = fn;
+	r.rdi = a0;
+	r.rsi = a1;
+	r.rax = 0;
+	r.orig_rax = -1; /* no system call restart on the way to the call */
+	if (ptrace(PTRACE_SETOPTIONS, tid, NULL, (void *)PTRACE_O_TRACESYSGOOD) ||
+	    ptrace(PTRACE_SETREGS, tid, NULL, &r) || ptrace(PTRACE_SYSCALL, tid, NULL, NULL))
+		return -errno;
+	for (;;) {
+		st = next_stop(t->pid, fz, at, start, PTRACE_SYSCALL);
+		if (st < 0)
+			return st;
+		tid = fz->tids[*at];
+		if (WSTOPSIG(st) == SIGSEGV && st >> 16 != PTRACE_EVENT_STOP) {
+			/* A fault inside the call: its registers go back, as the signal goes. */
+			ptrace(PTRACE_SETREGSET, tid, (void *)NT_X86_XSTATE, xstate);
+			ptrace(PTRACE_SETREGS, tid, NULL, saved);
+			return -EFAULT;
+		}
+		if (WSTOPSIG(st) == (SIGTRAP | 0x80)) {
+			if (ptrace(PTRACE_GETREGS, tid, NULL, &r))
+				return -errno;
+			if (r.orig_rax == SYS_rt_sigreturn && r.rip == t->restorer + 9)
+				return put_back(t->pid, fz, at, saved, xstate);
+		}
+		if (ptrace(PTRACE_SYSCALL, tid, NULL, NULL))
+			return -errno;
+	}
+}
+
+/* lib is mapped in pid now. */
+static bool mapped(pid_t pid, const char *lib)
+{
+	struct proc_maps m;
+	bool yes;
+
+	memset(&m, 0, sizeof(m));
+	yes = !proc_maps__read_pid(pid, &m) && proc_maps__find(&m, lib);
+	proc_maps__free(&m);
+	return yes;
+}
+
+/* dlopen(lib) on thread fz->tids[*at]: 0, or -errno with msg. The thread is put back. */
 static int call_dlopen(struct target *t, struct freeze *fz, int *at, const char *lib, char *msg,
 		       size_t len)
 {
 	static char xstate[64 * 1024];
 	struct iovec fp = { xstate, sizeof(xstate) };
 	struct user_regs_struct saved;
-	uint64_t path_at, handle = 0, errno_at = 0, error = 0;
+	uint64_t path_at, tpoff = 0, errno_at = 0;
 	size_t n = strlen(lib) + 1;
 	int saved_errno = 0, err;
 	pid_t tid = fz->tids[*at];
-	bool have_fp;
 
-	if (ptrace(PTRACE_GETREGS, tid, NULL, &saved))
-		return -errno;
-	have_fp = !ptrace(PTRACE_GETREGSET, tid, (void *)NT_X86_XSTATE, &fp);
+	if (ptrace(PTRACE_GETREGS, tid, NULL, &saved) ||
+	    ptrace(PTRACE_GETREGSET, tid, (void *)NT_X86_XSTATE, &fp)) {
+		err = -errno;
+		snprintf(msg, len, "reading thread %d's registers: %s", tid, strerror(errno));
+		return err;
+	}
+	if (t->errno_got && !procmem_read(t->pid, t->errno_got, &tpoff, sizeof(tpoff)) &&
+	    !procmem_read(t->pid, saved.fs_base + tpoff, &saved_errno, sizeof(saved_errno)))
+		errno_at = saved.fs_base + tpoff;
 	/* Below the red zone of whatever the thread was running. */
 	path_at = (saved.rsp - 512 - n) & ~15ull;
-	err = procmem_write(t->pid, path_at, lib, n);
-	if (!err && t->errno_location &&
-	    !remote_call(t->pid, fz, at, &saved, path_at, t->errno_location, 0, 0, &errno_at))
-		procmem_read(t->pid, errno_at, &saved_errno, sizeof(saved_errno));
-	if (!err)
-		err = remote_call(t->pid, fz, at, &saved, path_at, t->dlopen, path_at,
-				  RTLD_NOW_ | RTLD_NODELETE_, &handle);
-	if (!err && !handle) {
-		char why[256] = "";
-
-		if (t->dlerror &&
-		    !remote_call(t->pid, fz, at, &saved, path_at, t->dlerror, 0, 0, &error) && error)
-			procmem_read(t->pid, error, why, sizeof(why) - 1);
-		snprintf(msg, len, "dlopen(%s) failed in it: %s", lib, why[0] ? why : "(no reason given)");
-		err = -ENOEXEC;
-	} else if (err) {
+	err = procmem_write(t->pid, path_at, lib, n) ?:
+	      remote_call(t, fz, at, &saved, &fp, path_at, t->dlopen, path_at,
+			  RTLD_NOW_ | RTLD_NODELETE_);
+	if (err)
 		snprintf(msg, len, "calling dlopen() in thread %d: %s", tid, strerror(-err));
+	else if (!mapped(t->pid, lib)) {
+		/* dlerror() would say why, but a call's result is what the frame cannot keep. */
+		snprintf(msg, len, "dlopen(%s) failed in it", lib);
+		err = -ENOEXEC;
 	}
 	if (errno_at)
 		procmem_write(t->pid, errno_at, &saved_errno, sizeof(saved_errno));
-	tid = fz->tids[*at];
-	if (have_fp)
-		ptrace(PTRACE_SETREGSET, tid, (void *)NT_X86_XSTATE, &fp);
-	if (ptrace(PTRACE_SETREGS, tid, NULL, &saved) && !err) {
-		snprintf(msg, len, "putting thread %d's registers back: %s", tid, strerror(errno));
-		err = -errno;
-	}
 	return err;
 }
 
