@@ -263,11 +263,11 @@ static uint64_t blocked_signals(pid_t pid, pid_t tid)
 }
 
 /*
- * Waits for tid's next stop; a stop for a signal meanwhile keeps it for when the thread is
- * let go, and goes on with 'resume'. The other threads are let go once the wait is long:
+ * Waits for tid's next stop; a stop for a signal meanwhile (but 'want', 0: none) keeps it for
+ * when the thread is let go, and goes on with 'resume'. The other threads are let go once the wait is long:
  * one may hold a lock the call needs. Returns the wait status, or -errno.
  */
-static int next_stop(pid_t pid, struct freeze *fz, int *at, uint64_t start, int resume)
+static int next_stop(pid_t pid, struct freeze *fz, int *at, uint64_t start, int resume, int want)
 {
 	pid_t tid = fz->tids[*at];
 	bool told = false;
@@ -298,7 +298,7 @@ static int next_stop(pid_t pid, struct freeze *fz, int *at, uint64_t start, int 
 		if (WIFEXITED(st) || WIFSIGNALED(st))
 			return -ESRCH;
 		if (st >> 16 == PTRACE_EVENT_STOP || WSTOPSIG(st) == (SIGTRAP | 0x80) ||
-		    WSTOPSIG(st) == SIGSEGV)
+		    WSTOPSIG(st) == SIGSEGV || (want && WSTOPSIG(st) == want))
 			return st;
 		/* A signal for the thread meanwhile: delivered when it is let go. */
 		if (!fz->sigs[*at])
@@ -308,27 +308,41 @@ static int next_stop(pid_t pid, struct freeze *fz, int *at, uint64_t start, int 
 	}
 }
 
+/* A real-time signal tid does not block: queued apart from any the program sends. */
+static int spare_signal(uint64_t blocked)
+{
+	for (int sig = SIGRTMAX; sig > SIGRTMIN + 2; sig--)
+		if (!(blocked & (1ull << (sig - 1))))
+			return sig;
+	return 0;
+}
+
 /*
  * Puts tid back as it was (saved, xstate) from a stop at its frame's rt_sigreturn, and lets it
- * make again the system call it was in; then stops it where freeze_process() had (an event
- * stop, where thaw_process() lets it go with its signal).
+ * make again the system call it was in; then stops it for a signal of vizbpf's (not delivered),
+ * as freeze_process() left it: thaw_process() lets it go with the signal it was stopped with
+ * (a stop that is not for a signal would not take one), a system call it is in restarting.
  */
 static int put_back(pid_t pid, struct freeze *fz, int *at, const struct user_regs_struct *saved,
-		    struct iovec *xstate)
+		    struct iovec *xstate, uint64_t blocked)
 {
 	struct user_regs_struct r = *saved;
+	int sig = spare_signal(blocked), st;
 	pid_t tid = fz->tids[*at];
-	int st;
 
+	if (!sig)
+		return -EAGAIN;
 	r.orig_rax = (uint64_t)sigframe_restart_nr(saved);
 	if (ptrace(PTRACE_SETREGSET, tid, (void *)NT_X86_XSTATE, xstate) ||
-	    ptrace(PTRACE_SETREGS, tid, NULL, &r) || ptrace(PTRACE_INTERRUPT, tid, NULL, NULL) ||
+	    ptrace(PTRACE_SETREGS, tid, NULL, &r) || syscall(SYS_tgkill, pid, tid, sig) ||
 	    ptrace(PTRACE_CONT, tid, NULL, NULL))
 		return -errno;
 	for (;;) {
-		st = next_stop(pid, fz, at, monotonic_ns(), PTRACE_CONT);
-		if (st < 0 || st >> 16 == PTRACE_EVENT_STOP)
-			return st < 0 ? st : 0;
+		st = next_stop(pid, fz, at, monotonic_ns(), PTRACE_CONT, sig);
+		if (st < 0)
+			return st;
+		if (st >> 16 != PTRACE_EVENT_STOP && WSTOPSIG(st) == sig)
+			return 0;
 		if (ptrace(PTRACE_CONT, fz->tids[*at], NULL, NULL))
 			return -errno;
 	}
@@ -347,8 +361,10 @@ static int remote_call(struct target *t, struct freeze *fz, int *at,
 	pid_t tid = fz->tids[*at];
 	int st, err;
 
+	uint64_t blocked = blocked_signals(t->pid, tid);
+
 	err = sigframe_write(t->pid, below, t->restorer, saved, xstate->iov_base, xstate->iov_len,
-			     blocked_signals(t->pid, tid), &sp);
+			     blocked, &sp);
 	if (err)
 		return err;
 	r.rsp = sp;
@@ -361,7 +377,7 @@ static int remote_call(struct target *t, struct freeze *fz, int *at,
 	    ptrace(PTRACE_SETREGS, tid, NULL, &r) || ptrace(PTRACE_SYSCALL, tid, NULL, NULL))
 		return -errno;
 	for (;;) {
-		st = next_stop(t->pid, fz, at, start, PTRACE_SYSCALL);
+		st = next_stop(t->pid, fz, at, start, PTRACE_SYSCALL, 0);
 		if (st < 0)
 			return st;
 		tid = fz->tids[*at];
@@ -375,7 +391,7 @@ static int remote_call(struct target *t, struct freeze *fz, int *at,
 			if (ptrace(PTRACE_GETREGS, tid, NULL, &r))
 				return -errno;
 			if (r.orig_rax == SYS_rt_sigreturn && r.rip == t->restorer + 9)
-				return put_back(t->pid, fz, at, saved, xstate);
+				return put_back(t->pid, fz, at, saved, xstate, blocked);
 		}
 		if (ptrace(PTRACE_SYSCALL, tid, NULL, NULL))
 			return -errno;
