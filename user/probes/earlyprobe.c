@@ -73,11 +73,8 @@ static int load_placeholder(const char *name, int map_fd)
 		{ .code = BPF_ALU64 | BPF_MOV | BPF_K, .dst_reg = BPF_REG_0, .imm = 0 },
 		{ .code = BPF_JMP | BPF_EXIT },
 	};
-	LIBBPF_OPTS(bpf_prog_load_opts, opts,
-		    .expected_attach_type = (enum bpf_attach_type)VZ_BPF_TRACE_UPROBE_MULTI);
 
-	return bpf_prog_load(BPF_PROG_TYPE_KPROBE, name, "Dual BSD/GPL", insns,
-			     sizeof(insns) / sizeof(insns[0]), &opts);
+	return uplink_load_multi_prog(name, insns, sizeof(insns) / sizeof(insns[0]));
 }
 
 /* A uprobe_multi link on file+off in pid (-1: every process) calling a placeholder. */

@@ -45,6 +45,14 @@ int uplink_create_multi(int prog_fd, const char *path, uint64_t off, pid_t pid,
 	return syscall(__NR_bpf, BPF_LINK_CREATE, &attr, sizeof(attr));
 }
 
+int uplink_load_multi_prog(const char *name, const struct bpf_insn *insns, size_t n)
+{
+	LIBBPF_OPTS(bpf_prog_load_opts, opts,
+		    .expected_attach_type = (enum bpf_attach_type)VZ_BPF_TRACE_UPROBE_MULTI);
+
+	return bpf_prog_load(BPF_PROG_TYPE_KPROBE, name, "Dual BSD/GPL", insns, n, &opts);
+}
+
 bool uplink_multi_supported(void)
 {
 	static int known; /* 1 yes, -1 no */
@@ -52,13 +60,11 @@ bool uplink_multi_supported(void)
 		{ .code = BPF_ALU64 | BPF_MOV | BPF_K, .dst_reg = BPF_REG_0, .imm = 0 },
 		{ .code = BPF_JMP | BPF_EXIT },
 	};
-	LIBBPF_OPTS(bpf_prog_load_opts, opts,
-		    .expected_attach_type = (enum bpf_attach_type)VZ_BPF_TRACE_UPROBE_MULTI);
 	int prog, fd, err;
 
 	if (known)
 		return known > 0;
-	prog = bpf_prog_load(BPF_PROG_TYPE_KPROBE, "vz_multi_probe", "Dual BSD/GPL", ret0, 2, &opts);
+	prog = uplink_load_multi_prog("vz_multi_probe", ret0, 2);
 	if (prog < 0)
 		return false; /* no privileges: asked again once they are known */
 	fd = uplink_create_multi(prog, "/", 0, 0, NULL);

@@ -29,6 +29,8 @@ struct uplink;
 /* Whether this kernel makes uprobe_multi links (asked once: a link on "/" fails with EBADF
  * where it does, without registering anything). */
 bool uplink_multi_supported(void);
+/* Loads a hand-written uprobe_multi program (insns, n of them). Returns its fd or -errno. */
+int uplink_load_multi_prog(const char *name, const struct bpf_insn *insns, size_t n);
 
 struct uplink_opts {
 	bool retprobe;
