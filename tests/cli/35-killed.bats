@@ -26,6 +26,16 @@ rand_sleep() { # LO HI
 	sleep "$(awk -v lo="$1" -v hi="$2" -v r=$RANDOM 'BEGIN { printf "%.3f", (lo + (hi - lo) * r / 32768) / 1000 }')"
 }
 
+# The program a launching vizbpf started: of its children, the one not its watchdog (which
+# has the same command line).
+launched_program() { # VPID
+	local c t=
+	for c in $(pgrep -P "$1"); do
+		[ "$(cat /proc/$c/comm 2>/dev/null)" = vizbpf-watchdog ] || t=$c
+	done
+	echo "$t"
+}
+
 # What the target prints untraced (once per interpreter and mode).
 expected() { # PY MODE
 	local f="$BATS_FILE_TMPDIR/expect.$(echo "$1" | tr / _).$2"
@@ -159,11 +169,7 @@ work() { # MODE
 			"$gone" >out.txt 2>vz.err 3>&- &
 		vpid=$!
 		wait_for_line out.txt ready || { kill -KILL $vpid; failed=1; continue; }
-		# vizbpf's children: the program, and the watchdog (same command line).
-		tpid=
-		for c in $(pgrep -P $vpid); do
-			[ "$(cat /proc/$c/comm 2>/dev/null)" = vizbpf-watchdog ] || tpid=$c
-		done
+		tpid=$(launched_program $vpid)
 		touch "$go"
 		rand_sleep 0 300
 		kill -KILL $vpid || { echo "$py launched: vizbpf gone before it was killed: $(cat vz.err)"; failed=1; }
@@ -189,10 +195,7 @@ work() { # MODE
 			>out.txt 2>vz.err 3>&- &
 		vpid=$!
 		wait_for_line out.txt ready || { kill -KILL $vpid; failed=1; continue; }
-		tpid=
-		for c in $(pgrep -P $vpid); do
-			[ "$(cat /proc/$c/comm 2>/dev/null)" = vizbpf-watchdog ] || tpid=$c
-		done
+		tpid=$(launched_program $vpid)
 		# vizbpf cannot follow the fork now: the child waits in its fork handler.
 		kill -STOP $vpid
 		touch "$go"
