@@ -125,6 +125,27 @@ static bool stack_room(pid_t pid, uint64_t sp)
 	return room;
 }
 
+/* tid's blocked and caught signals (/proc). Returns 0, or -1 when it cannot be read. */
+static int signal_masks(pid_t pid, pid_t tid, uint64_t *blocked, uint64_t *caught)
+{
+	unsigned long long b = 0, c = 0;
+	char path[64], line[256];
+	FILE *f;
+
+	snprintf(path, sizeof(path), "/proc/%d/task/%d/status", pid, tid);
+	f = fopen(path, "re");
+	if (!f)
+		return -1;
+	while (fgets(line, sizeof(line), f)) {
+		sscanf(line, "SigBlk: %llx", &b);
+		sscanf(line, "SigCgt: %llx", &c);
+	}
+	fclose(f);
+	*blocked = b;
+	*caught = c;
+	return 0;
+}
+
 /*
  * The thread may be running a signal handler: a caught signal is blocked (a handler blocks its
  * own signal while it runs). It may be on an alternate signal stack then (CPython installs its
@@ -133,20 +154,9 @@ static bool stack_room(pid_t pid, uint64_t sp)
  */
 static bool maybe_in_handler(pid_t pid, pid_t tid)
 {
-	unsigned long long blocked = 0, caught = 0;
-	char path[64], line[256];
-	FILE *f;
+	uint64_t blocked, caught;
 
-	snprintf(path, sizeof(path), "/proc/%d/task/%d/status", pid, tid);
-	f = fopen(path, "re");
-	if (!f)
-		return true;
-	while (fgets(line, sizeof(line), f)) {
-		sscanf(line, "SigBlk: %llx", &blocked);
-		sscanf(line, "SigCgt: %llx", &caught);
-	}
-	fclose(f);
-	return blocked & caught;
+	return signal_masks(pid, tid, &blocked, &caught) || (blocked & caught);
 }
 
 static int classify(const struct target *t, pid_t tid, const struct user_regs_struct *r)
@@ -245,27 +255,10 @@ static void release_others(struct freeze *fz, int keep)
 	fz->n = 1;
 }
 
-/* The signals blocked in tid (it runs no handler: classify()). */
-static uint64_t blocked_signals(pid_t pid, pid_t tid)
-{
-	unsigned long long blocked = 0;
-	char path[64], line[256];
-	FILE *f;
-
-	snprintf(path, sizeof(path), "/proc/%d/task/%d/status", pid, tid);
-	f = fopen(path, "re");
-	if (!f)
-		return 0;
-	while (fgets(line, sizeof(line), f))
-		sscanf(line, "SigBlk: %llx", &blocked);
-	fclose(f);
-	return blocked;
-}
-
 /*
  * Waits for tid's next stop; a stop for a signal meanwhile (but 'want', 0: none) keeps it for
- * when the thread is let go, and goes on with 'resume'. The other threads are let go once the wait is long:
- * one may hold a lock the call needs. Returns the wait status, or -errno.
+ * when the thread is let go, and goes on with 'resume'. The other threads are let go once the
+ * wait is long: one may hold a lock the call needs. Returns the wait status, or -errno.
  */
 static int next_stop(pid_t pid, struct freeze *fz, int *at, uint64_t start, int resume, int want)
 {
@@ -359,10 +352,11 @@ static int remote_call(struct target *t, struct freeze *fz, int *at,
 	struct user_regs_struct r = *saved;
 	uint64_t start = monotonic_ns(), sp;
 	pid_t tid = fz->tids[*at];
+	uint64_t blocked = 0, caught;
 	int st, err;
 
-	uint64_t blocked = blocked_signals(t->pid, tid);
-
+	/* It runs no handler (classify()): what it blocks now is its own mask. */
+	signal_masks(t->pid, tid, &blocked, &caught);
 	err = sigframe_write(t->pid, below, t->restorer, saved, xstate->iov_base, xstate->iov_len,
 			     blocked, &sp);
 	if (err)
@@ -390,7 +384,7 @@ static int remote_call(struct target *t, struct freeze *fz, int *at,
 		if (WSTOPSIG(st) == (SIGTRAP | 0x80)) {
 			if (ptrace(PTRACE_GETREGS, tid, NULL, &r))
 				return -errno;
-			if (r.orig_rax == SYS_rt_sigreturn && r.rip == t->restorer + 9)
+			if (sigframe_returning(&r, t->restorer))
 				return put_back(t->pid, fz, at, saved, xstate, blocked);
 		}
 		if (ptrace(PTRACE_SYSCALL, tid, NULL, NULL))

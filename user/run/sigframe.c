@@ -119,6 +119,11 @@ uint64_t sigframe_find_restorer(pid_t pid, const struct proc_maps *maps, const c
 	return 0;
 }
 
+bool sigframe_returning(const struct user_regs_struct *r, uint64_t restorer)
+{
+	return r->orig_rax == SYS_rt_sigreturn && r->rip == restorer + sizeof(restorer_code);
+}
+
 long sigframe_restart_nr(const struct user_regs_struct *saved)
 {
 	if ((long long)saved->orig_rax < 0)
@@ -134,8 +139,9 @@ long sigframe_restart_nr(const struct user_regs_struct *saved)
 	return -1;
 }
 
-int sigframe_write(pid_t pid, uint64_t below, uint64_t restorer, const struct user_regs_struct *saved,
-		   const void *xstate, size_t xstate_len, uint64_t sigmask, uint64_t *sp)
+int sigframe_write(pid_t pid, uint64_t below, uint64_t restorer,
+		   const struct user_regs_struct *saved, const void *xstate, size_t xstate_len,
+		   uint64_t sigmask, uint64_t *sp)
 {
 	struct k_rt_sigframe f;
 	struct k_sigcontext *sc = &f.uc.uc_mcontext;

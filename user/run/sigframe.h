@@ -10,6 +10,7 @@
 #ifndef VZ_RUN_SIGFRAME_H
 #define VZ_RUN_SIGFRAME_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <sys/types.h>
@@ -26,8 +27,12 @@ uint64_t sigframe_find_restorer(pid_t pid, const struct proc_maps *maps, const c
  * sigmask (its blocked signals). *sp: the stack pointer for the call, pointing at the return
  * address (restorer). Returns 0 or -errno.
  */
-int sigframe_write(pid_t pid, uint64_t below, uint64_t restorer, const struct user_regs_struct *saved,
-		   const void *xstate, size_t xstate_len, uint64_t sigmask, uint64_t *sp);
+int sigframe_write(pid_t pid, uint64_t below, uint64_t restorer,
+		   const struct user_regs_struct *saved, const void *xstate, size_t xstate_len,
+		   uint64_t sigmask, uint64_t *sp);
+
+/* A thread stopped at r (a syscall stop) enters the restorer's rt_sigreturn: its call returned. */
+bool sigframe_returning(const struct user_regs_struct *r, uint64_t restorer);
 
 /*
  * The system call a thread stopped at 'saved' must make again when it goes on: its own
