@@ -763,9 +763,10 @@ static __always_inline void forget_if_last(__u32 pid)
  * A traced thread execs (kernel 6.10+: this runs before its memory is replaced): what the
  * preloaded evaluator buffered for it goes first. A library loaded by --inject does not wrap
  * execve() as the preloaded one does (which hands the buffer over itself: nothing is left here
- * then); the other threads' buffers go as the exec ends them (handle_exit).
+ * then); the other threads' buffers go as the exec ends them (handle_exit). raw_tp, not tp_btf:
+ * a program attached by BTF would make libbpf read the kernel's whole BTF at every load.
  */
-SEC("tp_btf/sched_prepare_exec")
+SEC("raw_tp/sched_prepare_exec")
 int BPF_PROG(handle_prepare_exec)
 {
 	__u64 id = bpf_get_current_pid_tgid();

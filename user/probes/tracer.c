@@ -37,6 +37,7 @@ _Static_assert(TRACER_KERNEL_SYSCALLS == KTRACE_SYSCALLS && TRACER_KERNEL_SCHED 
 #include "verifystats.h"
 #include "earlyprobe.h"
 #include "earlyring.h"
+#include "kbtf.h"
 #include "tracerprobe.h"
 
 /* sched_prepare_exec (handle_prepare_exec) came with Linux 6.10. */
@@ -56,6 +57,10 @@ struct tracer {
 	 * load would wait for a grace period of its own. */
 	bool sites_early;
 	bool sites_everywhere; /* the sites are probed in every process that maps the library */
+	/* The kernel types the programs read, cut out of the kernel's BTF (kbtf.h); empty: the
+	 * kernel's whole BTF (none could be made, or a load with them failed: kbtf_refused). */
+	char kbtf[512];
+	bool kbtf_refused;
 	int ring_fd; /* the ring buffer map made early (earlyring.h), or -1 */
 	struct ring_buffer *rb;
 	tracer_record_fn record_fn; /* what the ring buffer's records go to */
@@ -147,9 +152,18 @@ static int frame_window(const struct vz_py_offsets *o, __u32 *start)
 static int load(struct tracer *t, const struct py_interp *pi, const struct vz_py_offsets *off,
 		__u32 window, __u32 fwindow, uint64_t ringbuf_bytes, unsigned flags)
 {
+	LIBBPF_OPTS(bpf_object_open_opts, opts);
+	const void *elf;
+	size_t elf_sz;
 	int err;
 
-	t->skel = vizbpf_bpf__open();
+	elf = vizbpf_bpf__elf_bytes(&elf_sz);
+	t->kbtf[0] = 0;
+	if (!t->kbtf_refused && !kbtf_path(elf, elf_sz, t->kbtf, sizeof(t->kbtf), NULL))
+		opts.btf_custom_path = t->kbtf;
+	else
+		t->kbtf[0] = 0;
+	t->skel = vizbpf_bpf__open_opts(&opts);
 	if (!t->skel)
 		return -errno;
 	t->skel->rodata->off = *off;
@@ -264,6 +278,14 @@ struct tracer *tracer_open(const struct py_interp *pi, uint64_t ringbuf_bytes, u
 	t->multi = uplink_multi_supported();
 	t->sites_early = (flags & TRACER_SITES) && earlyprobe_everywhere();
 	err = load(t, pi, &off, window, fwindow, ringbuf_bytes, flags);
+	if (err && err != -EPERM && t->kbtf[0]) {
+		vlog("loading with the kernel types of %s failed (%s): reading the kernel's BTF",
+		     t->kbtf, strerror(-err));
+		kbtf_forget(t->kbtf);
+		vizbpf_bpf__destroy(t->skel);
+		t->kbtf_refused = true;
+		err = load(t, pi, &off, window, fwindow, ringbuf_bytes, flags);
+	}
 	if (err && err != -EPERM && t->multi) {
 		vlog("loading with uprobe_multi links failed (%s): using perf-event uprobes",
 		     strerror(-err));
