@@ -90,7 +90,7 @@ $(OUTPUT)/syscall_names.h: symbols/gen-syscalls.sh | $(OUTPUT)
 $(OUTPUT)/symbols/syscalls.o: $(OUTPUT)/syscall_names.h
 
 # Only the loader includes the skeleton; give every user object the dependency.
-$(USER_OBJS): $(OUTPUT)/vizbpf.skel.h $(OUTPUT)/procwatch.skel.h
+$(USER_OBJS): $(OUTPUT)/vizbpf.skel.h $(OUTPUT)/procwatch.skel.h $(OUTPUT)/forkstop.skel.h
 
 $(OUTPUT)/%.o: %.c | $(OUTPUT)
 	$(call msg,CC,$@)

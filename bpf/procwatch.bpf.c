@@ -2,9 +2,9 @@
 /*
  * procwatch: which processes vizbpf should trace, as they appear.
  *
- * - fork: a child of a traced process is stopped before its first instruction (probed
- *   processes; the preloaded library stops its own children) and reported, so user space
- *   reads its stack and probes it before any of its Python code runs.
+ * - fork: a child of a traced process is reported, held before its first instruction
+ *   (probed processes: by forkstop.bpf.c; the preloaded library holds its own children), so
+ *   user space reads its stack and probes it before any of its Python code runs.
  * - exec: a member of the launched tree (or, with --all, any process passing --comm and
  *   --cgroup) that execs an executable not known to be something else is stopped before
  *   its first instruction and reported; user space probes it if it is CPython, then
@@ -20,6 +20,7 @@
 #include <bpf/bpf_core_read.h>
 #include "vizbpf.h"
 #include "held.bpf.h"
+#include "tree.bpf.h"
 
 char LICENSE[] SEC("license") = "Dual BSD/GPL";
 
@@ -35,22 +36,10 @@ const volatile bool use_cgroup = false;
 
 __u64 lost_records;
 
-/* Linux 6.13+: signal another task (the fork child, which has not run yet). */
-extern int bpf_send_signal_task(struct task_struct *task, int sig, enum pid_type type,
-				__u64 value) __ksym __weak;
-
 struct {
 	__uint(type, BPF_MAP_TYPE_RINGBUF);
 	__uint(max_entries, 256 * 1024);
 } proc_events SEC(".maps");
-
-/* tgid -> enum vz_proc_state */
-struct {
-	__uint(type, BPF_MAP_TYPE_HASH);
-	__uint(max_entries, 65536);
-	__type(key, __u32);
-	__type(value, __u8);
-} tree SEC(".maps");
 
 struct {
 	__uint(type, BPF_MAP_TYPE_HASH);
@@ -87,7 +76,9 @@ static __always_inline int passes_filters(void)
 	return 1;
 }
 
-SEC("tp_btf/sched_process_fork")
+/* raw_tp, not tp_btf: a program attached by BTF makes libbpf parse the kernel's whole BTF at
+ * every load; the kernel types read are cut for it (user/probes/kbtf.h). */
+SEC("raw_tp/sched_process_fork")
 int BPF_PROG(watch_fork, struct task_struct *parent, struct task_struct *child)
 {
 	__u32 ppid = BPF_CORE_READ(parent, tgid), cpid = BPF_CORE_READ(child, tgid);
@@ -121,18 +112,14 @@ int BPF_PROG(watch_fork, struct task_struct *parent, struct task_struct *child)
 	r->hdr.flags = cst;
 	r->parent = ppid;
 	r->pad = 0;
-	/* A probed child stops (SIGSTOP from here) until user space lets it go; one running the
-	 * preloaded evaluator waits in its fork handler instead (vz_flow.fork_park), which needs
-	 * nobody to let it go if vizbpf dies. */
-	if (cst == VZ_PROC_PROBED && bpf_send_signal_task) {
-		held_note(cpid | VZ_HELD_PROC, cpid);
-		bpf_send_signal_task(child, SIGSTOP, PIDTYPE_TGID, 0);
-	}
+	/* A probed child is stopped by forkstop.bpf.c until user space lets it go; one running
+	 * the preloaded evaluator waits in its fork handler instead (vz_flow.fork_park), which
+	 * needs nobody to let it go if vizbpf dies. */
 	bpf_ringbuf_submit(r, BPF_RB_FORCE_WAKEUP);
 	return 0;
 }
 
-SEC("tp_btf/sched_process_exec")
+SEC("raw_tp/sched_process_exec")
 int BPF_PROG(watch_exec, struct task_struct *p, pid_t old_pid, struct linux_binprm *bprm)
 {
 	__u32 pid = bpf_get_current_pid_tgid() >> 32;

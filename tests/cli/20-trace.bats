@@ -75,6 +75,27 @@ check_against_oracle() {
 	[ "$failed" = 0 ]
 }
 
+@test "the fork stop (kernel's whole BTF) loads only for processes traced by probes; forks are followed either way" {
+	local failed=0 py child
+	for py in $(pythons); do
+		for lib in default none; do
+			if [ $lib = none ]; then
+				VIZBPF_EVAL_LIB= "$VIZBPF" -v -o trace.json -- "$py" "$TARGETS/forks.py" >out.txt 2>err.txt
+			else
+				"$VIZBPF" -v -o trace.json -- "$py" "$TARGETS/forks.py" >out.txt 2>err.txt
+			fi || { echo "$py ($lib): vizbpf failed: $(tail -3 err.txt)"; failed=1; continue; }
+			child=$(jq -r '[.traceEvents[] | select(.ph == "X" and (.name | startswith("child_work ("))) | .pid] | unique | length' trace.json)
+			[ "$child" = 1 ] || { echo "$py ($lib): child_work() not traced in the child"; failed=1; }
+			if [ $lib = none ]; then # the evaluator's probes carry the calls: forks stopped by BPF
+				grep -q "forkstop loaded" err.txt || { echo "$py: no fork stop without the library"; failed=1; }
+			else # the library's fork handler holds its children: not loaded
+				! grep -q "forkstop loaded" err.txt || { echo "$py: fork stop loaded with the library"; failed=1; }
+			fi
+		done
+	done
+	[ "$failed" = 0 ]
+}
+
 @test "launch mode follows exec too: spawn and forkserver pools, ProcessPoolExecutor, a Python subprocess" {
 	local failed=0 py how pids squares lost sub
 	for py in $(pythons); do

@@ -10,6 +10,8 @@
 #include <bpf/bpf.h>
 #include "procwatch.h"
 #include "procwatch.skel.h"
+#include "forkstop.skel.h"
+#include "kbtf.h"
 #include "user/base/log.h"
 #include "held.h"
 #include "verifystats.h"
@@ -17,6 +19,10 @@
 
 struct procwatch {
 	struct procwatch_bpf *skel;
+	/* forkstop.bpf.c, loaded the first time a process is set VZ_PROC_PROBED (NULL: not yet,
+	 * or it failed: stop_failed) */
+	struct forkstop_bpf *stop;
+	bool stop_failed;
 	struct ring_buffer *rb;
 	procwatch_record_fn fn;
 	void *ctx;
@@ -82,40 +88,62 @@ static int open_cgroup(const char *path, char *rel, size_t cap)
 	return open(full, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 }
 
-struct procwatch *procwatch_open(const struct procwatch_opts *o, procwatch_record_fn fn, void *ctx)
+/* Opens and loads the watcher with the options' settings, its CO-RE against the kernel types
+ * in KBTF (NULL: the kernel's whole BTF). Returns 0 or -errno. */
+static int load(struct procwatch *pw, const struct procwatch_opts *o, int cg, const char *kbtf)
 {
-	struct procwatch *pw = calloc(1, sizeof(*pw));
-	int cg = -1, err;
-	__u32 zero = 0;
+	LIBBPF_OPTS(bpf_object_open_opts, opts, .btf_custom_path = kbtf);
+	struct verifier_stats *vs;
+	int err;
 
-	if (!pw)
-		return NULL;
-	pw->fn = fn;
-	pw->ctx = ctx;
-	pw->skel = procwatch_bpf__open();
-	if (!pw->skel) {
-		elog("loading the process watcher: %s", strerror(errno));
-		goto fail;
-	}
+	pw->skel = procwatch_bpf__open_opts(&opts);
+	if (!pw->skel)
+		return -errno;
 	pw->skel->rodata->watch_all = o->all;
 	if (o->comm) {
 		pw->skel->rodata->use_comm = true;
 		strncpy((char *)pw->skel->rodata->comm_filter, o->comm, 15);
 	}
+	pw->skel->rodata->use_cgroup = cg >= 0;
+	err = held_share(pw->skel->maps.held);
+	if (err)
+		return err;
+	vs = verifier_stats_begin(pw->skel->obj);
+	err = procwatch_bpf__load(pw->skel);
+	verifier_stats_end(vs);
+	return err;
+}
+
+struct procwatch *procwatch_open(const struct procwatch_opts *o, procwatch_record_fn fn, void *ctx)
+{
+	struct procwatch *pw = calloc(1, sizeof(*pw));
+	int cg = -1, err;
+	__u32 zero = 0;
+	char kbtf[512];
+	const void *elf;
+	size_t elf_sz;
+
+	if (!pw)
+		return NULL;
+	pw->fn = fn;
+	pw->ctx = ctx;
 	if (o->cgroup) {
 		cg = open_cgroup(o->cgroup, pw->cgroup_rel, sizeof(pw->cgroup_rel));
 		if (cg < 0) {
 			elog("--cgroup %s: no such cgroup v2 directory", o->cgroup);
 			goto fail;
 		}
-		pw->skel->rodata->use_cgroup = true;
 	}
-	err = held_share(pw->skel->maps.held);
-	if (!err) {
-		struct verifier_stats *vs = verifier_stats_begin(pw->skel->obj);
-
-		err = procwatch_bpf__load(pw->skel);
-		verifier_stats_end(vs);
+	elf = procwatch_bpf__elf_bytes(&elf_sz);
+	if (kbtf_path(elf, elf_sz, kbtf, sizeof(kbtf), NULL))
+		kbtf[0] = '\0';
+	err = load(pw, o, cg, kbtf[0] ? kbtf : NULL);
+	if (err && err != -EPERM && kbtf[0]) {
+		vlog("loading the process watcher with the kernel types of %s failed (%s): reading "
+		     "the kernel's BTF", kbtf, strerror(-err));
+		kbtf_forget(kbtf);
+		procwatch_bpf__destroy(pw->skel);
+		err = load(pw, o, cg, NULL);
 	}
 	if (!err && cg >= 0)
 		err = bpf_map__update_elem(pw->skel->maps.cgroup_filter, &zero, sizeof(zero), &cg,
@@ -141,12 +169,56 @@ fail:
 	return NULL;
 }
 
-int procwatch_set(struct procwatch *pw, pid_t pid, int state)
+/* Loads and attaches forkstop.bpf.c on the watcher's tree. Said once if it cannot. */
+int procwatch_stop_forks(struct procwatch *pw)
+{
+	struct verifier_stats *vs;
+	int err;
+
+	if (pw->stop || pw->stop_failed)
+		return pw->stop ? 0 : -EINVAL;
+	pw->stop = forkstop_bpf__open();
+	err = pw->stop ? 0 : -errno;
+	if (!err)
+		err = bpf_map__reuse_fd(pw->stop->maps.tree, bpf_map__fd(pw->skel->maps.tree)) ?:
+		      held_share(pw->stop->maps.held);
+	if (!err) {
+		vs = verifier_stats_begin(pw->stop->obj);
+		err = forkstop_bpf__load(pw->stop);
+		verifier_stats_end(vs);
+	}
+	if (!err)
+		err = forkstop_bpf__attach(pw->stop);
+	if (!err)
+		vlog("fork()ed children of processes traced by probes are held (forkstop loaded)");
+	if (err) {
+		elog("warning: fork()ed children of processes traced by probes cannot be held, and "
+		     "will not be followed: %s", strerror(-err));
+		forkstop_bpf__destroy(pw->stop);
+		pw->stop = NULL;
+		pw->stop_failed = true;
+	}
+	return err;
+}
+
+static int set_state(struct procwatch *pw, pid_t pid, int state)
 {
 	__u32 key = pid;
 	__u8 v = state;
 
 	return bpf_map__update_elem(pw->skel->maps.tree, &key, sizeof(key), &v, sizeof(v), BPF_ANY);
+}
+
+int procwatch_set(struct procwatch *pw, pid_t pid, int state)
+{
+	if (state == VZ_PROC_PROBED)
+		procwatch_stop_forks(pw); /* before it can fork: on failure, said, it goes on */
+	return set_state(pw, pid, state);
+}
+
+int procwatch_set_unstarted(struct procwatch *pw, pid_t pid)
+{
+	return set_state(pw, pid, VZ_PROC_PROBED);
 }
 
 void procwatch_verdict(struct procwatch *pw, uint64_t ino, uint32_t dev, int verdict)
@@ -228,6 +300,8 @@ uint64_t procwatch_lost(struct procwatch *pw)
 
 void procwatch_detach(struct procwatch *pw)
 {
+	if (pw->stop)
+		forkstop_bpf__detach(pw->stop);
 	procwatch_bpf__detach(pw->skel);
 }
 
@@ -236,6 +310,7 @@ void procwatch_close(struct procwatch *pw)
 	if (!pw)
 		return;
 	ring_buffer__free(pw->rb);
+	forkstop_bpf__destroy(pw->stop);
 	procwatch_bpf__destroy(pw->skel);
 	free(pw);
 }

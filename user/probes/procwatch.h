@@ -27,8 +27,17 @@ typedef void (*procwatch_record_fn)(void *ctx, const void *rec);
 
 /* Loads and attaches. NULL after printing one line. */
 struct procwatch *procwatch_open(const struct procwatch_opts *o, procwatch_record_fn fn, void *ctx);
-/* Puts pid in the tree with the given state (enum vz_proc_state). Returns 0 or -errno. */
+/*
+ * Puts pid in the tree with the given state (enum vz_proc_state). Returns 0 or -errno.
+ * VZ_PROC_PROBED: its fork()ed children are to be stopped by forkstop.bpf.c, loaded (once)
+ * before the state is set; if it cannot be, that is said once and the children run untraced.
+ */
 int procwatch_set(struct procwatch *pw, pid_t pid, int state);
+/* VZ_PROC_PROBED for a process that runs no code that forks before vizbpf holds it at its
+ * first call and sets its state again (launch): forkstop is not loaded for it. */
+int procwatch_set_unstarted(struct procwatch *pw, pid_t pid);
+/* Loads forkstop.bpf.c now (attach modes: processes run traced by probes at once). */
+int procwatch_stop_forks(struct procwatch *pw);
 /* Remembers what an executable is (VZ_EXE_PYTHON or VZ_EXE_OTHER: never stopped again). */
 void procwatch_verdict(struct procwatch *pw, uint64_t ino, uint32_t dev, int verdict);
 /* --comm NAME: pid's comm is NAME, or the script its command line runs is (symbols/pycmdline.h). */

@@ -239,6 +239,9 @@ int attach_run(struct outputs *out, struct events *ev)
 		failed_to_start = true;
 		goto out;
 	}
+	/* Processes run on traced by probes as soon as they are attached: their forks must be
+	 * held from then on (said if they cannot be). */
+	procwatch_stop_forks(ps.pw);
 	for (int i = 0; i < env.n_pids; i++) {
 		if (attach_running(&ps, env.pids[i], true)) {
 			status = 1;

@@ -279,7 +279,12 @@ void follow_exec(struct procs *ps, const struct vz_rec_exec *r)
 		return;
 	}
 	procs_lock(p, false);
-	procwatch_set(ps->pw, pid, VZ_PROC_PROBED);
+	/* With the library, it is held at its first call (procs_tracer), where its state is set
+	 * again (procs_on_thread). */
+	if (ps->fp)
+		procwatch_set_unstarted(ps->pw, pid);
+	else
+		procwatch_set(ps->pw, pid, VZ_PROC_PROBED);
 	p->inject_first = ps->fp != NULL;
 	ps->followed++;
 	vlog("pid %d exec'd CPython %d.%d (%s): traced from its first call", pid, pi.major,

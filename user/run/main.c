@@ -116,9 +116,12 @@ static void at_first_call(void *ctx)
 	if (fs->p->prep.fast_used) {
 		tracer_use_sites(fs->p->t);
 		procwatch_set(fs->ps->pw, fs->p->pid, VZ_PROC_FAST);
-	} else if (fs->p->prep.fast) {
-		tracer_attach_returns(fs->p->t);
+		return;
 	}
+	if (fs->p->prep.fast)
+		tracer_attach_returns(fs->p->t);
+	/* Traced by probes from here: its forks are held by BPF (procwatch.h). */
+	procwatch_set(fs->ps->pw, fs->p->pid, VZ_PROC_PROBED);
 }
 
 struct launch_meta {
@@ -226,6 +229,9 @@ int main(int argc, char **argv)
 	have_fast = !fastpath_find(&fast);
 	if (have_fast)
 		fastpath_export_env(&fast);
+	/* Allocating and clearing the ring buffer takes ~5 ms: it is made while the program
+	 * starts, before the tracer's load needs it. */
+	earlyring_start(env.ringbuf_bytes);
 	pid = launch_start(env.command, &pi, &exit_code);
 	held_since = monotonic_ns(); /* at the exec of CPython, until probed */
 	if (have_fast)
@@ -253,7 +259,6 @@ int main(int argc, char **argv)
 				 { -1, fast.lib, have_fast ? fast.flush_off : 0, "e_site_flush" },
 			 },
 			 4);
-	earlyring_start(env.ringbuf_bytes);
 	ps.fp = have_fast ? &fast : NULL;
 	if (have_fast)
 		procs_use_fastpath(&prep, &fast);
@@ -262,7 +267,8 @@ int main(int argc, char **argv)
 	mp = t ? procs_add(&ps, pid, &pi, 0, t) : NULL;
 	if (!mp || tracer_attach_pid(t, pid, !have_fast) ||
 	    (have_fast && tracer_attach_sites(t, fast.lib, fast.entry_off, fast.flush_off)) ||
-	    procwatch_set(ps.pw, pid, VZ_PROC_PROBED)) {
+	    (prepare_needs_first_stop(&prep) ? procwatch_set_unstarted(ps.pw, pid)
+					     : procwatch_set(ps.pw, pid, VZ_PROC_PROBED))) {
 		kill(pid, SIGKILL);
 		waitpid(pid, &st, 0);
 		exit_code = 1;

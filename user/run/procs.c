@@ -316,6 +316,7 @@ void procs_on_thread(void *ctx, const struct vz_rec_thread *r)
 			vlog("pid %d: evaluator library loaded at its first call", p->pid);
 		} else if (first && p->inject_first) {
 			tracer_attach_pid_returns(p->t, p->pid);
+			procwatch_set(ps->pw, p->pid, VZ_PROC_PROBED); /* its forks held by BPF */
 		}
 		if (!p->ptraced) { /* else the launcher lets it go, and ends the hold */
 			held_release(p->pid, r->hdr.tid);
@@ -324,8 +325,10 @@ void procs_on_thread(void *ctx, const struct vz_rec_thread *r)
 		return;
 	}
 	/* Not stopped at its first call: it runs on with the evaluator's probes. */
-	if (first && p->inject_first)
+	if (first && p->inject_first) {
 		tracer_attach_pid_returns(p->t, p->pid);
+		procwatch_set(ps->pw, p->pid, VZ_PROC_PROBED);
+	}
 	runtime = procs_runtime(p);
 	if (!runtime)
 		return;
