@@ -52,6 +52,9 @@ static bool kernel_has_prepare_exec(void)
 
 struct tracer {
 	struct vizbpf_bpf *skel;
+	/* TRACER_SITES: site_entry and site_flush, loaded apart from skel (load_split), on the
+	 * same maps */
+	struct vizbpf_bpf *sites_skel;
 	bool multi; /* the uprobes are uprobe_multi links (uplink.h), their programs loaded for it */
 	/* The sites were registered early in every process (earlyprobe.h): a link made after the
 	 * load would wait for a grace period of its own. */
@@ -149,88 +152,216 @@ static int frame_window(const struct vz_py_offsets *o, __u32 *start)
 	return 0;
 }
 
-static int load(struct tracer *t, const struct py_interp *pi, const struct vz_py_offsets *off,
-		__u32 window, __u32 fwindow, uint64_t ringbuf_bytes, unsigned flags)
-{
-	LIBBPF_OPTS(bpf_object_open_opts, opts);
-	const void *elf;
-	size_t elf_sz;
-	int err;
+/* What the tracer was asked for, handed to every instance of the skeleton it loads. */
+struct load_args {
+	const struct py_interp *pi;
+	const struct vz_py_offsets *off;
+	__u32 window, fwindow;
+	uint64_t ringbuf_bytes;
+	unsigned flags;
+};
 
-	elf = vizbpf_bpf__elf_bytes(&elf_sz);
-	t->kbtf[0] = 0;
-	if (!t->kbtf_refused && !kbtf_path(elf, elf_sz, t->kbtf, sizeof(t->kbtf), NULL))
-		opts.btf_custom_path = t->kbtf;
-	else
-		t->kbtf[0] = 0;
-	t->skel = vizbpf_bpf__open_opts(&opts);
-	if (!t->skel)
-		return -errno;
-	t->skel->rodata->off = *off;
-	t->skel->rodata->code_window_off = window;
-	t->skel->rodata->frame_window_off = fwindow;
-	t->skel->rodata->caller_from_frame = pi->minor <= 10;
-	py_thread_layout(pi->minor, (struct vz_thread_layout *)&t->skel->rodata->tl);
-	t->skel->rodata->entry_frames = pi->minor >= 12;
-	t->skel->rodata->evalframe_vaddr = pi->evalframe_vaddr;
-	t->skel->rodata->pyruntime_vaddr = pi->pyruntime_vaddr;
-	t->skel->rodata->stop_first_call = !!(flags & TRACER_STOP_FIRST_CALL);
-	t->skel->rodata->stop_new_threads = !!(flags & TRACER_STOP_NEW_THREADS);
-	t->skel->rodata->wakeup_bytes = ringbuf_bytes / 4;
+/* An instance of the skeleton with its read-only settings and which programs load. */
+static struct vizbpf_bpf *open_skel(struct tracer *t, const struct load_args *a)
+{
+	LIBBPF_OPTS(bpf_object_open_opts, opts, .btf_custom_path = t->kbtf[0] ? t->kbtf : NULL);
+	const struct py_interp *pi = a->pi;
+	const struct vz_py_offsets *off = a->off;
+	unsigned flags = a->flags;
+	struct vizbpf_bpf *s;
+
+	s = vizbpf_bpf__open_opts(&opts);
+	if (!s)
+		return NULL;
+	s->rodata->off = *off;
+	s->rodata->code_window_off = a->window;
+	s->rodata->frame_window_off = a->fwindow;
+	s->rodata->caller_from_frame = pi->minor <= 10;
+	py_thread_layout(pi->minor, (struct vz_thread_layout *)&s->rodata->tl);
+	s->rodata->entry_frames = pi->minor >= 12;
+	s->rodata->evalframe_vaddr = pi->evalframe_vaddr;
+	s->rodata->pyruntime_vaddr = pi->pyruntime_vaddr;
+	s->rodata->stop_first_call = !!(flags & TRACER_STOP_FIRST_CALL);
+	s->rodata->stop_new_threads = !!(flags & TRACER_STOP_NEW_THREADS);
+	s->rodata->wakeup_bytes = a->ringbuf_bytes / 4;
 	/* co_argcount is 24 (<=3.10) or 16 (3.11+) bytes before co_firstlineno, co_varnames 32 and
 	 * co_localsplusnames 16 before co_filename (gdb on pyenv 3.8-3.13). */
-	t->skel->rodata->log_args = !!(flags & TRACER_LOG_ARGS);
-	t->skel->rodata->log_retval = !!(flags & TRACER_LOG_RETVAL);
+	s->rodata->log_args = !!(flags & TRACER_LOG_ARGS);
+	s->rodata->log_retval = !!(flags & TRACER_LOG_RETVAL);
 	/* --log_async: a version without a task layout still gets task tracks, named after
 	 * their coroutines. */
-	t->skel->rodata->log_async = (flags & TRACER_LOG_ASYNC) &&
-				     !py_task_layout(pi->minor, (struct vz_task_layout *)&t->skel->rodata->task_layout);
-	t->skel->rodata->code_argcount = off->code_firstlineno - (pi->minor <= 10 ? 24 : 16);
-	t->skel->rodata->code_varnames = off->code_filename - (pi->minor <= 10 ? 32 : 16);
-	if (t->ring_fd >= 0)
-		err = bpf_map__reuse_fd(t->skel->maps.events, t->ring_fd);
-	else
-		err = bpf_map__set_max_entries(t->skel->maps.events, ringbuf_bytes);
-	if (err)
-		return err;
-	ktrace_configure(t->skel, flags);
+	s->rodata->log_async = (flags & TRACER_LOG_ASYNC) &&
+			       !py_task_layout(pi->minor, (struct vz_task_layout *)&s->rodata->task_layout);
+	s->rodata->code_argcount = off->code_firstlineno - (pi->minor <= 10 ? 24 : 16);
+	s->rodata->code_varnames = off->code_filename - (pi->minor <= 10 ? 32 : 16);
+	ktrace_configure(s, flags);
 	/* Unrequested event options' programs stay unloaded: verifying them is most of start-up. */
-	bpf_program__set_autoload(t->skel->progs.gc_begin, !!(flags & TRACER_LOG_GC));
-	bpf_program__set_autoload(t->skel->progs.gc_end, !!(flags & TRACER_LOG_GC));
-	bpf_program__set_autoload(t->skel->progs.exc_enter, !!(flags & TRACER_LOG_EXCEPTION));
-	bpf_program__set_autoload(t->skel->progs.exc_return, !!(flags & TRACER_LOG_EXCEPTION));
-	bpf_program__set_autoload(t->skel->progs.audit_usdt, !!(flags & TRACER_LOG_AUDIT));
-	bpf_program__set_autoload(t->skel->progs.audit_py, !!(flags & TRACER_LOG_AUDIT));
-	bpf_program__set_autoload(t->skel->progs.audit_py_ret, !!(flags & TRACER_LOG_AUDIT));
-	bpf_program__set_autoload(t->skel->progs.audit_tstate, !!(flags & TRACER_LOG_AUDIT));
-	bpf_program__set_autoload(t->skel->progs.audit_38, !!(flags & TRACER_LOG_AUDIT));
-	bpf_program__set_autoload(t->skel->progs.site_entry, !!(flags & TRACER_SITES));
-	bpf_program__set_autoload(t->skel->progs.site_flush, !!(flags & TRACER_SITES));
-	bpf_program__set_autoload(t->skel->progs.handle_prepare_exec,
+	bpf_program__set_autoload(s->progs.gc_begin, !!(flags & TRACER_LOG_GC));
+	bpf_program__set_autoload(s->progs.gc_end, !!(flags & TRACER_LOG_GC));
+	bpf_program__set_autoload(s->progs.exc_enter, !!(flags & TRACER_LOG_EXCEPTION));
+	bpf_program__set_autoload(s->progs.exc_return, !!(flags & TRACER_LOG_EXCEPTION));
+	bpf_program__set_autoload(s->progs.audit_usdt, !!(flags & TRACER_LOG_AUDIT));
+	bpf_program__set_autoload(s->progs.audit_py, !!(flags & TRACER_LOG_AUDIT));
+	bpf_program__set_autoload(s->progs.audit_py_ret, !!(flags & TRACER_LOG_AUDIT));
+	bpf_program__set_autoload(s->progs.audit_tstate, !!(flags & TRACER_LOG_AUDIT));
+	bpf_program__set_autoload(s->progs.audit_38, !!(flags & TRACER_LOG_AUDIT));
+	bpf_program__set_autoload(s->progs.site_entry, !!(flags & TRACER_SITES));
+	bpf_program__set_autoload(s->progs.site_flush, !!(flags & TRACER_SITES));
+	bpf_program__set_autoload(s->progs.handle_prepare_exec,
 				  (flags & TRACER_SITES) && kernel_has_prepare_exec());
 	if (t->multi) {
 		struct bpf_program *uprobes[] = {
-			t->skel->progs.py_entry, t->skel->progs.py_return, t->skel->progs.code_freed,
-			t->skel->progs.site_entry, t->skel->progs.site_flush, t->skel->progs.gc_begin,
-			t->skel->progs.gc_end, t->skel->progs.exc_enter, t->skel->progs.exc_return,
-			t->skel->progs.audit_usdt, t->skel->progs.audit_py, t->skel->progs.audit_py_ret,
-			t->skel->progs.audit_tstate, t->skel->progs.audit_38,
+			s->progs.py_entry, s->progs.py_return, s->progs.code_freed,
+			s->progs.site_entry, s->progs.site_flush, s->progs.gc_begin,
+			s->progs.gc_end, s->progs.exc_enter, s->progs.exc_return,
+			s->progs.audit_usdt, s->progs.audit_py, s->progs.audit_py_ret,
+			s->progs.audit_tstate, s->progs.audit_38,
 		};
 
 		for (size_t i = 0; i < sizeof(uprobes) / sizeof(uprobes[0]); i++)
 			bpf_program__set_expected_attach_type(uprobes[i],
 				(enum bpf_attach_type)VZ_BPF_TRACE_UPROBE_MULTI);
 	}
-	err = held_share(t->skel->maps.held);
-	if (!err) {
-		struct verifier_stats *vs = verifier_stats_begin(t->skel->obj);
+	return s;
+}
 
-		err = vizbpf_bpf__load(t->skel);
-		verifier_stats_end(vs);
+static bool is_site_prog(const struct vizbpf_bpf *s, const struct bpf_program *p)
+{
+	return p == s->progs.site_entry || p == s->progs.site_flush;
+}
+
+/* Of what open_skel set to load, only the probe sites' programs (SITES) or all the others. */
+static void keep_progs(struct vizbpf_bpf *s, bool sites)
+{
+	struct bpf_program *p;
+
+	bpf_object__for_each_program(p, s->obj)
+		if (is_site_prog(s, p) != sites)
+			bpf_program__set_autoload(p, false);
+}
+
+/* Every map of TO is FROM's (the same object's instances: same maps, same order). */
+static int share_maps(struct vizbpf_bpf *to, struct vizbpf_bpf *from)
+{
+	struct bpf_map *m = bpf_object__next_map(to->obj, NULL);
+	struct bpf_map *f = bpf_object__next_map(from->obj, NULL);
+	int err = 0;
+
+	for (; m && f && !err; m = bpf_object__next_map(to->obj, m),
+			      f = bpf_object__next_map(from->obj, f))
+		err = bpf_map__reuse_fd(m, bpf_map__fd(f));
+	return err ?: (m || f ? -EINVAL : 0);
+}
+
+static int load_skel(struct vizbpf_bpf *s)
+{
+	struct verifier_stats *vs = verifier_stats_begin(s->obj);
+	int err = vizbpf_bpf__load(s);
+
+	verifier_stats_end(vs);
+	return err && errno == EPERM ? -EPERM : err;
+}
+
+struct sites_job {
+	struct tracer *t;
+	const struct load_args *a;
+	struct vizbpf_bpf *maps;
+	int err;
+};
+
+static void *load_sites(void *arg)
+{
+	struct sites_job *j = arg;
+
+	j->t->sites_skel = open_skel(j->t, j->a);
+	if (!j->t->sites_skel) {
+		j->err = -errno ?: -EINVAL;
+		return NULL;
 	}
-	if (err && errno == EPERM)
-		err = -EPERM;
+	keep_progs(j->t->sites_skel, true);
+	j->err = share_maps(j->t->sites_skel, j->maps) ?: load_skel(j->t->sites_skel);
+	return NULL;
+}
+
+/*
+ * With the probe sites, their two programs load into an instance of their own, on a thread,
+ * while the others load here (on two CPUs, the kernel verifies both at once: site_entry is
+ * ~10 ms of the hold at exec otherwise). Both take their maps from a first instance that loads
+ * no program (~1-2 ms).
+ */
+static int load_split(struct tracer *t, const struct load_args *a, struct vizbpf_bpf *maps)
+{
+	struct sites_job j = { t, a, maps, 0 };
+	pthread_t th;
+	bool threaded;
+	int err;
+
+	keep_progs(maps, false);
+	keep_progs(maps, true); /* none left */
+	err = load_skel(maps);
+	if (err)
+		return err;
+	threaded = !pthread_create(&th, NULL, load_sites, &j);
+	t->skel = open_skel(t, a);
+	if (!t->skel)
+		err = -errno ?: -EINVAL;
+	if (!err) {
+		keep_progs(t->skel, false);
+		err = share_maps(t->skel, maps) ?: load_skel(t->skel);
+	}
+	if (threaded)
+		pthread_join(th, NULL);
+	else
+		load_sites(&j);
+	return err ?: j.err;
+}
+
+static int load(struct tracer *t, const struct py_interp *pi, const struct vz_py_offsets *off,
+		__u32 window, __u32 fwindow, uint64_t ringbuf_bytes, unsigned flags)
+{
+	const struct load_args a = { pi, off, window, fwindow, ringbuf_bytes, flags };
+	struct vizbpf_bpf *s;
+	const void *elf;
+	size_t elf_sz;
+	int err;
+
+	elf = vizbpf_bpf__elf_bytes(&elf_sz);
+	if (t->kbtf_refused || kbtf_path(elf, elf_sz, t->kbtf, sizeof(t->kbtf), NULL))
+		t->kbtf[0] = 0;
+	s = open_skel(t, &a);
+	if (!s)
+		return -errno;
+	if (t->ring_fd >= 0)
+		err = bpf_map__reuse_fd(s->maps.events, t->ring_fd);
+	else
+		err = bpf_map__set_max_entries(s->maps.events, ringbuf_bytes);
+	err = err ?: held_share(s->maps.held);
+	if (err) {
+		vizbpf_bpf__destroy(s);
+		return err;
+	}
+	if (!(flags & TRACER_SITES)) {
+		t->skel = s;
+		return load_skel(s);
+	}
+	err = load_split(t, &a, s);
+	vizbpf_bpf__destroy(s); /* the maps live on in the two instances */
 	return err;
+}
+
+/* The instance with the probe sites' programs. */
+static struct vizbpf_bpf *sites(const struct tracer *t)
+{
+	return t->sites_skel ?: t->skel;
+}
+
+/* The instances load() made (the uprobe_multi or kernel-types retry makes new ones). */
+static void unload(struct tracer *t)
+{
+	vizbpf_bpf__destroy(t->sites_skel);
+	t->sites_skel = NULL;
+	vizbpf_bpf__destroy(t->skel);
+	t->skel = NULL;
 }
 
 struct tracer *tracer_open(const struct py_interp *pi, uint64_t ringbuf_bytes, unsigned flags,
@@ -282,14 +413,14 @@ struct tracer *tracer_open(const struct py_interp *pi, uint64_t ringbuf_bytes, u
 		vlog("loading with the kernel types of %s failed (%s): reading the kernel's BTF",
 		     t->kbtf, strerror(-err));
 		kbtf_forget(t->kbtf);
-		vizbpf_bpf__destroy(t->skel);
+		unload(t);
 		t->kbtf_refused = true;
 		err = load(t, pi, &off, window, fwindow, ringbuf_bytes, flags);
 	}
 	if (err && err != -EPERM && t->multi) {
 		vlog("loading with uprobe_multi links failed (%s): using perf-event uprobes",
 		     strerror(-err));
-		vizbpf_bpf__destroy(t->skel);
+		unload(t);
 		t->multi = false;
 		err = load(t, pi, &off, window, fwindow, ringbuf_bytes, flags);
 	}
@@ -549,8 +680,8 @@ static int attach_sites_early(struct tracer *t, const char *lib, uint64_t entry_
 {
 	int err;
 
-	t->site_entry = earlyprobe_bind(-1, lib, entry_off, t->skel->progs.site_entry);
-	t->site_flush = earlyprobe_bind(-1, lib, flush_off, t->skel->progs.site_flush);
+	t->site_entry = earlyprobe_bind(-1, lib, entry_off, sites(t)->progs.site_entry);
+	t->site_flush = earlyprobe_bind(-1, lib, flush_off, sites(t)->progs.site_flush);
 	if (t->site_entry && t->site_flush) {
 		t->sites_everywhere = true;
 		return 0;
@@ -581,10 +712,10 @@ int tracer_attach_sites(struct tracer *t, const char *lib, uint64_t entry_off, u
 		return 0;
 	/* Without uprobe_multi, perf uprobes in the launched process only: its forks get the
 	 * evaluator's probes. */
-	t->site_entry = attach_uprobe(t, t->skel->progs.site_entry, pid, lib, entry_off, false);
+	t->site_entry = attach_uprobe(t, sites(t)->progs.site_entry, pid, lib, entry_off, false);
 	if (!t->site_entry)
 		return -errno;
-	t->site_flush = attach_uprobe(t, t->skel->progs.site_flush, pid, lib, flush_off, false);
+	t->site_flush = attach_uprobe(t, sites(t)->progs.site_flush, pid, lib, flush_off, false);
 	if (!t->site_flush)
 		return -errno;
 	t->sites_everywhere = t->multi;
@@ -822,7 +953,7 @@ void tracer_close(struct tracer *t)
 	bpf_link__destroy(t->exit);
 	bpf_link__destroy(t->exec);
 	bpf_link__destroy(t->prepare_exec);
-	vizbpf_bpf__destroy(t->skel);
+	unload(t);
 	if (t->ring_fd >= 0)
 		close(t->ring_fd);
 	free(t->more);
