@@ -30,7 +30,9 @@ ifeq ($(CI),true)
 CFLAGS += -Werror
 endif
 LDLIBS_CORE := -lelf -lz -lpthread
-LDLIBS := -lbpf -lmicrohttpd $(LDLIBS_CORE) $(EXTRA_LDFLAGS)
+# libmicrohttpd is opened by `vizbpf view` only (user/view/mhd.h), by its soname.
+MHD_SONAME := $(shell objdump -p "$$($(CC) -print-file-name=libmicrohttpd.so)" 2>/dev/null | awk '/SONAME/ {print $$2}')
+LDLIBS := -lbpf -ldl $(LDLIBS_CORE) $(EXTRA_LDFLAGS)
 
 BPF_CFLAGS := -g -O2 -target bpf -D__TARGET_ARCH_$(ARCH) -Ivmlinux -Ibpf \
 	      -I/usr/include/$(MULTIARCH) -Wall -Wno-unused-function
@@ -91,6 +93,8 @@ $(OUTPUT)/symbols/syscalls.o: $(OUTPUT)/syscall_names.h
 
 # Only the loader includes the skeleton; give every user object the dependency.
 $(USER_OBJS): $(OUTPUT)/vizbpf.skel.h $(OUTPUT)/procwatch.skel.h $(OUTPUT)/forkstop.skel.h
+
+$(OUTPUT)/user/view/mhd.o: CFLAGS += $(if $(MHD_SONAME),-DVZ_MHD_SONAME='"$(MHD_SONAME)"')
 
 $(OUTPUT)/%.o: %.c | $(OUTPUT)
 	$(call msg,CC,$@)

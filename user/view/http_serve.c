@@ -6,7 +6,7 @@
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
-#include <microhttpd.h>
+#include "mhd.h"
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -400,6 +400,8 @@ struct MHD_Daemon *http_serve_start(struct view_site *site, int fd)
 {
 	struct MHD_Daemon *d;
 
+	if (mhd_open())
+		return NULL;
 	d = MHD_start_daemon(MHD_USE_AUTO_INTERNAL_THREAD | MHD_USE_ERROR_LOG, 0, NULL, NULL,
 			     handle, site, MHD_OPTION_EXTERNAL_LOGGER, mhd_log, NULL,
 			     MHD_OPTION_LISTEN_SOCKET, fd,

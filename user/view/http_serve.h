@@ -14,7 +14,7 @@
 #ifndef VZ_USER_HTTP_SERVE_H
 #define VZ_USER_HTTP_SERVE_H
 
-#include <microhttpd.h>
+#include "mhd.h"
 #include "site.h"
 
 struct MHD_Daemon;

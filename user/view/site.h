@@ -6,7 +6,7 @@
 #ifndef VZ_USER_VIEW_SITE_H
 #define VZ_USER_VIEW_SITE_H
 
-#include <microhttpd.h>
+#include "mhd.h"
 #include <pthread.h>
 #include <stdbool.h>
 #include "export/html_report.h"
