@@ -29,7 +29,7 @@ CFLAGS += -Wall -Wextra -Wno-unused-parameter -Wno-missing-field-initializers -W
 ifeq ($(CI),true)
 CFLAGS += -Werror
 endif
-LDLIBS_CORE := -lelf -lz -lpthread
+LDLIBS_CORE := -lelf -lz -lisal -lpthread
 # libmicrohttpd is opened by `vizbpf view` only (user/view/mhd.h), by its soname.
 MHD_SONAME := $(shell objdump -p "$$($(CC) -print-file-name=libmicrohttpd.so)" 2>/dev/null | awk '/SONAME/ {print $$2}')
 LDLIBS := -lbpf -ldl $(LDLIBS_CORE) $(EXTRA_LDFLAGS)
@@ -228,7 +228,7 @@ fidelity: $(OUTPUT)/vizbpf $(OUTPUT)/libvizbpf-eval.so
 # Everything the project needs from Debian (run once, as root), and the viewer tests' npm package.
 deps:
 	apt-get update
-	apt-get install -y --no-install-recommends clang llvm libbpf-dev bpftool libelf-dev zlib1g-dev \
+	apt-get install -y --no-install-recommends clang llvm libbpf-dev bpftool libelf-dev zlib1g-dev libisal-dev \
 		libmicrohttpd-dev pkg-config make gcc bats jq python3 gdb curl gzip util-linux \
 		chromium ca-certificates
 	command -v npm >/dev/null || apt-get install -y --no-install-recommends nodejs npm

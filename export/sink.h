@@ -33,8 +33,8 @@ struct vz_sink {
  * Returns NULL with errno set. */
 struct vz_sink *vz_sink_file_open(const char *path);
 
-/* A gzip file written with zlib at the given deflate level (1: fastest), published at close
- * like the plain file. Returns NULL with errno set. */
+/* A gzip file written by ISA-L's igzip at a deflate level (1: fastest; 2-5 and 6-9 are its
+ * two slower levels), published at close like the plain file. Returns NULL with errno set. */
 struct vz_sink *vz_sink_gz_open(const char *path, int level);
 
 static inline int vz_sink_write(struct vz_sink *s, const void *p, size_t n)
