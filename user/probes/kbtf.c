@@ -288,7 +288,9 @@ static struct btf *cut_types(const struct btf *k, const struct roots *rs)
 		if (!name || !*name)
 			continue;
 		for (int i = 0; i < rs->n; i++) {
-			if (btf_kind(t) == rs->r[i].kind && !strcmp(name, rs->r[i].name)) {
+			/* as libbpf matches candidates: by kind and essential name */
+			if (btf_kind(t) == rs->r[i].kind && essential_len(name) == strlen(rs->r[i].name) &&
+			    !strncmp(name, rs->r[i].name, strlen(rs->r[i].name))) {
 				found[i] = true;
 				reach(&c, id);
 			}
