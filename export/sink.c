@@ -5,7 +5,6 @@
  */
 #include <errno.h>
 #include <fcntl.h>
-#include <limits.h>
 #include <stdlib.h>
 #include <stdint.h>
 #include <unistd.h>
@@ -57,12 +56,19 @@ static int finish(struct outfile *out, int err)
 	return outfile_publish(out);
 }
 
+/* Closes the file and publishes it unless ERR or the close failed (close() can report a
+ * delayed write error: NFS, quotas). */
+static int close_and_finish(struct outfile *out, int err)
+{
+	int cerr = close(out->fd) ? -errno : 0;
+
+	return finish(out, err ? err : cerr);
+}
+
 static int file_close(struct vz_sink *s)
 {
 	struct file_sink *f = (struct file_sink *)s;
-	/* close() can report a delayed write error (NFS, quotas): keep it. */
-	int cerr = close(f->out.fd) ? -errno : 0;
-	int err = finish(&f->out, f->err ? f->err : cerr);
+	int err = close_and_finish(&f->out, f->err);
 
 	free(f);
 	return err;
@@ -160,7 +166,7 @@ static void gz_free(struct gz_sink *g)
 static int gz_close(struct vz_sink *s)
 {
 	struct gz_sink *g = (struct gz_sink *)s;
-	int err, cerr;
+	int err;
 
 	if (!g->err) {	/* the last block and the trailer */
 		g->z.next_in = NULL;
@@ -168,9 +174,7 @@ static int gz_close(struct vz_sink *s)
 		g->z.end_of_stream = 1;
 		gz_pump(g);
 	}
-	/* close() can report a delayed write error (NFS, quotas): keep it. */
-	cerr = close(g->out.fd) ? -errno : 0;
-	err = finish(&g->out, g->err ? g->err : cerr);
+	err = close_and_finish(&g->out, g->err);
 	gz_free(g);
 	return err;
 }
