@@ -230,13 +230,15 @@ static bool is_site_prog(const struct vizbpf_bpf *s, const struct bpf_program *p
 	return p == s->progs.site_entry || p == s->progs.site_flush;
 }
 
-/* Of what open_skel set to load, only the probe sites' programs (SITES) or all the others. */
-static void keep_progs(struct vizbpf_bpf *s, bool sites)
+/* Which of the programs open_skel set to load an instance keeps. */
+enum kept_progs { KEEP_NONE, KEEP_SITES, KEEP_OTHERS };
+
+static void keep_progs(struct vizbpf_bpf *s, enum kept_progs keep)
 {
 	struct bpf_program *p;
 
 	bpf_object__for_each_program(p, s->obj)
-		if (is_site_prog(s, p) != sites)
+		if (keep == KEEP_NONE || is_site_prog(s, p) != (keep == KEEP_SITES))
 			bpf_program__set_autoload(p, false);
 }
 
@@ -278,7 +280,7 @@ static void *load_sites(void *arg)
 		j->err = -errno ?: -EINVAL;
 		return NULL;
 	}
-	keep_progs(j->t->sites_skel, true);
+	keep_progs(j->t->sites_skel, KEEP_SITES);
 	j->err = share_maps(j->t->sites_skel, j->maps) ?: load_skel(j->t->sites_skel);
 	return NULL;
 }
@@ -296,8 +298,7 @@ static int load_split(struct tracer *t, const struct load_args *a, struct vizbpf
 	bool threaded;
 	int err;
 
-	keep_progs(maps, false);
-	keep_progs(maps, true); /* none left */
+	keep_progs(maps, KEEP_NONE);
 	err = load_skel(maps);
 	if (err)
 		return err;
@@ -306,7 +307,7 @@ static int load_split(struct tracer *t, const struct load_args *a, struct vizbpf
 	if (!t->skel)
 		err = -errno ?: -EINVAL;
 	if (!err) {
-		keep_progs(t->skel, false);
+		keep_progs(t->skel, KEEP_OTHERS);
 		err = share_maps(t->skel, maps) ?: load_skel(t->skel);
 	}
 	if (threaded)
