@@ -386,22 +386,43 @@ static bool usable(const char *path)
 	return true;
 }
 
-static int find_or_cut(const void *elf, size_t elf_sz, char *path, size_t n, int *hit)
+/* Where the cache could not be written: each object's (key's) anonymous file, made once for
+ * every load of it (the tracer's, one per interpreter, and the watcher's). */
+#define ANON_KEYS 8
+static struct {
+	uint32_t key;
+	char path[64];
+} anon[ANON_KEYS];
+
+static const char *anon_path(uint32_t key)
 {
-	/* where the cache could not be written: made once (per key) for every load */
-	static struct {
-		uint32_t key;
-		char path[64];
-	} anon;
+	for (int i = 0; i < ANON_KEYS && anon[i].path[0]; i++)
+		if (anon[i].key == key)
+			return anon[i].path;
+	return NULL;
+}
+
+static void anon_keep(uint32_t key, const char *path)
+{
+	for (int i = 0; i < ANON_KEYS; i++) {
+		if (!anon[i].path[0]) {
+			anon[i].key = key;
+			snprintf(anon[i].path, sizeof(anon[i].path), "%s", path);
+			return;
+		}
+	}
+}
+
+static int find_or_cut(const void *elf, size_t elf_sz, char *path, size_t n)
+{
 	const char *dir = getenv("VIZBPF_CACHE_DIR");
 	struct roots rs = { .n = 0 };
 	struct btf *kernel, *cut;
+	const char *made;
 	const void *data;
 	uint32_t key = 0, size;
 	int err;
 
-	if (hit)
-		*hit = 0;
 	if (!dir || !*dir)
 		dir = "/var/cache/vizbpf";
 	if (!strcmp(dir, "none"))
@@ -415,13 +436,12 @@ static int find_or_cut(const void *elf, size_t elf_sz, char *path, size_t n, int
 	}
 	snprintf(path, n, "%s/kernel-types-%08x.btf", dir, key);
 	if (usable(path)) {
-		if (hit)
-			*hit = 1;
 		vlog("kernel types: %s (cached)", path);
 		return 0;
 	}
-	if (anon.path[0] && anon.key == key) {
-		snprintf(path, n, "%s", anon.path);
+	made = anon_path(key);
+	if (made) {
+		snprintf(path, n, "%s", made);
 		vlog("kernel types: %s (cut before)", path);
 		return 0;
 	}
@@ -437,10 +457,8 @@ static int find_or_cut(const void *elf, size_t elf_sz, char *path, size_t n, int
 	if (err && data) {
 		vlog("kernel types: cannot cache them in %s (%s)", dir, strerror(-err));
 		err = write_anonymous(data, size, path, n);
-		if (!err) {
-			anon.key = key;
-			snprintf(anon.path, sizeof(anon.path), "%s", path);
-		}
+		if (!err)
+			anon_keep(key, path);
 	}
 	if (!err)
 		vlog("kernel types: %d of them cut into %s", (int)btf__type_cnt(cut) - 1, path);
@@ -448,13 +466,13 @@ static int find_or_cut(const void *elf, size_t elf_sz, char *path, size_t n, int
 	return err;
 }
 
-int kbtf_path(const void *elf, size_t elf_sz, char *path, size_t n, int *hit)
+int kbtf_path(const void *elf, size_t elf_sz, char *path, size_t n)
 {
 	static pthread_mutex_t lock = PTHREAD_MUTEX_INITIALIZER; /* tracers may load at once */
 	int err;
 
 	pthread_mutex_lock(&lock);
-	err = find_or_cut(elf, elf_sz, path, n, hit);
+	err = find_or_cut(elf, elf_sz, path, n);
 	pthread_mutex_unlock(&lock);
 	return err;
 }

@@ -23,9 +23,8 @@
  */
 
 /* The path of such a file for the object ELF (ELF_SZ bytes) into PATH; 0, or < 0 when the
- * kernel's own BTF must be used (the reason at -v). HIT (may be NULL) says whether it was
- * cached already. */
-int kbtf_path(const void *elf, size_t elf_sz, char *path, size_t n, int *hit);
+ * kernel's own BTF must be used (the reason at -v). */
+int kbtf_path(const void *elf, size_t elf_sz, char *path, size_t n);
 
 /* PATH's types did not do (a load with them failed): not to be used again. */
 void kbtf_forget(const char *path);

@@ -135,7 +135,7 @@ struct procwatch *procwatch_open(const struct procwatch_opts *o, procwatch_recor
 		}
 	}
 	elf = procwatch_bpf__elf_bytes(&elf_sz);
-	if (kbtf_path(elf, elf_sz, kbtf, sizeof(kbtf), NULL))
+	if (kbtf_path(elf, elf_sz, kbtf, sizeof(kbtf)))
 		kbtf[0] = '\0';
 	err = load(pw, o, cg, kbtf[0] ? kbtf : NULL);
 	if (err && err != -EPERM && kbtf[0]) {

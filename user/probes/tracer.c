@@ -327,7 +327,7 @@ static int load(struct tracer *t, const struct py_interp *pi, const struct vz_py
 	int err;
 
 	elf = vizbpf_bpf__elf_bytes(&elf_sz);
-	if (t->kbtf_refused || kbtf_path(elf, elf_sz, t->kbtf, sizeof(t->kbtf), NULL))
+	if (t->kbtf_refused || kbtf_path(elf, elf_sz, t->kbtf, sizeof(t->kbtf)))
 		t->kbtf[0] = 0;
 	s = open_skel(t, &a);
 	if (!s)
