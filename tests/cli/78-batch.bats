@@ -64,6 +64,77 @@ setup() {
 	python3 "$TOOLS/calltree.py" big.json - - --check-only
 }
 
+# libbpf reads a ring buffer for as long as records keep coming: a program that outruns the
+# reader (its flow control off or given up) kept vizbpf reading, deaf to --duration and Ctrl-C,
+# until the program paused (a soak round of 0.02 s ran for minutes).
+@test "a program that outruns vizbpf's reader (flow control off): --duration still ends the trace on time, its losses counted" {
+	local py pids="" k attempt start took lost stop="$BATS_TEST_TMPDIR/stop"
+	py=$(pythons | awk '{print $1}')
+	# Three processes on this machine's CPUs, the reader niced: it falls behind.
+	for k in 1 2 3; do
+		"$py" "$TARGETS/spin.py" "$stop" 120 >spin$k.txt 2>&1 3>&- &
+		pids="$pids,$!"
+	done
+	pids=${pids#,}
+	for k in 1 2 3; do wait_for_line spin$k.txt ready || { touch "$stop"; return 1; }; done
+	# Whether the reader falls behind is up to the machine at that moment: a run that loses
+	# nothing proves nothing, and is run again (up to 3 times).
+	for attempt in 1 2 3; do
+		start=$(date +%s%N)
+		VIZBPF_FLOW_LIMIT=0 nice -n 10 "$VIZBPF" -q -o t.json --inject --duration 0.3 -p "$pids" \
+			2>err.txt 3>&- || { touch "$stop"; cat err.txt; return 1; }
+		took=$((($(date +%s%N) - start) / 1000000))
+		lost=$(meta t.json calls_lost)
+		echo "# attempt $attempt: $took ms for --duration 0.3, $(meta t.json calls) calls, $lost lost" >&3
+		[ "$lost" != 0 ] && break
+	done
+	touch "$stop"
+	wait
+	[ "$lost" != 0 ] || { echo "the reader kept up: nothing lost, the test proves nothing"; return 1; }
+	# Attach and detach of three processes included, by a reader niced on a busy machine.
+	[ "$took" -lt 20000 ] || { echo "--duration 0.3 took $took ms"; return 1; }
+	grep -q "the ring buffer was full: $lost calls are missing from the trace" err.txt ||
+		{ cat err.txt; return 1; }
+	python3 "$TOOLS/calltree.py" t.json - - --check-only
+	for k in 1 2 3; do [ "$(tail -n 1 spin$k.txt)" = True ] || { cat spin$k.txt; return 1; }; done
+}
+
+# The program gives up waiting for a vizbpf that read nothing for a second (stopped, starved),
+# and waits again once it reads again: a second, shorter stop loses nothing.
+@test "a program that gave up waiting for a stopped vizbpf waits again once it reads: a shorter stop after loses nothing" {
+	local py vpid marks two go1="$BATS_TEST_TMPDIR/go1" go2="$BATS_TEST_TMPDIR/go2"
+	for py in $(pythons); do
+		rm -f "$go1" "$go2" out.txt
+		"$VIZBPF" -q --buffer_size 4 -o t.json -- "$py" "$TARGETS/flow_phases.py" "$go1" "$go2" \
+			>out.txt 2>err.txt 3>&- &
+		vpid=$!
+		wait_for_line out.txt ready || { touch "$go1" "$go2"; return 1; }
+		sleep 0.3
+		# Longer than the program's patience (1 s): it gives up, the ring buffer overflows.
+		kill -STOP $vpid
+		sleep 1.8
+		kill -CONT $vpid
+		sleep 0.5
+		touch "$go1"
+		wait_for_line out.txt "phase two" || { touch "$go2"; return 1; }
+		sleep 0.3
+		# Shorter than its patience: the program waits for vizbpf, nothing is lost.
+		kill -STOP $vpid
+		sleep 0.5
+		kill -CONT $vpid
+		sleep 0.3
+		touch "$go2"
+		wait $vpid || { echo "$py: $(cat err.txt)"; return 1; }
+		two=$(jq '[.traceEvents[] | select(.ph == "X" and (.name | startswith("phase_two "))) | .ts] | first' t.json)
+		marks=$(jq -c --argjson two "$two" '[.traceEvents[] | select(.name == "vizbpf: events lost here") | .ts] | [length, (map(select(. > $two)) | length)]' t.json)
+		echo "# $py: $(meta t.json calls) calls, $(meta t.json calls_lost) lost; gaps marked [all, after phase_two]: $marks" >&3
+		[ "$two" != null ] || { echo "$py: no phase_two() in the trace"; return 1; }
+		[ "$(meta t.json calls_lost)" != 0 ] || { echo "$py: the first stop lost nothing"; return 1; }
+		[ "$marks" = "[$(jq '[.traceEvents[] | select(.name == "vizbpf: events lost here")] | length' t.json),0]" ] ||
+			{ echo "$py: events lost after phase_two(): $marks"; return 1; }
+	done
+}
+
 # The probe sites are registered once for every process that maps the preloaded library,
 # not per process: two vizbpf at once each see their own process tree, whole, and nothing of
 # the other's.

@@ -430,8 +430,9 @@ static inline void note(uint64_t frame, uint64_t ts, uint64_t code, uint64_t cal
 
 /*
  * Waits for vizbpf to read this process's buffers once it is more than vizbpf_flow.limit
- * slots behind: up to a second at a time, and not at all once vizbpf is gone (its probes
- * with it) or has not moved for a whole second (then never again).
+ * slots behind, and not at all once vizbpf is gone (its probes with it). A vizbpf that reads
+ * nothing for a whole second (stopped, or starved of CPU) is not waited for until it reads
+ * again: it writes the limit back with what it has read (procs.c, on_batch).
  */
 extern char vizbpf_entry[];
 static const unsigned char nop5[5] = VZ_SITE_NOP;
@@ -443,22 +444,25 @@ static int sites_probed(void)
 	return memcmp(vizbpf_entry, nop5, sizeof(nop5)) != 0;
 }
 
+#define FLOW_PATIENCE_NS 1000000000ull
+
 static __attribute__((noinline)) void flow_wait(uint64_t seq)
 {
 	uint64_t limit = vizbpf_flow.limit, was = __atomic_load_n(&vizbpf_flow.read, __ATOMIC_RELAXED);
 	struct timespec nap = { 0, 100 * 1000 };
+	uint64_t moved = mono_ns();
 
-	for (int i = 0; i < 10000; i++) {
+	for (;;) {
 		uint64_t read = __atomic_load_n(&vizbpf_flow.read, __ATOMIC_RELAXED);
 
 		if (seq - read <= limit / 2 || !sites_probed())
 			return;
-		if (i % 1000 == 999) {
-			if (read == was) {
-				vizbpf_flow.limit = 0;
-				return;
-			}
+		if (read != was) {
 			was = read;
+			moved = mono_ns();
+		} else if (mono_ns() - moved > FLOW_PATIENCE_NS) {
+			vizbpf_flow.limit = 0;
+			return;
 		}
 		nanosleep(&nap, NULL);
 	}

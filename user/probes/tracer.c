@@ -68,6 +68,7 @@ struct tracer {
 	struct ring_buffer *rb;
 	tracer_record_fn record_fn; /* what the ring buffer's records go to */
 	void *record_ctx;
+	unsigned read_budget, read_now; /* records a tracer_read may still hand over (0: all) */
 	struct uplink *entry, *ret, *site_entry, *site_flush; /* of the first pid */
 	struct bpf_link *exit;
 	struct bpf_link *prepare_exec; /* with the sites: an exec hands the buffer over */
@@ -365,6 +366,23 @@ static void unload(struct tracer *t)
 	t->skel = NULL;
 }
 
+/*
+ * libbpf's consume reads for as long as records keep coming: a program that outruns vizbpf
+ * (its flow control given up) would keep it there, deaf to --duration and Ctrl-C. A record
+ * returned as BUDGET_SPENT is read (libbpf moves past it before it stops).
+ */
+#define BUDGET_SPENT (-EDQUOT)
+
+static int on_sample(void *ctx, void *data, size_t size)
+{
+	struct tracer *t = ctx;
+	int err = t->record_fn(t->record_ctx, data, size);
+
+	if (err)
+		return err == BUDGET_SPENT ? -ENOMEM : err;
+	return t->read_budget && ++t->read_now == t->read_budget ? BUDGET_SPENT : 0;
+}
+
 struct tracer *tracer_open(const struct py_interp *pi, uint64_t ringbuf_bytes, unsigned flags,
 			   tracer_record_fn fn, void *ctx)
 {
@@ -435,8 +453,7 @@ struct tracer *tracer_open(const struct py_interp *pi, uint64_t ringbuf_bytes, u
 	}
 	t->record_fn = fn;
 	t->record_ctx = ctx;
-	t->rb = ring_buffer__new(bpf_map__fd(t->skel->maps.events), (ring_buffer_sample_fn)fn, ctx,
-				 NULL);
+	t->rb = ring_buffer__new(bpf_map__fd(t->skel->maps.events), on_sample, t, NULL);
 	if (!t->rb) {
 		elog("ring buffer: %s", strerror(errno));
 		goto fail;
@@ -850,16 +867,6 @@ void tracer_use_sites(struct tracer *t)
 	describe_sites(t);
 }
 
-int tracer_poll(struct tracer *t, int timeout_ms)
-{
-	int n = ring_buffer__poll(t->rb, timeout_ms);
-
-	/* Records are submitted without wake-ups (they double the probe cost): read anyway. */
-	if (n >= 0)
-		n = ring_buffer__consume(t->rb);
-	return n;
-}
-
 int tracer_fd(struct tracer *t)
 {
 	return ring_buffer__epoll_fd(t->rb);
@@ -883,14 +890,24 @@ static void drain_exits_lost(struct tracer *t)
 	}
 }
 
-int tracer_drain(struct tracer *t)
+int tracer_read(struct tracer *t, unsigned budget)
 {
-	int n = ring_buffer__consume(t->rb);
+	int n;
 
+	t->read_budget = budget;
+	t->read_now = 0;
+	n = ring_buffer__consume(t->rb);
+	if (n == BUDGET_SPENT)
+		return (int)t->read_now; /* more may wait: the exits lost come after them */
 	/* Nothing lost, nothing kept: no system call. */
 	if (n >= 0 && t->skel->bss->lost_records)
 		drain_exits_lost(t);
 	return n;
+}
+
+int tracer_drain(struct tracer *t)
+{
+	return tracer_read(t, 0);
 }
 
 void tracer_read_stats(struct tracer *t, struct tracer_stats *s)

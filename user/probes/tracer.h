@@ -98,12 +98,12 @@ void tracer_detach(struct tracer *t);
 int tracer_use_sites_pid(struct tracer *t, pid_t pid);
 /* Once eval_frame points at the fast path: drop the evaluator's probes. */
 void tracer_use_sites(struct tracer *t);
-/* Waits up to timeout_ms for records and hands them to fn. Returns records handled or -errno. */
-int tracer_poll(struct tracer *t, int timeout_ms);
 /* A descriptor that polls readable when records wait (for poll() over several tracers). */
 int tracer_fd(struct tracer *t);
 /* Hands over every record already in the buffer. Returns records handled or -errno. */
 int tracer_drain(struct tracer *t);
+/* The same, up to budget records (0: no limit); budget handed over: more may wait. */
+int tracer_read(struct tracer *t, unsigned budget);
 void tracer_read_stats(struct tracer *t, struct tracer_stats *s);
 /* --log_gc: probes where collections begin and end in every traced process of *pi's file
  * (gcprobe.c). Returns 0, or -ENOENT after saying why it cannot. */

@@ -43,17 +43,24 @@ static void on_thread_start(void *ctx, uint32_t pid, uint64_t frame, char *name,
 /*
  * Flow control (struct vz_flow): tells the preloaded evaluator in pid how much of its buffers
  * has been read, every eighth of its limit, so that it waits only while vizbpf is behind.
+ * The limit goes with it: a program that gave up waiting (vizbpf read nothing for a second)
+ * waits again once vizbpf reads again.
  */
 static void on_batch(void *ctx, uint32_t pid, uint64_t seq)
 {
 	struct proc *p = procs_find(ctx, pid);
 	struct prepare *prep = p ? &p->prep : NULL;
+	uint64_t read_limit[2];
 
-	if (!prep || !prep->flow_addr || (int64_t)(seq - prep->flow_read) < 0 ||
-	    seq - prep->flow_read < prep->flow_limit / 8)
+	_Static_assert(offsetof(struct vz_flow, limit) == offsetof(struct vz_flow, read) + 8,
+		       "read and limit are written at once");
+	if (!prep || !prep->flow_addr || !prep->flow_limit ||
+	    (int64_t)(seq - prep->flow_read) < 0 || seq - prep->flow_read < prep->flow_limit / 8)
 		return;
-	if (!procmem_write(pid, prep->flow_addr + offsetof(struct vz_flow, read), &seq,
-			   sizeof(seq)))
+	read_limit[0] = seq;
+	read_limit[1] = prep->flow_limit;
+	if (!procmem_write(pid, prep->flow_addr + offsetof(struct vz_flow, read), read_limit,
+			   sizeof(read_limit)))
 		prep->flow_read = seq;
 	else
 		prep->flow_addr = 0; /* gone, or not what it was: never again */
@@ -478,24 +485,48 @@ struct tracer *procs_watch_and_trace(struct procs *ps, const struct procwatch_op
 }
 
 /*
- * procwatch first, into the queue; then every tracer; then the queue. A fork or exec
- * record is handled after the records its process sent before it.
+ * Records one procs_poll hands over from each tracer at most: then --duration, Ctrl-C and the
+ * processes' ends are looked at again however fast a program hands records over (~4 ms).
  */
-void procs_drain(struct procs *ps)
+#define POLL_BUDGET 4096
+/* A fork or exec waits for its process's records before it, but not for ever behind a program
+ * that outruns vizbpf (only one whose flow control gave up can). */
+#define PENDING_WAIT_NS (200 * 1000 * 1000ull)
+
+/*
+ * procwatch first, into the queue; then every tracer, up to budget records each (0: all);
+ * then the queue, once every tracer was read to its end. A fork or exec record is handled
+ * after the records its process sent before it. Returns whether records were left.
+ */
+static bool read_records(struct procs *ps, unsigned budget)
 {
+	bool left = false;
 	int n;
 
 	if (ps->pw)
 		procwatch_drain(ps->pw);
+	if (ps->n_pending && !ps->pending_since)
+		ps->pending_since = monotonic_ns();
 	do {
 		n = 0;
 		for (int i = 0; i < ps->n_tracers; i++) {
-			int k = tracer_drain(ps->tracers[i]);
+			int k = tracer_read(ps->tracers[i], budget);
 
 			n += k > 0 ? k : 0;
+			left |= budget && k == (int)budget;
 		}
-	} while (n > 0);
-	handle_pending(ps);
+	} while (n > 0 && !budget);
+	if (ps->n_pending &&
+	    (!left || monotonic_ns() - ps->pending_since > PENDING_WAIT_NS)) {
+		handle_pending(ps);
+		ps->pending_since = 0;
+	}
+	return left;
+}
+
+void procs_drain(struct procs *ps)
+{
+	read_records(ps, 0);
 }
 
 int procs_poll(struct procs *ps, int timeout_ms)
@@ -507,12 +538,12 @@ int procs_poll(struct procs *ps, int timeout_ms)
 		fds[n++] = (struct pollfd){ .fd = tracer_fd(ps->tracers[i]), .events = POLLIN };
 	if (ps->pw)
 		fds[n++] = (struct pollfd){ .fd = procwatch_fd(ps->pw), .events = POLLIN };
-	r = poll(fds, n, timeout_ms);
+	r = poll(fds, n, ps->unread ? 0 : timeout_ms);
 	if (r < 0 && errno != EINTR)
 		return -errno;
 	/* Records are mostly submitted without wake-ups (they double the probe cost): read
 	 * anyway. */
-	procs_drain(ps);
+	ps->unread = read_records(ps, POLL_BUDGET);
 	return r < 0 ? -EINTR : r;
 }
 

@@ -65,6 +65,8 @@ struct procs {
 		};
 	} *pending;
 	int n_pending, cap_pending;
+	uint64_t pending_since; /* when the oldest of them was queued (monotonic ns) */
+	bool unread;            /* procs_poll stopped at its budget with records left to read */
 };
 
 void procs_init(struct procs *ps, struct events *ev, struct outputs *out, bool attach);
@@ -103,8 +105,8 @@ struct tracer *procs_watch_and_trace(struct procs *ps, const struct procwatch_op
 				     unsigned flags);
 /* events_thread_fn (ctx: struct procs): prepares the announced thread state's interpreter. */
 void procs_on_thread(void *ctx, const struct vz_rec_thread *r);
-/* Waits up to timeout_ms for records of any tracer or procwatch and handles them.
- * Returns records handled or -errno. */
+/* Waits up to timeout_ms for records of any tracer or procwatch and handles them, a bounded
+ * number at a time (no wait while more are left). Returns 0 or more, or -errno. */
 int procs_poll(struct procs *ps, int timeout_ms);
 /* Handles every record already waiting. */
 void procs_drain(struct procs *ps);
