@@ -105,7 +105,7 @@ setup() {
 	local py vpid marks two go1="$BATS_TEST_TMPDIR/go1" go2="$BATS_TEST_TMPDIR/go2"
 	for py in $(pythons); do
 		rm -f "$go1" "$go2" out.txt
-		"$VIZBPF" -q --buffer_size 4 -o t.json -- "$py" "$TARGETS/flow_phases.py" "$go1" "$go2" \
+		"$VIZBPF" -q --buffer_size 1 -o t.json -- "$py" "$TARGETS/flow_phases.py" "$go1" "$go2" \
 			>out.txt 2>err.txt 3>&- &
 		vpid=$!
 		wait_for_line out.txt ready || { touch "$go1" "$go2"; return 1; }
