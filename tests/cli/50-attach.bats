@@ -195,7 +195,9 @@ attach_limits_run() { # PY [LIMIT]
 	local failed=0 py how
 	for py in $(pythons); do
 		for how in fork spawn; do
-			attach_pool_round "$py" $how || failed=1
+			ATTACH_ARGS=-v attach_pool_round "$py" $how || failed=1
+			# traced by probes: its fork()ed children are held by the fork stop
+			grep -q "forkstop loaded" vz.err || { echo "$py $how: no fork stop"; failed=1; }
 		done
 	done
 	[ "$failed" = 0 ]

@@ -132,6 +132,10 @@ static int attach_running(struct procs *ps, pid_t pid, bool report)
 		fast = false;
 		err = tracer_add_pid(t, pid);
 	}
+	/* Before it runs on: a fork from then on is held, by the library or by the fork stop
+	 * (loaded here the first time a process stays traced by probes). */
+	if (!err && ps->pw)
+		procwatch_set(ps->pw, pid, fast ? VZ_PROC_FAST : VZ_PROC_PROBED);
 	thaw_process(fz);
 	events_hold_end(ps->ev, pid, monotonic_ns());
 	free(fz);
@@ -139,8 +143,6 @@ static int attach_running(struct procs *ps, pid_t pid, bool report)
 		p->gone = true;
 		return err;
 	}
-	if (ps->pw)
-		procwatch_set(ps->pw, pid, fast ? VZ_PROC_FAST : VZ_PROC_PROBED);
 	procs_name(ps, pid, pi.exe);
 	ilog("attached to pid %d (CPython %d.%d%s): %d Python frames running", pid, pi.major,
 	     pi.minor, fast ? ", evaluator injected" : "", r.frames);
@@ -239,9 +241,10 @@ int attach_run(struct outputs *out, struct events *ev)
 		failed_to_start = true;
 		goto out;
 	}
-	/* Processes run on traced by probes as soon as they are attached: their forks must be
-	 * held from then on (said if they cannot be). */
-	procwatch_stop_forks(ps.pw);
+	/* Without --inject, processes run on traced by probes as soon as they are attached: the
+	 * fork stop is loaded now rather than while the first is held (said if it cannot be). */
+	if (!ps.fp)
+		procwatch_stop_forks(ps.pw);
 	for (int i = 0; i < env.n_pids; i++) {
 		if (attach_running(&ps, env.pids[i], true)) {
 			status = 1;
