@@ -35,11 +35,29 @@ char *json_quote_dup(const char *s, size_t len, size_t *out_len);
 /* "00" "01" ... "99": two digits per table lookup halves the divisions. */
 extern const char json_digits2[200];
 
-/* Writes v in decimal at p (no NUL). Returns the number of bytes written. */
+/* 10^0 .. 10^19. */
+extern const uint64_t json_pow10[20];
+
+/* Decimal digits of v: log10 from the highest set bit (x 1233 / 4096 ~ log10(2)), then one
+ * comparison. v | 1 leaves every comparison with a power of ten above 1 as it was, and makes
+ * 0 one digit. */
+static inline size_t json_u64_len(uint64_t v)
+{
+	uint64_t w = v | 1;
+	unsigned t = ((64 - __builtin_clzll(w)) * 1233) >> 12;
+
+	return t + (w >= json_pow10[t]);
+}
+
+/*
+ * Writes v in decimal at p (no NUL). Returns the number of bytes written. Digits go straight to
+ * their place, two per table lookup: formatting into a scratch buffer and copying it out made
+ * a libc memmove of unknown length per number, a sixth of the reader's time.
+ */
 static inline size_t json_fmt_u64(char *p, uint64_t v)
 {
-	char tmp[JSON_U64_MAX];
-	char *e = tmp + sizeof(tmp), *q = e;
+	size_t n = json_u64_len(v);
+	char *q = p + n;
 
 	while (v >= 100) {
 		unsigned int r = v % 100;
@@ -54,8 +72,7 @@ static inline size_t json_fmt_u64(char *p, uint64_t v)
 	} else {
 		*--q = '0' + v;
 	}
-	memcpy(p, q, e - q);
-	return e - q;
+	return n;
 }
 
 /*

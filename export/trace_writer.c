@@ -30,6 +30,15 @@ struct trace_writer {
 	char *sys;		/* --kernel cpu: ftrace text lines for "systemTraceEvents" */
 	size_t sys_len, sys_cap;
 	struct slice_ring *ring; /* --tracer_entries: events kept here, written at close */
+	/* trace_writer_complete's formatting, kept from the event before: most events are of
+	 * the same thread as the one before, and timestamps differ mostly below the second.
+	 * Both are copied whole (fixed sizes compile to a few moves), used to their length. */
+	uint32_t ids_pid, ids_tid;
+	size_t ids_len; /* 0: none yet */
+	char ids[48];	/* ,"pid":P,"tid":T} */
+	uint64_t ts_sec;
+	size_t ts_sec_len; /* 0: none yet */
+	char ts_sec_digits[24];
 };
 
 static const char doc_head[] = "{\"traceEvents\":[";
@@ -206,6 +215,54 @@ void trace_writer_complete_args(struct trace_writer *w, const char *name_json,
 	put_cstr(w, "}");
 }
 
+/*
+ * ts_ns as json_fmt_ns_as_us writes it, the whole seconds' digits kept from the event before:
+ * below them, six digits of microseconds and three of nanoseconds, fixed width.
+ */
+static inline char *put_ts(struct trace_writer *w, char *p, uint64_t ts_ns)
+{
+	uint64_t sec = ts_ns / 1000000000u;
+	uint32_t below = ts_ns % 1000000000u, us = below / 1000, ns = below % 1000;
+
+	if (__builtin_expect(!sec, 0)) /* no leading zeros to write */
+		return p + json_fmt_ns_as_us(p, ts_ns);
+	if (__builtin_expect(sec != w->ts_sec || !w->ts_sec_len, 0)) {
+		w->ts_sec = sec;
+		w->ts_sec_len = json_fmt_u64(w->ts_sec_digits, sec);
+	}
+	memcpy(p, w->ts_sec_digits, sizeof(w->ts_sec_digits));
+	p += w->ts_sec_len;
+	memcpy(p, json_digits2 + 2 * (us / 10000), 2);
+	memcpy(p + 2, json_digits2 + 2 * (us / 100 % 100), 2);
+	memcpy(p + 4, json_digits2 + 2 * (us % 100), 2);
+	p[6] = '.';
+	p[7] = '0' + ns / 100;
+	memcpy(p + 8, json_digits2 + 2 * (ns % 100), 2);
+	return p + 10;
+}
+
+/* The event's ids and closing brace, kept from the event before when of the same thread. */
+static inline char *put_ids(struct trace_writer *w, char *p, uint32_t pid, uint32_t tid)
+{
+	if (__builtin_expect(pid != w->ids_pid || tid != w->ids_tid || !w->ids_len, 0)) {
+		char *q = w->ids;
+
+		PUT_LIT(q, ",\"pid\":");
+		q += json_fmt_u64(q, pid);
+		PUT_LIT(q, ",\"tid\":");
+		q += json_fmt_u64(q, tid);
+		*q++ = '}';
+		w->ids_pid = pid;
+		w->ids_tid = tid;
+		w->ids_len = q - w->ids;
+	}
+	memcpy(p, w->ids, sizeof(w->ids));
+	return p + w->ids_len;
+}
+
+/* Room for put_ts's and put_ids's whole copies past what they use. */
+#define COMPLETE_COPY_SLACK 64
+
 void trace_writer_complete(struct trace_writer *w, const char *name_json, size_t name_json_len,
 			   uint64_t ts_ns, uint64_t dur_ns, uint32_t pid, uint32_t tid)
 {
@@ -215,7 +272,7 @@ void trace_writer_complete(struct trace_writer *w, const char *name_json, size_t
 		slice_ring_complete(w->ring, name_json, name_json_len, ts_ns, dur_ns, pid, tid, NULL);
 		return;
 	}
-	p = outbuf_reserve(&w->out, name_json_len + COMPLETE_FIXED_MAX);
+	p = outbuf_reserve(&w->out, name_json_len + COMPLETE_FIXED_MAX + COMPLETE_COPY_SLACK);
 	start = p;
 	if (__builtin_expect(!p, 0)) {
 		complete_slow(w, name_json, name_json_len, ts_ns, dur_ns, pid, tid);
@@ -226,14 +283,10 @@ void trace_writer_complete(struct trace_writer *w, const char *name_json, size_t
 	memcpy(p, name_json, name_json_len);
 	p += name_json_len;
 	PUT_LIT(p, ",\"ts\":");
-	p += json_fmt_ns_as_us(p, ts_ns);
+	p = put_ts(w, p, ts_ns);
 	PUT_LIT(p, ",\"dur\":");
 	p += json_fmt_ns_as_us(p, dur_ns);
-	PUT_LIT(p, ",\"pid\":");
-	p += json_fmt_u64(p, pid);
-	PUT_LIT(p, ",\"tid\":");
-	p += json_fmt_u64(p, tid);
-	*p++ = '}';
+	p = put_ids(w, p, pid, tid);
 	outbuf_commit(&w->out, p - start);
 }
 

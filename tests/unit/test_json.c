@@ -157,6 +157,18 @@ void test_json_fmt_u64(void)
 	fmt_u64_is(4194304, "4194304");
 	fmt_u64_is(UINT32_MAX, "4294967295");
 	fmt_u64_is(UINT64_MAX, "18446744073709551615");
+	/* Each length's edges (the digit count is computed, not found by formatting): every
+	 * power of ten and its neighbours, as printf writes them. */
+	for (int k = 0; k < 20; k++) {
+		uint64_t v = json_pow10[k];
+		char want[32];
+
+		for (uint64_t w = v - (v > 1); w <= v + 1; w++) {
+			snprintf(want, sizeof(want), "%llu", (unsigned long long)w);
+			fmt_u64_is(w, want);
+		}
+	}
+	fmt_u64_is(UINT64_MAX - 1, "18446744073709551614");
 }
 
 static bool fmt_double_is(double v, const char *want)

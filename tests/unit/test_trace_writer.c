@@ -253,6 +253,54 @@ void test_trace_writer_custom_sink(void)
 	}
 }
 
+/*
+ * trace_writer_complete keeps the last event's seconds and ids: whatever comes next (another
+ * thread, a second boundary, a time under a second, the largest numbers), each event reads as
+ * printf would write it.
+ */
+void test_trace_writer_complete_numbers(void)
+{
+	static const uint64_t ts[] = {
+		0, 999, 999999999, 1000000000, 1000000001, 1999999999, 2000000000,
+		26885482159927001ull, 26885482159927999ull, 26885482160000000ull, 5, 9999999999ull,
+		10000000000ull, 10000000000ull, UINT64_MAX, 1, UINT64_MAX - 1, 123456789012345ull,
+	};
+	static const uint32_t ids[][2] = { { 1, 1 }, { 4242, 4243 }, { 4242, 4244 },
+					   { UINT32_MAX, UINT32_MAX }, { 7, 0 } };
+	const char *path = tmp_path("n.json");
+	size_t cap = 1 << 16, len = 0, got_len = 0;
+	char *want = malloc(cap), *got = NULL;
+	struct trace_writer *w;
+
+	if (!ASSERT_OK_PTR(path, "tmp") || !ASSERT_OK_PTR(want, "malloc") ||
+	    !ASSERT_OK_PTR(w = trace_writer_open(path), "open"))
+		goto out;
+	len = snprintf(want, cap, "{\"traceEvents\":[");
+	for (size_t i = 0; i < 4 * sizeof(ts) / sizeof(ts[0]); i++) {
+		uint64_t t = ts[i % (sizeof(ts) / sizeof(ts[0]))], d = t / 7;
+		const uint32_t *id = ids[(i / 3) % (sizeof(ids) / sizeof(ids[0]))];
+
+		NAME_LIT(w, "\"f\"", t, d, id[0], id[1]);
+		len += snprintf(want + len, cap - len,
+				"%s\n{\"ph\":\"X\",\"cat\":\"FEE\",\"name\":\"f\",\"ts\":%llu.%03llu,"
+				"\"dur\":%llu.%03llu,\"pid\":%u,\"tid\":%u}",
+				i ? "," : "", (unsigned long long)(t / 1000),
+				(unsigned long long)(t % 1000), (unsigned long long)(d / 1000),
+				(unsigned long long)(d % 1000), id[0], id[1]);
+	}
+	len += snprintf(want + len, cap - len,
+			"\n],\"displayTimeUnit\":\"ns\",\"viztracer_metadata\":{}}\n");
+	if (!ASSERT_OK(trace_writer_close(w), "close"))
+		goto out;
+	got = slurp(path, false, &got_len);
+	if (ASSERT_OK_PTR(got, "read back"))
+		ASSERT_STREQ(got, want, "every number as printf writes it");
+out:
+	free(got);
+	free(want);
+	tmp_cleanup();
+}
+
 /* Both ways of writing, the writer thread and the caller's thread, across many buffers. */
 void test_trace_writer_sync_and_threaded_agree(void)
 {

@@ -103,6 +103,7 @@ struct events {
 	struct thread *threads;
 	uint32_t n_threads, cap_threads;
 	struct index thread_index;
+	uint32_t *last_thread_slot; /* the last thread thread_slot found, NULL: none */
 	uint32_t unknown_code; /* index of the "<unknown>" placeholder */
 	events_thread_fn on_thread;
 	void *on_thread_ctx;
@@ -159,15 +160,21 @@ static uint32_t *code_slot(struct events *ev, uint32_t pid, uint64_t code)
 	}
 }
 
+/* A thread's slot in the index (empty: where it goes). The last thread found is kept: records
+ * come in runs of one thread's. */
 static inline uint32_t *thread_slot(struct events *ev, uint32_t tid)
 {
-	uint32_t h = hash64(tid);
+	uint32_t h, *last = ev->last_thread_slot;
 
-	for (;; h++) {
+	if (last && *last && ev->threads[*last - 1].tid == tid)
+		return last;
+	for (h = hash64(tid);; h++) {
 		uint32_t *s = &ev->thread_index.slots[h & ev->thread_index.mask];
 
-		if (!*s || ev->threads[*s - 1].tid == tid)
+		if (!*s)
 			return s;
+		if (ev->threads[*s - 1].tid == tid)
+			return ev->last_thread_slot = s;
 	}
 }
 
@@ -195,6 +202,7 @@ static int index_grow_threads(struct events *ev)
 
 	if (index_init(&ev->thread_index, (old.mask + 1) * 2))
 		return -ENOMEM;
+	ev->last_thread_slot = NULL;
 	for (uint32_t i = 0; i <= old.mask; i++) {
 		if (!old.slots[i])
 			continue;
