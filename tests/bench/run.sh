@@ -54,3 +54,11 @@ echo "vizbpf bench: $vizbpf, $(nproc) CPUs, $(uname -r), ${#present[@]} interpre
 /usr/bin/python3 "$here/evbench.py" --vizbpf "$vizbpf" --repeats "$repeats" --tmp "$tmp" "${present[0]}"
 # Issue #14: start-up, the first call's hold, .json.gz against .json, vizbpf's own peak RSS.
 /usr/bin/python3 "$here/startbench.py" --vizbpf "$vizbpf" --repeats "$repeats" --tmp "$tmp" "${present[0]}"
+# Issue #14: against VizTracer's default CLI, on the first interpreter that imports it.
+vt=
+for py in "${present[@]}"; do "$py" -c "import viztracer" 2>/dev/null && { vt=$py; break; }; done
+if [ -n "$vt" ]; then
+    /usr/bin/python3 "$here/vtbench.py" --vizbpf "$vizbpf" --repeats "$repeats" --tmp "$tmp" "$vt"
+else
+    echo "issue #14 VizTracer rows: not measured (no interpreter measured imports viztracer)"
+fi
