@@ -10,30 +10,25 @@ import os
 import statistics
 import subprocess
 import sys
-import time
 
-HERE = os.path.dirname(os.path.abspath(__file__))
+import bench
+
 WORKLOADS = (("fib(25)", ["fib.py"]), ("mixed", ["mixed.py"]), ("16 M leaf calls", ["loop.py", "16000000"]))
 TARGET_RATIO = 0.5
 
 
 def run(cmd):
-    t0 = time.perf_counter()
-    p = subprocess.run(cmd, cwd=HERE, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
-                       universal_newlines=True)
-    wall = time.perf_counter() - t0
-    if p.returncode:
+    """bench.py's run, failing loudly; the workload's wall time, section time and calls."""
+    p, wall = bench.run(cmd)
+    kv = bench.parse_kv(p.stdout)
+    if p.returncode or kv is None:
         raise SystemExit("vtbench: %s failed:\n%s" % (" ".join(cmd), p.stderr[-2000:]))
-    kv = dict(f.split("=") for f in p.stdout.strip().splitlines()[-1].split())
-    return wall, float(kv["seconds"]), int(kv["calls"])
+    return wall, kv["seconds"], int(kv["calls"])
 
 
 def calls_lost(path):
-    with open(path, "rb") as f:
-        f.seek(max(0, os.path.getsize(path) - 65536))
-        tail = f.read().decode("utf-8", "replace")
-    at = tail.rfind('"calls_lost":')
-    return int(tail[at + len('"calls_lost":'):].split(",")[0].split("}")[0]) if at >= 0 else -1
+    meta = bench.trace_metadata(path)
+    return meta.get("calls_lost", 0) if meta else -1
 
 
 def main():
